@@ -1,0 +1,96 @@
+// Shared shapes of the pure core. Nothing here touches a browser or Node API,
+// so the worker, Node tools and tests all speak the same types.
+
+/** JSON-safe user metadata carried with a document and returned with hits. */
+export type Metadata = Record<string, unknown>;
+
+/** A document as a user hands it to the index. */
+export interface Doc {
+  id: string;
+  text: string;
+  title?: string;
+  url?: string;
+  meta?: Metadata;
+}
+
+/**
+ * A sparse vector: token ids sorted ascending and unique, with their weights.
+ * Both BGE-M3 lexical weights and SPLADE vectors use this shape.
+ */
+export interface SparseVector {
+  ids: Uint32Array;
+  weights: Float32Array;
+}
+
+/** Token vectors of one passage, row-major `count × dim`, each row L2-normalized. */
+export interface MultiVector {
+  data: Float32Array;
+  count: number;
+  dim: number;
+}
+
+/** The three representations of one text, produced by one encoder pass. */
+export interface Encoded {
+  dense: Float32Array;
+  sparse: SparseVector;
+  multi: MultiVector;
+  /** Tokens the encoder saw, special tokens included. */
+  tokens: number;
+  /** True when the text was longer than the model's max length and was cut. */
+  truncated: boolean;
+}
+
+export type Mode = 'dense' | 'sparse' | 'multi' | 'hybrid';
+export type Signal = 'dense' | 'sparse' | 'multi';
+export type Fusion = 'weighted' | 'rrf';
+
+export interface Weights {
+  dense: number;
+  sparse: number;
+  multi: number;
+}
+
+/** BGE-M3's recommended mix. */
+export const DEFAULT_WEIGHTS: Readonly<Weights> = Object.freeze({ dense: 0.4, sparse: 0.2, multi: 0.4 });
+
+/** How vectors are held in memory and on disk. */
+export type DenseStorage = 'float32' | 'int8';
+export type MultiStorage = 'float32' | 'float16' | 'int8';
+
+export interface IndexOptions {
+  dense?: DenseStorage;
+  multi?: MultiStorage;
+}
+
+export interface SearchOptions {
+  /** Hits to return (default 10). */
+  k?: number;
+  mode?: Mode;
+  weights?: Partial<Weights>;
+  fusion?: Fusion;
+  /** Depth of each first-stage list (dense top-N ∪ sparse top-N) before fusion (default max(100, 10·k)). */
+  candidates?: number;
+  /** RRF constant (default 60). */
+  rrfK?: number;
+  /** Score each candidate with only its first n stored multi-vectors (flexible late interaction). */
+  multiVectorBudget?: number;
+  /** Score with only the query's first n multi-vectors. */
+  queryVectorBudget?: number;
+  /** Keep only documents for which this returns true. */
+  filter?: (doc: Readonly<Doc>) => boolean;
+}
+
+/** One signal's own opinion about a hit. */
+export interface SignalScore {
+  score: number;
+  /** 1-based rank of this document among the candidates by this signal alone. */
+  rank: number;
+}
+
+export interface Hit {
+  id: string;
+  /** Final fused score (or the single signal's score in a single-signal mode). */
+  score: number;
+  doc: Doc;
+  signals: Partial<Record<Signal, SignalScore>>;
+}
