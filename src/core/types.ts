@@ -94,3 +94,31 @@ export interface Hit {
   doc: Doc;
   signals: Partial<Record<Signal, SignalScore>>;
 }
+
+/** Bytes held by each representation (vector data of live documents). */
+export interface IndexBytes {
+  dense: number;
+  /** Postings (including not-yet-compacted stale ones) plus each document's own sparse vector. */
+  sparse: number;
+  multi: number;
+  /** Estimate: UTF-8 JSON size of the stored documents. */
+  docs: number;
+  total: number;
+}
+
+/** What an index holds, for diagnostics and memory budgeting. */
+export interface IndexStats {
+  docs: number;
+  /** Dense dimension (0 until the first document). */
+  denseDim: number;
+  /** Multi-vector dimension (0 until the first document with token vectors). */
+  multiDim: number;
+  /** Token vectors held across all documents. */
+  multiRows: number;
+  /** Live postings in the sparse inverted index. */
+  postings: number;
+  /** Distinct token ids occurring in at least one live document. */
+  terms: number;
+  bytes: IndexBytes;
+  options: Required<IndexOptions>;
+}

@@ -1,0 +1,415 @@
+// The tiny XLM-R-shaped encoder: deterministic weights from a seeded PRNG and
+// the ONNX graph for each output layout, in fp32 or weight-only int8.
+import type { OutputLayout } from '../../src/model/manifest.js';
+import {
+  attr,
+  DataType,
+  float32LE,
+  graphProto,
+  int64LE,
+  modelProto,
+  nodeProto,
+  tensorProto,
+  valueInfoProto,
+  type Attribute,
+} from './protobuf.js';
+
+export const TINY = {
+  hidden: 32,
+  heads: 4,
+  layers: 2,
+  ffn: 64,
+  colbertDim: 32,
+  /** XLM-R: positions start at padding_idx + 1 = 2, so 8192 tokens need 8194 rows. */
+  maxPositions: 8194,
+  maxLength: 8192,
+  positionOffset: 2,
+  layerNormEps: 1e-5,
+  seed: 0x6d335f31,
+  /** Head weights sit on this power-of-two grid so int8 storage is lossless. */
+  headGrid: 1 / 128,
+} as const;
+
+// ---------------------------------------------------------------------------
+// Weights
+
+/**
+ * Scales tuned by measurement on the sample corpus (title/text pairs, 98 texts):
+ * unrelated texts' dense vectors average cos ≈ 0.7; a token's final state against
+ * the same token in another text ≈ 0.75, against other tokens ≈ 0.2; SPLADE logits
+ * are positive for about 1% of the vocabulary per token, the token’s own id for ~90%.
+ */
+const GAIN = {
+  /** Attention value/output projections: more context (dense varies) vs identity (sparse, ColBERT). */
+  value: 1.2,
+  /** Damped FFN output keeps the residual stream close to the attention result. */
+  ffnOut: 0.7,
+  /** Mean of the LM decoder bias. */
+  lmBias: -13,
+} as const;
+
+/** mulberry32: small, fast, and identical on every platform. */
+export function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+class Rng {
+  private readonly next: () => number;
+  constructor(seed: number) {
+    this.next = mulberry32(seed);
+  }
+  /** Standard normal via Box-Muller (one value per call keeps the stream simple). */
+  normal(): number {
+    const u = 1 - this.next(); // (0, 1]: log stays finite
+    const v = this.next();
+    return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * v);
+  }
+  normals(n: number, std: number, mean = 0): Float32Array {
+    const out = new Float32Array(n);
+    for (let i = 0; i < n; i++) out[i] = mean + std * this.normal();
+    return out;
+  }
+}
+
+/** A linear map in ONNX MatMul layout: `y = x·w + b`, `w` row-major `[inDim, outDim]`. */
+export interface MatMulLinear {
+  w: Float32Array;
+  b: Float32Array;
+  inDim: number;
+  outDim: number;
+}
+
+/** torch.nn.Linear layout: `y = x·weightᵀ + bias`, `weight` row-major `[outDim, inDim]`. */
+export interface TorchLinear {
+  weight: Float32Array;
+  bias: Float32Array;
+  outDim: number;
+  inDim: number;
+}
+
+export interface LayerNormWeights {
+  gamma: Float32Array;
+  beta: Float32Array;
+}
+
+export interface EncoderLayerWeights {
+  q: MatMulLinear;
+  k: MatMulLinear;
+  v: MatMulLinear;
+  o: MatMulLinear;
+  attnLn: LayerNormWeights;
+  ffnIn: MatMulLinear;
+  ffnOut: MatMulLinear;
+  ffnLn: LayerNormWeights;
+}
+
+export interface TinyWeights {
+  vocabSize: number;
+  /** `[V, H]` */
+  wordEmbeddings: Float32Array;
+  /** `[maxPositions, H]` */
+  positionEmbeddings: Float32Array;
+  embLn: LayerNormWeights;
+  layers: EncoderLayerWeights[];
+  /** BGE-M3 `sparse_linear`: H → 1. */
+  sparse: TorchLinear;
+  /** BGE-M3 `colbert_linear`: H → D. */
+  colbert: TorchLinear;
+  /** RoBERTa LM head: dense H→H, GELU, LayerNorm, decoder tied to the word embeddings. */
+  mlm: { dense: MatMulLinear; ln: LayerNormWeights; decoderBias: Float32Array };
+}
+
+function linear(rng: Rng, inDim: number, outDim: number, gain: number): MatMulLinear {
+  return { w: rng.normals(inDim * outDim, gain / Math.sqrt(inDim)), b: rng.normals(outDim, 0.02), inDim, outDim };
+}
+
+function layerNorm(rng: Rng, dim: number): LayerNormWeights {
+  return { gamma: rng.normals(dim, 0.05, 1), beta: rng.normals(dim, 0.05) };
+}
+
+/** Values already on the int8 grid `k·step`, |k| ≤ 127, so quantizing them loses nothing. */
+function gridNormals(rng: Rng, n: number, std: number, step: number): Float32Array {
+  const out = new Float32Array(n);
+  for (let i = 0; i < n; i++) out[i] = Math.max(-127, Math.min(127, Math.round((std * rng.normal()) / step))) * step;
+  return out;
+}
+
+/** FNV-1a: turns a tensor name into a seed for its own stream. */
+function hashName(name: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < name.length; i++) h = Math.imul(h ^ name.charCodeAt(i), 0x01000193);
+  return h >>> 0;
+}
+
+/**
+ * Every weight of the tiny model. Each tensor draws from its own stream seeded by
+ * its name, so the encoder does not change when the vocabulary size does (the
+ * corpus grows it), and all three layouts share the same encoder and heads.
+ */
+export function makeWeights(vocabSize: number, seed: number = TINY.seed): TinyWeights {
+  const rng = (name: string) => new Rng((seed ^ hashName(name)) >>> 0);
+  const H = TINY.hidden;
+  const wordEmbeddings = rng('word_embeddings').normals(vocabSize * H, 1);
+  // Smaller than the word embeddings so token identity dominates but position still matters.
+  const positionEmbeddings = rng('position_embeddings').normals(TINY.maxPositions * H, 0.3);
+  const embLn = layerNorm(rng('embeddings.LayerNorm'), H);
+  const layers: EncoderLayerWeights[] = [];
+  for (let l = 0; l < TINY.layers; l++) {
+    const p = `layer.${l}`;
+    layers.push({
+      // Attention logits of roughly unit variance: broad enough to mix context.
+      q: linear(rng(`${p}.q`), H, H, 1),
+      k: linear(rng(`${p}.k`), H, H, 1),
+      // The value/output gain trades context (what makes [CLS], the dense vector, differ
+      // between texts) against token identity (what sparse and ColBERT match on).
+      v: linear(rng(`${p}.v`), H, H, GAIN.value),
+      o: linear(rng(`${p}.o`), H, H, GAIN.value),
+      attnLn: layerNorm(rng(`${p}.attnLn`), H),
+      ffnIn: linear(rng(`${p}.ffnIn`), H, TINY.ffn, 1),
+      ffnOut: linear(rng(`${p}.ffnOut`), TINY.ffn, H, GAIN.ffnOut),
+      ffnLn: layerNorm(rng(`${p}.ffnLn`), H),
+    });
+  }
+  const step = TINY.headGrid;
+  const sparse: TorchLinear = {
+    weight: gridNormals(rng('sparse_linear'), H, 1 / Math.sqrt(H), step),
+    // Positive bias: most tokens get a non-zero lexical weight, as with the real model.
+    bias: Float32Array.of(1.25),
+    outDim: 1,
+    inDim: H,
+  };
+  const D = TINY.colbertDim;
+  const colbertRng = rng('colbert_linear');
+  const colbert: TorchLinear = {
+    weight: gridNormals(colbertRng, D * H, 1 / Math.sqrt(H), step),
+    bias: colbertRng.normals(D, 0.1),
+    outDim: D,
+    inDim: H,
+  };
+  // LM-head dense ≈ 3·I + 3 keeps GELU in its linear range, so the transformed state stays
+  // aligned with the token's own embedding and the tied decoder ranks its own id high.
+  const lmDense = linear(rng('lm_head.dense'), H, H, 0.1);
+  for (let i = 0; i < H; i++) {
+    lmDense.w[i * H + i]! += 3;
+    lmDense.b[i]! += 3;
+  }
+  const mlm = {
+    dense: lmDense,
+    ln: layerNorm(rng('lm_head.layer_norm'), H),
+    // Strongly negative bias: about 1% of the vocabulary is positive per token.
+    decoderBias: rng('lm_head.bias').normals(vocabSize, 1, GAIN.lmBias),
+  };
+  return { vocabSize, wordEmbeddings, positionEmbeddings, embLn, layers, sparse, colbert, mlm };
+}
+
+/** `[out, in]` → `[in, out]`. */
+function transpose(w: Float32Array, rows: number, cols: number): Float32Array {
+  const out = new Float32Array(w.length);
+  for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) out[c * rows + r] = w[r * cols + c]!;
+  return out;
+}
+
+// ---------------------------------------------------------------------------
+// Graph
+
+const INT64_MAX = 9223372036854775807n;
+
+/** Collects nodes and initializers; `weight()` inserts DequantizeLinear in int8 mode. */
+class GraphBuilder {
+  readonly nodes: Uint8Array[] = [];
+  readonly initializers: Uint8Array[] = [];
+  private readonly used = new Set<string>();
+  private readonly constants = new Map<string, string>();
+  private nodeCount = 0;
+
+  constructor(private readonly quantized: boolean) {}
+
+  private claim(name: string): string {
+    if (this.used.has(name)) throw new Error(`duplicate value name ${name}`);
+    this.used.add(name);
+    return name;
+  }
+
+  private fresh(base: string): string {
+    let name = base;
+    for (let i = 1; this.used.has(name); i++) name = `${base}_${i}`;
+    return this.claim(name);
+  }
+
+  op(opType: string, inputs: readonly string[], out: string, attributes: readonly Attribute[] = []): string {
+    const output = this.fresh(out);
+    this.nodes.push(nodeProto({ opType, inputs, outputs: [output], name: `${opType}_${this.nodeCount++}`, attributes }));
+    return output;
+  }
+
+  floatInit(name: string, dims: readonly number[], data: ArrayLike<number>): string {
+    this.initializers.push(tensorProto(this.claim(name), DataType.FLOAT, dims, float32LE(data)));
+    return name;
+  }
+
+  /** Shared small constants (one initializer per distinct value). */
+  constF(values: readonly number[], dims: readonly number[] = []): string {
+    const key = `f:${dims.join(',')}:${values.join(',')}`;
+    let name = this.constants.get(key);
+    if (!name) {
+      name = this.fresh(`const_f${this.constants.size}`);
+      this.initializers.push(tensorProto(name, DataType.FLOAT, dims, float32LE(values)));
+      this.constants.set(key, name);
+    }
+    return name;
+  }
+
+  constI64(values: ReadonlyArray<number | bigint>, dims: readonly number[] = []): string {
+    const key = `i:${dims.join(',')}:${values.join(',')}`;
+    let name = this.constants.get(key);
+    if (!name) {
+      name = this.fresh(`const_i${this.constants.size}`);
+      this.initializers.push(tensorProto(name, DataType.INT64, dims, int64LE(values)));
+      this.constants.set(key, name);
+    }
+    return name;
+  }
+
+  /**
+   * A MatMul / embedding weight. fp32: a plain initializer. int8: per-tensor
+   * symmetric int8 + scale + zero point feeding a DequantizeLinear whose output
+   * carries the weight's name, so consumers are identical in both files.
+   */
+  weight(name: string, dims: readonly number[], data: Float32Array, step?: number): string {
+    if (!this.quantized) return this.floatInit(name, dims, data);
+    let maxAbs = 0;
+    for (let i = 0; i < data.length; i++) maxAbs = Math.max(maxAbs, Math.abs(data[i]!));
+    const scale = Math.fround(step ?? (maxAbs > 0 ? maxAbs / 127 : 1));
+    const q = new Uint8Array(data.length);
+    const qi = new Int8Array(q.buffer);
+    for (let i = 0; i < data.length; i++) qi[i] = Math.max(-127, Math.min(127, Math.round(data[i]! / scale)));
+    const qName = this.claim(`${name}_quantized`);
+    const sName = this.claim(`${name}_scale`);
+    const zName = this.claim(`${name}_zero_point`);
+    this.initializers.push(tensorProto(qName, DataType.INT8, dims, q));
+    this.initializers.push(tensorProto(sName, DataType.FLOAT, [], float32LE([scale])));
+    this.initializers.push(tensorProto(zName, DataType.INT8, [], new Uint8Array(1)));
+    return this.op('DequantizeLinear', [qName, sName, zName], name);
+  }
+
+  // -- composite helpers ----------------------------------------------------
+
+  linear(x: string, lin: MatMulLinear, name: string, step?: number): string {
+    const w = this.weight(`${name}.weight`, [lin.inDim, lin.outDim], lin.w, step);
+    const b = this.floatInit(`${name}.bias`, [lin.outDim], lin.b);
+    return this.op('Add', [this.op('MatMul', [x, w], `${name}_mm`), b], `${name}_out`);
+  }
+
+  layerNorm(x: string, ln: LayerNormWeights, name: string): string {
+    const g = this.floatInit(`${name}.gamma`, [ln.gamma.length], ln.gamma);
+    const b = this.floatInit(`${name}.beta`, [ln.beta.length], ln.beta);
+    return this.op('LayerNormalization', [x, g, b], `${name}_out`, [attr.int('axis', -1), attr.float('epsilon', TINY.layerNormEps)]);
+  }
+
+  /** Exact GELU: 0.5·x·(1 + erf(x/√2)). */
+  gelu(x: string, name: string): string {
+    const e = this.op('Erf', [this.op('Mul', [x, this.constF([Math.SQRT1_2])], `${name}_scaled`)], `${name}_erf`);
+    const onePlus = this.op('Add', [e, this.constF([1])], `${name}_1p`);
+    return this.op('Mul', [this.op('Mul', [x, onePlus], `${name}_xp`), this.constF([0.5])], `${name}_out`);
+  }
+
+  /** x / max(‖x‖₂, 1e-12) over the last axis (zero rows stay zero, never NaN). */
+  l2normalize(x: string, name: string): string {
+    const ss = this.op('ReduceSumSquare', [x], `${name}_ss`, [attr.ints('axes', [-1]), attr.int('keepdims', 1)]);
+    const norm = this.op('Max', [this.op('Sqrt', [ss], `${name}_norm`), this.constF([1e-12])], `${name}_guard`);
+    return this.op('Div', [x, norm], `${name}_out`);
+  }
+}
+
+/** Builds the ONNX model bytes for one layout. */
+export function buildModel(w: TinyWeights, layout: OutputLayout, quantized: boolean): Uint8Array {
+  const H = TINY.hidden;
+  const heads = TINY.heads;
+  const headDim = H / heads;
+  const g = new GraphBuilder(quantized);
+  const ids = 'input_ids';
+  const mask = 'attention_mask';
+
+  // Embeddings: word + position (arange(T) + 2, XLM-R style), then LayerNorm.
+  const word = g.op('Gather', [g.weight('embeddings.word_embeddings', [w.vocabSize, H], w.wordEmbeddings), ids], 'word_emb', [attr.int('axis', 0)]);
+  const seqLen = g.op('Gather', [g.op('Shape', [ids], 'ids_shape'), g.constI64([1])], 'seq_len', [attr.int('axis', 0)]);
+  const posEnd = g.op('Add', [seqLen, g.constI64([TINY.positionOffset])], 'pos_end');
+  const positions = g.op('Range', [g.constI64([TINY.positionOffset]), posEnd, g.constI64([1])], 'position_ids');
+  const posTable = g.floatInit('embeddings.position_embeddings', [TINY.maxPositions, H], w.positionEmbeddings);
+  const pos = g.op('Gather', [posTable, positions], 'pos_emb', [attr.int('axis', 0)]);
+  let x = g.layerNorm(g.op('Add', [word, pos], 'emb_sum'), w.embLn, 'embeddings.LayerNorm');
+
+  // Additive mask (1 - mask)·-1e4, shaped [B,1,1,T] to broadcast over heads and queries.
+  const maskF = g.op('Cast', [mask], 'mask_f', [attr.int('to', DataType.FLOAT)]);
+  const maskAdd = g.op('Mul', [g.op('Sub', [g.constF([1]), maskF], 'mask_inv'), g.constF([-1e4])], 'mask_add');
+  const maskBias = g.op('Unsqueeze', [maskAdd, g.constI64([1, 2], [2])], 'mask_bias');
+
+  const splitShape = g.constI64([0, 0, heads, headDim], [4]);
+  const mergeShape = g.constI64([0, 0, H], [3]);
+  for (let l = 0; l < w.layers.length; l++) {
+    const L = w.layers[l]!;
+    const p = `encoder.layer.${l}`;
+    const split = (t: string, perm: number[], n: string) =>
+      g.op('Transpose', [g.op('Reshape', [t, splitShape], `${n}_split`)], `${n}_heads`, [attr.ints('perm', perm)]);
+    const q = split(g.linear(x, L.q, `${p}.attention.self.query`), [0, 2, 1, 3], `${p}_q`); // [B,h,T,d]
+    const k = split(g.linear(x, L.k, `${p}.attention.self.key`), [0, 2, 3, 1], `${p}_k`); // [B,h,d,T]
+    const v = split(g.linear(x, L.v, `${p}.attention.self.value`), [0, 2, 1, 3], `${p}_v`); // [B,h,T,d]
+    const scores = g.op('Mul', [g.op('MatMul', [q, k], `${p}_qk`), g.constF([1 / Math.sqrt(headDim)])], `${p}_scores`);
+    const probs = g.op('Softmax', [g.op('Add', [scores, maskBias], `${p}_masked`)], `${p}_probs`, [attr.int('axis', -1)]);
+    const ctx = g.op('Transpose', [g.op('MatMul', [probs, v], `${p}_ctx`)], `${p}_ctx_t`, [attr.ints('perm', [0, 2, 1, 3])]);
+    const merged = g.op('Reshape', [ctx, mergeShape], `${p}_merged`);
+    const attnOut = g.linear(merged, L.o, `${p}.attention.output.dense`);
+    x = g.layerNorm(g.op('Add', [attnOut, x], `${p}_attn_res`), L.attnLn, `${p}.attention.output.LayerNorm`);
+    const inter = g.gelu(g.linear(x, L.ffnIn, `${p}.intermediate.dense`), `${p}_gelu`);
+    const ffnOut = g.linear(inter, L.ffnOut, `${p}.output.dense`);
+    x = g.layerNorm(g.op('Add', [ffnOut, x], `${p}_ffn_res`), L.ffnLn, `${p}.output.LayerNorm`);
+  }
+
+  const hidden = g.op('Identity', [x], 'last_hidden_state');
+  const outputs: Uint8Array[] = [valueInfoProto(hidden, DataType.FLOAT, ['batch', 'sequence', H])];
+
+  if (layout === 'heads-in-graph') {
+    // dense: normalized [CLS] state.
+    const cls = g.op('Gather', [hidden, g.constI64([0])], 'cls_state', [attr.int('axis', 1)]);
+    const dense = g.op('Identity', [g.l2normalize(cls, 'dense_norm')], 'dense_embeddings');
+    // sparse: relu(h·w + b) per token, [B,T,1].
+    const sparseLin = { w: w.sparse.weight, b: w.sparse.bias, inDim: H, outDim: 1 };
+    const sparse = g.op('Relu', [g.linear(hidden, sparseLin, 'sparse_linear', TINY.headGrid)], 'sparse_weights');
+    // colbert: normalize((h[:,1:]·Wᵀ + b) · mask[:,1:]) as FlagEmbedding does.
+    const slice = (t: string, n: string) => g.op('Slice', [t, g.constI64([1], [1]), g.constI64([INT64_MAX], [1]), g.constI64([1], [1])], n);
+    const tokens = slice(hidden, 'colbert_tokens');
+    const colLin = { w: transpose(w.colbert.weight, w.colbert.outDim, H), b: w.colbert.bias, inDim: H, outDim: w.colbert.outDim };
+    const proj = g.linear(tokens, colLin, 'colbert_linear', TINY.headGrid);
+    const tokMask = g.op('Unsqueeze', [g.op('Cast', [slice(mask, 'colbert_mask_i')], 'colbert_mask', [attr.int('to', DataType.FLOAT)]), g.constI64([2], [1])], 'colbert_mask_3d');
+    const masked = g.op('Mul', [proj, tokMask], 'colbert_masked');
+    const colbert = g.op('Identity', [g.l2normalize(masked, 'colbert_norm')], 'colbert_vectors');
+    outputs.push(
+      valueInfoProto(dense, DataType.FLOAT, ['batch', H]),
+      valueInfoProto(sparse, DataType.FLOAT, ['batch', 'sequence', 1]),
+      valueInfoProto(colbert, DataType.FLOAT, ['batch', 'colbert_sequence', w.colbert.outDim]),
+    );
+  } else if (layout === 'splade') {
+    // RoBERTa LM head; the decoder reuses the word-embedding table (tied weights).
+    const t = g.layerNorm(g.gelu(g.linear(hidden, w.mlm.dense, 'lm_head.dense'), 'lm_gelu'), w.mlm.ln, 'lm_head.layer_norm');
+    const decoder = g.op('Transpose', ['embeddings.word_embeddings'], 'lm_decoder_weight', [attr.ints('perm', [1, 0])]);
+    const bias = g.floatInit('lm_head.bias', [w.vocabSize], w.mlm.decoderBias);
+    const logits = g.op('Add', [g.op('MatMul', [t, decoder], 'lm_mm'), bias], 'logits');
+    outputs.push(valueInfoProto(logits, DataType.FLOAT, ['batch', 'sequence', w.vocabSize]));
+  }
+
+  const graph = graphProto({
+    name: `m3search_tiny_${layout.replace(/-/g, '_')}`,
+    nodes: g.nodes,
+    initializers: g.initializers,
+    inputs: [valueInfoProto(ids, DataType.INT64, ['batch', 'sequence']), valueInfoProto(mask, DataType.INT64, ['batch', 'sequence'])],
+    outputs,
+  });
+  return modelProto({ graph, irVersion: 8, producerName: 'm3search-test-model', opsets: [{ domain: '', version: 17 }] });
+}

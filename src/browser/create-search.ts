@@ -1,0 +1,302 @@
+// The page side: spawns the search worker, wraps it with comlink and returns
+// a typed handle. Cancellation crosses as a call id (`signal` → cancel(id)),
+// progress as comlink-proxied callbacks, errors keep their `code`, and a dead
+// worker rejects every pending call with WORKER_CRASHED.
+import { proxy, wrap, type Remote } from 'comlink';
+import { M3SearchError } from '../core/errors.js';
+import type { Doc, Encoded, Hit, IndexOptions } from '../core/types.js';
+import type { ModelInfo } from '../model/encoder.js';
+import { installErrorTransfer } from './error-transfer.js';
+import type {
+  AddReport,
+  Backend,
+  BackendPreference,
+  IndexProgress,
+  LoadProgress,
+  OpenOptions,
+  OpenReport,
+  RemoteSearchOptions,
+  RemoveReport,
+  SearchStats,
+  SearchWarning,
+  WorkerApi,
+} from './protocol.js';
+import { watchWorker } from './worker-watch.js';
+
+export interface CreateSearchOptions {
+  /** Model folder URL (absolute, or relative to the page), e.g. '/models/bge-m3/'. */
+  model: string;
+  /** Index name: one IndexedDB database per name; reopening restores it without encoding. */
+  name: string;
+  backend?: BackendPreference;
+  dtype?: 'q8' | 'fp32';
+  /** Quantization of a new index (default dense float32, multi float16). */
+  storage?: IndexOptions;
+  /** A stored index built with another model or schema: 'error' (default, MODEL_MISMATCH / SCHEMA_MISMATCH) or 'rebuild' (discard it). */
+  onMismatch?: 'error' | 'rebuild';
+  /** Cache API bucket for model files (default 'm3search-models'); false disables. */
+  modelCacheName?: string | false;
+  /** Where ONNX Runtime's .wasm/.mjs are served, when not where the bundler put them. */
+  wasmPaths?: string | { wasm?: string; mjs?: string };
+  numThreads?: number;
+  maxLength?: number;
+  /** Model download (bytes) and restore (documents) progress. */
+  onProgress?: (p: LoadProgress) => void;
+  /** Non-fatal problems: corrupt stored records, ignored options. */
+  onWarning?: (w: SearchWarning) => void;
+  /** Cancels opening (the model download). */
+  signal?: AbortSignal;
+  /** Supplies the worker (custom bundling); default: the package's own worker. */
+  createWorker?: () => Worker;
+}
+
+export interface AddOptions {
+  signal?: AbortSignal;
+  onProgress?: (p: IndexProgress) => void;
+  /** Documents per encode + transaction (default 32). */
+  batchSize?: number;
+}
+
+export type BrowserSearchOptions = RemoteSearchOptions & { signal?: AbortSignal };
+
+export type SearchState = 'loading' | 'ready' | 'failed' | 'closed';
+
+export interface SearchInfo {
+  name: string;
+  state: SearchState;
+  backend?: Backend;
+  model?: ModelInfo;
+  storage?: Required<IndexOptions>;
+  docCount: number;
+}
+
+export interface BrowserSearch {
+  /** Resolves when the model is loaded and the stored index restored. */
+  readonly ready: Promise<OpenReport>;
+  /** The last known backend, model and document count (updated after every call). */
+  readonly info: SearchInfo;
+  /** Adds documents; unchanged ones (same id and content) are skipped, changed ones replaced. */
+  add(docs: readonly Doc[], opts?: AddOptions): Promise<AddReport>;
+  /** Replaces documents by id (adds absent ones). */
+  update(docs: readonly Doc[], opts?: AddOptions): Promise<AddReport>;
+  remove(ids: string | readonly string[]): Promise<RemoveReport>;
+  search(query: string, opts?: BrowserSearchOptions): Promise<Hit[]>;
+  clear(): Promise<void>;
+  /** Deletes the stored index and ends the worker. */
+  delete(): Promise<void>;
+  stats(): Promise<SearchStats>;
+  /** Debug: raw encoder output for texts. */
+  encode(texts: readonly string[], kind?: 'query' | 'passage'): Promise<Encoded[]>;
+  /** Debug: makes the worker close itself abruptly, as a crash would. */
+  crashForTesting(): void;
+  /** Lets the worker release the model and database, then ends it. */
+  close(): Promise<void>;
+  /** Ends the worker now; pending calls reject with ABORTED. Committed batches stay stored. */
+  terminate(): void;
+}
+
+/** Spawns the worker and resolves once the index is ready to search. */
+export async function createSearch(options: CreateSearchOptions): Promise<BrowserSearch> {
+  const search = openSearch(options);
+  try {
+    await search.ready;
+  } catch (e) {
+    search.terminate();
+    throw e;
+  }
+  return search;
+}
+
+/**
+ * Spawns the worker and returns at once; calls made before `ready` settles
+ * reject with NOT_READY. Useful for a UI that renders while the model loads.
+ */
+export function openSearch(options: CreateSearchOptions): BrowserSearch {
+  installErrorTransfer();
+  const worker = options.createWorker?.() ?? new Worker(new URL('../../workers/search.worker.ts', import.meta.url), { type: 'module' });
+  return new WorkerSearch(worker, options);
+}
+
+class WorkerSearch implements BrowserSearch {
+  readonly ready: Promise<OpenReport>;
+  private readonly worker: Worker;
+  private readonly remote: Remote<WorkerApi>;
+  private readonly pending = new Set<(e: M3SearchError) => void>();
+  private readonly stopWatching: () => void;
+  private current: SearchInfo;
+  private dead: M3SearchError | undefined;
+  private nextCall = 1;
+
+  constructor(worker: Worker, options: CreateSearchOptions) {
+    this.worker = worker;
+    this.remote = wrap<WorkerApi>(worker);
+    this.current = { name: options.name, state: 'loading', docCount: 0 };
+    this.stopWatching = watchWorker(worker, this.remote, (message) =>
+      this.fail(new M3SearchError('WORKER_CRASHED', `The search worker stopped unexpectedly (${message}). Create the search again: the stored index is intact.`)),
+    );
+    this.ready = this.open(options);
+    this.ready.catch(() => undefined); // surfaced to whoever awaits `ready`; never unhandled
+  }
+
+  get info(): SearchInfo {
+    return { ...this.current };
+  }
+
+  add(docs: readonly Doc[], opts: AddOptions = {}): Promise<AddReport> {
+    return this.write('add', docs, opts);
+  }
+
+  update(docs: readonly Doc[], opts: AddOptions = {}): Promise<AddReport> {
+    return this.write('update', docs, opts);
+  }
+
+  remove(ids: string | readonly string[]): Promise<RemoveReport> {
+    const list = typeof ids === 'string' ? [ids] : [...ids];
+    return this.call((r, id) => r.remove(id, list)).then((rep) => this.counted(rep));
+  }
+
+  search(query: string, opts: BrowserSearchOptions = {}): Promise<Hit[]> {
+    const { signal, ...rest } = opts;
+    // Read-only: a cancelled query rejects at once; the worker drops it at its next check.
+    return this.call((r, id) => r.search(id, query, rest), signal, true);
+  }
+
+  clear(): Promise<void> {
+    return this.call((r) => r.clear()).then(() => {
+      this.current.docCount = 0;
+    });
+  }
+
+  async delete(): Promise<void> {
+    await this.call((r) => r.destroy(), undefined, false, true);
+    this.end('closed', new M3SearchError('NOT_READY', 'The search was deleted.'));
+  }
+
+  stats(): Promise<SearchStats> {
+    return this.call((r) => r.stats()).then((s) => {
+      this.current.docCount = s.docCount;
+      return s;
+    });
+  }
+
+  encode(texts: readonly string[], kind: 'query' | 'passage' = 'passage'): Promise<Encoded[]> {
+    return this.call((r, id) => r.encode(id, [...texts], kind));
+  }
+
+  crashForTesting(): void {
+    void this.remote.crash().catch(() => undefined);
+  }
+
+  async close(): Promise<void> {
+    if (this.dead) return;
+    await this.call((r) => r.close(), undefined, false, true).catch(() => undefined);
+    this.end('closed', new M3SearchError('NOT_READY', 'The search was closed.'));
+  }
+
+  terminate(): void {
+    this.end(this.current.state === 'failed' ? 'failed' : 'closed', new M3SearchError('ABORTED', 'The search worker was terminated.'));
+  }
+
+  // ------------------------------------------------------------ internals
+
+  private async open(o: CreateSearchOptions): Promise<OpenReport> {
+    const base = globalThis.location?.href;
+    const abs = (u: string) => (base ? new URL(u, base).href : u);
+    const options: OpenOptions = {
+      model: abs(o.model),
+      name: o.name,
+      backend: o.backend,
+      dtype: o.dtype,
+      storage: o.storage,
+      onMismatch: o.onMismatch,
+      modelCacheName: o.modelCacheName,
+      numThreads: o.numThreads,
+      maxLength: o.maxLength,
+    };
+    if (o.wasmPaths !== undefined) {
+      options.wasmPaths =
+        typeof o.wasmPaths === 'string'
+          ? abs(o.wasmPaths)
+          : { ...(o.wasmPaths.wasm ? { wasm: abs(o.wasmPaths.wasm) } : {}), ...(o.wasmPaths.mjs ? { mjs: abs(o.wasmPaths.mjs) } : {}) };
+    }
+    // Drop undefined keys: they clone fine but clutter the worker's view.
+    for (const k of Object.keys(options) as (keyof OpenOptions)[]) if (options[k] === undefined) delete options[k];
+    const onProgress = o.onProgress && proxy(o.onProgress);
+    const onWarning = o.onWarning && proxy(o.onWarning);
+    try {
+      const report = await this.call((r, id) => r.open(id, options, onProgress, onWarning), o.signal, false, true);
+      this.current = { name: o.name, state: 'ready', backend: report.backend, model: report.model, storage: report.storage, docCount: report.docCount };
+      return report;
+    } catch (e) {
+      if (this.current.state === 'loading') this.current.state = 'failed';
+      throw e;
+    }
+  }
+
+  private write(kind: 'add' | 'update', docs: readonly Doc[], opts: AddOptions): Promise<AddReport> {
+    const onProgress = opts.onProgress && proxy(opts.onProgress);
+    const options = opts.batchSize === undefined ? {} : { batchSize: opts.batchSize };
+    // Settles only when the worker has stopped: after a rejection nothing more of this call is written.
+    return this.call((r, id) => r[kind](id, [...docs], options, onProgress), opts.signal).then((rep) => this.counted(rep));
+  }
+
+  private counted<T extends { docCount: number }>(rep: T): T {
+    this.current.docCount = rep.docCount;
+    return rep;
+  }
+
+  /**
+   * Runs one remote call. It rejects with the worker's error, with
+   * WORKER_CRASHED if the worker dies first, and — for read-only calls — with
+   * ABORTED as soon as `signal` fires. `beforeReady` calls may run while loading.
+   */
+  private call<T>(
+    run: (remote: Remote<WorkerApi>, callId: number) => Promise<T>,
+    signal?: AbortSignal,
+    rejectOnAbort = false,
+    beforeReady = false,
+  ): Promise<T> {
+    if (this.dead) return Promise.reject(this.dead);
+    if (!beforeReady && this.current.state !== 'ready') {
+      return Promise.reject(new M3SearchError('NOT_READY', 'The search is not ready: the model and the stored index are still loading (await search.ready).', { state: this.current.state }));
+    }
+    if (signal?.aborted) return Promise.reject(new M3SearchError('ABORTED', 'The operation was cancelled.'));
+    const callId = this.nextCall++;
+    return new Promise<T>((resolve, reject) => {
+      const onAbort = () => {
+        void this.remote.cancel(callId).catch(() => undefined);
+        if (rejectOnAbort) settle(() => reject(new M3SearchError('ABORTED', 'The operation was cancelled.')));
+      };
+      let settled = false;
+      const settle = (f: () => void) => {
+        if (settled) return;
+        settled = true;
+        this.pending.delete(onDead);
+        signal?.removeEventListener('abort', onAbort);
+        f();
+      };
+      const onDead = (e: M3SearchError) => settle(() => reject(e));
+      this.pending.add(onDead);
+      signal?.addEventListener('abort', onAbort, { once: true });
+      run(this.remote, callId).then(
+        (v) => settle(() => resolve(v)),
+        (e: unknown) => settle(() => reject(e)),
+      );
+    });
+  }
+
+  private fail(error: M3SearchError): void {
+    this.end('failed', error);
+  }
+
+  /** Ends the worker and rejects everything pending with `error`. */
+  private end(state: SearchState, error: M3SearchError): void {
+    if (this.dead) return;
+    this.dead = error;
+    this.current.state = state;
+    this.stopWatching();
+    this.worker.terminate();
+    for (const reject of [...this.pending]) reject(error);
+    this.pending.clear();
+  }
+}

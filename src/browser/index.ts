@@ -1,0 +1,20 @@
+// Browser entry of the package: `import { createSearch } from 'm3search'`.
+export { createSearch, openSearch } from './create-search.js';
+export type { AddOptions, BrowserSearch, BrowserSearchOptions, CreateSearchOptions, SearchInfo, SearchState } from './create-search.js';
+export type {
+  AddReport,
+  Backend,
+  BackendPreference,
+  IndexProgress,
+  LoadProgress,
+  OpenReport,
+  RemoteSearchOptions,
+  RemoveReport,
+  SearchStats,
+  SearchWarning,
+  SkippedRecord,
+} from './protocol.js';
+export type { StoreCounts } from './store.js';
+export { M3SearchError, isM3SearchError, type ErrorCode } from '../core/errors.js';
+export type { Doc, Hit, IndexOptions, Mode, Fusion, Weights, SignalScore, Signal, Encoded } from '../core/types.js';
+export type { ModelInfo } from '../model/encoder.js';

@@ -1,0 +1,430 @@
+// The persisted index: one IndexedDB database per index name. Each document
+// lives in four object stores under the same key (its id): `docs` ({doc,
+// hash}), `dense`, `sparse` and `multi` (typed-array bytes), plus one `meta`
+// row naming the model, dims, quantization, schema and document count.
+//
+// Every write is ONE readwrite transaction over all five stores, so a tab
+// closed mid-indexing keeps every committed batch and never a half-written
+// document; callers update their in-memory index only after `write` resolves.
+import { deleteDB, openDB, type DBSchema, type IDBPDatabase } from 'idb';
+import { M3SearchError } from '../core/errors.js';
+import type { StoredRecord } from '../core/record.js';
+import type { IndexOptions } from '../core/types.js';
+import { joinRows, splitRecord, type DenseRow, type DocRow, type MultiRow, type SparseRow } from './record-parts.js';
+import { storageError } from './storage-errors.js';
+
+/** Version of the object-store layout and the record format. Bump when either changes. */
+export const SCHEMA_VERSION = 1;
+const DB_PREFIX = 'm3search:';
+const META_KEY = 'meta';
+const VECTOR_STORES = ['dense', 'sparse', 'multi'] as const;
+const ALL_STORES = ['docs', ...VECTOR_STORES, 'meta'] as const;
+
+/** What an index was built with; a mismatch means its vectors cannot be mixed with new ones. */
+export interface ModelIdentity {
+  modelId: string;
+  fingerprint: string;
+  denseDim: number;
+  multiDim: number;
+}
+
+export interface IndexMeta extends ModelIdentity {
+  schemaVersion: number;
+  storage: Required<IndexOptions>;
+  /** Documents in the `docs` store, updated in every write transaction. */
+  count: number;
+  createdAt: number;
+  updatedAt: number;
+}
+
+interface StoreSchema extends DBSchema {
+  docs: { key: string; value: DocRow };
+  dense: { key: string; value: DenseRow };
+  sparse: { key: string; value: SparseRow };
+  multi: { key: string; value: MultiRow };
+  meta: { key: string; value: IndexMeta };
+}
+
+export type MismatchPolicy = 'error' | 'rebuild';
+
+export interface OpenStoreOptions {
+  /** Index name; the database is called `m3search:<name>`. */
+  name: string;
+  model: ModelIdentity;
+  /** Quantization for a new index. An existing index keeps the one it was built with. */
+  storage: Required<IndexOptions>;
+  /** What to do when the stored index was built by another model or schema (default 'error'). */
+  onMismatch?: MismatchPolicy;
+}
+
+export interface OpenedStore {
+  store: IndexStore;
+  meta: IndexMeta;
+  /** Why the stored index was discarded, when `onMismatch: 'rebuild'` had to. */
+  rebuilt?: 'MODEL_MISMATCH' | 'SCHEMA_MISMATCH';
+  /** True when the database did not exist before. */
+  created: boolean;
+}
+
+export interface StoredEntry {
+  id: string;
+  hash: string;
+  record: StoredRecord;
+}
+
+export interface LoadProblem {
+  id: string;
+  reason: string;
+}
+
+export interface LoadedChunk {
+  entries: StoredEntry[];
+  problems: LoadProblem[];
+}
+
+export interface StoreCounts {
+  docs: number;
+  dense: number;
+  sparse: number;
+  multi: number;
+  /** The count written in `meta`. */
+  meta: number;
+}
+
+export interface Put {
+  record: StoredRecord;
+  hash: string;
+}
+
+export function databaseName(name: string): string {
+  return DB_PREFIX + name;
+}
+
+export class IndexStore {
+  private db: IDBPDatabase<StoreSchema> | undefined;
+  private current: IndexMeta;
+  private closedBecause: string | undefined;
+
+  private constructor(db: IDBPDatabase<StoreSchema>, meta: IndexMeta) {
+    this.db = db;
+    this.current = meta;
+  }
+
+  /** Opens (or creates) the database and checks it was built by this model and schema. */
+  static async open(opts: OpenStoreOptions): Promise<OpenedStore> {
+    const dbName = databaseName(opts.name);
+    let db = await connect(dbName);
+    let created = db.created;
+    let rebuilt: OpenedStore['rebuilt'];
+
+    if (!db.layoutOk) {
+      db.handle.close();
+      if (opts.onMismatch !== 'rebuild') throw schemaMismatch(opts.name, `database version ${db.handle.version}`);
+      await deleteDatabase(dbName);
+      db = await connect(dbName);
+      rebuilt = 'SCHEMA_MISMATCH';
+      created = true;
+    }
+
+    const stored = await db.handle.get('meta', META_KEY).catch((e: unknown) => {
+      db.handle.close();
+      throw storageError(e, 'read the index metadata');
+    });
+    const fresh = freshMeta(opts);
+    let meta: IndexMeta;
+    if (stored === undefined) {
+      meta = fresh;
+      await writeMeta(db.handle, meta, true);
+    } else {
+      const problem = mismatch(stored, opts.model);
+      if (problem === undefined) meta = stored;
+      else {
+        if (opts.onMismatch !== 'rebuild') {
+          db.handle.close();
+          throw problem.code === 'SCHEMA_MISMATCH'
+            ? schemaMismatch(opts.name, `schema version ${String(stored.schemaVersion)}`)
+            : new M3SearchError(
+                'MODEL_MISMATCH',
+                `The index "${opts.name}" was built with ${stored.modelId} (${stored.fingerprint}), not ${opts.model.modelId} (${opts.model.fingerprint}); its vectors cannot be mixed with this model's. Open it with onMismatch: 'rebuild' to discard it and index again, or load the original model.`,
+                { name: opts.name, stored: identity(stored), current: { ...opts.model }, choices: ['rebuild'] },
+              );
+        }
+        meta = fresh;
+        await writeMeta(db.handle, meta, true);
+        rebuilt = problem.code;
+      }
+    }
+    const store = new IndexStore(db.handle, meta);
+    db.handle.addEventListener('versionchange', () => store.closeForOther());
+    return { store, meta: { ...meta }, rebuilt, created };
+  }
+
+  /** Deletes an index's database (closing nothing: close your own store first). */
+  static async destroy(name: string): Promise<void> {
+    await deleteDatabase(databaseName(name));
+  }
+
+  get meta(): Readonly<IndexMeta> {
+    return this.current;
+  }
+
+  /**
+   * Reads every stored document in key order, `chunkSize` at a time (one
+   * read transaction per chunk, so memory stays bounded while the caller
+   * builds its index). Rows that cannot be joined are reported, not thrown.
+   */
+  async *load(chunkSize = 512): AsyncGenerator<LoadedChunk> {
+    const db = this.handle();
+    let after: string | undefined;
+    for (;;) {
+      const chunk = await readChunk(db, after, chunkSize).catch((e: unknown) => {
+        throw storageError(e, 'read the stored index');
+      });
+      if (chunk.keys.length === 0) return;
+      after = chunk.keys[chunk.keys.length - 1];
+      yield chunk.loaded;
+      if (chunk.keys.length < chunkSize) return;
+    }
+  }
+
+  /**
+   * Applies deletions then puts in one transaction, and stores the new
+   * document count in `meta`. Resolves with that count once committed; on any
+   * failure the transaction is aborted, so nothing of it is stored.
+   */
+  async write(puts: readonly Put[], deletes: readonly string[] = []): Promise<number> {
+    const db = this.handle();
+    const tx = db.transaction(ALL_STORES, 'readwrite');
+    const pending = tracked(tx.done);
+    try {
+      for (const id of deletes) {
+        for (const name of ['docs', ...VECTOR_STORES] as const) pending.add(tx.objectStore(name).delete(id));
+      }
+      for (const { record, hash } of puts) {
+        const id = record.doc.id;
+        const rows = splitRecord(record, hash);
+        pending.add(tx.objectStore('docs').put(rows.doc, id));
+        pending.add(tx.objectStore('dense').put(rows.dense, id));
+        pending.add(tx.objectStore('sparse').put(rows.sparse, id));
+        pending.add(tx.objectStore('multi').put(rows.multi, id));
+      }
+      const count = await tx.objectStore('docs').count();
+      const meta: IndexMeta = { ...this.current, count, updatedAt: Date.now() };
+      pending.add(tx.objectStore('meta').put(meta, META_KEY));
+      await pending.all();
+      this.current = meta;
+      return count;
+    } catch (e) {
+      abortQuietly(tx);
+      await pending.settled();
+      throw storageError(e, 'write to the index');
+    }
+  }
+
+  /** Removes every document (one transaction), keeping the model identity. */
+  async clear(): Promise<void> {
+    const db = this.handle();
+    const tx = db.transaction(ALL_STORES, 'readwrite');
+    const meta: IndexMeta = { ...this.current, count: 0, updatedAt: Date.now() };
+    const pending = tracked(tx.done);
+    try {
+      for (const n of ['docs', ...VECTOR_STORES] as const) pending.add(tx.objectStore(n).clear());
+      pending.add(tx.objectStore('meta').put(meta, META_KEY));
+      await pending.all();
+      this.current = meta;
+    } catch (e) {
+      abortQuietly(tx);
+      await pending.settled();
+      throw storageError(e, 'clear the index');
+    }
+  }
+
+  /** Row counts of every store and the count recorded in meta (one read transaction). */
+  async counts(): Promise<StoreCounts> {
+    const db = this.handle();
+    try {
+      const tx = db.transaction(ALL_STORES, 'readonly');
+      const [docs, dense, sparse, multi, meta] = await Promise.all([
+        tx.objectStore('docs').count(),
+        tx.objectStore('dense').count(),
+        tx.objectStore('sparse').count(),
+        tx.objectStore('multi').count(),
+        tx.objectStore('meta').get(META_KEY),
+        tx.done,
+      ]);
+      return { docs, dense, sparse, multi, meta: meta?.count ?? 0 };
+    } catch (e) {
+      throw storageError(e, 'count the stored index');
+    }
+  }
+
+  /** Ids present in a vector store but not in `docs` (only possible if written by something else). */
+  async orphans(): Promise<string[]> {
+    const db = this.handle();
+    const tx = db.transaction(['docs', ...VECTOR_STORES], 'readonly');
+    const [docs, ...vectors] = await Promise.all([
+      tx.objectStore('docs').getAllKeys(),
+      ...VECTOR_STORES.map((n) => tx.objectStore(n).getAllKeys()),
+    ]);
+    await tx.done;
+    const known = new Set(docs);
+    const out = new Set<string>();
+    for (const keys of vectors) for (const k of keys) if (!known.has(k)) out.add(k);
+    return [...out];
+  }
+
+  close(): void {
+    this.db?.close();
+    this.db = undefined;
+    this.closedBecause ??= 'the index was closed';
+  }
+
+  private handle(): IDBPDatabase<StoreSchema> {
+    if (this.db === undefined) throw new M3SearchError('STORAGE', `The stored index is not open: ${this.closedBecause ?? 'closed'}.`);
+    return this.db;
+  }
+
+  /** Another connection (a newer version in another tab, or a delete) needs us gone: close instead of blocking it. */
+  private closeForOther(): void {
+    this.closedBecause = 'another tab deleted or upgraded this index';
+    this.db?.close();
+    this.db = undefined;
+  }
+
+}
+
+interface Connected {
+  handle: IDBPDatabase<StoreSchema>;
+  created: boolean;
+  /** False when the database has another layout (a future or foreign version). */
+  layoutOk: boolean;
+}
+
+/** Opens at whatever version exists; creates the stores only for a new database. */
+async function connect(dbName: string): Promise<Connected> {
+  let created = false;
+  let handle: IDBPDatabase<StoreSchema>;
+  try {
+    handle = await openDB<StoreSchema>(dbName, undefined, {
+      upgrade(db, oldVersion) {
+        if (oldVersion !== 0) return;
+        created = true;
+        for (const name of ALL_STORES) db.createObjectStore(name);
+      },
+    });
+  } catch (e) {
+    throw storageError(e, 'open the index database');
+  }
+  const names = Array.from(handle.objectStoreNames as ArrayLike<string>);
+  const layoutOk = handle.version === SCHEMA_VERSION && ALL_STORES.every((n) => names.includes(n));
+  return { handle, created, layoutOk };
+}
+
+async function deleteDatabase(dbName: string): Promise<void> {
+  try {
+    await deleteDB(dbName);
+  } catch (e) {
+    throw storageError(e, 'delete the index database');
+  }
+}
+
+async function writeMeta(db: IDBPDatabase<StoreSchema>, meta: IndexMeta, clearFirst: boolean): Promise<void> {
+  const tx = db.transaction(ALL_STORES, 'readwrite');
+  const pending = tracked(tx.done);
+  try {
+    if (clearFirst) for (const n of ['docs', ...VECTOR_STORES] as const) pending.add(tx.objectStore(n).clear());
+    pending.add(tx.objectStore('meta').put(meta, META_KEY));
+    await pending.all();
+  } catch (e) {
+    abortQuietly(tx);
+    await pending.settled();
+    db.close();
+    throw storageError(e, 'initialize the index');
+  }
+}
+
+function freshMeta(opts: OpenStoreOptions): IndexMeta {
+  const now = Date.now();
+  return { schemaVersion: SCHEMA_VERSION, ...identity(opts.model), storage: { ...opts.storage }, count: 0, createdAt: now, updatedAt: now };
+}
+
+function identity(m: ModelIdentity): ModelIdentity {
+  return { modelId: m.modelId, fingerprint: m.fingerprint, denseDim: m.denseDim, multiDim: m.multiDim };
+}
+
+function mismatch(stored: IndexMeta, model: ModelIdentity): { code: 'MODEL_MISMATCH' | 'SCHEMA_MISMATCH' } | undefined {
+  if (stored.schemaVersion !== SCHEMA_VERSION) return { code: 'SCHEMA_MISMATCH' };
+  if (stored.fingerprint !== model.fingerprint || stored.denseDim !== model.denseDim || stored.multiDim !== model.multiDim) {
+    return { code: 'MODEL_MISMATCH' };
+  }
+  return undefined;
+}
+
+function schemaMismatch(name: string, found: string): M3SearchError {
+  return new M3SearchError(
+    'SCHEMA_MISMATCH',
+    `The index "${name}" was written in another storage format (${found}; this version reads schema ${SCHEMA_VERSION}). Open it with onMismatch: 'rebuild' to discard it and index again.`,
+    { name, expected: SCHEMA_VERSION, choices: ['rebuild'] },
+  );
+}
+
+interface RawChunk {
+  keys: string[];
+  loaded: LoadedChunk;
+}
+
+/** The next `size` documents after key `after`, joined with their vector rows. */
+async function readChunk(db: IDBPDatabase<StoreSchema>, after: string | undefined, size: number): Promise<RawChunk> {
+  const tx = db.transaction(['docs', ...VECTOR_STORES], 'readonly');
+  const docs = tx.objectStore('docs');
+  const range = after === undefined ? null : IDBKeyRange.lowerBound(after, true);
+  const [keys, docRows] = await Promise.all([docs.getAllKeys(range, size), docs.getAll(range, size)]);
+  if (keys.length === 0) {
+    await tx.done;
+    return { keys, loaded: { entries: [], problems: [] } };
+  }
+  // The vector stores hold the same keys; read the same key span from each.
+  const span = IDBKeyRange.bound(keys[0]!, keys[keys.length - 1]!);
+  const [dense, sparse, multi] = await Promise.all(
+    VECTOR_STORES.map(async (n) => {
+      const s = tx.objectStore(n);
+      const [k, v] = await Promise.all([s.getAllKeys(span), s.getAll(span)]);
+      const map = new Map<string, unknown>();
+      k.forEach((key, i) => map.set(key, v[i]));
+      return map;
+    }),
+  );
+  await tx.done;
+  const loaded: LoadedChunk = { entries: [], problems: [] };
+  keys.forEach((id, i) => {
+    const joined = joinRows(id, { doc: docRows[i], dense: dense!.get(id), sparse: sparse!.get(id), multi: multi!.get(id) });
+    if ('problem' in joined) loaded.problems.push({ id, reason: joined.problem });
+    else loaded.entries.push({ id, hash: joined.hash, record: joined.record });
+  });
+  return { keys, loaded };
+}
+
+/**
+ * The requests of one transaction. Each gets a handler at once, so a request
+ * failing while we still queue others is never an unhandled rejection.
+ */
+function tracked(done: Promise<void>) {
+  const list: Promise<unknown>[] = [done];
+  done.catch(() => undefined);
+  return {
+    add(p: Promise<unknown>): void {
+      p.catch(() => undefined);
+      list.push(p);
+    },
+    all: () => Promise.all(list),
+    settled: () => Promise.allSettled(list),
+  };
+}
+
+function abortQuietly(tx: { abort(): void }): void {
+  try {
+    tx.abort();
+  } catch {
+    // Already committed or aborted: nothing left to undo.
+  }
+}

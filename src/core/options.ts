@@ -1,0 +1,84 @@
+// Option defaults and validation, in one place so every entry point rejects
+// the same mistakes with the same INVALID_OPTION messages.
+
+import { M3SearchError } from './errors.js';
+import { DEFAULT_RRF_K } from './fusion.js';
+import {
+  DEFAULT_WEIGHTS,
+  type Doc,
+  type Fusion,
+  type IndexOptions,
+  type Mode,
+  type SearchOptions,
+  type Weights,
+} from './types.js';
+
+const DENSE_KINDS = ['float32', 'int8'] as const;
+const MULTI_KINDS = ['float32', 'float16', 'int8'] as const;
+const MODES: readonly Mode[] = ['dense', 'sparse', 'multi', 'hybrid'];
+const FUSIONS: readonly Fusion[] = ['weighted', 'rrf'];
+
+function bad(message: string, details?: Record<string, unknown>): never {
+  throw new M3SearchError('INVALID_OPTION', message, details);
+}
+
+export function resolveIndexOptions(opts: IndexOptions = {}): Required<IndexOptions> {
+  if (typeof opts !== 'object' || opts === null) bad('index options must be an object');
+  const dense = opts.dense ?? 'float32';
+  const multi = opts.multi ?? 'float16';
+  if (!(DENSE_KINDS as readonly string[]).includes(dense)) bad(`dense storage must be one of ${DENSE_KINDS.join(', ')}`, { dense });
+  if (!(MULTI_KINDS as readonly string[]).includes(multi)) bad(`multi storage must be one of ${MULTI_KINDS.join(', ')}`, { multi });
+  return { dense, multi };
+}
+
+/** Search options with defaults applied. */
+export interface ResolvedSearch {
+  k: number;
+  mode: Mode;
+  weights: Weights;
+  fusion: Fusion;
+  candidates: number;
+  rrfK: number;
+  multiVectorBudget: number | undefined;
+  queryVectorBudget: number | undefined;
+  filter: ((doc: Readonly<Doc>) => boolean) | undefined;
+}
+
+export function resolveSearchOptions(opts: SearchOptions = {}): ResolvedSearch {
+  if (typeof opts !== 'object' || opts === null) bad('search options must be an object');
+  const k = opts.k ?? 10;
+  positiveInt(k, 'k');
+  const mode = opts.mode ?? 'hybrid';
+  if (!MODES.includes(mode)) bad(`mode must be one of ${MODES.join(', ')}`, { mode });
+  const fusion = opts.fusion ?? 'weighted';
+  if (!FUSIONS.includes(fusion)) bad(`fusion must be one of ${FUSIONS.join(', ')}`, { fusion });
+  const weights: Weights = { ...DEFAULT_WEIGHTS };
+  for (const s of ['dense', 'sparse', 'multi'] as const) {
+    const w = opts.weights?.[s];
+    if (w === undefined) continue;
+    if (typeof w !== 'number' || !Number.isFinite(w)) bad(`weights.${s} must be a finite number`, { [s]: w });
+    weights[s] = w;
+  }
+  const candidates = opts.candidates ?? Math.max(100, 10 * k);
+  positiveInt(candidates, 'candidates');
+  const rrfK = opts.rrfK ?? DEFAULT_RRF_K;
+  if (typeof rrfK !== 'number' || !Number.isFinite(rrfK) || rrfK < 0) bad('rrfK must be a non-negative number', { rrfK });
+  if (opts.multiVectorBudget !== undefined) positiveInt(opts.multiVectorBudget, 'multiVectorBudget');
+  if (opts.queryVectorBudget !== undefined) positiveInt(opts.queryVectorBudget, 'queryVectorBudget');
+  if (opts.filter !== undefined && typeof opts.filter !== 'function') bad('filter must be a function');
+  return {
+    k,
+    mode,
+    weights,
+    fusion,
+    candidates,
+    rrfK,
+    multiVectorBudget: opts.multiVectorBudget,
+    queryVectorBudget: opts.queryVectorBudget,
+    filter: opts.filter,
+  };
+}
+
+function positiveInt(v: unknown, name: string): void {
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) bad(`${name} must be a positive integer`, { [name]: v });
+}

@@ -1,0 +1,240 @@
+// Inverted index over sparse (lexical) vectors: token id → postings of
+// (slot, weight). Scoring is term-at-a-time into a reusable accumulator.
+//
+// Removal is lazy: a removed slot's generation is bumped, which turns its old
+// postings stale (they are skipped while scoring), and all lists are compacted
+// once stale postings pass a fraction of the total. The generation check also
+// keeps a reused slot from inheriting its previous owner's postings.
+//
+// Each document's own sparse vector is kept too, so scoring one known document
+// (a fusion candidate) is a cheap merge of two sorted id lists.
+
+import type { SparseVector } from './types.js';
+import { ensureCapacity, resized, type SlotHit, type SlotSearchOptions } from './slots.js';
+import { TopK } from './topk.js';
+
+class PostingList {
+  slots = new Int32Array(4);
+  gens = new Uint32Array(4);
+  weights = new Float32Array(4);
+  length = 0; // postings written, stale ones included
+  live = 0; // postings of live documents
+
+  push(slot: number, gen: number, weight: number): void {
+    const need = this.length + 1;
+    this.slots = ensureCapacity(this.slots, need);
+    this.gens = ensureCapacity(this.gens, need);
+    this.weights = ensureCapacity(this.weights, need);
+    this.slots[this.length] = slot;
+    this.gens[this.length] = gen;
+    this.weights[this.length] = weight;
+    this.length = need;
+  }
+}
+
+export interface SparseIndexOptions {
+  /** Compact when stale postings exceed this fraction of all postings (default 0.25). */
+  compactRatio?: number;
+  /** …and there are at least this many stale postings (default 1024). */
+  compactMin?: number;
+}
+
+export interface SparseIndexStats {
+  /** Distinct token ids that occur in at least one live document. */
+  terms: number;
+  /** Postings of live documents. */
+  postings: number;
+  /** Postings of removed documents not yet compacted away. */
+  stalePostings: number;
+  /** Compactions run so far. */
+  compactions: number;
+  bytes: number;
+}
+
+export class SparseIndex {
+  private readonly lists = new Map<number, PostingList>();
+  private gens = new Uint32Array(0);
+  private live = new Uint8Array(0);
+  private docIds: (Uint32Array | undefined)[] = [];
+  private docWeights: (Float32Array | undefined)[] = [];
+  private docPostings: number[] = []; // postings each live slot contributed
+  private totalPostings = 0; // including stale ones
+  private liveTerms = 0; // lists with at least one live posting
+  private stale = 0;
+  private compactions = 0;
+  private liveCount = 0;
+  private acc = new Float64Array(0);
+  private touchedMark = new Uint8Array(0);
+  private readonly compactRatio: number;
+  private readonly compactMin: number;
+
+  constructor(opts: SparseIndexOptions = {}) {
+    this.compactRatio = opts.compactRatio ?? 0.25;
+    this.compactMin = opts.compactMin ?? 1024;
+  }
+
+  get size(): number {
+    return this.liveCount;
+  }
+
+  has(slot: number): boolean {
+    return this.live[slot] === 1;
+  }
+
+  /**
+   * Stores the vector of `slot` (which must be free). Ids must be sorted and
+   * unique; the arrays are copied. Zero weights are kept in the document's own
+   * vector but get no posting, since they can never contribute to a score.
+   */
+  set(slot: number, v: SparseVector): void {
+    if (this.has(slot)) throw new RangeError(`sparse slot ${slot} is occupied`);
+    this.reserve(slot + 1);
+    const gen = this.gens[slot]!;
+    let n = 0;
+    for (let i = 0; i < v.ids.length; i++) {
+      const w = v.weights[i]!;
+      if (w === 0) continue;
+      const id = v.ids[i]!;
+      let list = this.lists.get(id);
+      if (list === undefined) this.lists.set(id, (list = new PostingList()));
+      list.push(slot, gen, w);
+      if (list.live++ === 0) this.liveTerms++;
+      n++;
+    }
+    this.docIds[slot] = v.ids.slice();
+    this.docWeights[slot] = v.weights.slice();
+    this.docPostings[slot] = n;
+    this.totalPostings += n;
+    this.live[slot] = 1;
+    this.liveCount++;
+  }
+
+  remove(slot: number): boolean {
+    if (!this.has(slot)) return false;
+    this.live[slot] = 0;
+    this.gens[slot] = (this.gens[slot]! + 1) >>> 0; // stales every posting written for the old owner
+    this.stale += this.docPostings[slot]!;
+    const ids = this.docIds[slot]!;
+    const ws = this.docWeights[slot]!;
+    for (let i = 0; i < ids.length; i++) {
+      if (ws[i] === 0) continue;
+      const list = this.lists.get(ids[i]!)!;
+      if (--list.live === 0) this.liveTerms--;
+    }
+    this.docPostings[slot] = 0;
+    this.docIds[slot] = undefined;
+    this.docWeights[slot] = undefined;
+    this.liveCount--;
+    if (this.stale >= this.compactMin && this.stale > this.compactRatio * this.totalPostings) this.compact();
+    return true;
+  }
+
+  /** The document's own vector (views into the index's copy; do not mutate). */
+  get(slot: number): SparseVector | undefined {
+    const ids = this.docIds[slot];
+    const weights = this.docWeights[slot];
+    return this.has(slot) && ids !== undefined && weights !== undefined ? { ids, weights } : undefined;
+  }
+
+  /** Σ over shared ids of wq·wd, by merging the two sorted id lists. */
+  score(slot: number, q: SparseVector): number {
+    const ids = this.docIds[slot];
+    const ws = this.docWeights[slot];
+    if (!this.has(slot) || ids === undefined || ws === undefined) return NaN;
+    let s = 0;
+    let i = 0;
+    let j = 0;
+    const qi = q.ids;
+    const qw = q.weights;
+    while (i < qi.length && j < ids.length) {
+      const a = qi[i]!;
+      const b = ids[j]!;
+      if (a === b) {
+        s += qw[i]! * ws[j]!;
+        i++;
+        j++;
+      } else if (a < b) i++;
+      else j++;
+    }
+    return s;
+  }
+
+  /**
+   * Top-k documents sharing at least one (nonzero-weight) token with the query.
+   * Documents with no overlap are not returned. Query ids are visited in order,
+   * so each score is summed in the same order as `score()` and matches it exactly.
+   */
+  search(q: SparseVector, k: number, opts: SlotSearchOptions = {}): SlotHit[] {
+    const { accept, order } = opts;
+    const acc = this.acc;
+    const mark = this.touchedMark;
+    const touched: number[] = [];
+    for (let t = 0; t < q.ids.length; t++) {
+      const wq = q.weights[t]!;
+      if (wq === 0) continue;
+      const list = this.lists.get(q.ids[t]!);
+      if (list === undefined) continue;
+      const { slots, gens, weights, length } = list;
+      for (let p = 0; p < length; p++) {
+        const slot = slots[p]!;
+        if (gens[p] !== this.gens[slot]) continue; // stale: the slot was removed since
+        if (mark[slot] === 0) {
+          mark[slot] = 1;
+          touched.push(slot);
+        }
+        acc[slot] = acc[slot]! + wq * weights[p]!;
+      }
+    }
+    const top = new TopK(k);
+    for (const slot of touched) {
+      if (accept === undefined || accept(slot)) top.push(slot, acc[slot]!, order === undefined ? slot : order(slot));
+      acc[slot] = 0;
+      mark[slot] = 0;
+    }
+    return top.results().map((r) => ({ slot: r.id, score: r.score }));
+  }
+
+  /** Drops every stale posting and empty list. */
+  compact(): void {
+    for (const [id, list] of this.lists) {
+      let w = 0;
+      for (let p = 0; p < list.length; p++) {
+        const slot = list.slots[p]!;
+        if (list.gens[p] !== this.gens[slot]) continue;
+        list.slots[w] = slot;
+        list.gens[w] = list.gens[p]!;
+        list.weights[w] = list.weights[p]!;
+        w++;
+      }
+      list.length = w;
+      if (w === 0) this.lists.delete(id);
+    }
+    this.totalPostings -= this.stale;
+    this.stale = 0;
+    this.compactions++;
+  }
+
+  stats(): SparseIndexStats {
+    let vecBytes = 0;
+    for (const ids of this.docIds) if (ids !== undefined) vecBytes += ids.length * 8;
+    const postings = this.totalPostings - this.stale;
+    return {
+      terms: this.liveTerms,
+      postings,
+      stalePostings: this.stale,
+      compactions: this.compactions,
+      // A posting is slot (4) + generation (4) + weight (4); plus each document's own ids and weights.
+      bytes: this.totalPostings * 12 + vecBytes,
+    };
+  }
+
+  private reserve(slots: number): void {
+    if (this.live.length >= slots) return;
+    // All slot-indexed arrays share one capacity.
+    const cap = Math.max(slots, this.live.length * 2, 16);
+    this.gens = resized(this.gens, cap);
+    this.live = resized(this.live, cap);
+    this.acc = resized(this.acc, cap);
+    this.touchedMark = resized(this.touchedMark, cap);
+  }
+}

@@ -1,0 +1,23 @@
+// Entry of the page script (m3search.js, a classic script so a plain
+// `<script src defer>` works). Reads its own tag's data-* attributes:
+//   data-index  index folder (default: the script's folder)
+//   data-model  model folder, e.g. a self-hosted copy (default: the index's copied model, if any; "none": keyword only)
+//   data-sw     service worker to register for offline page loads (written by `m3search index --inject`)
+import { SiteClient } from './client.js';
+import { M3SearchElement, useClient } from './element.js';
+
+const script = document.currentScript as HTMLScriptElement | null;
+const scriptUrl = script?.src || new URL('m3search.js', document.baseURI).href;
+const indexUrl = new URL(script?.dataset.index ?? './', script?.dataset.index ? document.baseURI : scriptUrl).href.replace(/\/?$/, '/');
+const model = script?.dataset.model;
+const modelUrl = model === undefined || model === 'none' ? model : new URL(model, document.baseURI).href;
+
+useClient(new SiteClient({ indexUrl, modelUrl, workerUrl: new URL('m3search-worker.js', scriptUrl).href }));
+if (!customElements.get('m3-search')) customElements.define('m3-search', M3SearchElement);
+
+const sw = script?.dataset.sw;
+if (sw && 'serviceWorker' in navigator && isSecureContext) {
+  navigator.serviceWorker.register(new URL(sw, document.baseURI)).catch(() => {
+    // Without it, search still works offline on an already-open page; only page reloads need it.
+  });
+}

@@ -1,0 +1,25 @@
+// The element's shadow-DOM styles. Theme with CSS custom properties on
+// m3-search (or any ancestor): --m3s-font, --m3s-fg, --m3s-bg, --m3s-muted,
+// --m3s-accent, --m3s-border, --m3s-radius, --m3s-mark-bg, --m3s-mark-fg,
+// --m3s-active-bg, --m3s-width, --m3s-results-height, --m3s-z.
+export const STYLES = `
+:host { display: block; position: relative; font: var(--m3s-font, 15px/1.4 system-ui, sans-serif); color: var(--m3s-fg, #1d1d1f); width: var(--m3s-width, 100%); max-width: 100%; box-sizing: border-box; }
+.box { display: flex; align-items: center; gap: .5em; border: 1px solid var(--m3s-border, #c8c8cc); border-radius: var(--m3s-radius, 8px); background: var(--m3s-bg, #fff); padding: .35em .6em; }
+.box:focus-within { border-color: var(--m3s-accent, #2f6fde); box-shadow: 0 0 0 3px color-mix(in srgb, var(--m3s-accent, #2f6fde) 25%, transparent); }
+input { flex: 1; min-width: 0; border: 0; outline: 0; background: transparent; font: inherit; color: inherit; }
+kbd { font: 12px/1 ui-monospace, monospace; color: var(--m3s-muted, #6e6e73); border: 1px solid var(--m3s-border, #c8c8cc); border-radius: 4px; padding: 2px 5px; }
+.mode { font-size: 11px; text-transform: uppercase; letter-spacing: .04em; color: var(--m3s-muted, #6e6e73); white-space: nowrap; }
+.mode[data-mode="hybrid"] { color: var(--m3s-accent, #2f6fde); }
+.panel { position: absolute; left: 0; right: 0; top: calc(100% + 4px); z-index: var(--m3s-z, 1000); background: var(--m3s-bg, #fff); border: 1px solid var(--m3s-border, #c8c8cc); border-radius: var(--m3s-radius, 8px); box-shadow: 0 8px 24px rgb(0 0 0 / .12); max-height: var(--m3s-results-height, 70vh); overflow: auto; }
+.panel[hidden] { display: none; }
+ul { list-style: none; margin: 0; padding: 4px; }
+li a { display: block; padding: .5em .6em; border-radius: calc(var(--m3s-radius, 8px) - 3px); color: inherit; text-decoration: none; }
+li[aria-selected="true"] a, li a:hover { background: var(--m3s-active-bg, #eef3fd); }
+.title { font-weight: 600; }
+.heading { color: var(--m3s-accent, #2f6fde); }
+.sep { color: var(--m3s-muted, #6e6e73); }
+.snippet { display: block; font-size: .9em; color: var(--m3s-muted, #4a4a4f); margin-top: .15em; }
+mark { background: var(--m3s-mark-bg, #ffe58a); color: var(--m3s-mark-fg, inherit); border-radius: 2px; }
+.status { font-size: 12px; color: var(--m3s-muted, #6e6e73); padding: .4em .8em; border-top: 1px solid var(--m3s-border, #e4e4e7); }
+.empty { padding: .8em; color: var(--m3s-muted, #6e6e73); }
+`;

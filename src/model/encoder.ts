@@ -1,0 +1,255 @@
+// One encoder pass → dense, sparse and multi-vector for every text. Works with
+// any onnxruntime flavour (node or web) handed in as `OrtRuntime`, so the same
+// code runs in the worker, in Node tools and in tests.
+import type { InferenceSession, Tensor, TypedTensor } from 'onnxruntime-common';
+import { M3SearchError, throwIfAborted } from '../core/errors.js';
+import type { Encoded, MultiVector, SparseVector } from '../core/types.js';
+import {
+  colbertVectors,
+  lexicalWeights,
+  normalized,
+  normalizeRows,
+  poolSparse,
+  spladeFromPooled,
+  spladeMax,
+  type LinearHead,
+} from './heads.js';
+import type { OutputLayout } from './manifest.js';
+import { pruneSparse, type SparsePruning } from './sparse-pruning.js';
+import type { M3Tokenizer } from './tokenizer.js';
+
+/** The part of onnxruntime (node or web) the encoder needs. */
+export interface OrtRuntime {
+  Tensor: new (type: 'int64', data: BigInt64Array, dims: readonly number[]) => Tensor;
+  InferenceSession: { create(model: Uint8Array, options?: InferenceSession.SessionOptions): Promise<InferenceSession> };
+}
+
+export type TextKind = 'query' | 'passage';
+
+export interface EncodeProgress {
+  done: number;
+  total: number;
+}
+
+export interface EncodeOptions {
+  /** Queries and passages share the encoder but may be pruned differently (sparse top-k / threshold). */
+  kind?: TextKind;
+  /** Texts per forward pass (default 16). */
+  batchSize?: number;
+  /** Cap on batch × padded length, so long texts go in smaller batches (default 16384). */
+  maxBatchTokens?: number;
+  signal?: AbortSignal;
+  onProgress?: (p: EncodeProgress) => void;
+}
+
+/** What a loaded model is; stored with every index so vectors are never mixed across models. */
+export interface ModelInfo {
+  modelId: string;
+  layout: OutputLayout;
+  /** Changes whenever the ONNX graph, tokenizer or head files change. */
+  fingerprint: string;
+  onnxFile: string;
+  maxLength: number;
+  denseDim: number;
+  multiDim: number;
+  vocabSize: number;
+  sparseStyle: 'lexical' | 'splade' | 'none';
+  hasMulti: boolean;
+}
+
+/** Resolved graph output names and head weights (see ./load.ts). */
+export interface EncoderParts {
+  session: InferenceSession;
+  ort: OrtRuntime;
+  tokenizer: M3Tokenizer;
+  info: ModelInfo;
+  outputs: { hidden?: string; dense?: string; sparse?: string; colbert?: string; logits?: string };
+  colbertIncludesCls: boolean;
+  heads: { sparse?: LinearHead; colbert?: LinearHead };
+  /** Token ids that never enter sparse vectors (special + noise tokens). */
+  sparseExclude: ReadonlySet<number>;
+  pruning?: { query?: SparsePruning; passage?: SparsePruning };
+}
+
+interface Tokenized {
+  ids: number[];
+  truncated: boolean;
+}
+
+export class M3Encoder {
+  readonly info: ModelInfo;
+  readonly tokenizer: M3Tokenizer;
+  /** Forward passes run so far (lets tests prove a reopened index did not re-encode). */
+  passes = 0;
+  private readonly parts: EncoderParts;
+  private readonly needsTokenTypes: boolean;
+
+  constructor(parts: EncoderParts) {
+    this.parts = parts;
+    this.info = parts.info;
+    this.tokenizer = parts.tokenizer;
+    this.needsTokenTypes = parts.session.inputNames.includes('token_type_ids');
+  }
+
+  /** Token ids as the model will see them: special tokens added, cut to maxLength (the final EOS kept). */
+  tokenize(text: string, maxLength = this.info.maxLength): Tokenized {
+    if (typeof text !== 'string') throw new M3SearchError('INVALID_DOCUMENT', `Expected text to be a string, got ${typeof text}.`);
+    const ids = this.tokenizer.ids(text);
+    if (ids.length <= maxLength) return { ids, truncated: false };
+    const last = ids[ids.length - 1]!;
+    const keep = ids.slice(0, maxLength - 1);
+    keep.push(last);
+    return { ids: keep, truncated: true };
+  }
+
+  async encode(texts: readonly string[], opts: EncodeOptions = {}): Promise<Encoded[]> {
+    for (const t of texts) {
+      if (typeof t !== 'string') throw new M3SearchError('INVALID_DOCUMENT', `Expected text to be a string, got ${typeof t}.`);
+      if (t.trim() === '') throw new M3SearchError(opts.kind === 'query' ? 'EMPTY_QUERY' : 'INVALID_DOCUMENT', 'Text is empty or whitespace only.');
+    }
+    const tokenized = texts.map((t) => this.tokenize(t));
+    // Batch texts of similar length together so little compute is spent on padding.
+    const order = tokenized.map((_, i) => i).sort((a, b) => tokenized[a]!.ids.length - tokenized[b]!.ids.length);
+    const batchSize = opts.batchSize ?? 16;
+    const maxBatchTokens = opts.maxBatchTokens ?? 16384;
+    const out = new Array<Encoded>(texts.length);
+    let done = 0;
+    let i = 0;
+    while (i < order.length) {
+      throwIfAborted(opts.signal);
+      const batch: number[] = [];
+      while (i < order.length && batch.length < batchSize) {
+        const len = tokenized[order[i]!]!.ids.length;
+        if (batch.length > 0 && (batch.length + 1) * len > maxBatchTokens) break;
+        batch.push(order[i]!);
+        i++;
+      }
+      const encoded = await this.runBatch(batch.map((j) => tokenized[j]!), opts.kind ?? 'passage');
+      batch.forEach((j, n) => (out[j] = encoded[n]!));
+      done += batch.length;
+      opts.onProgress?.({ done, total: texts.length });
+    }
+    return out;
+  }
+
+  /** Encodes pre-tokenized inputs (special tokens included), e.g. to probe a model with chosen ids. */
+  async encodeIds(idLists: readonly number[][], kind: TextKind = 'passage'): Promise<Encoded[]> {
+    return this.runBatch(idLists.map((ids) => ({ ids: [...ids], truncated: false })), kind);
+  }
+
+  async encodeQuery(text: string, opts: Omit<EncodeOptions, 'kind'> = {}): Promise<Encoded> {
+    const [q] = await this.encode([text], { ...opts, kind: 'query' });
+    return q!;
+  }
+
+  async dispose(): Promise<void> {
+    await this.parts.session.release?.();
+  }
+
+  private async runBatch(items: Tokenized[], kind: TextKind): Promise<Encoded[]> {
+    const { ort, session, outputs } = this.parts;
+    const B = items.length;
+    const T = Math.max(...items.map((x) => x.ids.length));
+    const ids = new BigInt64Array(B * T).fill(BigInt(this.tokenizer.padId));
+    const mask = new BigInt64Array(B * T);
+    items.forEach((item, b) => {
+      item.ids.forEach((id, t) => {
+        ids[b * T + t] = BigInt(id);
+        mask[b * T + t] = 1n;
+      });
+    });
+    const feeds: Record<string, Tensor> = {
+      input_ids: new ort.Tensor('int64', ids, [B, T]),
+      attention_mask: new ort.Tensor('int64', mask, [B, T]),
+    };
+    if (this.needsTokenTypes) feeds.token_type_ids = new ort.Tensor('int64', new BigInt64Array(B * T), [B, T]);
+    const fetches = Object.values(outputs).filter((n): n is string => typeof n === 'string');
+    let result: InferenceSession.OnnxValueMapType;
+    try {
+      result = await session.run(feeds, fetches);
+    } catch (e) {
+      throw new M3SearchError('MODEL_FILES', `The encoder failed to run: ${(e as Error).message}`);
+    }
+    this.passes++;
+    const get = (name: string | undefined) => (name ? (result[name] as TypedTensor<'float32'> | undefined) : undefined);
+    const hidden = get(outputs.hidden);
+    const dense = get(outputs.dense);
+    const sparse = get(outputs.sparse);
+    const colbert = get(outputs.colbert);
+    const logits = get(outputs.logits);
+
+    return items.map((item, b) => {
+      const len = item.ids.length;
+      const enc: Encoded = {
+        dense: this.denseOf(b, hidden, dense),
+        sparse: this.sparseOf(b, item.ids, T, hidden, sparse, logits),
+        multi: this.multiOf(b, len, T, hidden, colbert),
+        tokens: len,
+        truncated: item.truncated,
+      };
+      const prune = this.parts.pruning?.[kind];
+      if (prune) enc.sparse = pruneSparse(enc.sparse, prune);
+      return enc;
+    });
+  }
+
+  private denseOf(b: number, hidden?: TypedTensor<'float32'>, dense?: TypedTensor<'float32'>): Float32Array {
+    if (dense) {
+      const H = dense.dims[1]!;
+      return normalized(dense.data.subarray(b * H, (b + 1) * H));
+    }
+    if (hidden) {
+      const [, T, H] = hidden.dims as [number, number, number];
+      return normalized(hidden.data.subarray(b * T * H, b * T * H + H));
+    }
+    return new Float32Array(0);
+  }
+
+  private sparseOf(
+    b: number,
+    ids: number[],
+    T: number,
+    hidden?: TypedTensor<'float32'>,
+    sparse?: TypedTensor<'float32'>,
+    logits?: TypedTensor<'float32'>,
+  ): SparseVector {
+    const exclude = this.parts.sparseExclude;
+    const len = ids.length;
+    if (logits) {
+      if (logits.dims.length === 2) {
+        const V = logits.dims[1]!;
+        return spladeFromPooled(logits.data.subarray(b * V, (b + 1) * V), exclude);
+      }
+      const V = logits.dims[2]!;
+      const rows = logits.data.subarray(b * T * V, (b * T + len) * V);
+      return spladeMax(rows, len, V, (t) => exclude.has(ids[t]!), exclude);
+    }
+    if (sparse) {
+      const w = sparse.data.subarray(b * T, b * T + len); // [B,T,1]
+      return poolSparse(ids, w.map((x) => Math.max(0, x)), exclude);
+    }
+    const head = this.parts.heads.sparse;
+    if (hidden && head) {
+      const H = hidden.dims[2]!;
+      const rows = hidden.data.subarray(b * T * H, (b * T + len) * H);
+      return poolSparse(ids, lexicalWeights(head, rows, len, H), exclude);
+    }
+    return { ids: new Uint32Array(0), weights: new Float32Array(0) };
+  }
+
+  private multiOf(b: number, len: number, T: number, hidden?: TypedTensor<'float32'>, colbert?: TypedTensor<'float32'>): MultiVector {
+    if (colbert) {
+      const [, Tc, D] = colbert.dims as [number, number, number];
+      // Rows after [CLS], padding excluded: len-1 of them.
+      const skip = this.parts.colbertIncludesCls ? 1 : 0;
+      const start = (b * Tc + skip) * D;
+      return normalizeRows(colbert.data.subarray(start, start + (len - 1) * D), len - 1, D);
+    }
+    const head = this.parts.heads.colbert;
+    if (hidden && head) {
+      const H = hidden.dims[2]!;
+      return colbertVectors(head, hidden.data.subarray(b * T * H, (b * T + len) * H), len, H);
+    }
+    return { data: new Float32Array(0), count: 0, dim: 0 };
+  }
+}

@@ -1,0 +1,183 @@
+// Loads a model folder (any ModelSource) into an M3Encoder: reads the manifest
+// or infers the layout from the graph's outputs, loads head weights, checks that
+// tokenizer, graph and heads fit together, and fingerprints the files.
+import type { InferenceSession } from 'onnxruntime-common';
+import { M3SearchError, throwIfAborted } from '../core/errors.js';
+import { fingerprintBytes } from './fingerprint.js';
+import type { LinearHead } from './heads.js';
+import { M3Encoder, type EncoderParts, type ModelInfo, type OrtRuntime } from './encoder.js';
+import { DEFAULT_HEAD_FILES, DEFAULT_OUTPUT_NAMES, MANIFEST_FILE, type ModelManifest, type OutputLayout } from './manifest.js';
+import { parseSafetensors } from './safetensors.js';
+import type { SparsePruning } from './sparse-pruning.js';
+import { readJson, type FileProgress, type ModelSource } from './source.js';
+import { createTokenizer, type JsonObject } from './tokenizer.js';
+
+export interface LoadOptions {
+  ort: OrtRuntime;
+  sessionOptions?: InferenceSession.SessionOptions;
+  /** 'q8' prefers onnx/model_quantized.onnx (default), 'fp32' prefers onnx/model.onnx. */
+  dtype?: 'q8' | 'fp32';
+  /** Overrides the manifest's maxLength (e.g. a smaller window for long documents). */
+  maxLength?: number;
+  /** Extra token strings that never enter sparse vectors (added to special tokens and, for SPLADE, punctuation). */
+  noiseTokens?: readonly string[];
+  pruning?: { query?: SparsePruning; passage?: SparsePruning };
+  signal?: AbortSignal;
+  onProgress?: (p: FileProgress) => void;
+}
+
+const ONNX_CANDIDATES = { q8: ['onnx/model_quantized.onnx', 'onnx/model.onnx', 'model_quantized.onnx', 'model.onnx'], fp32: ['onnx/model.onnx', 'model.onnx', 'onnx/model_quantized.onnx', 'model_quantized.onnx'] };
+
+export async function loadEncoder(source: ModelSource, opts: LoadOptions): Promise<M3Encoder> {
+  const read = { signal: opts.signal, onProgress: opts.onProgress };
+  const manifest = await readJson<ModelManifest>(source, MANIFEST_FILE, read);
+  const tokenizerJson = await readJson<JsonObject>(source, 'tokenizer.json', read);
+  if (!tokenizerJson) throw missing(source, 'tokenizer.json');
+  const tokenizerConfig = (await readJson<JsonObject>(source, 'tokenizer_config.json', read)) ?? {};
+  const tokenizer = createTokenizer(tokenizerJson, tokenizerConfig);
+
+  const candidates = manifest?.onnx ? [manifest.onnx] : ONNX_CANDIDATES[opts.dtype ?? 'q8'];
+  let onnxFile: string | undefined;
+  let onnxBytes: Uint8Array | undefined;
+  for (const name of candidates) {
+    onnxBytes = await source.read(name, read);
+    if (onnxBytes) {
+      onnxFile = name;
+      break;
+    }
+  }
+  if (!onnxBytes || !onnxFile) throw missing(source, candidates.join(' or '));
+  throwIfAborted(opts.signal);
+
+  let session: InferenceSession;
+  try {
+    session = await opts.ort.InferenceSession.create(onnxBytes, opts.sessionOptions);
+  } catch (e) {
+    throw new M3SearchError('MODEL_FILES', `${onnxFile} in ${source.location} is not a loadable ONNX model: ${(e as Error).message}`);
+  }
+  for (const input of ['input_ids', 'attention_mask']) {
+    if (!session.inputNames.includes(input)) {
+      throw new M3SearchError('MODEL_FILES', `${onnxFile} has no '${input}' input (inputs: ${session.inputNames.join(', ')}); it is not a BERT/XLM-R encoder export.`);
+    }
+  }
+
+  const outputs = resolveOutputs(session.outputNames, manifest);
+  const layout = manifest?.layout ?? inferLayout(outputs, onnxFile, session.outputNames);
+  checkOutputs(layout, outputs, onnxFile, session.outputNames);
+
+  // Head weights: declared files must exist; default names are picked up when present.
+  const heads: EncoderParts['heads'] = {};
+  const headBytes: Uint8Array[] = [];
+  if (layout !== 'heads-in-graph') {
+    for (const kind of ['sparse', 'colbert'] as const) {
+      if (layout === 'splade' && kind === 'sparse') continue;
+      const declared = manifest?.heads?.[kind];
+      const file = declared ?? DEFAULT_HEAD_FILES[kind];
+      const bytes = await source.read(file, read);
+      if (!bytes) {
+        if (declared) throw missing(source, declared);
+        continue;
+      }
+      headBytes.push(bytes);
+      heads[kind] = linearHead(parseSafetensors(bytes, file), file);
+    }
+  }
+
+  const sparseExclude = new Set(tokenizer.specialIds);
+  for (const t of opts.noiseTokens ?? []) {
+    for (const id of tokenizer.ids(t, { special: false })) sparseExclude.add(id);
+  }
+
+  const info: ModelInfo = {
+    modelId: manifest?.modelId ?? source.location,
+    layout,
+    fingerprint: fingerprintBytes([onnxBytes, new TextEncoder().encode(JSON.stringify(tokenizerJson)), ...headBytes]),
+    onnxFile,
+    maxLength: opts.maxLength ?? manifest?.maxLength ?? numberOr(tokenizerConfig.model_max_length, 512),
+    denseDim: 0,
+    multiDim: 0,
+    vocabSize: tokenizer.vocabSize,
+    sparseStyle: outputs.logits ? 'splade' : outputs.sparse || heads.sparse ? 'lexical' : 'none',
+    hasMulti: Boolean(outputs.colbert || heads.colbert),
+  };
+  const encoder = new M3Encoder({
+    session,
+    ort: opts.ort,
+    tokenizer,
+    info,
+    outputs,
+    colbertIncludesCls: manifest?.colbertIncludesCls ?? false,
+    heads,
+    sparseExclude,
+    pruning: opts.pruning,
+  });
+  await probe(encoder, heads, info);
+  return encoder;
+}
+
+/** One forward pass on a tiny input: learns the dimensions and proves graph, heads and tokenizer fit. */
+async function probe(encoder: M3Encoder, heads: EncoderParts['heads'], info: ModelInfo): Promise<void> {
+  // The highest vocabulary id is included: a tokenizer that does not belong to
+  // the graph fails here, at load, instead of on some later document.
+  const ids = encoder.tokenize('m3search probe').ids;
+  ids.splice(ids.length - 1, 0, info.vocabSize - 1);
+  let enc;
+  try {
+    enc = (await encoder.encodeIds([ids]))[0]!;
+  } catch (e) {
+    throw new M3SearchError('MODEL_MISMATCH', `The model's files do not fit together: ${(e as Error).message}`);
+  }
+  info.denseDim = enc.dense.length;
+  info.multiDim = enc.multi.dim;
+  for (const head of [heads.sparse, heads.colbert]) {
+    if (head && head.inDim !== info.denseDim) {
+      throw new M3SearchError('MODEL_MISMATCH', `A head file expects hidden size ${head.inDim} but the encoder produces ${info.denseDim}.`);
+    }
+  }
+  encoder.passes = 0;
+}
+
+function resolveOutputs(names: readonly string[], manifest?: ModelManifest): EncoderParts['outputs'] {
+  const pick = (kind: keyof typeof DEFAULT_OUTPUT_NAMES): string | undefined => {
+    const wanted = manifest?.outputs?.[kind];
+    if (wanted) return names.includes(wanted) ? wanted : undefined;
+    return DEFAULT_OUTPUT_NAMES[kind].find((n) => names.includes(n));
+  };
+  return { hidden: pick('hidden'), dense: pick('dense'), sparse: pick('sparse'), colbert: pick('colbert'), logits: pick('logits') };
+}
+
+function inferLayout(o: EncoderParts['outputs'], file: string, names: readonly string[]): OutputLayout {
+  if (o.logits) return 'splade';
+  if (o.dense && (o.sparse || o.colbert)) return 'heads-in-graph';
+  if (o.hidden) return 'hidden-state';
+  throw new M3SearchError('MODEL_FILES', `Cannot tell how to read ${file}: its outputs are ${names.join(', ')}. Add an m3search.json manifest naming them.`);
+}
+
+function checkOutputs(layout: OutputLayout, o: EncoderParts['outputs'], file: string, names: readonly string[]): void {
+  const need: Record<OutputLayout, (keyof EncoderParts['outputs'])[]> = {
+    'heads-in-graph': ['dense', 'sparse', 'colbert'],
+    'hidden-state': ['hidden'],
+    splade: ['logits'],
+  };
+  const absent = need[layout].filter((k) => !o[k]);
+  if (absent.length) {
+    throw new M3SearchError('MODEL_FILES', `${file} is declared '${layout}' but lacks the ${absent.join(', ')} output(s); it has ${names.join(', ')}.`);
+  }
+}
+
+function linearHead(tensors: ReturnType<typeof parseSafetensors>, file: string): LinearHead {
+  const weight = tensors.get('weight');
+  const bias = tensors.get('bias');
+  if (!weight || weight.shape.length !== 2) throw new M3SearchError('MODEL_FILES', `${file} has no 2-D 'weight' tensor.`);
+  const [outDim, inDim] = weight.shape as [number, number];
+  if (bias && bias.data.length !== outDim) throw new M3SearchError('MODEL_FILES', `${file}: 'bias' has ${bias.data.length} entries, expected ${outDim}.`);
+  return { weight: weight.data, bias: bias?.data ?? new Float32Array(outDim), outDim, inDim };
+}
+
+function missing(source: ModelSource, what: string): M3SearchError {
+  return new M3SearchError('MODEL_FILES', `The model folder ${source.location} has no ${what}.`, { location: source.location });
+}
+
+function numberOr(v: unknown, fallback: number): number {
+  return typeof v === 'number' && Number.isFinite(v) && v > 0 && v < 1e6 ? v : fallback;
+}

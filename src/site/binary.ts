@@ -1,0 +1,157 @@
+// Little-endian byte writing/reading for the static index shards. Sections are
+// padded to 4 bytes so a reader can view them as typed arrays without copying.
+
+export class ByteWriter {
+  private buf = new Uint8Array(1024);
+  private view = new DataView(this.buf.buffer);
+  length = 0;
+
+  private reserve(n: number): void {
+    if (this.length + n <= this.buf.length) return;
+    let cap = this.buf.length * 2;
+    while (cap < this.length + n) cap *= 2;
+    const next = new Uint8Array(cap);
+    next.set(this.buf.subarray(0, this.length));
+    this.buf = next;
+    this.view = new DataView(next.buffer);
+  }
+
+  u8(v: number): this {
+    this.reserve(1);
+    this.buf[this.length++] = v;
+    return this;
+  }
+
+  u16(v: number): this {
+    this.reserve(2);
+    this.view.setUint16(this.length, v, true);
+    this.length += 2;
+    return this;
+  }
+
+  u32(v: number): this {
+    this.reserve(4);
+    this.view.setUint32(this.length, v, true);
+    this.length += 4;
+    return this;
+  }
+
+  f32(v: number): this {
+    this.reserve(4);
+    this.view.setFloat32(this.length, v, true);
+    this.length += 4;
+    return this;
+  }
+
+  /** Unsigned LEB128 (7 bits a byte): posting gaps are small, so most take one byte. */
+  varint(v: number): this {
+    while (v >= 0x80) {
+      this.u8((v & 0x7f) | 0x80);
+      v = Math.floor(v / 128);
+    }
+    return this.u8(v);
+  }
+
+  bytes(b: ArrayBufferView): this {
+    const src = new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
+    this.reserve(src.length);
+    this.buf.set(src, this.length);
+    this.length += src.length;
+    return this;
+  }
+
+  align(n = 4): this {
+    while (this.length % n !== 0) this.u8(0);
+    return this;
+  }
+
+  finish(): Uint8Array {
+    return this.buf.slice(0, this.length);
+  }
+}
+
+export class ByteReader {
+  readonly bytes: Uint8Array;
+  private readonly view: DataView;
+  pos = 0;
+
+  constructor(bytes: Uint8Array) {
+    // A view at an odd offset cannot back Float32Array etc.; copy once if so.
+    this.bytes = bytes.byteOffset % 8 === 0 ? bytes : bytes.slice();
+    this.view = new DataView(this.bytes.buffer, this.bytes.byteOffset, this.bytes.byteLength);
+  }
+
+  private need(n: number): void {
+    if (this.pos + n > this.bytes.length) throw new RangeError(`shard truncated: need ${n} bytes at ${this.pos} of ${this.bytes.length}`);
+  }
+
+  u8(): number {
+    this.need(1);
+    return this.bytes[this.pos++]!;
+  }
+
+  u16(): number {
+    this.need(2);
+    const v = this.view.getUint16(this.pos, true);
+    this.pos += 2;
+    return v;
+  }
+
+  u32(): number {
+    this.need(4);
+    const v = this.view.getUint32(this.pos, true);
+    this.pos += 4;
+    return v;
+  }
+
+  f32(): number {
+    this.need(4);
+    const v = this.view.getFloat32(this.pos, true);
+    this.pos += 4;
+    return v;
+  }
+
+  varint(): number {
+    let v = 0;
+    let mul = 1;
+    for (;;) {
+      const b = this.u8();
+      v += (b & 0x7f) * mul;
+      if (b < 0x80) return v;
+      mul *= 128;
+    }
+  }
+
+  align(n = 4): void {
+    while (this.pos % n !== 0) this.pos++;
+  }
+
+  /** Typed views (no copy) of the next `n` elements; the reader's bytes are 8-aligned. */
+  int8(n: number): Int8Array {
+    this.need(n);
+    const a = new Int8Array(this.bytes.buffer, this.bytes.byteOffset + this.pos, n);
+    this.pos += n;
+    return a;
+  }
+
+  uint16(n: number): Uint16Array {
+    this.need(2 * n);
+    const a = new Uint16Array(this.bytes.buffer, this.bytes.byteOffset + this.pos, n);
+    this.pos += 2 * n;
+    return a;
+  }
+
+  uint32(n: number): Uint32Array {
+    this.need(4 * n);
+    const a = new Uint32Array(this.bytes.buffer, this.bytes.byteOffset + this.pos, n);
+    this.pos += 4 * n;
+    return a;
+  }
+
+  float32(n: number): Float32Array {
+    this.need(4 * n);
+    const a = new Float32Array(this.bytes.buffer, this.bytes.byteOffset + this.pos, n);
+    this.pos += 4 * n;
+    return a;
+  }
+}

@@ -1,0 +1,227 @@
+// The build-time indexer: crawl → sections → chunks → encode (reusing the
+// previous build's vectors for unchanged passages) → shards + manifest.
+import { createHash } from 'node:crypto';
+import { readdir, rename, rm, writeFile, mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import { DEFAULT_BM25 } from '../core/bm25.js';
+import { throwIfAborted } from '../core/errors.js';
+import { lexicalTokenIds } from '../core/lexical-index.js';
+import type { Encoded } from '../core/types.js';
+import type { ModelSource } from '../model/source.js';
+import { listPages, readPage, type CrawlOptions } from './crawl.js';
+import { sectionPassages } from './passages.js';
+import { readPreviousBuild } from './previous.js';
+import { packHashes } from './shards.js';
+import type { MultiStorageKind, Passage, PassageMeta, SiteManifest, StoredVectors } from './types.js';
+import { storeVectors } from './vectors.js';
+import { DEFAULT_TARGETS, writeShards, type ShardTargets } from './write.js';
+
+/** What the builder needs from an encoder (M3Encoder satisfies it; tests pass fakes). */
+export interface SiteEncoder {
+  info: { modelId: string; fingerprint: string; maxLength: number; denseDim: number; multiDim: number; sparseStyle: 'lexical' | 'splade' | 'none'; hasMulti: boolean };
+  tokenizer: { ids(text: string, opts?: { special?: boolean }): number[]; readonly specialIds: ReadonlySet<number> };
+  encode(texts: readonly string[], opts?: { kind?: 'query' | 'passage'; batchSize?: number; signal?: AbortSignal }): Promise<Encoded[]>;
+}
+
+export type BuildPhase = 'crawl' | 'chunk' | 'encode' | 'write';
+
+export interface BuildProgress {
+  phase: BuildPhase;
+  done: number;
+  total: number;
+  pages: number;
+  sections: number;
+  passages: number;
+  /** Encoding rate so far (passages/s), and the estimated seconds left. */
+  rate?: number;
+  eta?: number;
+}
+
+export interface BuildOptions {
+  site: string;
+  out: string;
+  encoder: SiteEncoder;
+  /** Where the tokenizer files are copied from (the lexical mode runs on them in the page). */
+  modelSource: ModelSource;
+  maxTokens?: number;
+  overlapTokens?: number;
+  multi?: MultiStorageKind | 'none';
+  crawl?: CrawlOptions;
+  batchSize?: number;
+  /** Model folder relative to `out` when the model was copied next to the index. */
+  modelPath?: string;
+  targets?: Partial<ShardTargets>;
+  /** Ignore the previous build (encode everything). */
+  fresh?: boolean;
+  signal?: AbortSignal;
+  onProgress?: (p: BuildProgress) => void;
+}
+
+export interface BuildReport {
+  pages: number;
+  skippedPages: number;
+  sections: number;
+  passages: number;
+  chunkedSections: number;
+  encoded: number;
+  reused: number;
+  /** Passages the encoder still cut (should be 0: chunks are sized to fit). */
+  truncated: number;
+  bytes: SiteManifest['bytes'];
+  seconds: number;
+  encodeSeconds: number;
+  manifest: SiteManifest;
+}
+
+export async function buildSiteIndex(opts: BuildOptions): Promise<BuildReport> {
+  const t0 = performance.now();
+  const { encoder } = opts;
+  const info = encoder.info;
+  const multi: MultiStorageKind | 'none' = info.hasMulti ? (opts.multi ?? 'float16') : 'none';
+  const maxTokens = Math.min(opts.maxTokens ?? info.maxLength, info.maxLength);
+  const overlapTokens = opts.overlapTokens ?? Math.min(64, Math.floor(maxTokens / 8));
+  const site = path.resolve(opts.site);
+  const out = path.resolve(opts.out);
+  const relOut = path.relative(site, out).split(path.sep).join('/');
+  const exclude = [...(opts.crawl?.exclude ?? []), 'pagefind', ...(relOut && !relOut.startsWith('..') ? [relOut] : [])];
+  const progress = { pages: 0, sections: 0, passages: 0 };
+  const emit = (phase: BuildPhase, done: number, total: number, extra: Partial<BuildProgress> = {}): void =>
+    opts.onProgress?.({ phase, done, total, ...progress, ...extra });
+
+  // 1. Crawl and chunk.
+  const files = await listPages(site, { ...opts.crawl, exclude });
+  const count = (t: string): number => encoder.tokenizer.ids(t, { special: false }).length;
+  const specialTokens = encoder.tokenizer.ids('', { special: true }).length;
+  const pages: { url: string; title: string }[] = [];
+  const passages: Passage[] = [];
+  let skippedPages = 0;
+  let chunkedSections = 0;
+  for (let i = 0; i < files.length; i++) {
+    throwIfAborted(opts.signal);
+    const page = await readPage(site, files[i]!);
+    const langs = opts.crawl?.lang;
+    const otherLang = langs?.length && page.lang && !langs.some((l) => page.lang!.toLowerCase().startsWith(l.toLowerCase()));
+    if (page.skipped || otherLang || page.sections.length === 0) skippedPages++;
+    else {
+      const pageNo = pages.length;
+      pages.push({ url: page.url, title: page.title });
+      for (const s of page.sections) {
+        const r = sectionPassages({ page: pageNo, pageTitle: page.title, ...s }, { maxTokens, overlapTokens, count, specialTokens });
+        passages.push(...r.passages);
+        if (r.chunked) chunkedSections++;
+        progress.sections++;
+      }
+    }
+    progress.pages = pages.length;
+    progress.passages = passages.length;
+    emit('crawl', i + 1, files.length);
+  }
+
+  // 2. Vectors: reuse by hash, encode the rest in batches.
+  const previous = opts.fresh ? undefined : await readPreviousBuild(out, { fingerprint: info.fingerprint, multi, denseDim: info.denseDim });
+  const vectors: (StoredVectors | undefined)[] = passages.map((p) => previous?.vectors.get(p.hash));
+  const reused = vectors.filter(Boolean).length;
+  const todo = passages.map((_, i) => i).filter((i) => !vectors[i]);
+  const group = Math.max(opts.batchSize ?? 16, 64);
+  let truncated = 0;
+  const tEnc = performance.now();
+  emit('encode', 0, todo.length);
+  for (let g = 0; g < todo.length; g += group) {
+    throwIfAborted(opts.signal);
+    const idx = todo.slice(g, g + group);
+    const enc = await encoder.encode(idx.map((i) => passages[i]!.encodeText), { kind: 'passage', batchSize: opts.batchSize, signal: opts.signal });
+    enc.forEach((e, k) => {
+      if (e.truncated) truncated++;
+      vectors[idx[k]!] = storeVectors(e, multi);
+    });
+    const done = g + idx.length;
+    const rate = done / ((performance.now() - tEnc) / 1000);
+    emit('encode', done, todo.length, { rate, eta: (todo.length - done) / rate });
+  }
+  const encodeSeconds = (performance.now() - tEnc) / 1000;
+
+  // 3. Shards, tokenizer, manifest; then drop the previous build's unused files.
+  emit('write', 0, 1);
+  const meta: PassageMeta[] = passages.map((p) => ({ url: pages[p.page]!.url, title: pages[p.page]!.title, anchor: p.anchor, heading: p.heading, text: p.text }));
+  const lexTokens = passages.map((p) => lexicalTokenIds(encoder.tokenizer, p.encodeText));
+  const written = await writeShards(out, {
+    meta,
+    vectors: vectors as StoredVectors[],
+    lexTokens,
+    denseDim: info.denseDim,
+    multiDim: info.multiDim,
+    multi,
+    bm25: DEFAULT_BM25,
+  }, { ...DEFAULT_TARGETS, ...opts.targets });
+  const tokenizerBytes = await copyTokenizer(opts.modelSource, path.join(out, 'tokenizer'));
+
+  const body: Omit<SiteManifest, 'build' | 'createdAt'> = {
+    format: 'm3search-site',
+    version: 1,
+    siteRoot: relUrl(out, site),
+    model: {
+      id: info.modelId,
+      fingerprint: info.fingerprint,
+      maxLength: info.maxLength,
+      denseDim: info.denseDim,
+      multiDim: multi === 'none' ? 0 : info.multiDim,
+      sparseStyle: info.sparseStyle,
+      ...(opts.modelPath ? { path: opts.modelPath } : {}),
+    },
+    tokenizer: 'tokenizer/',
+    chunking: { maxTokens, overlapTokens },
+    counts: { pages: pages.length, sections: progress.sections, passages: passages.length, chunkedSections, tokens: lexTokens.reduce((s, t) => s + t.length, 0) },
+    lexical: { k1: DEFAULT_BM25.k1, b: DEFAULT_BM25.b, avgLength: written.avgLength },
+    passageHashes: packHashes(passages.map((p) => p.hash)),
+    shards: written.shards,
+    bytes: { ...written.bytes, tokenizer: tokenizerBytes, manifest: 0, total: 0 },
+  };
+  const build = createHash('sha256').update(JSON.stringify(body)).digest('hex').slice(0, 16);
+  const manifest: SiteManifest = { ...body, build, createdAt: new Date().toISOString() };
+  let text = JSON.stringify(manifest);
+  manifest.bytes.manifest = text.length;
+  manifest.bytes.total = Object.entries(manifest.bytes).reduce((s, [k, v]) => (k === 'total' ? s : s + v), 0);
+  text = JSON.stringify(manifest);
+  await writeFile(path.join(out, 'manifest.json.tmp'), text);
+  await rename(path.join(out, 'manifest.json.tmp'), path.join(out, 'manifest.json'));
+  await removeStale(out, new Set(written.files));
+  emit('write', 1, 1);
+
+  return {
+    pages: pages.length,
+    skippedPages,
+    sections: progress.sections,
+    passages: passages.length,
+    chunkedSections,
+    encoded: todo.length,
+    reused,
+    truncated,
+    bytes: manifest.bytes,
+    seconds: (performance.now() - t0) / 1000,
+    encodeSeconds,
+    manifest,
+  };
+}
+
+/** The site root as a URL relative to the index folder (`../` for `<site>/m3search`). */
+function relUrl(from: string, to: string): string {
+  const rel = path.relative(from, to).split(path.sep).join('/');
+  return rel === '' ? './' : `${rel}/`;
+}
+
+async function copyTokenizer(source: ModelSource, dir: string): Promise<number> {
+  await mkdir(dir, { recursive: true });
+  let bytes = 0;
+  for (const name of ['tokenizer.json', 'tokenizer_config.json']) {
+    const b = await source.read(name);
+    if (!b) continue;
+    await writeFile(path.join(dir, name), b);
+    bytes += b.length;
+  }
+  return bytes;
+}
+
+async function removeStale(out: string, keep: ReadonlySet<string>): Promise<void> {
+  const names = await readdir(path.join(out, 'shards')).catch(() => [] as string[]);
+  for (const name of names) if (!keep.has(`shards/${name}`)) await rm(path.join(out, 'shards', name), { force: true });
+}

@@ -1,0 +1,51 @@
+// The page-side script bundle (built by vite from vite.script.config.ts) and
+// copying it, the tokenizer and optionally the model next to a site's index.
+import { cp, mkdir, readdir, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const BUNDLE_DIR = path.join(REPO_ROOT, 'dist', 'm3search-script');
+/** The service worker: copied to the site root, since a worker only controls pages at or below its own folder. */
+export const SW_FILE = 'm3search-sw.js';
+
+async function newestMtime(dir: string): Promise<number> {
+  let newest = 0;
+  for (const e of await readdir(dir, { withFileTypes: true, recursive: true })) {
+    if (!e.isFile()) continue;
+    const parent = (e as unknown as { parentPath?: string; path?: string }).parentPath ?? (e as unknown as { path: string }).path;
+    newest = Math.max(newest, (await stat(path.join(parent, e.name))).mtimeMs);
+  }
+  return newest;
+}
+
+/** Builds the bundle when it is missing or older than its sources (a fresh clone has no dist/). */
+export async function ensureScriptBundle(log: (s: string) => void = () => {}): Promise<string> {
+  const main = path.join(BUNDLE_DIR, 'm3search.js');
+  const built = await stat(main).then((s) => s.mtimeMs).catch(() => 0);
+  const sources = Math.max(await newestMtime(path.join(REPO_ROOT, 'src', 'element')), await newestMtime(path.join(REPO_ROOT, 'src', 'site')));
+  if (built > sources) return BUNDLE_DIR;
+  log('building the page script bundle (vite.script.config.ts)…');
+  const { build } = await import('vite');
+  await build({ configFile: path.join(REPO_ROOT, 'vite.script.config.ts'), root: REPO_ROOT, logLevel: 'warn' });
+  return BUNDLE_DIR;
+}
+
+/** Copies the bundle into the index folder (and the service worker to the site root, if given). */
+export async function copyBundle(outDir: string, siteRoot?: string): Promise<number> {
+  let bytes = 0;
+  await mkdir(outDir, { recursive: true });
+  for (const e of await readdir(BUNDLE_DIR, { withFileTypes: true })) {
+    if (!e.isFile()) continue;
+    const dest = e.name === SW_FILE ? (siteRoot ? path.join(siteRoot, SW_FILE) : undefined) : path.join(outDir, e.name);
+    if (!dest) continue;
+    await cp(path.join(BUNDLE_DIR, e.name), dest);
+    bytes += (await stat(dest)).size;
+  }
+  return bytes;
+}
+
+/** Copies a local model folder next to the index (`--copy-model`), so the site needs no third-party host. */
+export async function copyModel(modelDir: string, outDir: string): Promise<void> {
+  await cp(modelDir, path.join(outDir, 'model'), { recursive: true });
+}

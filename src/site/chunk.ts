@@ -1,0 +1,81 @@
+// Splits a section's text into chunks that fit the encoder's token budget,
+// with an overlap so a sentence cut at a boundary is whole in one of the two
+// chunks. Nothing is dropped: every word lands in at least one chunk (a single
+// word longer than the budget is split into pieces that each fit).
+
+export interface Chunk {
+  text: string;
+  /** Offset of the chunk's first character in the section text. */
+  start: number;
+  end: number;
+}
+
+export interface ChunkOptions {
+  /** Most tokens a chunk may have (special tokens and any prefix already subtracted). */
+  budget: number;
+  /** Tokens repeated from the end of one chunk at the start of the next. */
+  overlap: number;
+  /** Token count of a text (no special tokens). */
+  count: (text: string) => number;
+}
+
+interface Span {
+  s: number;
+  e: number;
+  cost: number;
+}
+
+export function chunkText(text: string, opts: ChunkOptions): Chunk[] {
+  const budget = Math.max(1, Math.floor(opts.budget));
+  const overlap = Math.max(0, Math.min(Math.floor(opts.overlap), Math.floor(budget / 2)));
+  if (text.trim() === '') return [];
+  if (opts.count(text) <= budget) return [{ text, start: 0, end: text.length }];
+
+  const spans: Span[] = [];
+  for (const m of text.matchAll(/\S+/g)) {
+    const s = m.index!;
+    const e = s + m[0].length;
+    const cost = opts.count(m[0]);
+    if (cost <= budget) spans.push({ s, e, cost });
+    else spans.push(...splitWord(text, s, e, budget, opts.count));
+  }
+
+  const chunks: Chunk[] = [];
+  const slice = (i: number, j: number): Chunk => ({ text: text.slice(spans[i]!.s, spans[j - 1]!.e), start: spans[i]!.s, end: spans[j - 1]!.e });
+  let i = 0;
+  while (i < spans.length) {
+    let j = i;
+    let sum = 0;
+    while (j < spans.length && sum + spans[j]!.cost <= budget) sum += spans[j++]!.cost;
+    if (j === i) j = i + 1;
+    // Per-word counts are an estimate of the joined text's count: verify, and shrink if it is over.
+    let chunk = slice(i, j);
+    while (j > i + 1 && opts.count(chunk.text) > budget) chunk = slice(i, --j);
+    chunks.push(chunk);
+    if (j >= spans.length) break;
+    let k = j;
+    let ov = 0;
+    while (k - 1 > i && ov + spans[k - 1]!.cost <= overlap) ov += spans[--k]!.cost;
+    i = k;
+  }
+  return chunks;
+}
+
+/** A word too long for one chunk (a hash, a minified line) → consecutive pieces that each fit. */
+function splitWord(text: string, s: number, e: number, budget: number, count: (t: string) => number): Span[] {
+  const out: Span[] = [];
+  let at = s;
+  while (at < e) {
+    let len = e - at;
+    let cost = count(text.slice(at, at + len));
+    while (cost > budget && len > 1) {
+      len = Math.max(1, Math.floor((len * budget) / cost) - 1);
+      cost = count(text.slice(at, at + len));
+    }
+    // Never split a surrogate pair.
+    if (len > 1 && /[\uD800-\uDBFF]/.test(text[at + len - 1]!)) len--;
+    out.push({ s: at, e: at + len, cost });
+    at += len;
+  }
+  return out;
+}

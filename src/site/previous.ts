@@ -1,0 +1,77 @@
+// Reads the previous build in the output folder so unchanged passages keep
+// their vectors: a passage whose text hash is unchanged (same model, same
+// storage kinds) is copied from the old shards instead of re-encoded.
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { decodeDenseShard, decodeMultiShard, decodePostingsShard, unpackHashes } from './shards.js';
+import type { SiteManifest, StoredVectors } from './types.js';
+
+export interface PreviousBuild {
+  manifest: SiteManifest;
+  /** Vectors by passage hash. */
+  vectors: Map<string, StoredVectors>;
+}
+
+export async function readManifest(outDir: string): Promise<SiteManifest | undefined> {
+  const text = await readFile(path.join(outDir, 'manifest.json'), 'utf8').catch(() => undefined);
+  if (text === undefined) return undefined;
+  try {
+    const m = JSON.parse(text) as SiteManifest;
+    return m.format === 'm3search-site' && m.version === 1 ? m : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export interface Compatibility {
+  fingerprint: string;
+  multi: SiteManifest['shards']['multi']['storage'];
+  denseDim: number;
+}
+
+/** Vectors of the previous build, or undefined when there is none or it is not reusable (model or storage changed). */
+export async function readPreviousBuild(outDir: string, want: Compatibility): Promise<PreviousBuild | undefined> {
+  const manifest = await readManifest(outDir);
+  if (!manifest) return undefined;
+  if (manifest.model.fingerprint !== want.fingerprint || manifest.shards.multi.storage !== want.multi || manifest.model.denseDim !== want.denseDim) {
+    return undefined;
+  }
+  const read = async (file: string): Promise<Uint8Array> => new Uint8Array(await readFile(path.join(outDir, file)));
+  try {
+    const hashes = unpackHashes(manifest.passageHashes);
+    const n = hashes.length;
+    const dense: StoredVectors['dense'][] = new Array(n);
+    for (const f of manifest.shards.dense.files) {
+      const s = decodeDenseShard(await read(f.file));
+      for (let i = 0; i < s.count; i++) dense[s.first + i] = { q: s.q.slice(i * s.dim, (i + 1) * s.dim), scale: s.scales[i]! };
+    }
+    const sparseIds: number[][] = Array.from({ length: n }, () => []);
+    const sparseW: number[][] = Array.from({ length: n }, () => []);
+    for (const f of manifest.shards.postings.files) {
+      for (const t of decodePostingsShard(await read(f)).terms.values()) {
+        t.sparsePassages.forEach((p, i) => {
+          sparseIds[p]!.push(t.token);
+          sparseW[p]!.push(t.sparseWeights[i]!);
+        });
+      }
+    }
+    const multi: StoredVectors['multi'][] = new Array(n).fill(null);
+    for (const f of manifest.shards.multi.files) {
+      const s = decodeMultiShard(await read(f.file));
+      s.rows.forEach((r, i) => (multi[s.first + i] = r && (r.kind === 'int8' ? { ...r, data: r.data.slice(), scales: r.scales.slice() } : { ...r, data: r.data.slice() })));
+    }
+    const vectors = new Map<string, StoredVectors>();
+    hashes.forEach((h, p) => {
+      const order = sparseIds[p]!.map((_, i) => i).sort((a, b) => sparseIds[p]![a]! - sparseIds[p]![b]!);
+      vectors.set(h, {
+        dense: dense[p]!,
+        sparse: { ids: Uint32Array.from(order, (i) => sparseIds[p]![i]!), w16: Uint16Array.from(order, (i) => sparseW[p]![i]!) },
+        multi: multi[p] ?? null,
+      });
+    });
+    return { manifest, vectors };
+  } catch {
+    // A damaged previous build is not an error: everything is simply encoded again.
+    return undefined;
+  }
+}

@@ -1,0 +1,282 @@
+// Encoding and decoding of the index's shard files (layout in FORMAT.md).
+// Environment-free: the Node builder writes them, the page's worker reads them.
+import { ByteReader, ByteWriter } from './binary.js';
+import type { PassageMeta, StoredMulti } from './types.js';
+
+const MAGIC = 0x5353334d; // "M3SS" read as a little-endian u32
+const VERSION = 1;
+const ShardKind = { Dense: 1, Postings: 2, Multi: 3 } as const;
+type ShardKind = (typeof ShardKind)[keyof typeof ShardKind];
+
+function header(w: ByteWriter, kind: ShardKind): void {
+  w.u32(MAGIC).u16(VERSION).u16(kind);
+}
+
+function checkHeader(r: ByteReader, kind: ShardKind): void {
+  if (r.u32() !== MAGIC) throw new Error('not an m3search shard');
+  const version = r.u16();
+  if (version !== VERSION) throw new Error(`unsupported shard version ${version}`);
+  const k = r.u16();
+  if (k !== kind) throw new Error(`expected shard kind ${kind}, got ${k}`);
+}
+
+// ---------------------------------------------------------------- dense
+
+export interface DenseShard {
+  first: number;
+  count: number;
+  dim: number;
+  /** count × dim int8, row-major. */
+  q: Int8Array;
+  scales: Float32Array;
+}
+
+export function encodeDenseShard(s: DenseShard): Uint8Array {
+  const w = new ByteWriter();
+  header(w, ShardKind.Dense);
+  w.u32(s.first).u32(s.count).u32(s.dim);
+  w.bytes(s.scales).bytes(s.q).align();
+  return w.finish();
+}
+
+export function decodeDenseShard(bytes: Uint8Array): DenseShard {
+  const r = new ByteReader(bytes);
+  checkHeader(r, ShardKind.Dense);
+  const first = r.u32();
+  const count = r.u32();
+  const dim = r.u32();
+  const scales = r.float32(count);
+  const q = r.int8(count * dim);
+  return { first, count, dim, q, scales };
+}
+
+// ---------------------------------------------------------------- postings
+
+/** One token's postings in both inverted indexes; passages ascending. */
+export interface TermPostings {
+  token: number;
+  /** Lexical (BM25) postings: the precomputed document-side term weight, float16 bits. */
+  lexPassages: Uint32Array;
+  lexWeights: Uint16Array;
+  /** Learned sparse postings: the model's token weight, float16 bits. */
+  sparsePassages: Uint32Array;
+  sparseWeights: Uint16Array;
+}
+
+export interface PostingsShard {
+  shard: number;
+  terms: Map<number, TermPostings>;
+}
+
+/**
+ * Layout: term table (token, lexCount, sparseCount, byte offset of its passage
+ * gaps) · all float16 weights · passage numbers as LEB128 gaps. Gaps keep
+ * the passage lists to ~1–2 bytes a posting.
+ */
+export function encodePostingsShard(shard: number, terms: readonly TermPostings[]): { bytes: Uint8Array; lexBytes: number; sparseBytes: number } {
+  const sorted = [...terms].sort((a, b) => a.token - b.token);
+  const gaps = new ByteWriter();
+  const offsets: number[] = [];
+  let lexBytes = 0;
+  let sparseBytes = 0;
+  for (const t of sorted) {
+    offsets.push(gaps.length);
+    let before = gaps.length;
+    writeGaps(gaps, t.lexPassages);
+    lexBytes += gaps.length - before + 2 * t.lexPassages.length + 8;
+    before = gaps.length;
+    writeGaps(gaps, t.sparsePassages);
+    sparseBytes += gaps.length - before + 2 * t.sparsePassages.length + 8;
+  }
+  const w = new ByteWriter();
+  header(w, ShardKind.Postings);
+  w.u32(shard).u32(sorted.length);
+  for (let i = 0; i < sorted.length; i++) {
+    const t = sorted[i]!;
+    w.u32(t.token).u32(t.lexPassages.length).u32(t.sparsePassages.length).u32(offsets[i]!);
+  }
+  for (const t of sorted) w.bytes(t.lexWeights).bytes(t.sparseWeights);
+  w.align();
+  w.bytes(gaps.finish()).align();
+  return { bytes: w.finish(), lexBytes, sparseBytes };
+}
+
+function writeGaps(w: ByteWriter, passages: Uint32Array): void {
+  let prev = 0;
+  for (let i = 0; i < passages.length; i++) {
+    const p = passages[i]!;
+    if (i > 0 && p <= prev) throw new RangeError('posting passages must ascend');
+    w.varint(i === 0 ? p : p - prev);
+    prev = p;
+  }
+}
+
+export function decodePostingsShard(bytes: Uint8Array): PostingsShard {
+  const r = new ByteReader(bytes);
+  checkHeader(r, ShardKind.Postings);
+  const shard = r.u32();
+  const n = r.u32();
+  const table = r.uint32(4 * n);
+  let totalWeights = 0;
+  for (let i = 0; i < n; i++) totalWeights += table[4 * i + 1]! + table[4 * i + 2]!;
+  const weights = r.uint16(totalWeights);
+  r.align();
+  const gapStart = r.pos;
+  const terms = new Map<number, TermPostings>();
+  let wAt = 0;
+  for (let i = 0; i < n; i++) {
+    const token = table[4 * i]!;
+    const lexCount = table[4 * i + 1]!;
+    const sparseCount = table[4 * i + 2]!;
+    r.pos = gapStart + table[4 * i + 3]!;
+    const lexPassages = readGaps(r, lexCount);
+    const sparsePassages = readGaps(r, sparseCount);
+    const lexWeights = weights.subarray(wAt, wAt + lexCount);
+    const sparseWeights = weights.subarray(wAt + lexCount, wAt + lexCount + sparseCount);
+    wAt += lexCount + sparseCount;
+    terms.set(token, { token, lexPassages, lexWeights, sparsePassages, sparseWeights });
+  }
+  return { shard, terms };
+}
+
+function readGaps(r: ByteReader, n: number): Uint32Array {
+  const out = new Uint32Array(n);
+  let prev = 0;
+  for (let i = 0; i < n; i++) {
+    prev = i === 0 ? r.varint() : prev + r.varint();
+    out[i] = prev;
+  }
+  return out;
+}
+
+/** Which postings shard holds a token. */
+export function postingsShardOf(token: number, shardCount: number): number {
+  return token % shardCount;
+}
+
+// ---------------------------------------------------------------- multi-vectors
+
+export interface MultiShard {
+  first: number;
+  dim: number;
+  /** Per passage in [first, first + rows.length). */
+  rows: (StoredMulti | null)[];
+}
+
+export function encodeMultiShard(s: MultiShard, kind: 'float16' | 'int8'): Uint8Array {
+  const w = new ByteWriter();
+  header(w, ShardKind.Multi);
+  w.u32(s.first).u32(s.rows.length).u32(s.dim).u32(kind === 'float16' ? 1 : 2);
+  for (const m of s.rows) w.u32(m?.count ?? 0);
+  for (const m of s.rows) {
+    if (!m) continue;
+    if (m.kind !== kind) throw new Error(`multi rows must all be ${kind}`);
+    if (m.kind === 'int8') w.bytes(m.scales);
+  }
+  for (const m of s.rows) if (m) w.bytes(m.data);
+  w.align();
+  return w.finish();
+}
+
+export function decodeMultiShard(bytes: Uint8Array): MultiShard {
+  const r = new ByteReader(bytes);
+  checkHeader(r, ShardKind.Multi);
+  const first = r.u32();
+  const n = r.u32();
+  const dim = r.u32();
+  const kind = r.u32() === 1 ? 'float16' : 'int8';
+  const counts = Array.from(r.uint32(n));
+  const rows: (StoredMulti | null)[] = [];
+  if (kind === 'int8') {
+    const scales = counts.map((c) => r.float32(c));
+    counts.forEach((c, i) => rows.push(c ? { kind, count: c, scales: scales[i]!, data: r.int8(c * dim) } : null));
+  } else {
+    counts.forEach((c) => rows.push(c ? { kind, count: c, data: r.uint16(c * dim) } : null));
+  }
+  return { first, dim, rows };
+}
+
+// ---------------------------------------------------------------- metadata
+
+/** JSON: a shard-local page table, then one [page, anchor, heading, text] per passage. */
+export interface MetaShardJson {
+  first: number;
+  pages: [url: string, title: string][];
+  items: [page: number, anchor: string, heading: string, text: string][];
+}
+
+export function encodeMetaShard(first: number, items: readonly PassageMeta[]): Uint8Array {
+  const pages: [string, string][] = [];
+  const pageIdx = new Map<string, number>();
+  const rows: MetaShardJson['items'] = items.map((m) => {
+    let p = pageIdx.get(m.url);
+    if (p === undefined) {
+      p = pages.length;
+      pageIdx.set(m.url, p);
+      pages.push([m.url, m.title]);
+    }
+    return [p, m.anchor, m.heading, m.text];
+  });
+  const json: MetaShardJson = { first, pages, items: rows };
+  return new TextEncoder().encode(JSON.stringify(json));
+}
+
+export function decodeMetaShard(bytes: Uint8Array): { first: number; items: PassageMeta[] } {
+  const json = JSON.parse(new TextDecoder().decode(bytes)) as MetaShardJson;
+  return {
+    first: json.first,
+    items: json.items.map(([p, anchor, heading, text]) => {
+      const [url, title] = json.pages[p]!;
+      return { url, title, anchor, heading, text };
+    }),
+  };
+}
+
+// ---------------------------------------------------------------- passage hashes
+
+/** 6 bytes per passage hash (12 hex chars), base64 for the manifest. */
+export function packHashes(hashes: readonly string[]): string {
+  const bytes = new Uint8Array(hashes.length * 6);
+  hashes.forEach((h, i) => {
+    for (let j = 0; j < 6; j++) bytes[i * 6 + j] = parseInt(h.slice(2 * j, 2 * j + 2), 16);
+  });
+  return toBase64(bytes);
+}
+
+export function unpackHashes(b64: string): string[] {
+  const bytes = fromBase64(b64);
+  const out: string[] = [];
+  for (let i = 0; i + 6 <= bytes.length; i += 6) {
+    let h = '';
+    for (let j = 0; j < 6; j++) h += bytes[i + j]!.toString(16).padStart(2, '0');
+    out.push(h);
+  }
+  return out;
+}
+
+function toBase64(bytes: Uint8Array): string {
+  let s = '';
+  for (let i = 0; i < bytes.length; i += 0x8000) s += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  return btoa(s);
+}
+
+function fromBase64(b64: string): Uint8Array {
+  const s = atob(b64);
+  const out = new Uint8Array(s.length);
+  for (let i = 0; i < s.length; i++) out[i] = s.charCodeAt(i);
+  return out;
+}
+
+/** Index of the range file holding `passage` (files sorted by `first`), or -1. */
+export function rangeFileOf(files: readonly { first: number; count: number }[], passage: number): number {
+  let lo = 0;
+  let hi = files.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    const f = files[mid]!;
+    if (passage < f.first) hi = mid - 1;
+    else if (passage >= f.first + f.count) lo = mid + 1;
+    else return mid;
+  }
+  return -1;
+}

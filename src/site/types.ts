@@ -1,0 +1,96 @@
+// Shapes of the static site index: what the crawler extracts, what the builder
+// keeps per passage, and the manifest a page fetches first. See FORMAT.md.
+
+/** One section of a page: the text under one heading (h1–h4), up to the next. */
+export interface Section {
+  /** Id to link to (`page.html#anchor`); '' links to the page top. */
+  anchor: string;
+  heading: string;
+  text: string;
+}
+
+export interface Page {
+  /** Site-relative URL with forward slashes, e.g. `library/os.html`. */
+  url: string;
+  title: string;
+  sections: Section[];
+}
+
+/** A chunk of one section: the unit that is encoded, scored and shown. */
+export interface Passage {
+  page: number;
+  anchor: string;
+  heading: string;
+  /** The chunk's own text (shown in snippets). */
+  text: string;
+  /** What the encoder sees: page title and heading as context, then the text. */
+  encodeText: string;
+  /** Hash of encodeText: equal hashes under the same model share vectors. */
+  hash: string;
+}
+
+/** One passage's vectors in stored (quantized) form: reused builds copy these bits verbatim. */
+export interface StoredVectors {
+  dense: { q: Int8Array; scale: number };
+  /** Sparse ids ascending; weights as float16 bits. */
+  sparse: { ids: Uint32Array; w16: Uint16Array };
+  multi: StoredMulti | null;
+}
+
+export type MultiStorageKind = 'float16' | 'int8';
+
+export type StoredMulti =
+  | { kind: 'float16'; count: number; data: Uint16Array }
+  | { kind: 'int8'; count: number; data: Int8Array; scales: Float32Array };
+
+/** A file covering the passage range [first, first + count). */
+export interface RangeFile {
+  file: string;
+  first: number;
+  count: number;
+  bytes: number;
+}
+
+export interface SiteManifest {
+  format: 'm3search-site';
+  version: 1;
+  /** Hash of everything below except createdAt: equal builds have equal hashes. */
+  build: string;
+  createdAt: string;
+  /** Site root relative to the index folder (e.g. `../`); page URLs are relative to it. */
+  siteRoot: string;
+  model: {
+    id: string;
+    fingerprint: string;
+    maxLength: number;
+    denseDim: number;
+    multiDim: number;
+    sparseStyle: 'lexical' | 'splade' | 'none';
+    /** Model folder relative to the index folder when it was copied (`--copy-model`). */
+    path?: string;
+  };
+  /** Folder (relative to the index) holding tokenizer.json + tokenizer_config.json for the lexical mode. */
+  tokenizer: string;
+  chunking: { maxTokens: number; overlapTokens: number };
+  counts: { pages: number; sections: number; passages: number; chunkedSections: number; tokens: number };
+  lexical: { k1: number; b: number; avgLength: number };
+  /** Base64 of 6 bytes per passage, in passage order (see FORMAT.md). */
+  passageHashes: string;
+  shards: {
+    dense: { storage: 'int8'; files: RangeFile[] };
+    /** Postings shard `i` holds every token id with `id % count === i`. */
+    postings: { count: number; files: string[]; bytes: number[] };
+    multi: { storage: MultiStorageKind | 'none'; files: RangeFile[] };
+    meta: { files: RangeFile[] };
+  };
+  bytes: { dense: number; lexical: number; sparse: number; multi: number; meta: number; tokenizer: number; manifest: number; total: number };
+}
+
+/** One passage's display data, as stored in a metadata shard. */
+export interface PassageMeta {
+  url: string;
+  title: string;
+  anchor: string;
+  heading: string;
+  text: string;
+}
