@@ -49,7 +49,7 @@ function parseJsonl(text: string): Doc[] {
     .map((line, i) => {
       const o = JSON.parse(line) as Record<string, unknown>;
       const id = String(o._id ?? o.id ?? i);
-      const { title, text, url, ...meta } = o;
+      const { title, text, url, id: _id, _id: _bid, ...meta } = o;
       return { id, text: String(text ?? ''), title: typeof title === 'string' ? title : undefined, url: typeof url === 'string' ? url : undefined, meta };
     });
 }

@@ -1,0 +1,108 @@
+// The engine end to end in Node: the generated model encodes, the in-memory
+// index ranks, and bad input is refused with typed errors that leave what is
+// already indexed untouched.
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { M3SearchError } from '../../src/core/errors.js';
+import type { Doc } from '../../src/core/types.js';
+import { M3Search } from '../../src/engine/engine.js';
+import type { M3Encoder } from '../../src/model/encoder.js';
+import { loadModel } from '../../src/node/load-model.js';
+import { testModel } from '../helpers/test-model.js';
+
+const CORPUS: Doc[] = readFileSync(path.resolve('public/sample-corpus.jsonl'), 'utf8')
+  .split('\n')
+  .filter((l) => l.trim())
+  .map((l) => JSON.parse(l) as Doc);
+
+async function rejection(p: Promise<unknown>): Promise<M3SearchError> {
+  const e = await p.then(
+    () => undefined,
+    (err: unknown) => err,
+  );
+  expect(e).toBeInstanceOf(M3SearchError);
+  return e as M3SearchError;
+}
+
+describe('M3Search over the sample corpus', () => {
+  let encoder: M3Encoder;
+  let engine: M3Search;
+
+  beforeAll(async () => {
+    encoder = await loadModel((await testModel()).layouts['heads-in-graph']);
+    engine = new M3Search(encoder);
+    const report = await engine.add(CORPUS.slice(0, 120));
+    expect(report.added).toBe(120);
+  });
+
+  it('finds a passage from a query made of its own words, in every mode, with all three signals', async () => {
+    const target = CORPUS[37]!;
+    const query = target.text.split(/\s+/).slice(0, 12).join(' ');
+    for (const mode of ['sparse', 'multi', 'hybrid'] as const) {
+      const hits = await engine.search(query, { k: 5, mode });
+      expect(hits[0]!.id, mode).toBe(target.id);
+    }
+    const [top] = await engine.search(query, { k: 1 });
+    expect(Object.keys(top!.signals).sort()).toEqual(['dense', 'multi', 'sparse']);
+    expect(top!.doc.title).toBe(target.title);
+    // The hybrid score is the documented weighted sum of the three signals.
+    const s = top!.signals;
+    expect(top!.score).toBeCloseTo(0.4 * s.dense!.score + 0.2 * s.sparse!.score + 0.4 * s.multi!.score, 5);
+  });
+
+  it('honours k and RRF fusion', async () => {
+    const hits = await engine.search(CORPUS[3]!.text, { k: 7, fusion: 'rrf' });
+    expect(hits).toHaveLength(7);
+    for (let i = 1; i < hits.length; i++) expect(hits[i - 1]!.score).toBeGreaterThanOrEqual(hits[i]!.score);
+    expect(hits[0]!.score).toBeLessThanOrEqual(3 / 61 + 1e-9);
+  });
+
+  it('refuses a bad batch as a whole and keeps what was indexed', async () => {
+    const before = engine.size;
+    const cases: [Doc[], string][] = [
+      [[{ id: 'x1', text: '   ' }], 'INVALID_DOCUMENT'],
+      [[{ id: 'x2', text: 42 as unknown as string }], 'INVALID_DOCUMENT'],
+      [[{ id: 'x3', text: 'one' }, { id: 'x3', text: 'two' }], 'DUPLICATE_ID'],
+      [[{ id: 'x4', text: 'fine' }, { id: CORPUS[0]!.id, text: 'clash' }], 'DUPLICATE_ID'],
+    ];
+    for (const [docs, code] of cases) expect((await rejection(engine.add(docs))).code).toBe(code);
+    expect(engine.size).toBe(before);
+    expect(engine.index.has('x4')).toBe(false);
+    const hits = await engine.search(CORPUS[0]!.text, { k: 1, mode: 'sparse' });
+    expect(hits[0]!.id).toBe(CORPUS[0]!.id);
+  });
+
+  it('updates and removes by id', async () => {
+    const id = CORPUS[10]!.id;
+    await engine.update([{ id, text: 'zebra giraffe savanna migration photographs' }]);
+    let hits = await engine.search('zebra giraffe savanna', { k: 1, mode: 'sparse' });
+    expect(hits[0]!.id).toBe(id);
+    expect(engine.remove(id)).toBe(true);
+    hits = await engine.search('zebra giraffe savanna', { k: 10, mode: 'sparse' });
+    expect(hits.map((h) => h.id)).not.toContain(id);
+  });
+
+  it('reports truncation instead of cutting silently', async () => {
+    const long = Array.from({ length: 300 }, (_, i) => `word${i % 50}`).join(' ');
+    const small = new M3Search(await loadModel((await testModel()).layouts['heads-in-graph'], { maxLength: 64 }));
+    const report = await small.add([
+      { id: 'long', text: long },
+      { id: 'short', text: 'short passage' },
+    ]);
+    expect(report.truncated).toEqual(['long']);
+  });
+
+  it('rejects empty queries and queries before anything is indexed', async () => {
+    expect((await rejection(engine.search('  '))).code).toBe('EMPTY_QUERY');
+    expect((await rejection(new M3Search(encoder).search('hello'))).code).toBe('INDEX_EMPTY');
+  });
+
+  it('cancels an add with an AbortSignal and adds nothing', async () => {
+    const small = new M3Search(encoder);
+    const ctl = new AbortController();
+    ctl.abort();
+    expect((await rejection(small.add(CORPUS.slice(0, 40), { signal: ctl.signal }))).code).toBe('ABORTED');
+    expect(small.size).toBe(0);
+  });
+});
