@@ -1,7 +1,8 @@
 // npm run eval -- --data ../shared/data/scifact [--split train] [--model DIR]
 //   [--tokenizer DIR] [--limit N] [--corpus-cap N] [--corpus-data DIR]
 //   [--systems a,b] [--batch-size N] [--json out.json]
-// Prints one table (rows = systems) and writes the numbers as JSON.
+// npm run eval -- --all [--data ROOT] [--model DIR] [--limit N] [--encoder-limit N] [--encoder-corpus-cap N]
+// Prints one table (rows = systems; with --all rows = collections) and writes the numbers as JSON.
 import { existsSync, statSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
@@ -9,24 +10,51 @@ import { parseArgs } from 'node:util';
 import { isM3SearchError, M3SearchError } from '../src/core/errors.js';
 import { lexicalSystem, loadTokenizerDir, miniSearchSystem, oramaSystem } from '../src/eval/baselines.js';
 import { loadBeir, type BeirDataset } from '../src/eval/beir.js';
+import type { EvalEncoder } from '../src/eval/encoder-systems.js';
 import { DEFAULT_CUTOFFS } from '../src/eval/metrics.js';
 import { evaluateSystems, formatTable, type System } from '../src/eval/run.js';
+import { discoverCollections, formatSummary, type SuiteRow } from '../src/eval/suite.js';
 
 const USAGE = `usage: npm run eval -- --data DIR [options]
+       npm run eval -- --all [--data ROOT] [options]
   --data DIR          BEIR folder (corpus.jsonl, queries.jsonl, qrels/); relative names are also tried under $M3S_DATA_DIR
+                      (with --all: the folder holding the collections, default $M3S_DATA_DIR or ../shared/data)
   --corpus-data DIR   take corpus.jsonl from here instead (cross-lingual: queries in one language, corpus in another)
   --split NAME        qrels split (default: the folder's only one)
   --model DIR         model folder: adds the encoder systems; its tokenizer.json drives the lexical system
+                      (with --all: default .cache/test-model/heads-in-graph when it exists; its tokenizer is not used)
   --tokenizer DIR     tokenizer folder for the lexical system (default: the model's, else bert-base-chinese
                       for zh/ja data and bert-base-uncased otherwise, from $M3S_TOKENIZERS_DIR or ../shared/tokenizers)
-  --limit N           keep the first N judged queries
+  --limit N           keep the first N judged queries (with --all: default 300 for the lexical systems)
   --corpus-cap N      subsample the corpus to N docs (judged docs of kept queries always stay)
-  --systems LIST      comma-separated subset of: minisearch,orama,lexical and, with --model,
-                      dense,sparse,multi,dense+sparse,hybrid,hybrid-rrf,hybrid-int8
+  --systems LIST      comma-separated subset of: minisearch,orama,orama-exact,lexical and, with --model,
+                      dense,sparse,multi,dense+sparse,hybrid,hybrid-rrf,dense-int8,multi-int8,hybrid-int8
   --batch-size N      encoder batch size
-  --json FILE         where to write the JSON (default out/eval/<dataset>.json)`;
+  --all               every collection under the data root + cross-lingual XQuAD pairs; one summary table
+  --encoder-limit N   with --all: queries for the encoder systems (default 10)
+  --encoder-corpus-cap N  with --all: corpus cap for the encoder systems (default 200)
+  --no-encoders       with --all: lexical systems only
+  --json FILE         where to write the JSON (default out/eval/<dataset>.json, with --all out/eval/all.json)`;
 
-const LEXICAL_SYSTEMS = ['minisearch', 'orama', 'lexical'];
+const LEXICAL_SYSTEMS = ['minisearch', 'orama', 'orama-exact', 'lexical'];
+
+type Args = {
+  data?: string;
+  'corpus-data'?: string;
+  split?: string;
+  model?: string;
+  tokenizer?: string;
+  limit?: string;
+  'corpus-cap'?: string;
+  systems?: string;
+  'batch-size'?: string;
+  json?: string;
+  all?: boolean;
+  'encoder-limit'?: string;
+  'encoder-corpus-cap'?: string;
+  'no-encoders'?: boolean;
+  help?: boolean;
+};
 
 async function main(): Promise<void> {
   const { values: args } = parseArgs({
@@ -41,15 +69,43 @@ async function main(): Promise<void> {
       systems: { type: 'string' },
       'batch-size': { type: 'string' },
       json: { type: 'string' },
+      all: { type: 'boolean' },
+      'encoder-limit': { type: 'string' },
+      'encoder-corpus-cap': { type: 'string' },
+      'no-encoders': { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
   });
-  if (args.help || !args.data) {
+  if (args.help || (!args.data && !args.all)) {
     console.log(USAGE);
     process.exitCode = args.help ? 0 : 2;
     return;
   }
-  const data = dataDir(args.data);
+  if (args.all) await runAll(args);
+  else await runOne(args);
+}
+
+/** The lexical systems wanted, in table order. */
+async function lexicalSystems(want: (name: string) => boolean, tokenizerDir: string): Promise<System[]> {
+  const systems: System[] = [];
+  if (want('minisearch')) systems.push(miniSearchSystem());
+  if (want('orama')) systems.push(oramaSystem());
+  if (want('orama-exact')) systems.push(oramaSystem({ exactTerms: true }));
+  if (want('lexical')) systems.push(lexicalSystem(await loadTokenizerDir(tokenizerDir)));
+  return systems;
+}
+
+/** The encoder stack is imported only when a model is used (onnxruntime is not needed for lexical runs). */
+async function encoderModule(): Promise<typeof import('../src/eval/encoder-systems.js')> {
+  return import('../src/eval/encoder-systems.js');
+}
+
+const progress = ({ done, total }: { done: number; total: number }): void => {
+  process.stderr.write(`\r  encoding corpus ${done}/${total}${done === total ? '\n' : ''}`);
+};
+
+async function runOne(args: Args): Promise<void> {
+  const data = dataDir(args.data!);
   const corpusData = args['corpus-data'] ? dataDir(args['corpus-data']) : undefined;
   const only = args.systems?.split(',').map((s) => s.trim()).filter(Boolean);
 
@@ -62,15 +118,11 @@ async function main(): Promise<void> {
   });
   const tokenizer = pickTokenizer(args.tokenizer, args.model, dataset);
 
-  const systems: System[] = [];
   const want = (name: string): boolean => !only || only.includes(name);
-  if (want('minisearch')) systems.push(miniSearchSystem());
-  if (want('orama')) systems.push(oramaSystem());
-  if (want('lexical')) systems.push(lexicalSystem(await loadTokenizerDir(tokenizer.dir)));
+  const systems = await lexicalSystems(want, tokenizer.dir);
   const known = [...LEXICAL_SYSTEMS];
   if (args.model) {
-    // Imported only here: the encoder stack (onnxruntime) is not needed for lexical runs.
-    const { ENCODER_VARIANTS, loadEncoderSystems } = await import('../src/eval/encoder-systems.js');
+    const { ENCODER_VARIANTS, loadEncoderSystems } = await encoderModule();
     known.push(...ENCODER_VARIANTS.map((v) => v.name));
     checkNames(only, known);
     const names = ENCODER_VARIANTS.map((v) => v.name).filter(want);
@@ -80,7 +132,7 @@ async function main(): Promise<void> {
         ...(await loadEncoderSystems(resolve(args.model), {
           only: names,
           batchSize: positiveInt('--batch-size', args['batch-size']),
-          onProgress: ({ done, total }) => process.stderr.write(`\r  encoding corpus ${done}/${total}${done === total ? '\n' : ''}`),
+          onProgress: progress,
         })),
       );
     }
@@ -101,30 +153,105 @@ async function main(): Promise<void> {
   if (args.model) console.log('\n(encoder systems share one corpus encoding: its time is in the first such row\'s "index s")');
 
   const jsonPath = args.json ?? join('out', 'eval', `${dataset.name.replace(/[^\w.-]+/g, '_')}.json`);
-  await mkdir(dirname(resolve(jsonPath)), { recursive: true });
-  const report = {
-    dataset: {
-      name: dataset.name,
-      data,
-      corpusData: corpusData ?? null,
-      split: dataset.split,
-      queries: dataset.queries.length,
-      docs: dataset.corpus.length,
-      fullCorpusDocs: dataset.fullCorpusSize,
-      queryLanguage: dataset.queryLanguage,
-      corpusLanguage: dataset.corpusLanguage,
-      limit: args.limit ? Number(args.limit) : null,
-      corpusCap: args['corpus-cap'] ? Number(args['corpus-cap']) : null,
-    },
+  await writeJson(jsonPath, {
+    dataset: datasetInfo(dataset, data, corpusData, args),
     tokenizer: tokenizer.dir,
     model: args.model ?? null,
     cutoffs: DEFAULT_CUTOFFS,
     results,
     createdAt: new Date().toISOString(),
     node: process.version,
+  });
+}
+
+/**
+ * Every collection: the lexical systems on the first --limit queries (full
+ * corpus), then the encoder systems on a smaller --encoder-limit /
+ * --encoder-corpus-cap slice (CPU encoding of whole corpora is slow, and the
+ * generated test model's semantic scores are noise anyway: the point is that
+ * every mode runs on every collection).
+ */
+async function runAll(args: Args): Promise<void> {
+  const root = args.data ? resolve(args.data) : resolve(process.env.M3S_DATA_DIR ?? join('..', 'shared', 'data'));
+  if (!existsSync(root)) throw new M3SearchError('INVALID_OPTION', `No data root at ${root}.`);
+  const limit = positiveInt('--limit', args.limit) ?? 300;
+  const encLimit = positiveInt('--encoder-limit', args['encoder-limit']) ?? 10;
+  const encCap = positiveInt('--encoder-corpus-cap', args['encoder-corpus-cap']) ?? 200;
+  const corpusCap = positiveInt('--corpus-cap', args['corpus-cap']);
+  const only = args.systems?.split(',').map((s) => s.trim()).filter(Boolean);
+  const want = (name: string): boolean => !only || only.includes(name);
+
+  const testModel = resolve('.cache', 'test-model', 'heads-in-graph');
+  const modelDir = args['no-encoders'] ? undefined : args.model ? resolve(args.model) : existsSync(testModel) ? testModel : undefined;
+  let encoder: EvalEncoder | undefined;
+  const mod = modelDir ? await encoderModule() : undefined;
+  if (mod && modelDir) {
+    checkNames(only, [...LEXICAL_SYSTEMS, ...mod.ENCODER_VARIANTS.map((v) => v.name)]);
+    log(`loading model ${modelDir}`);
+    const { loadModel } = await import('../src/node/load-model.js');
+    encoder = await loadModel(modelDir);
+  } else checkNames(only, LEXICAL_SYSTEMS);
+
+  const entries = discoverCollections(root);
+  if (entries.length === 0) throw new M3SearchError('INVALID_OPTION', `No BEIR collections under ${root}.`);
+  const rows: SuiteRow[] = [];
+  for (const entry of entries) {
+    const t0 = performance.now();
+    const ds = await loadBeir({ data: entry.data, corpusData: entry.corpusData, limit, corpusCap });
+    // The model's tokenizer only when a model was named explicitly (the test model's vocabulary is toy-sized).
+    const tokenizer = pickTokenizer(args.tokenizer, args.model, ds);
+    const results = await evaluateSystems(await lexicalSystems(want, tokenizer.dir), ds.corpus, ds.queries, ds.qrels);
+    const row: SuiteRow = { label: entry.label, queries: ds.queries.length, docs: ds.corpus.length, results };
+    if (mod && encoder) {
+      const names = mod.ENCODER_VARIANTS.map((v) => v.name).filter(want);
+      const small = await loadBeir({ data: entry.data, corpusData: entry.corpusData, limit: encLimit, corpusCap: encCap });
+      const systems = mod.encoderSystems(encoder, { only: names, batchSize: positiveInt('--batch-size', args['batch-size']) });
+      results.push(...(await evaluateSystems(systems, small.corpus, small.queries, small.qrels)));
+      row.encoderQueries = small.queries.length;
+      row.encoderDocs = small.corpus.length;
+    }
+    rows.push(row);
+    const brief = results.map((r) => `${r.system} ${Number.isFinite(r.ndcg) ? r.ndcg.toFixed(3) : '–'}`).join(', ');
+    log(`${entry.label} (${((performance.now() - t0) / 1000).toFixed(0)} s): ${brief}`);
+  }
+
+  console.log(`\nnDCG@10 · lexical systems: first ${limit} judged queries, full corpus` +
+    (encoder ? ` · encoder systems (${modelDir}): first ${encLimit} queries, corpus capped at ${encCap} docs` : '') + '\n');
+  console.log(formatSummary(rows));
+  await writeJson(args.json ?? join('out', 'eval', 'all.json'), {
+    root,
+    limit,
+    corpusCap: corpusCap ?? null,
+    model: modelDir ?? null,
+    encoderLimit: encoder ? encLimit : null,
+    encoderCorpusCap: encoder ? encCap : null,
+    cutoffs: DEFAULT_CUTOFFS,
+    collections: rows,
+    createdAt: new Date().toISOString(),
+    node: process.version,
+  });
+}
+
+function datasetInfo(dataset: BeirDataset, data: string, corpusData: string | undefined, args: Args): Record<string, unknown> {
+  return {
+    name: dataset.name,
+    data,
+    corpusData: corpusData ?? null,
+    split: dataset.split,
+    queries: dataset.queries.length,
+    docs: dataset.corpus.length,
+    fullCorpusDocs: dataset.fullCorpusSize,
+    queryLanguage: dataset.queryLanguage,
+    corpusLanguage: dataset.corpusLanguage,
+    limit: args.limit ? Number(args.limit) : null,
+    corpusCap: args['corpus-cap'] ? Number(args['corpus-cap']) : null,
   };
-  await writeFile(jsonPath, JSON.stringify(report, null, 2) + '\n');
-  log(`wrote ${jsonPath}`);
+}
+
+async function writeJson(path: string, value: unknown): Promise<void> {
+  await mkdir(dirname(resolve(path)), { recursive: true });
+  await writeFile(path, JSON.stringify(value, null, 2) + '\n');
+  log(`wrote ${path}`);
 }
 
 /** A folder as given, else relative to $M3S_DATA_DIR. */

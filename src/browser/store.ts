@@ -171,19 +171,27 @@ export class IndexStore {
   /**
    * Reads every stored document in key order, `chunkSize` at a time (one
    * read transaction per chunk, so memory stays bounded while the caller
-   * builds its index). Rows that cannot be joined are reported, not thrown.
+   * builds its index). The next chunk is already being read while the caller
+   * handles the current one. Rows that cannot be joined are reported, not thrown.
    */
   async *load(chunkSize = 512): AsyncGenerator<LoadedChunk> {
     const db = this.handle();
-    let after: string | undefined;
-    for (;;) {
-      const chunk = await readChunk(db, after, chunkSize).catch((e: unknown) => {
-        throw storageError(e, 'read the stored index');
-      });
-      if (chunk.keys.length === 0) return;
-      after = chunk.keys[chunk.keys.length - 1];
-      yield chunk.loaded;
-      if (chunk.keys.length < chunkSize) return;
+    const fail = (e: unknown) => {
+      throw storageError(e, 'read the stored index');
+    };
+    const keys = await db.getAllKeys('docs').catch(fail);
+    const spans: IDBKeyRange[] = [];
+    for (let i = 0; i < keys.length; i += chunkSize) spans.push(IDBKeyRange.bound(keys[i]!, keys[Math.min(i + chunkSize, keys.length) - 1]!));
+    const read = (i: number) => {
+      const p = readSpan(db, spans[i]!).catch(fail);
+      p.catch(() => undefined); // awaited below; never an unhandled rejection if the caller stops early
+      return p;
+    };
+    let next = spans.length > 0 ? read(0) : undefined;
+    for (let i = 0; next !== undefined; i++) {
+      const current = await next;
+      next = i + 1 < spans.length ? read(i + 1) : undefined;
+      yield current;
     }
   }
 
@@ -368,40 +376,27 @@ function schemaMismatch(name: string, found: string): M3SearchError {
   );
 }
 
-interface RawChunk {
-  keys: string[];
-  loaded: LoadedChunk;
-}
-
-/** The next `size` documents after key `after`, joined with their vector rows. */
-async function readChunk(db: IDBPDatabase<StoreSchema>, after: string | undefined, size: number): Promise<RawChunk> {
-  const tx = db.transaction(['docs', ...VECTOR_STORES], 'readonly');
-  const docs = tx.objectStore('docs');
-  const range = after === undefined ? null : IDBKeyRange.lowerBound(after, true);
-  const [keys, docRows] = await Promise.all([docs.getAllKeys(range, size), docs.getAll(range, size)]);
-  if (keys.length === 0) {
-    await tx.done;
-    return { keys, loaded: { entries: [], problems: [] } };
-  }
-  // The vector stores hold the same keys; read the same key span from each.
-  const span = IDBKeyRange.bound(keys[0]!, keys[keys.length - 1]!);
-  const [dense, sparse, multi] = await Promise.all(
-    VECTOR_STORES.map(async (n) => {
-      const s = tx.objectStore(n);
-      const [k, v] = await Promise.all([s.getAllKeys(span), s.getAll(span)]);
-      const map = new Map<string, unknown>();
-      k.forEach((key, i) => map.set(key, v[i]));
-      return map;
-    }),
-  );
+/** The documents whose ids fall in `span`, joined with their vector rows (all eight reads in one transaction, in parallel). */
+async function readSpan(db: IDBPDatabase<StoreSchema>, span: IDBKeyRange): Promise<LoadedChunk> {
+  const tx = db.transaction(ALL_STORES, 'readonly');
+  const both = <N extends (typeof ALL_STORES)[number]>(n: N) => {
+    const s = tx.objectStore(n);
+    return Promise.all([s.getAllKeys(span), s.getAll(span)]);
+  };
+  const [[keys, docRows], ...vectors] = await Promise.all([both('docs'), ...VECTOR_STORES.map((n) => both(n))]);
   await tx.done;
+  const [dense, sparse, multi] = vectors.map(([k, v]) => {
+    const map = new Map<string, unknown>();
+    k.forEach((key, i) => map.set(key, v[i]));
+    return map;
+  });
   const loaded: LoadedChunk = { entries: [], problems: [] };
   keys.forEach((id, i) => {
     const joined = joinRows(id, { doc: docRows[i], dense: dense!.get(id), sparse: sparse!.get(id), multi: multi!.get(id) });
     if ('problem' in joined) loaded.problems.push({ id, reason: joined.problem });
     else loaded.entries.push({ id, hash: joined.hash, record: joined.record });
   });
-  return { keys, loaded };
+  return loaded;
 }
 
 /**

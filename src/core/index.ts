@@ -33,3 +33,5 @@ export { dot, dotAt, norm, l2normalize, l2normalized, l2normalizeRows, isZero, a
 export { resolveIndexOptions, resolveSearchOptions, type ResolvedSearch } from './options.js';
 export { checkDoc, cloneDoc, docProblem } from './doc.js';
 export { crc32 } from './checksum.js';
+export { nestMultiVectors, DEFAULT_MAX_MULTI_VECTORS } from './nested.js';
+export { summarizeL0, L0Window, QUERY_L0_WINDOW, type L0Summary, type SparsityReport } from './sparsity.js';

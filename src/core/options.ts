@@ -3,6 +3,7 @@
 
 import { M3SearchError } from './errors.js';
 import { DEFAULT_RRF_K } from './fusion.js';
+import { DEFAULT_MAX_MULTI_VECTORS } from './nested.js';
 import {
   DEFAULT_WEIGHTS,
   type Doc,
@@ -15,6 +16,8 @@ import {
 
 const DENSE_KINDS = ['float32', 'int8'] as const;
 const MULTI_KINDS = ['float32', 'float16', 'int8'] as const;
+const LAYOUTS = ['all', 'nested'] as const;
+const MAX_MULTI_VECTORS = 65536;
 const MODES: readonly Mode[] = ['dense', 'sparse', 'multi', 'hybrid'];
 const FUSIONS: readonly Fusion[] = ['weighted', 'rrf'];
 
@@ -28,7 +31,12 @@ export function resolveIndexOptions(opts: IndexOptions = {}): Required<IndexOpti
   const multi = opts.multi ?? 'float16';
   if (!(DENSE_KINDS as readonly string[]).includes(dense)) bad(`dense storage must be one of ${DENSE_KINDS.join(', ')}`, { dense });
   if (!(MULTI_KINDS as readonly string[]).includes(multi)) bad(`multi storage must be one of ${MULTI_KINDS.join(', ')}`, { multi });
-  return { dense, multi };
+  const multiVectors = opts.multiVectors ?? 'all';
+  if (!(LAYOUTS as readonly string[]).includes(multiVectors)) bad(`multiVectors must be one of ${LAYOUTS.join(', ')}`, { multiVectors });
+  const maxMultiVectors = opts.maxMultiVectors ?? DEFAULT_MAX_MULTI_VECTORS;
+  positiveInt(maxMultiVectors, 'maxMultiVectors');
+  if (maxMultiVectors > MAX_MULTI_VECTORS) bad(`maxMultiVectors must be at most ${MAX_MULTI_VECTORS}`, { maxMultiVectors });
+  return { dense, multi, multiVectors, maxMultiVectors };
 }
 
 /** Search options with defaults applied. */
@@ -41,6 +49,8 @@ export interface ResolvedSearch {
   rrfK: number;
   multiVectorBudget: number | undefined;
   queryVectorBudget: number | undefined;
+  coarseBudget: number | undefined;
+  coarseDepth: number;
   filter: ((doc: Readonly<Doc>) => boolean) | undefined;
 }
 
@@ -65,6 +75,9 @@ export function resolveSearchOptions(opts: SearchOptions = {}): ResolvedSearch {
   if (typeof rrfK !== 'number' || !Number.isFinite(rrfK) || rrfK < 0) bad('rrfK must be a non-negative number', { rrfK });
   if (opts.multiVectorBudget !== undefined) positiveInt(opts.multiVectorBudget, 'multiVectorBudget');
   if (opts.queryVectorBudget !== undefined) positiveInt(opts.queryVectorBudget, 'queryVectorBudget');
+  if (opts.coarseBudget !== undefined) positiveInt(opts.coarseBudget, 'coarseBudget');
+  const coarseDepth = opts.coarseDepth ?? Math.max(30, 3 * k);
+  positiveInt(coarseDepth, 'coarseDepth');
   if (opts.filter !== undefined && typeof opts.filter !== 'function') bad('filter must be a function');
   return {
     k,
@@ -75,6 +88,8 @@ export function resolveSearchOptions(opts: SearchOptions = {}): ResolvedSearch {
     rrfK,
     multiVectorBudget: opts.multiVectorBudget,
     queryVectorBudget: opts.queryVectorBudget,
+    coarseBudget: opts.coarseBudget,
+    coarseDepth,
     filter: opts.filter,
   };
 }

@@ -6,6 +6,7 @@
 import { encodedProblem, denseDataProblem, multiDataProblem, sparseProblem } from './check-vectors.js';
 import { checkDoc, cloneDoc, docProblem } from './doc.js';
 import { M3SearchError } from './errors.js';
+import { nestMultiVectors } from './nested.js';
 import { resolveIndexOptions } from './options.js';
 import { denseAs, multiAs, type DenseData, type MultiData } from './stored.js';
 import type { DenseStorage, Doc, Encoded, IndexOptions, MultiStorage, SparseVector } from './types.js';
@@ -44,11 +45,12 @@ export function encodeRecord(doc: Doc, enc: Encoded, options: IndexOptions = {})
   const problem = encodedProblem(enc);
   if (problem !== undefined) throw new M3SearchError('INVALID_DOCUMENT', `document "${d.id}": ${problem}`, { id: d.id });
   const o = resolveIndexOptions(options);
+  const m = o.multiVectors === 'nested' ? nestMultiVectors(enc.multi, o.maxMultiVectors) : enc.multi;
   return recordFromData({
     doc: d,
     dense: denseAs({ kind: 'float32', data: enc.dense }, o.dense),
     sparse: enc.sparse,
-    multi: multiAs({ kind: 'float32', data: enc.multi.data, count: enc.multi.count, dim: enc.multi.dim }, o.multi),
+    multi: multiAs({ kind: 'float32', data: m.data, count: m.count, dim: m.dim }, o.multi),
   });
 }
 

@@ -12,6 +12,7 @@ import { checkDoc, cloneDoc, docBytes } from './doc.js';
 import { M3SearchError, type ErrorCode } from './errors.js';
 import { rrfScore, weightedScore } from './fusion.js';
 import { MultiIndex, type MaxSimOptions } from './multi-index.js';
+import { nestMultiVectors } from './nested.js';
 import { resolveIndexOptions, resolveSearchOptions, type ResolvedSearch } from './options.js';
 import { prepareQuery, type PreparedQuery } from './query.js';
 import { decodeRecord, recordFromData, type DecodedRecord, type StoredRecord } from './record.js';
@@ -19,8 +20,9 @@ import { buildSignalTable, ranksAt, scoresAt, signalsAt, type Scorers, type Sign
 import { decodeSnapshot, encodeSnapshot } from './snapshot.js';
 import type { SlotHit } from './slots.js';
 import { SparseIndex } from './sparse-index.js';
+import { L0Window, summarizeL0, type SparsityReport } from './sparsity.js';
 import { TopK } from './topk.js';
-import type { Doc, Encoded, Hit, IndexOptions, IndexStats, Mode, SearchOptions } from './types.js';
+import type { Doc, Encoded, Hit, IndexOptions, IndexStats, Mode, MultiVector, SearchOptions } from './types.js';
 
 export interface IndexDimensions {
   /** Dense dimension (0 until the first document). */
@@ -40,6 +42,7 @@ export class SearchIndex {
   private readonly slotById = new Map<string, number>();
   private nextSeq = 0;
   private docBytesTotal = 0;
+  private readonly queryL0 = new L0Window();
 
   constructor(opts: IndexOptions = {}) {
     this.options = Object.freeze(resolveIndexOptions(opts));
@@ -176,12 +179,27 @@ export class SearchIndex {
     };
   }
 
+  /**
+   * L0 (non-zero count) distribution of the live documents' sparse vectors and
+   * of the recent queries' (after any pruning the encoder applied).
+   */
+  sparsity(): SparsityReport {
+    const nnz: number[] = [];
+    for (const slot of this.slotById.values()) nnz.push(this.sparse.get(slot)?.ids.length ?? 0);
+    return { docs: summarizeL0(nnz), queries: summarizeL0(this.queryL0.values()) };
+  }
+
   search(query: Encoded, opts: SearchOptions = {}): Hit[] {
     const o = resolveSearchOptions(opts);
     if (this.size === 0) {
       throw new M3SearchError('INDEX_EMPTY', 'Nothing is indexed yet; add documents before searching.');
     }
     const q = prepareQuery(query, this.dims);
+    this.queryL0.record(q.sparse?.ids.length ?? 0);
+    if (q.multi !== undefined && this.options.multiVectors === 'nested' && o.queryVectorBudget !== undefined && o.queryVectorBudget < q.multi.count) {
+      // The query's first n rows should summarize it, as the passages' do.
+      q.multi = nestMultiVectors(q.multi, o.queryVectorBudget);
+    }
     const filter = o.filter;
     const accept = filter === undefined ? undefined : (slot: number): boolean => filter(this.docs[slot]!);
     const order = (slot: number): number => this.seqs[slot]!;
@@ -201,15 +219,23 @@ export class SearchIndex {
         }
         if (o.mode === 'multi' && q.multi === undefined) throw emptyQuery('multi');
         if (q.dense === undefined && q.sparse === undefined && q.multi === undefined) throw emptyQuery('hybrid');
-        const table = buildSignalTable(this.candidates(q, o, accept, order), order, scorers);
-        const final = (i: number): number =>
+        const final = (t: SignalTable, i: number): number =>
           o.mode === 'multi'
-            ? table.scores.multi![i]!
+            ? t.scores.multi![i]!
             : o.fusion === 'rrf'
-              ? rrfScore(ranksAt(table, i), o.weights, o.rrfK)
-              : weightedScore(scoresAt(table, i), o.weights);
+              ? rrfScore(ranksAt(t, i), o.weights, o.rrfK)
+              : weightedScore(scoresAt(t, i), o.weights);
+        let slots = this.candidates(q, o, accept, order);
+        if (o.coarseBudget !== undefined && q.multi !== undefined && slots.length > o.coarseDepth) {
+          // Coarse pass: every candidate scored with a few stored vectors; the best go on to the fine pass.
+          const coarse = buildSignalTable(slots, order, this.scorers(q, { budget: o.coarseBudget, queryBudget: o.queryVectorBudget }));
+          const keep = new TopK(o.coarseDepth);
+          for (let i = 0; i < coarse.slots.length; i++) keep.push(i, final(coarse, i), coarse.orders[i]!);
+          slots = keep.results().map((r) => coarse.slots[r.id]!);
+        }
+        const table = buildSignalTable(slots, order, scorers);
         const top = new TopK(o.k);
-        for (let i = 0; i < table.slots.length; i++) top.push(i, final(i), table.orders[i]!);
+        for (let i = 0; i < table.slots.length; i++) top.push(i, final(table, i), table.orders[i]!);
         return top.results().map((r) => this.hit(table, r.id, r.score));
       }
     }
@@ -225,6 +251,7 @@ export class SearchIndex {
     this.seqs = [];
     this.docSizes = [];
     this.slotById.clear();
+    this.queryL0.clear();
     this.nextSeq = 0;
     this.docBytesTotal = 0;
   }
@@ -232,7 +259,7 @@ export class SearchIndex {
   private fromEncoded(doc: Doc, enc: Encoded): DecodedRecord {
     const problem = encodedProblem(enc);
     if (problem !== undefined) throw new M3SearchError('INVALID_DOCUMENT', `document "${doc.id}": ${problem}`, { id: doc.id });
-    const m = enc.multi;
+    const m: MultiVector = this.options.multiVectors === 'nested' ? nestMultiVectors(enc.multi, this.options.maxMultiVectors) : enc.multi;
     return {
       doc,
       dense: { kind: 'float32', data: enc.dense },

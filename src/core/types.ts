@@ -57,9 +57,21 @@ export const DEFAULT_WEIGHTS: Readonly<Weights> = Object.freeze({ dense: 0.4, sp
 export type DenseStorage = 'float32' | 'int8';
 export type MultiStorage = 'float32' | 'float16' | 'int8';
 
+/**
+ * Which token vectors a passage keeps: `all` of them, or a `nested` ordered
+ * set of at most `maxMultiVectors` centroids whose every prefix (first 1, 2,
+ * 4, …) is a usable summary, so `multiVectorBudget` can trade quality for
+ * speed at query time on one stored index.
+ */
+export type MultiVectorLayout = 'all' | 'nested';
+
 export interface IndexOptions {
   dense?: DenseStorage;
   multi?: MultiStorage;
+  /** Token-vector layout per passage (default 'all'). Persisted with the index. */
+  multiVectors?: MultiVectorLayout;
+  /** Rows kept per passage under `multiVectors: 'nested'` (default 32). */
+  maxMultiVectors?: number;
 }
 
 export interface SearchOptions {
@@ -74,8 +86,19 @@ export interface SearchOptions {
   rrfK?: number;
   /** Score each candidate with only its first n stored multi-vectors (flexible late interaction). */
   multiVectorBudget?: number;
-  /** Score with only the query's first n multi-vectors. */
+  /**
+   * Score with only the query's first n multi-vectors (on a `nested` index the
+   * query is reduced the same way first, so its first n rows summarize it).
+   */
   queryVectorBudget?: number;
+  /**
+   * Coarse-to-fine: score the first-stage candidates with only this many
+   * stored vectors each, keep the best `coarseDepth`, and re-rank those with
+   * `multiVectorBudget` (or all vectors). Hybrid and multi modes only.
+   */
+  coarseBudget?: number;
+  /** Candidates kept for the fine pass (default max(30, 3·k)). */
+  coarseDepth?: number;
   /** Keep only documents for which this returns true. */
   filter?: (doc: Readonly<Doc>) => boolean;
 }
@@ -87,12 +110,27 @@ export interface SignalScore {
   rank: number;
 }
 
+/** Where in a long document the best-matching window lies (documents indexed as windows). */
+export interface HitWindow {
+  /** 0-based window number. */
+  index: number;
+  /** Windows the document was split into. */
+  count: number;
+  /** UTF-16 offsets of the window in the original text. */
+  start: number;
+  end: number;
+  /** The window's text: use it as the snippet. */
+  text: string;
+}
+
 export interface Hit {
   id: string;
   /** Final fused score (or the single signal's score in a single-signal mode). */
   score: number;
   doc: Doc;
   signals: Partial<Record<Signal, SignalScore>>;
+  /** Set when the document was indexed as windows: the best window. */
+  window?: HitWindow;
 }
 
 /** Bytes held by each representation (vector data of live documents). */

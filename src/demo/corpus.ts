@@ -1,4 +1,5 @@
-// Loads the sample corpus: one JSON object per line, {id, title, text, lang, url}.
+// Loads the sample corpus (one JSON object per line, {id, title, text, lang,
+// url}) and the example queries ([{query, relevant, lang}]).
 import type { Doc } from '../browser/index.js';
 
 export async function loadCorpus(url: string): Promise<Doc[]> {
@@ -21,4 +22,18 @@ export function parseJsonl(text: string): Doc[] {
     docs.push(doc);
   });
   return docs;
+}
+
+export interface ExampleQuery {
+  query: string;
+  lang: string;
+  relevant: string[];
+}
+
+export async function loadExampleQueries(url: string): Promise<ExampleQuery[]> {
+  const res = await fetch(url);
+  if (!res.ok) throw new Error(`Could not load ${url}: HTTP ${res.status}`);
+  const rows = (await res.json()) as unknown;
+  if (!Array.isArray(rows)) return [];
+  return rows.filter((r): r is ExampleQuery => typeof r === 'object' && r !== null && typeof (r as ExampleQuery).query === 'string' && typeof (r as ExampleQuery).lang === 'string');
 }

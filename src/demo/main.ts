@@ -3,7 +3,7 @@
 // you type. ?model=<url> points at a real BGE-M3 folder; the default is the
 // generated tiny test model, whose semantic scores are noise.
 import { isM3SearchError, openSearch, type BrowserSearch, type Hit, type LoadProgress, type Mode } from '../browser/index.js';
-import { loadCorpus } from './corpus.js';
+import { loadCorpus, loadExampleQueries } from './corpus.js';
 import { renderHits } from './render.js';
 
 const params = new URLSearchParams(location.search);
@@ -11,6 +11,7 @@ const modelUrl = params.get('model') ?? '/models/tiny/';
 const usesTestModel = !params.has('model');
 const indexName = params.get('index') ?? `demo:${modelUrl}`;
 const corpusUrl = params.get('corpus') ?? '/sample-corpus.jsonl';
+const queriesUrl = params.get('queries') ?? '/sample-queries.json';
 const DEBOUNCE_MS = 150;
 
 const byId = <T extends HTMLElement>(id: string): T => document.getElementById(id) as T;
@@ -25,6 +26,7 @@ const ui = {
   form: byId<HTMLFormElement>('search-form'),
   summary: byId<HTMLParagraphElement>('summary'),
   results: byId<HTMLOListElement>('results'),
+  examples: byId<HTMLParagraphElement>('examples'),
 };
 
 function setStatus(text: string, isError = false): void {
@@ -66,6 +68,7 @@ async function main(): Promise<void> {
   }
   ui.q.disabled = false;
   wireSearch(search);
+  void showExamples();
 
   setStatus('Loading the sample corpus…');
   const docs = await loadCorpus(corpusUrl);
@@ -84,6 +87,24 @@ async function main(): Promise<void> {
   );
   document.body.dataset.state = 'ready';
   if (ui.q.value.trim()) ui.q.dispatchEvent(new Event('input'));
+}
+
+/** One example query per language from the sample queries; clicking one searches it. */
+async function showExamples(): Promise<void> {
+  const queries = await loadExampleQueries(queriesUrl).catch(() => []);
+  const perLang = new Map<string, string>();
+  for (const q of queries) if (!perLang.has(q.lang)) perLang.set(q.lang, q.query);
+  for (const query of [...perLang.values()].slice(0, 8)) {
+    const b = document.createElement('button');
+    b.type = 'button';
+    b.textContent = query;
+    b.addEventListener('click', () => {
+      ui.q.value = query;
+      ui.q.dispatchEvent(new Event('input'));
+    });
+    ui.examples.append(b);
+  }
+  ui.examples.hidden = perLang.size === 0;
 }
 
 /** Results as you type: debounced, and a newer query cancels the one in flight. */

@@ -64,6 +64,7 @@ export class SiteEngine {
     const modelUrl = opts.modelUrl === 'none' ? undefined : (opts.modelUrl ?? (manifest.model.path ? new URL(manifest.model.path, this.indexUrl).href : undefined));
     if (modelUrl) void this.loadModel(modelUrl, manifest);
     if (this.store && saved?.build !== manifest.build && source === 'network') void this.saveOffline(manifest);
+    else if (saved?.build === manifest.build) this.status({ kind: 'offline-saved', build: manifest.build, files: saved.files.length });
     return {
       build: manifest.build,
       siteRoot: new URL(manifest.siteRoot, this.indexUrl).href,
@@ -110,13 +111,15 @@ export class SiteEngine {
       ort.env.wasm.wasmPaths = new URL('./', self.location.href).href;
       ort.env.wasm.numThreads = (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated ? Math.min(4, navigator.hardwareConcurrency || 1) : 1;
       ort.env.wasm.proxy = false;
-      const files = new Map<string, number>();
+      const files = new Map<string, { loaded: number; total: number }>();
       const encoder = await loadEncoder(urlSource(modelUrl), {
         ort,
         sessionOptions: { executionProviders: gpu.ok ? ['webgpu', 'wasm'] : ['wasm'] } as InferenceSession.SessionOptions,
         onProgress: (p) => {
-          files.set(p.file, p.loaded);
-          this.status({ kind: 'model-progress', loaded: [...files.values()].reduce((a, b) => a + b, 0), total: p.total });
+          // Progress comes per file: sum what is known of every file seen so far.
+          files.set(p.file, { loaded: p.loaded, total: p.total ?? p.loaded });
+          const all = [...files.values()];
+          this.status({ kind: 'model-progress', loaded: all.reduce((a, f) => a + f.loaded, 0), total: all.reduce((a, f) => a + f.total, 0) });
         },
       });
       if (encoder.info.fingerprint !== manifest.model.fingerprint) {
@@ -137,7 +140,7 @@ export class SiteEngine {
     try {
       // Let the first query's own fetches go first.
       await new Promise((r) => setTimeout(r, 300));
-      const files = [...reader.allFiles(), ...TOKENIZER_FILES.map((f) => manifest.tokenizer + f)];
+      const files = [...reader.offlineFiles(), ...TOKENIZER_FILES.map((f) => manifest.tokenizer + f)];
       const have = await store.have(this.indexUrl, files);
       const missing = files.filter((f) => !have.has(f));
       let done = files.length - missing.length;

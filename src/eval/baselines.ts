@@ -4,7 +4,7 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { create, insertMultiple, search as oramaSearch } from '@orama/orama';
+import { components, create, insertMultiple, search as oramaSearch } from '@orama/orama';
 import MiniSearch from 'minisearch';
 import { M3SearchError } from '../core/errors.js';
 import { LexicalIndex, lexicalTokenIds, type LexicalIndexOptions } from '../core/lexical-index.js';
@@ -40,18 +40,23 @@ export function miniSearchSystem(): System {
 }
 
 /**
- * Orama full-text ("term") search with its defaults (BM25 k1 = 1.2, b = 0.75,
- * English tokenizer, no stemming). `threshold: 1` is also its default: any
- * term may match, as in every other system here.
+ * Orama full-text ("term") search with its defaults (BM25+ k1 = 1.2, b = 0.75,
+ * d = 0.5, English tokenizer: no stemming, no stop words; a token matches
+ * every indexed word it is a PREFIX of). `threshold: 1` is also its default:
+ * any term may match, as in every other system here.
+ *
+ * `exactTerms` keeps everything else but turns the prefix expansion off (each
+ * token gets an end marker, so a token is only a prefix of itself): Orama's
+ * BM25 on whole words, the figure comparable to other BM25 engines.
  */
-export function oramaSystem(): System {
+export function oramaSystem(opts: { exactTerms?: boolean } = {}): System {
   // No `id` in the schema: Orama takes a document's `id` field as its id without indexing it.
   const schema = { title: 'string', text: 'string' } as const;
   let db: ReturnType<typeof create<typeof schema>> | undefined;
   return {
-    name: 'orama',
+    name: opts.exactTerms ? 'orama-exact' : 'orama',
     async index(docs) {
-      db = create({ schema });
+      db = create({ schema, ...(opts.exactTerms ? { components: { tokenizer: exactTermTokenizer() } } : {}) });
       await insertMultiple(db, docs.map(fields));
     },
     async search(query, k) {
@@ -59,6 +64,17 @@ export function oramaSystem(): System {
       const res = await oramaSearch(db, { term: query, properties: ['title', 'text'], limit: k, threshold: 1 });
       return res.hits.map((h) => h.id);
     },
+  };
+}
+
+type OramaTokenizer = ReturnType<typeof components.tokenizer.createTokenizer>;
+
+/** Orama's default English tokenizer with an end marker on every token (see `oramaSystem`). */
+function exactTermTokenizer(): OramaTokenizer {
+  const base = components.tokenizer.createTokenizer({ language: 'english' });
+  return {
+    ...base,
+    tokenize: (input, language, prop, withCache) => base.tokenize(input, language, prop, withCache).map((t) => `${t}\u0001`),
   };
 }
 

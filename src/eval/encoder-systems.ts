@@ -4,7 +4,7 @@
 // systems that store dense vectors the same way also share one SearchIndex.
 import { throwIfAborted } from '../core/errors.js';
 import { SearchIndex } from '../core/search-index.js';
-import { DEFAULT_WEIGHTS, type DenseStorage, type Doc, type Encoded, type SearchOptions } from '../core/types.js';
+import { DEFAULT_WEIGHTS, type DenseStorage, type Doc, type Encoded, type MultiStorage, type SearchOptions } from '../core/types.js';
 import { loadModel } from '../node/load-model.js';
 import { docText, type System } from './run.js';
 
@@ -33,7 +33,14 @@ export interface EncoderSystemsOptions {
 export interface EncoderVariant {
   name: string;
   dense: DenseStorage;
+  /** Token-vector storage (default: the index default, float16). */
+  multi?: MultiStorage;
   search: Omit<SearchOptions, 'k' | 'filter'>;
+}
+
+/** Variants with equal storage share one index: this is its key. */
+function storageKey(v: Pick<EncoderVariant, 'dense' | 'multi'>): string {
+  return `${v.dense}/${v.multi ?? 'default'}`;
 }
 
 export const ENCODER_VARIANTS: readonly EncoderVariant[] = [
@@ -43,7 +50,10 @@ export const ENCODER_VARIANTS: readonly EncoderVariant[] = [
   { name: 'dense+sparse', dense: 'float32', search: { mode: 'hybrid', fusion: 'weighted', weights: { dense: 1, sparse: 0.3, multi: 0 } } },
   { name: 'hybrid', dense: 'float32', search: { mode: 'hybrid', fusion: 'weighted', weights: { ...DEFAULT_WEIGHTS } } },
   { name: 'hybrid-rrf', dense: 'float32', search: { mode: 'hybrid', fusion: 'rrf' } },
-  { name: 'hybrid-int8', dense: 'int8', search: { mode: 'hybrid', fusion: 'weighted', weights: { ...DEFAULT_WEIGHTS } } },
+  // int8-stored against the float32-stored rows above (dense float32 → int8; token vectors float16 → int8).
+  { name: 'dense-int8', dense: 'int8', multi: 'int8', search: { mode: 'dense' } },
+  { name: 'multi-int8', dense: 'int8', multi: 'int8', search: { mode: 'multi' } },
+  { name: 'hybrid-int8', dense: 'int8', multi: 'int8', search: { mode: 'hybrid', fusion: 'weighted', weights: { ...DEFAULT_WEIGHTS } } },
 ];
 
 /** Loads the model folder and returns its systems (they share one encoder and one encoding pass). */
@@ -53,15 +63,15 @@ export async function loadEncoderSystems(modelDir: string, opts: EncoderSystemsO
 
 export function encoderSystems(encoder: EvalEncoder, opts: EncoderSystemsOptions = {}): System[] {
   const variants = ENCODER_VARIANTS.filter((v) => !opts.only || opts.only.includes(v.name));
-  const shared = new SharedVectors(encoder, opts, new Set(variants.map((v) => v.dense)));
+  const shared = new SharedVectors(encoder, opts, new Map(variants.map((v) => [storageKey(v), v])));
   return variants.map((v) => ({
     name: v.name,
     index: async (docs) => {
-      await shared.index(v.dense, docs);
+      await shared.index(v, docs);
     },
     prepareQueries: (queries) => shared.encodeQueries(queries),
     search: async (query, k) => {
-      const index = await shared.index(v.dense);
+      const index = await shared.index(v);
       const hits = index.search(await shared.query(query), { ...v.search, k });
       return hits.map((h) => h.id);
     },
@@ -70,23 +80,23 @@ export function encoderSystems(encoder: EvalEncoder, opts: EncoderSystemsOptions
 
 /**
  * The encodings and indexes the systems share. The corpus encodings are
- * dropped as soon as every needed index (one per dense storage) is built,
+ * dropped as soon as every needed index (one per storage combination) is built,
  * since multi-vectors of a whole corpus are large.
  */
 class SharedVectors {
   private corpusDocs: Doc[] | undefined;
   private corpus: Promise<Encoded[]> | undefined;
-  private readonly indexes = new Map<DenseStorage, Promise<SearchIndex>>();
+  private readonly indexes = new Map<string, Promise<SearchIndex>>();
   private readonly queries = new Map<string, Encoded>();
 
   constructor(
     private readonly encoder: EvalEncoder,
     private readonly opts: EncoderSystemsOptions,
-    private readonly storages: ReadonlySet<DenseStorage>,
+    private readonly storages: ReadonlyMap<string, Pick<EncoderVariant, 'dense' | 'multi'>>,
   ) {}
 
-  /** The index for one dense storage, built from `docs` on first call (later calls must pass the same corpus or none). */
-  index(dense: DenseStorage, docs?: Doc[]): Promise<SearchIndex> {
+  /** The index for one storage combination, built from `docs` on first call (later calls must pass the same corpus or none). */
+  index(storage: Pick<EncoderVariant, 'dense' | 'multi'>, docs?: Doc[]): Promise<SearchIndex> {
     if (docs && this.corpusDocs && docs !== this.corpusDocs) {
       // A new corpus: start over rather than mix vectors of two corpora.
       this.indexes.clear();
@@ -94,10 +104,11 @@ class SharedVectors {
       this.queries.clear();
     }
     if (docs) this.corpusDocs = docs;
-    let index = this.indexes.get(dense);
+    const key = storageKey(storage);
+    let index = this.indexes.get(key);
     if (!index) {
-      index = this.build(dense);
-      this.indexes.set(dense, index);
+      index = this.build(storage);
+      this.indexes.set(key, index);
     }
     return index;
   }
@@ -114,17 +125,17 @@ class SharedVectors {
     return this.queries.get(text)!;
   }
 
-  private async build(dense: DenseStorage): Promise<SearchIndex> {
+  private async build(storage: Pick<EncoderVariant, 'dense' | 'multi'>): Promise<SearchIndex> {
     const docs = this.corpusDocs;
     if (!docs) throw new Error('encoder systems: index(docs) must run before search');
     const encoded = await this.encodeCorpus(docs);
     throwIfAborted(this.opts.signal);
-    const index = new SearchIndex({ dense });
+    const index = new SearchIndex({ dense: storage.dense, ...(storage.multi ? { multi: storage.multi } : {}) });
     for (let i = 0; i < docs.length; i++) {
       // The encoder rejects empty text; such a document simply cannot be found.
       if (encoded[i]) index.add(docs[i]!, encoded[i]!);
     }
-    if ([...this.storages].every((s) => this.indexes.has(s))) this.corpus = undefined;
+    if ([...this.storages.keys()].every((key) => this.indexes.has(key))) this.corpus = undefined;
     return index;
   }
 

@@ -55,6 +55,8 @@ export interface ModelInfo {
   vocabSize: number;
   sparseStyle: 'lexical' | 'splade' | 'none';
   hasMulti: boolean;
+  /** Vocabulary ids kept out of sparse vectors besides the special tokens (punctuation filter + user noise list). */
+  noiseTokens?: number;
 }
 
 /** Resolved graph output names and head weights (see ./load.ts). */
@@ -222,7 +224,9 @@ export class M3Encoder {
       }
       const V = logits.dims[2]!;
       const rows = logits.data.subarray(b * T * V, (b * T + len) * V);
-      return spladeMax(rows, len, V, (t) => exclude.has(ids[t]!), exclude);
+      // SPLADE-max pools over every non-padding position (special tokens included, as in
+      // the reference implementation); excluded ids are dropped from the result.
+      return spladeMax(rows, len, V, () => false, exclude);
     }
     if (sparse) {
       const w = sparse.data.subarray(b * T, b * T + len); // [B,T,1]

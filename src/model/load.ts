@@ -7,6 +7,7 @@ import { fingerprintBytes } from './fingerprint.js';
 import type { LinearHead } from './heads.js';
 import { M3Encoder, type EncoderParts, type ModelInfo, type OrtRuntime } from './encoder.js';
 import { DEFAULT_HEAD_FILES, DEFAULT_OUTPUT_NAMES, MANIFEST_FILE, type ModelManifest, type OutputLayout } from './manifest.js';
+import { punctuationIds, userNoiseIds } from './noise.js';
 import { parseSafetensors } from './safetensors.js';
 import type { SparsePruning } from './sparse-pruning.js';
 import { readJson, type FileProgress, type ModelSource } from './source.js';
@@ -21,6 +22,12 @@ export interface LoadOptions {
   maxLength?: number;
   /** Extra token strings that never enter sparse vectors (added to special tokens and, for SPLADE, punctuation). */
   noiseTokens?: readonly string[];
+  /**
+   * Keep punctuation/symbol vocabulary entries out of sparse vectors. Default:
+   * on for SPLADE models (the MLM head expands into them), off for BGE-M3
+   * lexical weights (which weight only the text's own tokens, as FlagEmbedding does).
+   */
+  punctuationFilter?: boolean;
   pruning?: { query?: SparsePruning; passage?: SparsePruning };
   signal?: AbortSignal;
   onProgress?: (p: FileProgress) => void;
@@ -84,9 +91,9 @@ export async function loadEncoder(source: ModelSource, opts: LoadOptions): Promi
   }
 
   const sparseExclude = new Set(tokenizer.specialIds);
-  for (const t of opts.noiseTokens ?? []) {
-    for (const id of tokenizer.ids(t, { special: false })) sparseExclude.add(id);
-  }
+  for (const id of userNoiseIds(tokenizer, opts.noiseTokens ?? [])) sparseExclude.add(id);
+  const sparseStyle = outputs.logits ? 'splade' : outputs.sparse || heads.sparse ? 'lexical' : 'none';
+  if (opts.punctuationFilter ?? sparseStyle === 'splade') for (const id of punctuationIds(tokenizer)) sparseExclude.add(id);
 
   const info: ModelInfo = {
     modelId: manifest?.modelId ?? source.location,
@@ -97,7 +104,8 @@ export async function loadEncoder(source: ModelSource, opts: LoadOptions): Promi
     denseDim: 0,
     multiDim: 0,
     vocabSize: tokenizer.vocabSize,
-    sparseStyle: outputs.logits ? 'splade' : outputs.sparse || heads.sparse ? 'lexical' : 'none',
+    sparseStyle,
+    noiseTokens: sparseExclude.size - tokenizer.specialIds.size,
     hasMulti: Boolean(outputs.colbert || heads.colbert),
   };
   const encoder = new M3Encoder({

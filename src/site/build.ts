@@ -11,7 +11,6 @@ import type { ModelSource } from '../model/source.js';
 import { listPages, readPage, type CrawlOptions } from './crawl.js';
 import { sectionPassages } from './passages.js';
 import { readPreviousBuild } from './previous.js';
-import { packHashes } from './shards.js';
 import type { MultiStorageKind, Passage, PassageMeta, SiteManifest, StoredVectors } from './types.js';
 import { storeVectors } from './vectors.js';
 import { DEFAULT_TARGETS, writeShards, type ShardTargets } from './write.js';
@@ -22,6 +21,8 @@ export interface SiteEncoder {
   tokenizer: { ids(text: string, opts?: { special?: boolean }): number[]; readonly specialIds: ReadonlySet<number> };
   encode(texts: readonly string[], opts?: { kind?: 'query' | 'passage'; batchSize?: number; signal?: AbortSignal }): Promise<Encoded[]>;
 }
+
+export const DEFAULT_MAX_TOKENS = 512;
 
 export type BuildPhase = 'crawl' | 'chunk' | 'encode' | 'write';
 
@@ -43,6 +44,7 @@ export interface BuildOptions {
   encoder: SiteEncoder;
   /** Where the tokenizer files are copied from (the lexical mode runs on them in the page). */
   modelSource: ModelSource;
+  /** Tokens per encoder input, special tokens included (default 512, capped at the model limit). */
   maxTokens?: number;
   overlapTokens?: number;
   multi?: MultiStorageKind | 'none';
@@ -77,8 +79,11 @@ export async function buildSiteIndex(opts: BuildOptions): Promise<BuildReport> {
   const t0 = performance.now();
   const { encoder } = opts;
   const info = encoder.info;
-  const multi: MultiStorageKind | 'none' = info.hasMulti ? (opts.multi ?? 'float16') : 'none';
-  const maxTokens = Math.min(opts.maxTokens ?? info.maxLength, info.maxLength);
+  const multi: MultiStorageKind | 'none' = info.hasMulti ? (opts.multi ?? 'int8') : 'none';
+  // Sections, not whole pages, are the unit people look for: 512 tokens (what BGE-M3 was mostly
+  // trained on for passages) keeps hits precise and multi-vectors small; --max-tokens raises it
+  // up to the model's own limit.
+  const maxTokens = Math.min(opts.maxTokens ?? DEFAULT_MAX_TOKENS, info.maxLength);
   const overlapTokens = opts.overlapTokens ?? Math.min(64, Math.floor(maxTokens / 8));
   const site = path.resolve(opts.site);
   const out = path.resolve(opts.out);
@@ -90,7 +95,14 @@ export async function buildSiteIndex(opts: BuildOptions): Promise<BuildReport> {
 
   // 1. Crawl and chunk.
   const files = await listPages(site, { ...opts.crawl, exclude });
-  const count = (t: string): number => encoder.tokenizer.ids(t, { special: false }).length;
+  // The chunker counts every word separately and words repeat a lot: memoize short strings.
+  const counted = new Map<string, number>();
+  const count = (t: string): number => {
+    if (t.length > 48) return encoder.tokenizer.ids(t, { special: false }).length;
+    let n = counted.get(t);
+    if (n === undefined) counted.set(t, (n = encoder.tokenizer.ids(t, { special: false }).length));
+    return n;
+  };
   const specialTokens = encoder.tokenizer.ids('', { special: true }).length;
   const pages: { url: string; title: string }[] = [];
   const passages: Passage[] = [];
@@ -146,6 +158,7 @@ export async function buildSiteIndex(opts: BuildOptions): Promise<BuildReport> {
   const lexTokens = passages.map((p) => lexicalTokenIds(encoder.tokenizer, p.encodeText));
   const written = await writeShards(out, {
     meta,
+    hashes: passages.map((p) => p.hash),
     vectors: vectors as StoredVectors[],
     lexTokens,
     denseDim: info.denseDim,
@@ -172,7 +185,6 @@ export async function buildSiteIndex(opts: BuildOptions): Promise<BuildReport> {
     chunking: { maxTokens, overlapTokens },
     counts: { pages: pages.length, sections: progress.sections, passages: passages.length, chunkedSections, tokens: lexTokens.reduce((s, t) => s + t.length, 0) },
     lexical: { k1: DEFAULT_BM25.k1, b: DEFAULT_BM25.b, avgLength: written.avgLength },
-    passageHashes: packHashes(passages.map((p) => p.hash)),
     shards: written.shards,
     bytes: { ...written.bytes, tokenizer: tokenizerBytes, manifest: 0, total: 0 },
   };

@@ -29,8 +29,10 @@ export function chunkText(text: string, opts: ChunkOptions): Chunk[] {
   const budget = Math.max(1, Math.floor(opts.budget));
   const overlap = Math.max(0, Math.min(Math.floor(opts.overlap), Math.floor(budget / 2)));
   if (text.trim() === '') return [];
-  if (opts.count(text) <= budget) return [{ text, start: 0, end: text.length }];
 
+  // Word costs are counted one word at a time (callers memoize: words repeat) and summed as an
+  // estimate. Tokenizing long texts is the slow part of a build, so a section that looks small
+  // enough is kept whole uncounted; the chunks of a long one are each counted exactly.
   const spans: Span[] = [];
   for (const m of text.matchAll(/\S+/g)) {
     const s = m.index!;
@@ -39,6 +41,8 @@ export function chunkText(text: string, opts: ChunkOptions): Chunk[] {
     if (cost <= budget) spans.push({ s, e, cost });
     else spans.push(...splitWord(text, s, e, budget, opts.count));
   }
+  const estimate = spans.reduce((sum, sp) => sum + sp.cost, 0);
+  if (estimate <= budget * SURE || opts.count(text) <= budget) return [{ text, start: 0, end: text.length }];
 
   const chunks: Chunk[] = [];
   const slice = (i: number, j: number): Chunk => ({ text: text.slice(spans[i]!.s, spans[j - 1]!.e), start: spans[i]!.s, end: spans[j - 1]!.e });
@@ -48,7 +52,7 @@ export function chunkText(text: string, opts: ChunkOptions): Chunk[] {
     let sum = 0;
     while (j < spans.length && sum + spans[j]!.cost <= budget) sum += spans[j++]!.cost;
     if (j === i) j = i + 1;
-    // Per-word counts are an estimate of the joined text's count: verify, and shrink if it is over.
+    // Per-word counts estimate the joined text's count: verify, and shrink while it is over.
     let chunk = slice(i, j);
     while (j > i + 1 && opts.count(chunk.text) > budget) chunk = slice(i, --j);
     chunks.push(chunk);
@@ -60,6 +64,14 @@ export function chunkText(text: string, opts: ChunkOptions): Chunk[] {
   }
   return chunks;
 }
+
+/**
+ * Below this share of the budget the summed word counts are trusted without counting the joined
+ * text: SentencePiece and WordPiece tokenize whitespace-separated words independently, so the sum
+ * is exact for them and close for others; anything that still overflows is reported by the
+ * encoder's truncation check (the build prints a warning), never cut silently.
+ */
+const SURE = 0.85;
 
 /** A word too long for one chunk (a hash, a minified line) → consecutive pieces that each fit. */
 function splitWord(text: string, s: number, e: number, budget: number, count: (t: string) => number): Span[] {

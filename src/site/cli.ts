@@ -17,7 +17,7 @@ import { searchIndexDir } from './node-reader.js';
 
 const USAGE = `usage:
   m3search index <site-dir> [--out <site-dir>/m3search] [--model DIR|URL] [--max-tokens N] [--overlap N]
-                 [--multi float16|int8|none] [--lang en[,fr]] [--markdown] [--limit-pages N]
+                 [--multi int8|float16|none] [--lang en[,fr]] [--markdown] [--limit-pages N]
                  [--inject] [--copy-model] [--no-sw] [--fresh] [--batch-size N] [--quiet]
   m3search serve <dir> [--port 8080]
   m3search query <index-dir> [--model DIR] [--mode lexical|hybrid] [-k 10] "query"`;
@@ -51,7 +51,7 @@ async function indexCommand(args: string[]): Promise<void> {
       model: { type: 'string' },
       'max-tokens': { type: 'string' },
       overlap: { type: 'string' },
-      multi: { type: 'string', default: 'float16' },
+      multi: { type: 'string', default: 'int8' },
       lang: { type: 'string' },
       markdown: { type: 'boolean', default: false },
       'limit-pages': { type: 'string' },

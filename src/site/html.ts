@@ -31,6 +31,8 @@ const BLOCK = new Set([
   'BLOCKQUOTE', 'BR', 'HR', 'FIGURE', 'FIGCAPTION', 'DETAILS', 'SUMMARY', 'H5', 'H6', 'CAPTION', 'ADDRESS',
 ]);
 const HEADING = /^H([1-4])$/;
+/** Sphinx/MkDocs/anchor.js permalink markers ("¶", "#"): not content. */
+const PERMALINK = /\bheaderlink\b|\banchor(js)?-link\b/;
 
 // Minimal structural types over linkedom's DOM (its own typings are loose).
 interface El {
@@ -81,7 +83,7 @@ function walk(node: El, b: SectionBuilder): void {
     }
     if (child.nodeType !== 1) continue;
     const tag = child.tagName.toUpperCase();
-    if (SKIP.has(tag) || child.hasAttribute('data-m3search-ignore')) continue;
+    if (SKIP.has(tag) || child.hasAttribute('data-m3search-ignore') || PERMALINK.test(child.getAttribute('class') ?? '')) continue;
     const h = HEADING.exec(tag);
     if (h) {
       b.heading(headingText(child), headingAnchor(child));
@@ -100,7 +102,7 @@ function headingText(h: El): string {
   let text = '';
   const visit = (n: El & { nodeValue: string | null }): void => {
     if (n.nodeType === 3) text += n.nodeValue ?? '';
-    else if (n.nodeType === 1 && !/\bheaderlink\b|\banchor(js)?-link\b/.test(n.getAttribute('class') ?? '') && !n.hasAttribute('data-m3search-ignore')) {
+    else if (n.nodeType === 1 && !PERMALINK.test(n.getAttribute('class') ?? '') && !n.hasAttribute('data-m3search-ignore')) {
       for (const c of Array.from(n.childNodes)) visit(c);
     }
   };

@@ -30,7 +30,7 @@ export function injectHtml(html: string, pageUrl: string, opts: InjectOptions): 
   const { head, body } = injectionFor(pageUrl, opts);
   let out = html.replace(BLOCK, '');
   out = /<\/head>/i.test(out) ? out.replace(/<\/head>/i, `${head}</head>`) : head + out;
-  out = /<body[^>]*>/i.test(out) ? out.replace(/<body[^>]*>/i, (m) => `${m}\n${body}`) : out + body;
+  out = /<body[^>]*>/i.test(out) ? out.replace(/<body[^>]*>/i, (m) => `${m}${body}`) : out + body;
   return out;
 }
 

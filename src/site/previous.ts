@@ -38,7 +38,7 @@ export async function readPreviousBuild(outDir: string, want: Compatibility): Pr
   }
   const read = async (file: string): Promise<Uint8Array> => new Uint8Array(await readFile(path.join(outDir, file)));
   try {
-    const hashes = unpackHashes(manifest.passageHashes);
+    const hashes = unpackHashes(await read(manifest.shards.hashes.file));
     const n = hashes.length;
     const dense: StoredVectors['dense'][] = new Array(n);
     for (const f of manifest.shards.dense.files) {

@@ -106,7 +106,6 @@ export class SiteIndexReader {
     const hasMulti = m.shards.multi.storage !== 'none' && q.multi.count > 0;
     const w = { ...DEFAULT_WEIGHTS, ...opts.weights };
     if (!hasMulti) w.multi = 0;
-    const total = w.dense + w.sparse + w.multi || 1;
     const depth = opts.candidates ?? Math.max(100, 10 * k);
 
     const [sparse, dense] = await Promise.all([this.sparseScores(q), this.denseScores(q.dense)]);
@@ -122,11 +121,14 @@ export class SiteIndexReader {
     const firstScore = (c: (typeof first)[number]): number => (w.dense * c.dense + w.sparse * c.sparse) / (w.dense + w.sparse || 1);
     first.sort((a, b) => firstScore(b) - firstScore(a) || a.passage - b.passage);
     const keep = first.slice(0, hasMulti ? Math.max(opts.rerank ?? 30, 3 * k) : k);
-    const multi = hasMulti ? await this.multiScores(q, keep.map((c) => c.passage)) : new Map<number, number>();
+    // Multi-vector shards are the bulk of an index and are not kept in the offline copy: when they
+    // cannot be fetched, the candidates keep their dense + sparse ranking.
+    const multi = hasMulti ? await this.multiScores(q, keep.map((c) => c.passage)).catch(() => new Map<number, number>()) : new Map<number, number>();
+    if (hasMulti && multi.size === 0) w.multi = 0;
 
     const ranked = keep.map((c): RankedPassage => {
       const ms = multi.get(c.passage);
-      const score = (w.dense * c.dense + w.sparse * c.sparse + w.multi * (ms ?? 0)) / total;
+      const score = (w.dense * c.dense + w.sparse * c.sparse + w.multi * (ms ?? 0)) / (w.dense + w.sparse + w.multi || 1);
       return { passage: c.passage, score, signals: { dense: c.dense, sparse: c.sparse, ...(ms !== undefined ? { multi: ms } : {}) } };
     });
     ranked.sort((a, b) => b.score - a.score || a.passage - b.passage);
@@ -206,10 +208,15 @@ export class SiteIndexReader {
     );
   }
 
-  /** Every file of the build (what an offline copy must hold). */
+  /** Every file of the build. */
   allFiles(): string[] {
+    return [...this.offlineFiles(), ...this.manifest.shards.multi.files.map((f) => f.file)];
+  }
+
+  /** What the offline copy holds: everything but the multi-vector shards (the bulk; re-ranking only). */
+  offlineFiles(): string[] {
     const s = this.manifest.shards;
-    return [...s.dense.files.map((f) => f.file), ...s.postings.files, ...s.multi.files.map((f) => f.file), ...s.meta.files.map((f) => f.file)];
+    return [...s.dense.files.map((f) => f.file), ...s.postings.files, ...s.meta.files.map((f) => f.file)];
   }
 }
 

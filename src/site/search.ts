@@ -41,10 +41,11 @@ export async function searchSite(reader: SiteIndexReader, query: string, opts: S
   if (opts.mode === 'hybrid') {
     if (!opts.encoder) throw new Error('the hybrid mode needs the encoder');
     const [enc] = await opts.encoder.encode([q], { kind: 'query' });
-    ranked = await reader.hybrid(enc!, { k });
+    ranked = await reader.hybrid(enc!, { k: 2 * k });
   } else {
-    ranked = await reader.lexical(lexicalTokenIds(opts.tokenizer, q), k);
+    ranked = await reader.lexical(lexicalTokenIds(opts.tokenizer, q), 2 * k);
   }
+  ranked = await onePerLink(reader, ranked, k);
   const metas = await reader.meta(ranked.map((r) => r.passage));
   const terms = queryTerms(q);
   const hits = ranked.map((r, i): SiteHit => {
@@ -60,4 +61,16 @@ export async function searchSite(reader: SiteIndexReader, query: string, opts: S
     };
   });
   return { query, mode: opts.mode, hits, ms: performance.now() - t0 };
+}
+
+/** Chunks of one long section share a link: show the best-ranked one only. */
+async function onePerLink(reader: SiteIndexReader, ranked: RankedPassage[], k: number): Promise<RankedPassage[]> {
+  const metas = await reader.meta(ranked.map((r) => r.passage));
+  const seen = new Set<string>();
+  return ranked.filter((_, i) => {
+    const link = `${metas[i]!.url}#${metas[i]!.anchor}`;
+    if (seen.has(link)) return false;
+    seen.add(link);
+    return true;
+  }).slice(0, k);
 }

@@ -32,7 +32,12 @@ export interface StaticServer {
   close(): Promise<void>;
 }
 
-export async function serveStatic(root: string, port = 0, host = '127.0.0.1'): Promise<StaticServer> {
+export interface ServeOptions {
+  /** Called for every file sent (site-relative path, bytes): lets tools count what a page downloads. */
+  onServe?: (pathname: string, bytes: number) => void;
+}
+
+export async function serveStatic(root: string, port = 0, host = '127.0.0.1', opts: ServeOptions = {}): Promise<StaticServer> {
   const base = path.resolve(root);
   const server = http.createServer(async (req, res) => {
     try {
@@ -57,7 +62,10 @@ export async function serveStatic(root: string, port = 0, host = '127.0.0.1'): P
         'cache-control': 'no-cache',
       });
       if (req.method === 'HEAD') res.end();
-      else createReadStream(file).pipe(res);
+      else {
+        opts.onServe?.(url.pathname, info.size);
+        createReadStream(file).pipe(res);
+      }
     } catch {
       res.writeHead(500).end();
     }

@@ -234,36 +234,22 @@ export function decodeMetaShard(bytes: Uint8Array): { first: number; items: Pass
 
 // ---------------------------------------------------------------- passage hashes
 
-/** 6 bytes per passage hash (12 hex chars), base64 for the manifest. */
-export function packHashes(hashes: readonly string[]): string {
+/** 6 bytes per passage hash (12 hex chars), in passage order: the builder's reuse table. */
+export function packHashes(hashes: readonly string[]): Uint8Array {
   const bytes = new Uint8Array(hashes.length * 6);
   hashes.forEach((h, i) => {
     for (let j = 0; j < 6; j++) bytes[i * 6 + j] = parseInt(h.slice(2 * j, 2 * j + 2), 16);
   });
-  return toBase64(bytes);
+  return bytes;
 }
 
-export function unpackHashes(b64: string): string[] {
-  const bytes = fromBase64(b64);
+export function unpackHashes(bytes: Uint8Array): string[] {
   const out: string[] = [];
   for (let i = 0; i + 6 <= bytes.length; i += 6) {
     let h = '';
     for (let j = 0; j < 6; j++) h += bytes[i + j]!.toString(16).padStart(2, '0');
     out.push(h);
   }
-  return out;
-}
-
-function toBase64(bytes: Uint8Array): string {
-  let s = '';
-  for (let i = 0; i < bytes.length; i += 0x8000) s += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
-  return btoa(s);
-}
-
-function fromBase64(b64: string): Uint8Array {
-  const s = atob(b64);
-  const out = new Uint8Array(s.length);
-  for (let i = 0; i < s.length; i++) out[i] = s.charCodeAt(i);
   return out;
 }
 

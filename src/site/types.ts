@@ -74,9 +74,9 @@ export interface SiteManifest {
   chunking: { maxTokens: number; overlapTokens: number };
   counts: { pages: number; sections: number; passages: number; chunkedSections: number; tokens: number };
   lexical: { k1: number; b: number; avgLength: number };
-  /** Base64 of 6 bytes per passage, in passage order (see FORMAT.md). */
-  passageHashes: string;
   shards: {
+    /** 6 bytes of each passage's content hash, in passage order: only the builder reads it (reuse). */
+    hashes: { file: string; bytes: number };
     dense: { storage: 'int8'; files: RangeFile[] };
     /** Postings shard `i` holds every token id with `id % count === i`. */
     postings: { count: number; files: string[]; bytes: number[] };

@@ -6,11 +6,13 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { bm25TermWeight, termBag, type Bm25Params } from '../core/bm25.js';
 import { toHalf } from '../core/quantize.js';
-import { encodeDenseShard, encodeMetaShard, encodeMultiShard, encodePostingsShard, type TermPostings } from './shards.js';
+import { encodeDenseShard, encodeMetaShard, encodeMultiShard, encodePostingsShard, packHashes, type TermPostings } from './shards.js';
 import type { MultiStorageKind, PassageMeta, RangeFile, SiteManifest, StoredVectors } from './types.js';
 
 export interface ShardInput {
   meta: PassageMeta[];
+  /** Content hash of each passage (reuse table for the next build). */
+  hashes: string[];
   vectors: StoredVectors[];
   /** Lexical token ids of each passage's encodeText (no special tokens). */
   lexTokens: number[][];
@@ -28,7 +30,7 @@ export interface ShardTargets {
   metaBytes: number;
 }
 
-export const DEFAULT_TARGETS: ShardTargets = { denseBytes: 512 << 10, postingsPerShard: 6000, multiBytes: 256 << 10, metaBytes: 16 << 10 };
+export const DEFAULT_TARGETS: ShardTargets = { denseBytes: 512 << 10, postingsPerShard: 6000, multiBytes: 64 << 10, metaBytes: 16 << 10 };
 
 export interface WrittenShards {
   shards: SiteManifest['shards'];
@@ -152,8 +154,13 @@ export async function writeShards(outDir: string, input: ShardInput, targets: Sh
     first = end;
   }
 
+  const hashBytes = packHashes(input.hashes);
+  const hashes = { file: await put('hashes', 'bin', hashBytes), bytes: hashBytes.length };
+  bytes.meta += hashBytes.length; // builder-only, but part of what is published
+
   return {
     shards: {
+      hashes,
       dense: { storage: 'int8', files: denseFiles },
       postings: { count: shardCount, files: postingFiles, bytes: postingBytes },
       multi: { storage: input.multi, files: multiFiles },

@@ -1,0 +1,169 @@
+// Browser storage benchmark, in Debian's Chromium against the vite-served harness:
+//   1. indexes the sample corpus (290 passages) with the generated test model and
+//      reports IndexedDB bytes per passage for each representation (docs, dense,
+//      sparse, multi) under the default storage (dense float32, multi float16)
+//      and under int8/int8;
+//   2. grows the default index to N passages (default 10,000) by copying the
+//      REAL stored rows of the 290 encoded passages under new ids (same shapes,
+//      bytes and posting lists as the test model produces; no synthetic vectors);
+//   3. restarts the browser (same on-disk profile) and times createSearch()
+//      reopening it: IndexedDB read + in-memory index rebuild (restoreMs), model
+//      load (modelMs) and the whole call, then twice more after page reloads.
+// It also reports which backend `backend: 'auto'` chose.
+//
+//   npx tsx bench/browser-reopen.ts [--n 10000] [--webgpu]      (npm run bench:browser)
+import { launchPersistent, MODEL_URL, openHarness, sampleCorpus, startServer, WEBGPU_ARGS } from '../test/e2e/support.js';
+
+const args = process.argv.slice(2);
+const flag = (name: string) => args.includes(`--${name}`);
+const opt = (name: string, dflt: number) => {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 ? Number(args[i + 1]) : dflt;
+};
+const TARGET = opt('n', 10_000);
+const NAME = 'bench-reopen';
+
+/** In the page: bytes of every stored row of an index, per object store (structured-clone payload sizes). */
+async function storedBytes(dbName: string) {
+  const req = <T>(r: IDBRequest<T>) =>
+    new Promise<T>((resolve, reject) => {
+      r.onsuccess = () => resolve(r.result);
+      r.onerror = () => reject(r.error);
+    });
+  const db = await req(indexedDB.open(dbName));
+  const tx = db.transaction(['docs', 'dense', 'sparse', 'multi'], 'readonly');
+  const all = (n: string) => req(tx.objectStore(n).getAll()) as Promise<Record<string, unknown>[]>;
+  const [docs, dense, sparse, multi] = await Promise.all([all('docs'), all('dense'), all('sparse'), all('multi')]);
+  db.close();
+  const buf = (v: unknown) => (v instanceof ArrayBuffer ? v.byteLength : 0);
+  const utf8 = (v: unknown) => new TextEncoder().encode(JSON.stringify(v)).byteLength;
+  const sum = (rows: Record<string, unknown>[], f: (r: Record<string, unknown>) => number) => rows.reduce((s, r) => s + f(r), 0);
+  return {
+    passages: docs.length,
+    // Document rows are plain objects: their JSON size approximates the clone size.
+    docs: sum(docs, utf8),
+    dense: sum(dense, (r) => buf(r.data)),
+    sparse: sum(sparse, (r) => buf(r.ids) + buf(r.weights)),
+    multi: sum(multi, (r) => buf(r.data) + buf(r.scales)),
+    multiRows: sum(multi, (r) => Number(r.count)),
+    sparseTerms: sum(sparse, (r) => buf(r.ids) / 4),
+  };
+}
+
+/** In the page: copies the stored rows under new ids until the index holds `target` documents. */
+async function grow({ dbName, target }: { dbName: string; target: number }) {
+  const req = <T>(r: IDBRequest<T>) =>
+    new Promise<T>((resolve, reject) => {
+      r.onsuccess = () => resolve(r.result);
+      r.onerror = () => reject(r.error);
+    });
+  const stores = ['docs', 'dense', 'sparse', 'multi'] as const;
+  const db = await req(indexedDB.open(dbName));
+  const read = db.transaction([...stores, 'meta'], 'readonly');
+  const keys = (await req(read.objectStore('docs').getAllKeys())) as string[];
+  const rows = await Promise.all(stores.map((s) => req(read.objectStore(s).getAll()) as Promise<Record<string, unknown>[]>));
+  const meta = (await req(read.objectStore('meta').get('meta'))) as Record<string, unknown>;
+  const t0 = performance.now();
+  let count = keys.length;
+  for (let copy = 1; count < target; copy++) {
+    const tx = db.transaction([...stores, 'meta'], 'readwrite');
+    for (let i = 0; i < keys.length && count < target; i++, count++) {
+      const id = `${keys[i]}~${copy}`;
+      const docRow = rows[0]![i]! as { doc: Record<string, unknown>; hash: string };
+      tx.objectStore('docs').put({ ...docRow, doc: { ...docRow.doc, id } }, id);
+      stores.slice(1).forEach((s, j) => tx.objectStore(s).put(rows[j + 1]![i], id));
+    }
+    tx.objectStore('meta').put({ ...meta, count, updatedAt: Date.now() }, 'meta');
+    await new Promise<void>((resolve, reject) => {
+      tx.oncomplete = () => resolve();
+      tx.onerror = () => reject(tx.error);
+      tx.onabort = () => reject(tx.error);
+    });
+  }
+  db.close();
+  return { count, writeMs: performance.now() - t0 };
+}
+
+const fmt = (n: number) => (n >= 100 ? Math.round(n).toString() : n.toFixed(1));
+
+async function main(): Promise<void> {
+  const extra = flag('webgpu') ? WEBGPU_ARGS : [];
+  const [server, corpus] = await Promise.all([startServer(), sampleCorpus()]);
+  const browser = await launchPersistent(extra);
+  try {
+    let page = await openHarness(browser.context, server);
+    // 1. Index the corpus twice (two storage settings) and measure the stored bytes.
+    const indexed = await page.evaluate(
+      async ({ docs, model, name }) => {
+        const out = [];
+        for (const [suffix, storage] of [['', {}], [':int8', { dense: 'int8', multi: 'int8' }]] as const) {
+          const t0 = performance.now();
+          const search = await window.m3.createSearch({ model, name: name + suffix, storage, ...(suffix ? { backend: 'wasm' as const } : {}) });
+          const t1 = performance.now();
+          const before = (await navigator.storage.estimate()).usage ?? 0;
+          await search.add(docs, { batchSize: 32 });
+          const t2 = performance.now();
+          const after = (await navigator.storage.estimate()).usage ?? 0;
+          const report = await search.ready;
+          await search.close();
+          out.push({ name: name + suffix, storage: report.storage, backend: report.backend, backendNote: report.backendNote, openMs: t1 - t0, addMs: t2 - t1, usageDelta: after - before });
+        }
+        return out;
+      },
+      { docs: corpus, model: MODEL_URL, name: NAME },
+    );
+    for (const r of indexed) {
+      const b = await page.evaluate(storedBytes, `m3search:${r.name}`);
+      const per = (x: number) => fmt(x / b.passages);
+      console.log(
+        `[bytes] ${r.name} (dense ${r.storage.dense}, multi ${r.storage.multi}; backend ${r.backend}${r.backendNote ? ` — ${r.backendNote}` : ''}): ` +
+          `${b.passages} passages indexed in ${fmt(r.addMs)} ms; per passage: docs ${per(b.docs)} B, dense ${per(b.dense)} B, sparse ${per(b.sparse)} B (${per(b.sparseTerms)} terms), ` +
+          `multi ${per(b.multi)} B (${per(b.multiRows)} token vectors); payload total ${per(b.docs + b.dense + b.sparse + b.multi)} B; ` +
+          `navigator.storage.estimate() grew ${per(r.usageDelta)} B/passage`,
+      );
+    }
+
+    // 2. Grow the default index to TARGET passages from its real rows.
+    const grown = await page.evaluate(grow, { dbName: `m3search:${NAME}`, target: TARGET });
+    console.log(`[grow] ${grown.count} passages written to IndexedDB in ${fmt(grown.writeMs)} ms (copies of the 290 real encodings)`);
+
+    // 3. Restart the browser on the same profile, then reopen (and twice more after reloads).
+    await page.close();
+    await browser.close();
+    await browser.reopen();
+    page = await openHarness(browser.context, server);
+    for (let run = 1; run <= 3; run++) {
+      const r = await page.evaluate(
+        async ({ model, name }) => {
+          const t0 = performance.now();
+          const search = await window.m3.createSearch({ model, name });
+          const totalMs = performance.now() - t0;
+          const report = await search.ready;
+          const t1 = performance.now();
+          const hits = await search.search('how do I configure caching?', { k: 10 });
+          const searchMs = performance.now() - t1;
+          const stats = await search.stats();
+          await search.close();
+          return { totalMs, searchMs, report, passes: stats.encoderPasses, consistent: stats.consistent, hits: hits.length };
+        },
+        { model: MODEL_URL, name: NAME },
+      );
+      console.log(
+        `[reopen ${run}${run === 1 ? ', after browser restart' : ', after page reload'}] ${r.report.restored} passages: restore (IndexedDB read + index build) ${fmt(r.report.timings.restoreMs)} ms, ` +
+          `model load ${fmt(r.report.timings.modelMs)} ms, createSearch total ${fmt(r.totalMs)} ms; backend ${r.report.backend}; ` +
+          `encoder passes at open 0 → after 1 query ${r.passes}; consistent ${r.consistent}; query (hybrid, k=10) ${fmt(r.searchMs)} ms`,
+      );
+      if (run < 3) {
+        await page.reload();
+        page = await openHarness(page, server);
+      }
+    }
+    const est = await page.evaluate(() => navigator.storage.estimate());
+    console.log(`[storage] navigator.storage.estimate().usage with all indexes: ${fmt((est.usage ?? 0) / 1e6)} MB`);
+  } finally {
+    await browser.dispose();
+    await server.close();
+  }
+}
+
+await main();

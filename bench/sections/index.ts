@@ -1,0 +1,14 @@
+// Every bench section, in run order. To add one: write ./my-section.ts
+// exporting a `BenchSection` and append it here (one import, one entry).
+import type { BenchSection } from '../section.js';
+import { encodingSection } from './encoding.js';
+import { latencySection } from './latency.js';
+import { memorySection } from './memory.js';
+import { openSection } from './open.js';
+
+export const SECTIONS: BenchSection[] = [
+  latencySection,
+  encodingSection,
+  memorySection,
+  openSection,
+];

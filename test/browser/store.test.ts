@@ -1,0 +1,248 @@
+// The IndexedDB layer (IndexStore + PersistentSearch) under fake-indexeddb:
+// reopen without encoding, resume, batch atomicity, model/schema mismatch,
+// quota errors and corrupt records. Fast: no model, no browser.
+import 'fake-indexeddb/auto';
+import { openDB } from 'idb';
+import { afterEach, describe, expect, it } from 'vitest';
+import { isM3SearchError, M3SearchError } from '../../src/core/errors.js';
+import { PersistentSearch, type PersistentOpenOptions } from '../../src/browser/persistent-search.js';
+import type { SearchWarning } from '../../src/browser/protocol.js';
+import { databaseName, IndexStore, SCHEMA_VERSION } from '../../src/browser/store.js';
+import { docs, FakeEncoder, uniqueName } from './fake-encoder.js';
+
+const open = (enc: FakeEncoder, name: string, o: Partial<PersistentOpenOptions> = {}) => PersistentSearch.open(enc, { name, ...o });
+const opened: PersistentSearch[] = [];
+async function openTracked(enc: FakeEncoder, name: string, o: Partial<PersistentOpenOptions> = {}) {
+  const r = await open(enc, name, o);
+  opened.push(r.search);
+  return r;
+}
+afterEach(() => {
+  for (const s of opened.splice(0)) s.close();
+});
+
+async function rejection(p: Promise<unknown>): Promise<M3SearchError> {
+  const e = await p.then(
+    () => undefined,
+    (err: unknown) => err,
+  );
+  if (!isM3SearchError(e)) throw new Error(`expected an M3SearchError, got ${String(e)}`);
+  return e;
+}
+
+/** Raw access to the database behind an index, to damage or inspect it. */
+async function raw(name: string) {
+  return openDB(databaseName(name));
+}
+
+describe('persistent index: reopen and resume', () => {
+  it('reopens without encoding and returns identical results', async () => {
+    const name = uniqueName('reopen');
+    const first = await openTracked(new FakeEncoder(), name);
+    expect(first.report.created).toBe(true);
+    const rep = await first.search.add(docs(20), { batchSize: 8 });
+    expect(rep).toMatchObject({ added: 20, updated: 0, unchanged: 0, docCount: 20 });
+    const before = await first.search.search('word5 topic5', { k: 5, mode: 'hybrid' });
+    expect(before[0]!.id).toBe('d5');
+    first.search.close();
+
+    const enc = new FakeEncoder();
+    const again = await openTracked(enc, name);
+    expect(again.report).toMatchObject({ restored: 20, created: false, skipped: [] });
+    expect(enc.encoded).toEqual([]);
+    const after = await again.search.search('word5 topic5', { k: 5, mode: 'hybrid' });
+    expect(after.map((h) => [h.id, h.score])).toEqual(before.map((h) => [h.id, h.score]));
+    expect(await again.search.counts()).toEqual({ docs: 20, dense: 20, sparse: 20, multi: 20, meta: 20 });
+  });
+
+  it('add continues where it stopped: same id + same text is skipped, changed text re-encoded, field-only changes rewritten', async () => {
+    const name = uniqueName('resume');
+    const a = await openTracked(new FakeEncoder(), name);
+    await a.search.add(docs(12), { batchSize: 5 });
+    a.search.close();
+
+    const enc = new FakeEncoder();
+    const b = await openTracked(enc, name);
+    const progress: number[] = [];
+    const rep = await b.search.add(docs(18), { batchSize: 5, onProgress: (p) => progress.push(p.done) });
+    expect(rep).toMatchObject({ added: 6, updated: 0, unchanged: 12, docCount: 18 });
+    expect(enc.encoded).toEqual(docs(6, 12).map((d) => d.text));
+    expect(progress).toEqual([0, 5, 6]);
+
+    enc.encoded.length = 0;
+    const changed = [{ id: 'd3', text: 'completely new words here' }, { ...docs(1, 4)[0]!, title: 'a title only' }];
+    const upd = await b.search.update(changed);
+    expect(upd).toMatchObject({ added: 0, updated: 2, unchanged: 0, docCount: 18 });
+    expect(enc.encoded).toEqual(['completely new words here']);
+    b.search.close();
+
+    const c = await openTracked(new FakeEncoder(), name);
+    expect(c.search.index.getDoc('d4')?.title).toBe('a title only');
+    const hits = await c.search.search('completely new words', { k: 1, mode: 'sparse' });
+    expect(hits[0]!.id).toBe('d3');
+  });
+
+  it('a batch that fails leaves earlier batches stored and nothing of itself', async () => {
+    const name = uniqueName('atomic');
+    const enc = new FakeEncoder();
+    enc.failOnBatch = 3;
+    const a = await openTracked(enc, name);
+    await expect(a.search.add(docs(20), { batchSize: 5 })).rejects.toThrow('encoder failed on purpose');
+    expect(a.search.size).toBe(10);
+    a.search.close();
+    const b = await openTracked(new FakeEncoder(), name);
+    expect(b.report.restored).toBe(10);
+    expect([...b.search.index.ids()].sort()).toEqual(docs(10).map((d) => d.id).sort());
+    expect(await b.search.counts()).toEqual({ docs: 10, dense: 10, sparse: 10, multi: 10, meta: 10 });
+  });
+
+  it('remove, clear and destroy keep every store consistent', async () => {
+    const name = uniqueName('mutate');
+    const a = await openTracked(new FakeEncoder(), name);
+    await a.search.add(docs(6));
+    expect(await a.search.remove(['d2', 'nope'])).toEqual({ removed: 1, docCount: 5 });
+    a.search.close();
+    const b = await openTracked(new FakeEncoder(), name);
+    expect(b.report.restored).toBe(5);
+    expect(b.search.index.getDoc('d2')).toBeUndefined();
+    expect(await b.search.counts()).toEqual({ docs: 5, dense: 5, sparse: 5, multi: 5, meta: 5 });
+    await b.search.clear();
+    expect(await b.search.counts()).toEqual({ docs: 0, dense: 0, sparse: 0, multi: 0, meta: 0 });
+    await b.search.destroy();
+    const names = (await indexedDB.databases()).map((d) => d.name);
+    expect(names).not.toContain(databaseName(name));
+  });
+});
+
+describe('persistent index: model and schema checks', () => {
+  it('another model → MODEL_MISMATCH with a rebuild choice; the stored index is untouched until rebuilt', async () => {
+    const name = uniqueName('model');
+    const a = await openTracked(new FakeEncoder(), name);
+    await a.search.add(docs(4));
+    a.search.close();
+
+    const other = new FakeEncoder({ modelId: 'test/other', fingerprint: 'fake-0002' });
+    const err = await rejection(open(other, name));
+    expect(err.code).toBe('MODEL_MISMATCH');
+    expect(err.details).toMatchObject({ choices: ['rebuild'], stored: { fingerprint: 'fake-0001' }, current: { fingerprint: 'fake-0002' } });
+
+    const still = await openTracked(new FakeEncoder(), name);
+    expect(still.report.restored).toBe(4);
+    still.search.close();
+
+    const rebuilt = await openTracked(other, name, { onMismatch: 'rebuild' });
+    expect(rebuilt.report).toMatchObject({ rebuilt: 'MODEL_MISMATCH', restored: 0 });
+    expect(rebuilt.search.meta).toMatchObject({ modelId: 'test/other', fingerprint: 'fake-0002', count: 0 });
+  });
+
+  it('another schema version (meta record or database layout) → SCHEMA_MISMATCH; rebuild starts over', async () => {
+    const name = uniqueName('schema');
+    const a = await openTracked(new FakeEncoder(), name);
+    await a.search.add(docs(3));
+    a.search.close();
+    const db = await raw(name);
+    const meta = (await db.get('meta', 'meta')) as Record<string, unknown>;
+    await db.put('meta', { ...meta, schemaVersion: SCHEMA_VERSION + 1 }, 'meta');
+    db.close();
+    const err = await rejection(open(new FakeEncoder(), name));
+    expect(err.code).toBe('SCHEMA_MISMATCH');
+    expect(err.details).toMatchObject({ choices: ['rebuild'] });
+    const rebuilt = await openTracked(new FakeEncoder(), name, { onMismatch: 'rebuild' });
+    expect(rebuilt.report).toMatchObject({ rebuilt: 'SCHEMA_MISMATCH', restored: 0 });
+    rebuilt.search.close();
+
+    // A database some other version created with a different layout.
+    const foreign = uniqueName('layout');
+    const f = await openDB(databaseName(foreign), SCHEMA_VERSION + 1, { upgrade: (d) => void d.createObjectStore('things') });
+    f.close();
+    expect((await rejection(open(new FakeEncoder(), foreign))).code).toBe('SCHEMA_MISMATCH');
+    const fixed = await openTracked(new FakeEncoder(), foreign, { onMismatch: 'rebuild' });
+    expect(fixed.report.rebuilt).toBe('SCHEMA_MISMATCH');
+    await fixed.search.add(docs(2));
+    expect(fixed.search.size).toBe(2);
+  });
+});
+
+describe('persistent index: storage failures', () => {
+  it('QuotaExceededError → QUOTA_EXCEEDED; committed batches stay and the index stays usable', async () => {
+    const name = uniqueName('quota');
+    const a = await openTracked(new FakeEncoder(), name);
+    const proto = IDBObjectStore.prototype;
+    const put = proto.put;
+    let puts = 0;
+    // The 6th dense row (first of the second batch) hits the quota.
+    proto.put = function (this: IDBObjectStore, value: unknown, key?: IDBValidKey) {
+      if (this.name === 'dense' && ++puts === 6) throw new DOMException('The quota has been exceeded.', 'QuotaExceededError');
+      return put.call(this, value, key);
+    };
+    let err: M3SearchError;
+    try {
+      err = await rejection(a.search.add(docs(10), { batchSize: 5 }));
+    } finally {
+      proto.put = put;
+    }
+    expect(err.code).toBe('QUOTA_EXCEEDED');
+    expect(err.details).toMatchObject({ committed: 5, total: 10, cause: 'QuotaExceededError' });
+    expect(a.search.size).toBe(5);
+    expect(await a.search.counts()).toEqual({ docs: 5, dense: 5, sparse: 5, multi: 5, meta: 5 });
+    const hits = await a.search.search('word3', { k: 1, mode: 'sparse' });
+    expect(hits[0]!.id).toBe('d3');
+    // Space freed: the same call picks up where it failed.
+    const rep = await a.search.add(docs(10), { batchSize: 5 });
+    expect(rep).toMatchObject({ added: 5, unchanged: 5, docCount: 10 });
+  });
+
+  it('an aborted transaction (how some browsers report a full disk) is QUOTA_EXCEEDED too, with nothing half-written', async () => {
+    const name = uniqueName('abort');
+    const a = await openTracked(new FakeEncoder(), name);
+    await a.search.add(docs(3));
+    const proto = IDBObjectStore.prototype;
+    const put = proto.put;
+    proto.put = function (this: IDBObjectStore, value: unknown, key?: IDBValidKey) {
+      const req = put.call(this, value, key);
+      // The last request of the batch; the abort lands when the transaction would commit.
+      if (this.name === 'meta') this.transaction.abort();
+      return req;
+    };
+    let err: M3SearchError;
+    try {
+      err = await rejection(a.search.add(docs(3, 3)));
+    } finally {
+      proto.put = put;
+    }
+    expect(err.code).toBe('QUOTA_EXCEEDED');
+    expect(await a.search.counts()).toEqual({ docs: 3, dense: 3, sparse: 3, multi: 3, meta: 3 });
+    expect(a.search.size).toBe(3);
+  });
+
+  it('records that fail to decode are reported, skipped, and repaired by adding them again', async () => {
+    const name = uniqueName('corrupt');
+    const a = await openTracked(new FakeEncoder(), name);
+    await a.search.add(docs(6));
+    a.search.close();
+    const db = await raw(name);
+    const dense = (await db.get('dense', 'd1')) as Record<string, unknown>;
+    await db.put('dense', { ...dense, data: new ArrayBuffer(3) }, 'd1'); // not a whole float32
+    await db.delete('multi', 'd2');
+    await db.put('docs', { doc: { id: 'someone-else', text: 'x' }, hash: 'h' }, 'd3');
+    db.close();
+
+    const warnings: SearchWarning[] = [];
+    const enc = new FakeEncoder();
+    const b = await openTracked(enc, name, { onWarning: (w) => warnings.push(w) });
+    expect(b.report.skipped.map((s) => s.id).sort()).toEqual(['d1', 'd2', 'd3']);
+    expect(b.report.restored).toBe(3);
+    expect(warnings.map((w) => w.code)).toContain('CORRUPT_RECORD');
+    expect(warnings.map((w) => w.code)).toContain('INCONSISTENT_STORE');
+    expect((await b.search.search('word4', { k: 1, mode: 'sparse' }))[0]!.id).toBe('d4');
+
+    const rep = await b.search.add(docs(6));
+    expect(rep).toMatchObject({ added: 3, unchanged: 3, docCount: 6 });
+    expect(enc.encoded).toEqual(['d1', 'd2', 'd3'].map((id) => docs(6).find((d) => d.id === id)!.text));
+    expect(await b.search.counts()).toEqual({ docs: 6, dense: 6, sparse: 6, multi: 6, meta: 6 });
+  });
+
+  it('IndexStore.destroy of an unknown name is harmless', async () => {
+    await expect(IndexStore.destroy(uniqueName('never'))).resolves.toBeUndefined();
+  });
+});

@@ -1,0 +1,166 @@
+// The builder end to end with a fake encoder: shards round-trip, queries fetch
+// only what they need, and a rebuild re-encodes only the changed sections.
+import { mkdtemp, readdir, readFile, rm, writeFile, mkdir } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildSiteIndex, type BuildReport } from '../../src/site/build.js';
+import { openIndexDir } from '../../src/site/node-reader.js';
+import { readPreviousBuild } from '../../src/site/previous.js';
+import { searchSite } from '../../src/site/search.js';
+import {
+  decodeDenseShard,
+  decodeMetaShard,
+  decodeMultiShard,
+  decodePostingsShard,
+  encodeDenseShard,
+  encodeMetaShard,
+  encodeMultiShard,
+  encodePostingsShard,
+  packHashes,
+  rangeFileOf,
+  unpackHashes,
+} from '../../src/site/shards.js';
+import { fakeEncoder } from './fake-encoder.js';
+
+describe('shard files', () => {
+  it('round-trip dense, postings, multi-vectors, metadata and hashes', () => {
+    const dense = { first: 4, count: 2, dim: 3, q: Int8Array.from([1, -2, 3, 127, 0, -127]), scales: Float32Array.from([0.5, 0.25]) };
+    expect(decodeDenseShard(encodeDenseShard(dense))).toEqual(dense);
+
+    const terms = [
+      { token: 7, lexPassages: Uint32Array.from([0, 3, 300]), lexWeights: Uint16Array.from([1, 2, 3]), sparsePassages: Uint32Array.from([3]), sparseWeights: Uint16Array.from([9]) },
+      { token: 3, lexPassages: Uint32Array.from([1]), lexWeights: Uint16Array.from([5]), sparsePassages: new Uint32Array(0), sparseWeights: new Uint16Array(0) },
+    ];
+    const post = decodePostingsShard(encodePostingsShard(1, terms).bytes);
+    expect(post.shard).toBe(1);
+    expect([...post.terms.keys()].sort()).toEqual([3, 7]);
+    expect(post.terms.get(7)).toEqual(terms[0]);
+    expect(() => encodePostingsShard(0, [{ ...terms[1]!, lexPassages: Uint32Array.from([2, 1]), lexWeights: Uint16Array.from([1, 1]) }])).toThrow(/ascend/);
+
+    for (const kind of ['float16', 'int8'] as const) {
+      const rows = kind === 'float16'
+        ? [{ kind, count: 2, data: Uint16Array.from([1, 2, 3, 4]) }, null]
+        : [{ kind, count: 2, data: Int8Array.from([1, 2, 3, 4]), scales: Float32Array.from([0.1, 0.2]) }, null];
+      expect(decodeMultiShard(encodeMultiShard({ first: 10, dim: 2, rows }, kind))).toEqual({ first: 10, dim: 2, rows });
+    }
+
+    const items = [
+      { url: 'a.html', title: 'A', anchor: 'x', heading: 'X', text: 'one' },
+      { url: 'a.html', title: 'A', anchor: '', heading: 'A', text: 'two <b>not html</b>' },
+    ];
+    expect(decodeMetaShard(encodeMetaShard(5, items))).toEqual({ first: 5, items });
+
+    const hashes = ['0123456789ab', 'ffffffffffff'];
+    expect(unpackHashes(packHashes(hashes))).toEqual(hashes);
+    expect(rangeFileOf([{ first: 0, count: 3 }, { first: 3, count: 2 }], 4)).toBe(1);
+    expect(rangeFileOf([{ first: 0, count: 3 }], 3)).toBe(-1);
+  });
+
+  it('rejects a damaged or foreign file', () => {
+    const bytes = encodeDenseShard({ first: 0, count: 1, dim: 2, q: Int8Array.from([1, 2]), scales: Float32Array.from([1]) });
+    expect(() => decodeDenseShard(bytes.slice(0, 14))).toThrow(/truncated/);
+    expect(() => decodePostingsShard(bytes)).toThrow(/kind/);
+    expect(() => decodeDenseShard(new Uint8Array(16))).toThrow(/not an m3search shard/);
+  });
+});
+
+const page = (title: string, sections: [string, string, string][]): string =>
+  `<html><head><title>${title}</title></head><body><nav>menu menu</nav><main><h1>${title}</h1>${sections
+    .map(([id, h, p]) => `<section id="${id}"><h2>${h}</h2><p>${p}</p></section>`)
+    .join('')}</main></body></html>`;
+
+const LONG = Array.from({ length: 150 }, (_, i) => `filler${i % 37} word${i}`).join(' ');
+
+describe('buildSiteIndex', () => {
+  let site: string;
+  let out: string;
+  let first: BuildReport;
+  const encoder = fakeEncoder({ maxLength: 64 });
+  const modelSource = { location: 'memory', read: async (name: string) => (name === 'tokenizer.json' ? new TextEncoder().encode('{"fake":true}') : undefined) };
+  const build = (extra: Partial<Parameters<typeof buildSiteIndex>[0]> = {}): Promise<BuildReport> =>
+    buildSiteIndex({ site, out, encoder, modelSource, targets: { postingsPerShard: 40, metaBytes: 400, multiBytes: 2000 }, ...extra });
+
+  beforeAll(async () => {
+    site = await mkdtemp(path.join(os.tmpdir(), 'm3search-site-'));
+    out = path.join(site, 'm3search');
+    await mkdir(path.join(site, 'guide'));
+    await writeFile(path.join(site, 'index.html'), page('Home', [['welcome', 'Welcome', 'Start here to learn about the caching layer.']]));
+    await writeFile(path.join(site, 'guide', 'install.html'), page('Install', [
+      ['requirements', 'Requirements', 'You need a compiler and the zlib headers.'],
+      ['long', 'Long section', LONG],
+    ]));
+    await writeFile(path.join(site, 'guide', 'config.html'), page('Configuration', [['timeouts', 'Timeouts', 'Set the request timeout in seconds.']]));
+    await writeFile(path.join(site, 'skip.html'), '<html><head><meta name="m3search" content="noindex"></head><body><p>secret</p></body></html>');
+    first = await build();
+  });
+
+  afterAll(async () => {
+    await rm(site, { recursive: true, force: true });
+  });
+
+  it('indexes pages into sections and chunks long ones to the token limit', async () => {
+    expect(first).toMatchObject({ pages: 3, skippedPages: 1, sections: 4, encoded: first.passages, reused: 0, truncated: 0 });
+    expect(first.chunkedSections).toBe(1);
+    expect(first.passages).toBeGreaterThan(5);
+    for (const t of encoder.encoded) expect(encoder.tokenizer.ids(t).length).toBeLessThanOrEqual(64);
+    const m = first.manifest;
+    expect(m.counts).toMatchObject({ pages: 3, sections: 4, passages: first.passages });
+    expect(m.model).toMatchObject({ id: 'test/fake', fingerprint: 'fake-1', denseDim: 8 });
+    expect(m.shards.postings.count).toBeGreaterThan(1);
+    expect(m.shards.multi.storage).toBe('int8');
+    expect(m.bytes.total).toBe(Object.entries(m.bytes).reduce((s, [k, v]) => (k === 'total' ? s : s + v), 0));
+    expect(JSON.parse(await readFile(path.join(out, 'manifest.json'), 'utf8'))).toEqual(m);
+    expect(await readFile(path.join(out, 'tokenizer', 'tokenizer.json'), 'utf8')).toBe('{"fake":true}');
+  });
+
+  it('answers keyword and hybrid queries with section links, fetching only what the query needs', async () => {
+    const read: string[] = [];
+    const reader = await openIndexDir(out, (f) => read.push(f));
+    const res = await searchSite(reader, 'zlib compiler', { mode: 'lexical', tokenizer: encoder.tokenizer, k: 3 });
+    expect(res.hits[0]).toMatchObject({ url: 'guide/install.html#requirements', title: 'Install', heading: 'Requirements' });
+    expect(res.hits[0]!.snippet.marks.map(([a, b]) => res.hits[0]!.snippet.text.slice(a, b))).toEqual(['compiler', 'zlib']);
+    expect(read.some((f) => f.includes('dense') || f.includes('multi'))).toBe(false);
+    expect(read.filter((f) => f.includes('post-')).length).toBeLessThan(first.manifest.shards.postings.count);
+
+    const hyb = await searchSite(reader, 'request timeout seconds', { mode: 'hybrid', tokenizer: encoder.tokenizer, encoder, k: 3 });
+    expect(hyb.mode).toBe('hybrid');
+    expect(hyb.hits[0]!.url).toBe('guide/config.html#timeouts');
+    expect(hyb.hits[0]!.signals.multi).toBeGreaterThan(0);
+    // One hit per link even though the long section has several chunks.
+    const longHits = (await searchSite(reader, 'filler3 filler5', { mode: 'lexical', tokenizer: encoder.tokenizer, k: 10 })).hits;
+    expect(longHits.filter((h) => h.url === 'guide/install.html#long')).toHaveLength(1);
+  });
+
+  it('re-encodes only the edited section on a rebuild, copying the rest bit for bit', async () => {
+    const before = await readPreviousBuild(out, { fingerprint: 'fake-1', multi: 'int8', denseDim: 8 });
+    encoder.encoded.length = 0;
+    const file = path.join(site, 'guide', 'config.html');
+    await writeFile(file, (await readFile(file, 'utf8')).replace('in seconds', 'in milliseconds'));
+    const second = await build();
+    expect(second).toMatchObject({ passages: first.passages, encoded: 1, reused: first.passages - 1 });
+    expect(encoder.encoded).toEqual([expect.stringContaining('milliseconds')]);
+    const after = await readPreviousBuild(out, { fingerprint: 'fake-1', multi: 'int8', denseDim: 8 });
+    let same = 0;
+    for (const [hash, v] of after!.vectors) if (before!.vectors.has(hash)) {
+      expect(v).toEqual(before!.vectors.get(hash));
+      same++;
+    }
+    expect(same).toBe(first.passages - 1);
+    expect(second.manifest.build).not.toBe(first.manifest.build);
+    // Files of the old build that the new one does not use are gone.
+    const files = new Set((await readdir(path.join(out, 'shards'))).map((f) => `shards/${f}`));
+    const m = second.manifest.shards;
+    const listed = new Set([m.hashes.file, ...m.dense.files.map((f) => f.file), ...m.postings.files, ...m.multi.files.map((f) => f.file), ...m.meta.files.map((f) => f.file)]);
+    expect(files).toEqual(listed);
+  });
+
+  it('an unchanged rebuild reuses everything and reproduces the build hash; another model re-encodes', async () => {
+    const again = await build();
+    expect(again).toMatchObject({ encoded: 0, reused: first.passages });
+    const third = await build();
+    expect(third.manifest.build).toBe(again.manifest.build);
+    const other = await build({ encoder: fakeEncoder({ maxLength: 64, fingerprint: 'fake-2' }) });
+    expect(other).toMatchObject({ encoded: first.passages, reused: 0 });
+  });
+});

@@ -1,0 +1,168 @@
+// The static-site flow in Chromium: a subset of Debian's Python docs is
+// indexed by the real CLI (`m3search index … --inject --copy-model`, the
+// generated test model), served, and searched through the injected
+// <m3-search>: keyword answers while the model loads, the same list upgraded
+// to hybrid, Enter navigates to the section, and after going offline a reload
+// still searches (IndexedDB copy + service worker). No request leaves the host.
+import { execFile } from 'node:child_process';
+import { cp, mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { serveStatic, type StaticServer } from '../../src/site/serve.js';
+import { testModel } from '../helpers/test-model.js';
+import { CHROMIUM, ROOT } from '../e2e/support.js';
+
+const PY_DOCS = process.env.M3S_PYDOCS ?? '/usr/share/doc/python3.11/html';
+const PAGES = [
+  'index.html',
+  ...['appendix', 'appetite', 'classes', 'controlflow', 'datastructures', 'errors', 'floatingpoint', 'index', 'inputoutput', 'interactive', 'interpreter', 'introduction', 'modules', 'stdlib', 'stdlib2', 'venv', 'whatnow'].map((p) => `tutorial/${p}.html`),
+  ...['index', 'json', 'pathlib', 'shutil'].map((p) => `library/${p}.html`),
+];
+const ARGS = ['--headless=new', '--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
+
+interface BoxState {
+  mode: string;
+  status: string;
+  offline: string;
+  hits: { href: string; title: string; heading: string; snippet: string; marks: string[]; tags: string[] }[];
+}
+
+function boxState(page: Page): Promise<BoxState> {
+  return page.evaluate(() => {
+    const el = document.querySelector('m3-search') as (HTMLElement & { mode: string }) | null;
+    const root = el?.shadowRoot;
+    return {
+      mode: el?.mode ?? '',
+      status: root?.querySelector('.status')?.textContent ?? '',
+      offline: el?.dataset.offline ?? '',
+      hits: [...(root?.querySelectorAll('li.hit') ?? [])].map((li) => ({
+        href: li.querySelector('a')!.href,
+        title: li.querySelector('.title')?.textContent ?? '',
+        heading: li.querySelector('.heading')?.textContent ?? '',
+        snippet: li.querySelector('.snippet')?.textContent ?? '',
+        marks: [...li.querySelectorAll('mark')].map((m) => m.textContent ?? ''),
+        tags: [...new Set([...li.querySelectorAll('*')].map((e) => e.tagName.toLowerCase()))],
+      })),
+    };
+  });
+}
+
+async function typeQuery(page: Page, query: string): Promise<void> {
+  const input = page.locator('m3-search input');
+  await input.fill('');
+  await input.pressSequentially(query, { delay: 20 });
+}
+
+describe('static site in Chromium (python3.11-doc subset)', () => {
+  let dir: string;
+  let site: string;
+  let server: StaticServer;
+  let browser: Browser;
+  let context: BrowserContext;
+  let buildLog = '';
+  const foreign: string[] = [];
+
+  beforeAll(async () => {
+    const model = (await testModel()).layouts['heads-in-graph'];
+    dir = await mkdtemp(path.join(os.tmpdir(), 'm3search-site-e2e-'));
+    site = path.join(dir, 'site');
+    for (const p of PAGES) {
+      await mkdir(path.dirname(path.join(site, p)), { recursive: true });
+      await cp(path.join(PY_DOCS, p), path.join(site, p)).catch((e: Error) => {
+        throw new Error(`${PY_DOCS}/${p} is missing (apt-get install python3.11-doc; .ci/run does): ${e.message}`);
+      });
+    }
+    await cp(path.join(PY_DOCS, '_static'), path.join(site, '_static'), { recursive: true, dereference: true });
+    const { stderr } = await promisify(execFile)(process.execPath, [path.join(ROOT, 'bin', 'm3search.mjs'), 'index', site, '--out', path.join(site, 'm3search'), '--model', model, '--inject', '--copy-model'], { cwd: ROOT });
+    buildLog = stderr;
+    server = await serveStatic(site);
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
+    context = await browser.newContext();
+    context.on('request', (r) => {
+      if (!r.url().startsWith(server.url) && !r.url().startsWith('data:') && !r.url().startsWith('blob:')) foreign.push(r.url());
+    });
+  }, 240_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  it('the CLI reports progress and a summary, and injected every page', async () => {
+    expect(buildLog).toMatch(/encode \d+\/\d+ passages/);
+    expect(buildLog).toMatch(new RegExp(`indexed ${PAGES.length} pages \\(0 skipped\\) · \\d+ sections · \\d+ passages`));
+    expect(buildLog).toMatch(/bytes: dense .* sparse .* multi .* index total/);
+    expect(buildLog).toContain(`search box injected into ${PAGES.length} pages`);
+    const html = await readFile(path.join(site, 'library', 'json.html'), 'utf8');
+    expect(html).toContain('<script src="../m3search/m3search.js" data-index="../m3search/" data-sw="../m3search-sw.js" defer></script>');
+    expect(await readdir(path.join(site, 'm3search', 'model', 'onnx'))).toContain('model_quantized.onnx');
+  });
+
+  it('answers with keywords while the model loads, upgrades the same list to hybrid, and Enter opens the section', async () => {
+    const page = await context.newPage();
+    page.on('pageerror', (e) => console.error('[page error]', e.message));
+    // Hold the model back so the keyword mode answers first, deterministically.
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    await page.route('**/m3search/model/**', async (route) => {
+      await held;
+      await route.continue();
+    });
+    await page.goto(`${server.url}tutorial/index.html`);
+    await page.keyboard.press('/');
+    expect(await page.evaluate(() => document.activeElement?.tagName)).toBe('M3-SEARCH');
+    await typeQuery(page, 'json dumps');
+    await page.waitForFunction(() => (document.querySelector('m3-search')?.shadowRoot?.querySelectorAll('li.hit').length ?? 0) > 0, undefined, { timeout: 60_000 });
+    const keyword = await boxState(page);
+    expect(keyword.mode).toBe('lexical');
+    expect(keyword.status).toMatch(/Keyword results/);
+    const top = keyword.hits[0]!;
+    expect(top.href).toMatch(/\/(library|tutorial)\/[a-z]+\.html#[\w.-]+$/);
+    expect(keyword.hits.some((h) => h.href.includes('library/json.html#'))).toBe(true);
+    expect(keyword.hits.flatMap((h) => h.marks.map((m) => m.toLowerCase()))).toEqual(expect.arrayContaining(['json', 'dumps']));
+    // Text and <mark> only: nothing from the index is parsed as HTML.
+    for (const h of keyword.hits) for (const t of h.tags) expect(['a', 'span', 'mark']).toContain(t);
+
+    await page.unroute('**/m3search/model/**');
+    release();
+    await page.waitForFunction(() => (document.querySelector('m3-search') as HTMLElement & { mode: string }).mode === 'hybrid', undefined, { timeout: 90_000 });
+    const hybrid = await boxState(page);
+    expect(hybrid.hits.length).toBeGreaterThan(0);
+    expect(hybrid.hits.some((h) => h.href.includes('library/json.html#'))).toBe(true);
+
+    const input = page.locator('m3-search input');
+    await input.press('ArrowDown');
+    await input.press('ArrowUp');
+    const chosen = (await boxState(page)).hits[0]!.href;
+    await Promise.all([page.waitForURL(chosen), input.press('Enter')]);
+    expect(page.url()).toBe(chosen);
+    await page.close();
+  }, 180_000);
+
+  it('after the offline copy is saved, a reload without network still searches', async () => {
+    const page = await context.newPage();
+    await page.goto(`${server.url}library/pathlib.html`);
+    await page.locator('m3-search input').focus();
+    await page.waitForFunction(() => document.querySelector('m3-search')?.getAttribute('data-offline') === 'saved', undefined, { timeout: 90_000 });
+    // The service worker keeps pages it has served; make sure this one went through it.
+    await page.waitForFunction(() => navigator.serviceWorker?.controller !== null, undefined, { timeout: 30_000 });
+    await page.reload();
+    await context.setOffline(true);
+    try {
+      await page.reload();
+      await typeQuery(page, 'glob pattern');
+      await page.waitForFunction(() => (document.querySelector('m3-search')?.shadowRoot?.querySelectorAll('li.hit').length ?? 0) > 0, undefined, { timeout: 60_000 });
+      const offline = await boxState(page);
+      expect(offline.hits.some((h) => h.href.includes('library/pathlib.html#'))).toBe(true);
+      expect(['lexical', 'hybrid']).toContain(offline.mode);
+    } finally {
+      await context.setOffline(false);
+      await page.close();
+    }
+    expect(foreign).toEqual([]);
+  }, 180_000);
+});
