@@ -1,4 +1,4 @@
-// npm run bench [-- --quick] [--sections a,b] [--reps N] [--json FILE]
+// npm run bench [-- --quick] [--sections a,b] [--reps N] [--sizes 1000,10000] [--json FILE]
 // Runs every registered section (./sections/index.ts), prints one table per
 // section and writes everything as JSON. --quick is the CI smoke mode: toy
 // sizes, one repetition, a few seconds; it checks the bench still runs, its
@@ -37,6 +37,7 @@ const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 export interface BenchOptions {
   quick?: boolean;
   reps?: number;
+  sizes?: readonly number[];
   /** Section names to run (default: all). */
   only?: readonly string[];
   log?: (message: string) => void;
@@ -50,6 +51,7 @@ export async function runBench(opts: BenchOptions = {}): Promise<BenchReport> {
   const ctx: BenchContext = {
     quick,
     reps: opts.reps ?? (quick ? 1 : 3),
+    ...(opts.sizes ? { sizes: opts.sizes } : {}),
     seed: 20_240_601,
     root: ROOT,
     sharedDir: process.env.M3S_SHARED_DIR ?? resolve(ROOT, '..', 'shared'),
@@ -91,17 +93,21 @@ async function main(): Promise<void> {
       quick: { type: 'boolean' },
       sections: { type: 'string' },
       reps: { type: 'string' },
+      sizes: { type: 'string' },
       json: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
   if (args.help) {
-    console.log('usage: npm run bench -- [--quick] [--sections latency,encoding,memory,open] [--reps N] [--json FILE]');
+    console.log('usage: npm run bench -- [--quick] [--sections latency,encoding,memory,open] [--reps N] [--sizes 1000,10000] [--json FILE]');
     return;
   }
   const reps = args.reps === undefined ? undefined : Number(args.reps);
   if (reps !== undefined && !(Number.isInteger(reps) && reps > 0)) throw new Error(`--reps must be a positive integer, got "${args.reps}"`);
+  const sizes = args.sizes?.split(',').map(Number);
+  if (sizes?.some((n) => !(Number.isInteger(n) && n > 0))) throw new Error(`--sizes must be positive integers, got "${args.sizes}"`);
   const report = await runBench({
+    sizes,
     quick: args.quick,
     reps,
     only: args.sections?.split(',').map((s) => s.trim()).filter(Boolean),

@@ -14,6 +14,8 @@ export interface BenchContext {
   quick: boolean;
   /** Repetitions of each measurement; sections report the median over them. */
   reps: number;
+  /** Override of the passage counts that scaling sections sweep (`--sizes`). */
+  sizes?: readonly number[];
   /** Seed for every synthetic generator, so runs are comparable. */
   seed: number;
   /** Repository root (for .cache/test-model, public/). */

@@ -33,6 +33,7 @@ async function encodeCollection(ctx: BenchContext): Promise<Encodings> {
   const dir = path.join(ctx.sharedDir, 'data', 'cranfield');
   if (!existsSync(dir)) throw new Error(`multi-budget needs ${dir} (BEIR Cranfield)`);
   const data = await loadBeir({ data: dir, ...(ctx.quick ? { limit: 20, corpusCap: 200 } : {}) });
+  data.corpus = data.corpus.filter((d) => docText(d).trim() !== ''); // Cranfield has a few empty records
   const model = await ensureTestModel();
   const encoder = await loadModel(model.layouts['heads-in-graph'], { maxLength: 512 });
   ctx.log(`multi-budget: encoding ${data.corpus.length} docs, ${data.queries.length} queries of ${data.name}`);

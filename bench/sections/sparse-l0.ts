@@ -42,6 +42,7 @@ export const sparseL0: BenchSection = {
     const dir = path.join(ctx.sharedDir, 'data', 'cranfield');
     if (!existsSync(dir)) throw new Error(`sparse-l0 needs ${dir}`);
     const data = await loadBeir({ data: dir, ...(ctx.quick ? { limit: 20, corpusCap: 150 } : {}) });
+    data.corpus = data.corpus.filter((d) => docText(d).trim() !== ''); // Cranfield has a few empty records
     const model = await ensureTestModel();
     const rows: BenchRow[] = [];
     for (const layout of ['splade', 'heads-in-graph'] as const) {

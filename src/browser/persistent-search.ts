@@ -12,7 +12,7 @@ import type { ModelInfo } from '../model/encoder.js';
 import { textHash } from './content-hash.js';
 import type { AddReport, IndexProgress, LoadProgress, RemoveReport, SearchWarning, SkippedRecord } from './protocol.js';
 import { Serial } from './serial.js';
-import { IndexStore, type IndexMeta, type MismatchPolicy, type Put, type StoreCounts } from './store.js';
+import { IndexStore, type IndexMeta, type MismatchPolicy, type OpenedStore, type Put, type StoreCounts } from './store.js';
 
 /** What the persistent index needs from an encoder (M3Encoder satisfies it). */
 export interface PassageEncoder {
@@ -37,7 +37,10 @@ export interface RestoreReport {
   skipped: SkippedRecord[];
   rebuilt?: 'MODEL_MISMATCH' | 'SCHEMA_MISMATCH';
   created: boolean;
+  /** Reading the stored records and rebuilding the in-memory index. */
   restoreMs: number;
+  /** The whole open: the model load (when given as a promise) and the restore overlap in it. */
+  openMs: number;
 }
 
 export interface WriteCallOptions {
@@ -53,7 +56,7 @@ export class PersistentSearch {
   private readonly store: IndexStore;
   private readonly encoder: PassageEncoder;
   /** id → content hash of every document held in memory (mirrors `docs` rows). */
-  private readonly hashes = new Map<string, string>();
+  private readonly hashes: Map<string, string>;
   /** ONNX sessions must not run concurrently: queries wait for the current batch. */
   private readonly encoding = new Serial();
   /** Writes apply in call order. */
@@ -61,39 +64,68 @@ export class PersistentSearch {
 
   readonly name: string;
 
-  private constructor(name: string, store: IndexStore, index: SearchIndex, encoder: PassageEncoder) {
+  private constructor(name: string, store: IndexStore, restored: Restored, encoder: PassageEncoder) {
     this.name = name;
     this.store = store;
-    this.index = index;
+    this.index = restored.index;
+    this.hashes = restored.hashes;
     this.encoder = encoder;
   }
 
-  /** Opens the stored index for this model (checking model and schema) and loads it into memory. */
-  static async open(encoder: PassageEncoder, opts: PersistentOpenOptions): Promise<{ search: PersistentSearch; report: RestoreReport }> {
+  /**
+   * Opens the stored index for this model (checking model and schema) and
+   * loads it into memory. `encoder` may still be loading: the stored records
+   * are read meanwhile (IndexedDB reads overlap the model download and WASM
+   * compile) and kept only if the loaded model turns out to match them.
+   */
+  static async open(
+    encoder: PassageEncoder | Promise<PassageEncoder>,
+    opts: PersistentOpenOptions,
+  ): Promise<{ search: PersistentSearch; report: RestoreReport }> {
     const t0 = performance.now();
     const requested = resolveIndexOptions(opts.storage);
-    const { info } = encoder;
-    const opened = await IndexStore.open({
-      name: opts.name,
-      model: { modelId: info.modelId, fingerprint: info.fingerprint, denseDim: info.denseDim, multiDim: info.multiDim },
-      storage: requested,
-      onMismatch: opts.onMismatch,
-    });
-    const { store, meta } = opened;
-    if (opts.storage && (meta.storage.dense !== requested.dense || meta.storage.multi !== requested.multi)) {
-      opts.onWarning?.({
-        code: 'STORAGE_OPTIONS_IGNORED',
-        message: `The index "${opts.name}" is stored as dense ${meta.storage.dense} / multi ${meta.storage.multi}; the requested ${requested.dense} / ${requested.multi} applies only to a new index (clear() or delete() it first).`,
-        details: { stored: meta.storage, requested },
-      });
-    }
-    const search = new PersistentSearch(opts.name, store, new SearchIndex(meta.storage), encoder);
+    let stop = false;
+    const early = preload(opts, () => stop);
+    const settle = async () => {
+      stop = true;
+      await early;
+    };
+    let enc: PassageEncoder;
+    let opened: OpenedStore;
     try {
-      const skipped = await search.restore(meta, opts);
-      const report: RestoreReport = { restored: search.index.size, skipped, created: opened.created, restoreMs: performance.now() - t0 };
+      enc = await encoder;
+      const { info } = enc;
+      opened = await IndexStore.open({
+        name: opts.name,
+        model: { modelId: info.modelId, fingerprint: info.fingerprint, denseDim: info.denseDim, multiDim: info.multiDim },
+        storage: requested,
+        onMismatch: opts.onMismatch,
+      });
+    } catch (e) {
+      await settle();
+      throw e;
+    }
+    const { store, meta } = opened;
+    try {
+      if (opts.storage && (meta.storage.dense !== requested.dense || meta.storage.multi !== requested.multi)) {
+        opts.onWarning?.({
+          code: 'STORAGE_OPTIONS_IGNORED',
+          message: `The index "${opts.name}" is stored as dense ${meta.storage.dense} / multi ${meta.storage.multi}; the requested ${requested.dense} / ${requested.multi} applies only to a new index (clear() or delete() it first).`,
+          details: { stored: meta.storage, requested },
+        });
+      }
+      let restored = opened.rebuilt ? undefined : await early;
+      // Written by another tab meanwhile, or read before a rebuild: read again, now under the checked connection.
+      if (restored !== undefined && !sameState(restored.meta, meta)) restored = undefined;
+      if (opened.rebuilt) await settle();
+      restored ??= (await restore(store, meta, opts, () => false)) ?? fail('restore stopped unasked');
+      const search = new PersistentSearch(opts.name, store, restored, enc);
+      await search.warnAbout(restored.skipped, opts);
+      const report: RestoreReport = { restored: search.index.size, skipped: restored.skipped, created: opened.created, restoreMs: restored.ms, openMs: performance.now() - t0 };
       if (opened.rebuilt) report.rebuilt = opened.rebuilt;
       return { search, report };
     } catch (e) {
+      await settle().catch(() => undefined);
       store.close();
       throw e;
     }
@@ -227,23 +259,8 @@ export class PersistentSearch {
 
   // ------------------------------------------------------------ internals
 
-  private async restore(meta: IndexMeta, opts: PersistentOpenOptions): Promise<SkippedRecord[]> {
-    const skipped: SkippedRecord[] = [];
-    let loaded = 0;
-    opts.onProgress?.({ phase: 'restore', loaded, total: meta.count });
-    for await (const chunk of this.store.load(opts.restoreChunk)) {
-      skipped.push(...chunk.problems);
-      for (const { id, hash, record } of chunk.entries) {
-        try {
-          this.index.addRecord(record);
-          this.hashes.set(id, hash);
-        } catch (e) {
-          skipped.push({ id, reason: (e as Error).message });
-        }
-      }
-      loaded += chunk.entries.length + chunk.problems.length;
-      opts.onProgress?.({ phase: 'restore', loaded, total: meta.count });
-    }
+  /** Reports records left out at restore, and stores whose row counts disagree. */
+  private async warnAbout(skipped: readonly SkippedRecord[], opts: PersistentOpenOptions): Promise<void> {
     if (skipped.length > 0) {
       opts.onWarning?.({
         code: 'CORRUPT_RECORD',
@@ -262,7 +279,6 @@ export class PersistentSearch {
         details: { ...counts },
       });
     }
-    return skipped;
   }
 
   /** Splits a batch into: unchanged (skip), rewrite (fields only), encode (new or text changed). */
@@ -303,6 +319,66 @@ export class PersistentSearch {
       return added;
     });
   }
+}
+
+/** An in-memory index rebuilt from stored records. */
+interface Restored {
+  meta: IndexMeta;
+  index: SearchIndex;
+  hashes: Map<string, string>;
+  skipped: SkippedRecord[];
+  /** How long reading and rebuilding took (it may overlap the model load). */
+  ms: number;
+}
+
+/** Reads every stored record into a new SearchIndex; undefined if `stopped()` turned true on the way. */
+async function restore(store: IndexStore, meta: IndexMeta, opts: PersistentOpenOptions, stopped: () => boolean): Promise<Restored | undefined> {
+  const t0 = performance.now();
+  const out: Restored = { meta: { ...meta }, index: new SearchIndex(meta.storage), hashes: new Map(), skipped: [], ms: 0 };
+  let loaded = 0;
+  opts.onProgress?.({ phase: 'restore', loaded, total: meta.count });
+  for await (const chunk of store.load(opts.restoreChunk)) {
+    if (stopped()) return undefined;
+    out.skipped.push(...chunk.problems);
+    for (const { id, hash, record } of chunk.entries) {
+      try {
+        out.index.addRecord(record);
+        out.hashes.set(id, hash);
+      } catch (e) {
+        out.skipped.push({ id, reason: (e as Error).message });
+      }
+    }
+    loaded += chunk.entries.length + chunk.problems.length;
+    opts.onProgress?.({ phase: 'restore', loaded, total: meta.count });
+  }
+  out.ms = performance.now() - t0;
+  return out;
+}
+
+/**
+ * Starts restoring before the model is known: opens the index read-only and
+ * loads it as stored. Never throws (whatever goes wrong is redone, or
+ * reported, by the checked path); undefined when there is nothing to read.
+ */
+async function preload(opts: PersistentOpenOptions, stopped: () => boolean): Promise<Restored | undefined> {
+  const store = await IndexStore.peek(opts.name).catch(() => undefined);
+  if (store === undefined) return undefined;
+  try {
+    return await restore(store, store.meta, opts, stopped);
+  } catch {
+    return undefined;
+  } finally {
+    store.close();
+  }
+}
+
+function fail(why: string): never {
+  throw new M3SearchError('STORAGE', why);
+}
+
+/** The same stored state: nothing was written between the two reads of meta. */
+function sameState(a: IndexMeta, b: IndexMeta): boolean {
+  return a.updatedAt === b.updatedAt && a.count === b.count && a.fingerprint === b.fingerprint && a.schemaVersion === b.schemaVersion;
 }
 
 interface Planned {

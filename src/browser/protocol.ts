@@ -61,7 +61,11 @@ export interface OpenReport {
   rebuilt?: 'MODEL_MISMATCH' | 'SCHEMA_MISMATCH';
   /** True when the database did not exist before. */
   created: boolean;
-  timings: { modelMs: number; restoreMs: number };
+  /**
+   * modelMs: download + session + probe; restoreMs: reading IndexedDB and rebuilding the
+   * in-memory index; openMs: both, which overlap (the index is read while the model loads).
+   */
+  timings: { modelMs: number; restoreMs: number; openMs: number };
 }
 
 /** Something the user should know that did not stop the operation. */

@@ -159,6 +159,35 @@ export class IndexStore {
     return { store, meta: { ...meta }, rebuilt, created };
   }
 
+  /**
+   * Opens an existing index for reading without knowing the model yet (so
+   * restoring can start while the model loads). Creates nothing; undefined
+   * when there is no database, or one this version cannot read.
+   */
+  static async peek(name: string): Promise<IndexStore | undefined> {
+    let handle: IDBPDatabase<StoreSchema>;
+    try {
+      handle = await openDB<StoreSchema>(databaseName(name), undefined, {
+        upgrade(_db, oldVersion, _newVersion, tx) {
+          if (oldVersion !== 0) return;
+          tx.done.catch(() => undefined); // the abort below is the expected outcome
+          tx.abort(); // no such database: do not create one
+        },
+      });
+    } catch {
+      return undefined;
+    }
+    const names = Array.from(handle.objectStoreNames as ArrayLike<string>);
+    const meta = handle.version === SCHEMA_VERSION && ALL_STORES.every((n) => names.includes(n)) ? await handle.get('meta', META_KEY).catch(() => undefined) : undefined;
+    if (meta === undefined || meta.schemaVersion !== SCHEMA_VERSION) {
+      handle.close();
+      return undefined;
+    }
+    const store = new IndexStore(handle, meta);
+    handle.addEventListener('versionchange', () => store.closeForOther());
+    return store;
+  }
+
   /** Deletes an index's database (closing nothing: close your own store first). */
   static async destroy(name: string): Promise<void> {
     await deleteDatabase(databaseName(name));

@@ -200,39 +200,41 @@ async function openIndex(
       },
     });
 
-  let backend: Backend = 'wasm';
-  let backendNote: string | undefined;
-  let encoder: M3Encoder | undefined;
-  if (options.backend === 'wasm') backendNote = "backend 'wasm' was requested";
-  else {
-    const probe = await probeWebGpu();
-    if (!probe.ok) backendNote = probe.note;
+  // The model loads while the stored index is read (PersistentSearch.open overlaps them).
+  const loading = (async () => {
+    let backend: Backend = 'wasm';
+    let backendNote: string | undefined;
+    let encoder: M3Encoder | undefined;
+    if (options.backend === 'wasm') backendNote = "backend 'wasm' was requested";
     else {
-      try {
-        encoder = await load('webgpu');
-        backend = 'webgpu';
-      } catch (e) {
-        if (signal.aborted) throw e;
-        backendNote = `WebGPU (${probe.note}) could not run the model, using WASM: ${(e as Error).message}`;
+      const probe = await probeWebGpu();
+      if (!probe.ok) backendNote = probe.note;
+      else {
+        try {
+          encoder = await load('webgpu');
+          backend = 'webgpu';
+        } catch (e) {
+          if (signal.aborted) throw e;
+          backendNote = `WebGPU (${probe.note}) could not run the model, using WASM: ${(e as Error).message}`;
+        }
       }
     }
-  }
-  encoder ??= await load('wasm');
-  const modelMs = performance.now() - t0;
+    encoder ??= await load('wasm');
+    return { encoder, backend, backendNote, modelMs: performance.now() - t0 };
+  })();
+  loading.catch(() => undefined); // awaited through PersistentSearch.open and below
 
   let opened;
   try {
-    opened = await PersistentSearch.open(encoder, {
-      name: options.name,
-      storage: options.storage,
-      onMismatch: options.onMismatch,
-      onProgress,
-      onWarning,
-    });
+    opened = await PersistentSearch.open(
+      loading.then((l) => l.encoder),
+      { name: options.name, storage: options.storage, onMismatch: options.onMismatch, onProgress, onWarning },
+    );
   } catch (e) {
-    await encoder.dispose().catch(() => undefined);
+    await loading.then((l) => l.encoder.dispose()).catch(() => undefined);
     throw e;
   }
+  const { encoder, backend, backendNote, modelMs } = await loading;
   const { search, report: restored } = opened;
   const report: OpenReport = {
     name: options.name,
@@ -243,7 +245,7 @@ async function openIndex(
     restored: restored.restored,
     skipped: restored.skipped,
     created: restored.created,
-    timings: { modelMs, restoreMs: restored.restoreMs },
+    timings: { modelMs, restoreMs: restored.restoreMs, openMs: performance.now() - t0 },
   };
   if (backendNote !== undefined) report.backendNote = backendNote;
   if (restored.rebuilt) report.rebuilt = restored.rebuilt;

@@ -14,7 +14,8 @@ import type { MultiVector } from './types.js';
 /** Default cap on stored rows per passage under `multiVectors: 'nested'`. */
 export const DEFAULT_MAX_MULTI_VECTORS = 32;
 
-const ITERATIONS = 6;
+/** 2-means rounds per split (assignments settle within a few on token vectors). */
+const ITERATIONS = 4;
 
 /**
  * What stands for a cluster: its renormalized mean (`centroid`, default) or
@@ -78,7 +79,8 @@ function makeCluster(data: Float32Array, dim: number, members: Int32Array): Clus
   let spread = 0;
   let medoid = members[0] ?? 0;
   let best = -Infinity;
-  for (const r of members) {
+  for (let i = 0; i < members.length; i++) {
+    const r = members[i]!;
     const s = rowDot(data, r, centroid, dim);
     spread += 1 - s;
     if (s > best) {
@@ -95,7 +97,8 @@ function bisect(data: Float32Array, dim: number, c: Cluster): [Cluster, Cluster]
   // Seed a: the row farthest from the centroid; seed b: the row farthest from a.
   let a = rows[0]!;
   let worst = Infinity;
-  for (const r of rows) {
+  for (let i = 0; i < rows.length; i++) {
+    const r = rows[i]!;
     const s = rowDot(data, r, c.centroid, dim);
     if (s < worst) {
       worst = s;
@@ -105,7 +108,8 @@ function bisect(data: Float32Array, dim: number, c: Cluster): [Cluster, Cluster]
   const ca = data.slice(a * dim, (a + 1) * dim);
   let b = rows[0] === a ? rows[1]! : rows[0]!;
   worst = Infinity;
-  for (const r of rows) {
+  for (let i = 0; i < rows.length; i++) {
+    const r = rows[i]!;
     if (r === a) continue;
     const s = rowDot(data, r, ca, dim);
     if (s < worst) {
@@ -150,8 +154,8 @@ function pick(rows: Int32Array, side: Uint8Array, want: number): Int32Array {
 /** Normalized mean of the given rows (a zero mean falls back to the first row). */
 function meanDirection(data: Float32Array, dim: number, members: Int32Array): Float32Array {
   const v = new Float32Array(dim);
-  for (const r of members) {
-    const o = r * dim;
+  for (let i = 0; i < members.length; i++) {
+    const o = members[i]! * dim;
     for (let t = 0; t < dim; t++) v[t]! += data[o + t]!;
   }
   let s = 0;

@@ -116,6 +116,9 @@ export class M3SearchElement extends HTMLElement {
       case 'index':
         this.setStatus(s.source === 'offline-copy' ? 'Offline: searching the saved copy of the index.' : '');
         break;
+      case 'model-loading':
+        this.setStatus('Keyword results · loading the semantic model…');
+        break;
       case 'model-progress':
         this.setStatus(`Keyword results · loading the semantic model ${mb(s.loaded)}${s.total ? ` / ${mb(s.total)}` : ''}…`);
         break;

@@ -101,6 +101,7 @@ export class SiteEngine {
   }
 
   private async loadModel(modelUrl: string, manifest: SiteManifest): Promise<void> {
+    this.status({ kind: 'model-loading', url: modelUrl });
     try {
       const gpu = await probeWebGpu();
       // WebGPU needs ORT's JSEP build (~28 MB of wasm); the plain WASM build is half that.

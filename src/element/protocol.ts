@@ -14,6 +14,7 @@ export interface OpenOptions {
 export type Status =
   | { kind: 'index'; source: 'network' | 'offline-copy'; build: string; passages: number }
   | { kind: 'lexical-ready' }
+  | { kind: 'model-loading'; url: string }
   | { kind: 'model-progress'; loaded: number; total?: number }
   | { kind: 'hybrid-ready'; backend: 'webgpu' | 'wasm' }
   | { kind: 'offline-saving'; done: number; total: number }

@@ -71,6 +71,12 @@ export interface EncoderParts {
   /** Token ids that never enter sparse vectors (special + noise tokens). */
   sparseExclude: ReadonlySet<number>;
   pruning?: { query?: SparsePruning; passage?: SparsePruning };
+  /**
+   * Multiple-[CLS] dense vectors for long inputs: a [CLS] is inserted before
+   * every `multiCls` content tokens and the dense vector is the normalized
+   * mean of those positions' final states. Needs a hidden-state output.
+   */
+  multiCls?: number;
 }
 
 interface Tokenized {
@@ -96,12 +102,26 @@ export class M3Encoder {
   /** Token ids as the model will see them: special tokens added, cut to maxLength (the final EOS kept). */
   tokenize(text: string, maxLength = this.info.maxLength): Tokenized {
     if (typeof text !== 'string') throw new M3SearchError('INVALID_DOCUMENT', `Expected text to be a string, got ${typeof text}.`);
-    const ids = this.tokenizer.ids(text);
+    const ids = this.withExtraCls(this.tokenizer.ids(text));
     if (ids.length <= maxLength) return { ids, truncated: false };
     const last = ids[ids.length - 1]!;
     const keep = ids.slice(0, maxLength - 1);
     keep.push(last);
     return { ids: keep, truncated: true };
+  }
+
+  /** Inserts [CLS] before every `multiCls` content tokens (after the first block). */
+  private withExtraCls(ids: number[]): number[] {
+    const every = this.parts.multiCls;
+    if (every === undefined || ids.length <= every + 2) return ids;
+    const cls = ids[0]!;
+    const out = [cls];
+    for (let i = 1; i < ids.length - 1; i++) {
+      if (i > 1 && (i - 1) % every === 0) out.push(cls);
+      out.push(ids[i]!);
+    }
+    out.push(ids[ids.length - 1]!);
+    return out;
   }
 
   async encode(texts: readonly string[], opts: EncodeOptions = {}): Promise<Encoded[]> {
@@ -182,10 +202,11 @@ export class M3Encoder {
 
     return items.map((item, b) => {
       const len = item.ids.length;
+      const clsAt = this.extraClsPositions(item.ids);
       const enc: Encoded = {
-        dense: this.denseOf(b, hidden, dense),
+        dense: clsAt ? this.meanClsOf(b, T, clsAt, hidden!) : this.denseOf(b, hidden, dense),
         sparse: this.sparseOf(b, item.ids, T, hidden, sparse, logits),
-        multi: this.multiOf(b, len, T, hidden, colbert),
+        multi: clsAt ? dropRows(this.multiOf(b, len, T, hidden, colbert), clsAt) : this.multiOf(b, len, T, hidden, colbert),
         tokens: len,
         truncated: item.truncated,
       };
@@ -193,6 +214,26 @@ export class M3Encoder {
       if (prune) enc.sparse = pruneSparse(enc.sparse, prune);
       return enc;
     });
+  }
+
+  /** Positions of every [CLS] (0 included) when extra ones were inserted, else undefined. */
+  private extraClsPositions(ids: readonly number[]): number[] | undefined {
+    if (this.parts.multiCls === undefined || !this.parts.outputs.hidden) return undefined;
+    const cls = ids[0];
+    const at: number[] = [];
+    ids.forEach((id, t) => id === cls && at.push(t));
+    return at.length > 1 ? at : undefined;
+  }
+
+  /** Normalized mean of the final states at the [CLS] positions. */
+  private meanClsOf(b: number, T: number, at: readonly number[], hidden: TypedTensor<'float32'>): Float32Array {
+    const H = hidden.dims[2]!;
+    const sum = new Float32Array(H);
+    for (const t of at) {
+      const o = (b * T + t) * H;
+      for (let i = 0; i < H; i++) sum[i]! += hidden.data[o + i]!;
+    }
+    return normalized(sum);
   }
 
   private denseOf(b: number, hidden?: TypedTensor<'float32'>, dense?: TypedTensor<'float32'>): Float32Array {
@@ -256,4 +297,14 @@ export class M3Encoder {
     }
     return { data: new Float32Array(0), count: 0, dim: 0 };
   }
+}
+
+/** Drops the multi-vector rows of inserted [CLS] positions (row r is token position r + 1). */
+function dropRows(m: MultiVector, clsAt: readonly number[]): MultiVector {
+  const skip = new Set(clsAt.filter((t) => t > 0).map((t) => t - 1));
+  const keep: number[] = [];
+  for (let r = 0; r < m.count; r++) if (!skip.has(r)) keep.push(r);
+  const data = new Float32Array(keep.length * m.dim);
+  keep.forEach((r, i) => data.set(m.data.subarray(r * m.dim, (r + 1) * m.dim), i * m.dim));
+  return { data, count: keep.length, dim: m.dim };
 }

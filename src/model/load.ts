@@ -29,6 +29,13 @@ export interface LoadOptions {
    */
   punctuationFilter?: boolean;
   pruning?: { query?: SparsePruning; passage?: SparsePruning };
+  /**
+   * Multiple-[CLS] dense vectors: insert a [CLS] before every this many tokens
+   * and average their final states (e.g. 256). Only for graphs that output the
+   * hidden states (hidden-state and splade layouts, or heads-in-graph exports
+   * that also output last_hidden_state); MODEL_FILES otherwise.
+   */
+  multiCls?: number;
   signal?: AbortSignal;
   onProgress?: (p: FileProgress) => void;
 }
@@ -108,6 +115,14 @@ export async function loadEncoder(source: ModelSource, opts: LoadOptions): Promi
     noiseTokens: sparseExclude.size - tokenizer.specialIds.size,
     hasMulti: Boolean(outputs.colbert || heads.colbert),
   };
+  if (opts.multiCls !== undefined) {
+    if (!Number.isInteger(opts.multiCls) || opts.multiCls < 1) {
+      throw new M3SearchError('INVALID_OPTION', 'multiCls must be a positive integer (tokens between [CLS] tokens).', { multiCls: opts.multiCls });
+    }
+    if (!outputs.hidden) {
+      throw new M3SearchError('MODEL_FILES', `multiCls needs the hidden states, but ${onnxFile} outputs only ${session.outputNames.join(', ')}.`);
+    }
+  }
   const encoder = new M3Encoder({
     session,
     ort: opts.ort,
@@ -118,6 +133,7 @@ export async function loadEncoder(source: ModelSource, opts: LoadOptions): Promi
     heads,
     sparseExclude,
     pruning: opts.pruning,
+    multiCls: opts.multiCls,
   });
   await probe(encoder, heads, info);
   return encoder;

@@ -16,10 +16,21 @@ import { serveStatic } from './serve.js';
 import { searchIndexDir } from './node-reader.js';
 
 const USAGE = `usage:
-  m3search index <site-dir> [--out <site-dir>/m3search] [--model DIR|URL] [--max-tokens N] [--overlap N]
-                 [--multi int8|float16|none] [--lang en[,fr]] [--markdown] [--limit-pages N]
-                 [--inject] [--copy-model] [--no-sw] [--fresh] [--batch-size N] [--quiet]
-  m3search serve <dir> [--port 8080]
+  m3search index <site-dir> [options]    build the search index of a built static site
+    --out DIR             index folder (default <site-dir>/m3search)
+    --model DIR|URL       encoder folder (default: the generated test model, if built)
+    --inject              add the <script> tag and <m3-search> box to every page
+    --copy-model          copy the model next to the index, so pages rank hybrid with no third-party host
+    --max-tokens N        tokens per passage, special tokens included (default 512, at most the model's limit)
+    --overlap N           tokens repeated between consecutive chunks of a long section (default 64)
+    --multi int8|float16|none   multi-vector storage (default int8)
+    --lang en[,fr]        only pages whose <html lang> starts with one of these
+    --markdown            also index *.md sources (linked as .html)
+    --limit-pages N       only the first N pages (trials)
+    --fresh               ignore the previous build (re-encode everything)
+    --no-sw               with --inject: no service worker (pages will not reload offline)
+    --batch-size N, --quiet
+  m3search serve <dir> [--port 8080] [--host 127.0.0.1]
   m3search query <index-dir> [--model DIR] [--mode lexical|hybrid] [-k 10] "query"`;
 
 const TEST_MODEL = path.join(REPO_ROOT, '.cache', 'test-model', 'heads-in-graph');
@@ -108,6 +119,9 @@ async function indexCommand(args: string[]): Promise<void> {
     injected = await injectSite(site, pages, { indexDir: rel, serviceWorker: values['no-sw'] ? undefined : SW_FILE });
   }
   printSummary(report, bundleBytes, injected, out);
+  if (inject && !values['copy-model']) {
+    process.stderr.write('note: the model was not copied next to the index, so pages search by keywords only; add --copy-model, or data-model="URL" on the script tag, for hybrid ranking\n');
+  }
 }
 
 function progressPrinter(): (p: BuildProgress) => void {

@@ -10,9 +10,9 @@ import type { SearchWarning } from '../../src/browser/protocol.js';
 import { databaseName, IndexStore, SCHEMA_VERSION } from '../../src/browser/store.js';
 import { docs, FakeEncoder, uniqueName } from './fake-encoder.js';
 
-const open = (enc: FakeEncoder, name: string, o: Partial<PersistentOpenOptions> = {}) => PersistentSearch.open(enc, { name, ...o });
+const open = (enc: FakeEncoder | Promise<FakeEncoder>, name: string, o: Partial<PersistentOpenOptions> = {}) => PersistentSearch.open(enc, { name, ...o });
 const opened: PersistentSearch[] = [];
-async function openTracked(enc: FakeEncoder, name: string, o: Partial<PersistentOpenOptions> = {}) {
+async function openTracked(enc: FakeEncoder | Promise<FakeEncoder>, name: string, o: Partial<PersistentOpenOptions> = {}) {
   const r = await open(enc, name, o);
   opened.push(r.search);
   return r;
@@ -96,6 +96,16 @@ describe('persistent index: reopen and resume', () => {
     expect(await b.search.counts()).toEqual({ docs: 10, dense: 10, sparse: 10, multi: 10, meta: 10 });
   });
 
+  it('an aborted add stops between batches with ABORTED; committed batches stay', async () => {
+    const name = uniqueName('abort-signal');
+    const a = await openTracked(new FakeEncoder(), name);
+    const ctl = new AbortController();
+    const err = await rejection(a.search.add(docs(20), { batchSize: 5, signal: ctl.signal, onProgress: (p) => p.done === 10 && ctl.abort() }));
+    expect(err.code).toBe('ABORTED');
+    expect(err.details).toMatchObject({ committed: 10, total: 20 });
+    expect(await a.search.counts()).toEqual({ docs: 10, dense: 10, sparse: 10, multi: 10, meta: 10 });
+  });
+
   it('remove, clear and destroy keep every store consistent', async () => {
     const name = uniqueName('mutate');
     const a = await openTracked(new FakeEncoder(), name);
@@ -111,6 +121,52 @@ describe('persistent index: reopen and resume', () => {
     await b.search.destroy();
     const names = (await indexedDB.databases()).map((d) => d.name);
     expect(names).not.toContain(databaseName(name));
+  });
+});
+
+describe('persistent index: restoring while the model loads', () => {
+  const later = <T>(v: T, ms = 30) => new Promise<T>((r) => setTimeout(() => r(v), ms));
+
+  it('reads the stored records once, before the encoder is ready, and keeps them when the model matches', async () => {
+    const name = uniqueName('overlap');
+    const a = await openTracked(new FakeEncoder(), name);
+    await a.search.add(docs(30), { batchSize: 10 });
+    a.search.close();
+    const load = IndexStore.prototype.load;
+    let loads = 0;
+    IndexStore.prototype.load = function (this: IndexStore, chunk?: number) {
+      loads++;
+      return load.call(this, chunk);
+    };
+    const phases: number[] = [];
+    try {
+      const b = await openTracked(later(new FakeEncoder()), name, { restoreChunk: 7, onProgress: (p) => phases.push(p.loaded) });
+      expect(b.report).toMatchObject({ restored: 30, created: false, skipped: [] });
+      expect((await b.search.search('word17', { k: 1, mode: 'sparse' }))[0]!.id).toBe('d17');
+    } finally {
+      IndexStore.prototype.load = load;
+    }
+    expect(loads).toBe(1);
+    expect(phases).toEqual([0, 7, 14, 21, 28, 30]);
+  });
+
+  it('creates no database while peeking at a name that does not exist', async () => {
+    const name = uniqueName('fresh');
+    const a = await openTracked(later(new FakeEncoder()), name);
+    expect(a.report).toMatchObject({ created: true, restored: 0 });
+  });
+
+  it('drops what it read early when the loaded model does not match (error, then rebuild)', async () => {
+    const name = uniqueName('overlap-mismatch');
+    const a = await openTracked(new FakeEncoder(), name);
+    await a.search.add(docs(12));
+    a.search.close();
+    const other = () => later(new FakeEncoder({ fingerprint: 'fake-0003' }));
+    expect((await rejection(open(other(), name))).code).toBe('MODEL_MISMATCH');
+    const rebuilt = await openTracked(other(), name, { onMismatch: 'rebuild' });
+    expect(rebuilt.report).toMatchObject({ rebuilt: 'MODEL_MISMATCH', restored: 0 });
+    expect(rebuilt.search.size).toBe(0);
+    expect(await rebuilt.search.counts()).toEqual({ docs: 0, dense: 0, sparse: 0, multi: 0, meta: 0 });
   });
 });
 

@@ -40,7 +40,8 @@ describe('browser search (WASM backend)', () => {
 
     const first = await page.evaluate(
       async ({ docs, probes, model }) => {
-        const search = await window.m3.createSearch({ model, name: 'wasm-main', backend: 'wasm' });
+        const loads: { phase: string; loaded: number; total?: number }[] = [];
+        const search = await window.m3.createSearch({ model, name: 'wasm-main', backend: 'wasm', onProgress: (p) => loads.push(p) });
         const progress: number[] = [];
         const added = await search.add(docs, { batchSize: 16, onProgress: (p) => progress.push(p.done) });
         const afterAdd = (await search.stats()).encoderPasses;
@@ -50,11 +51,16 @@ describe('browser search (WASM backend)', () => {
         await search.close();
         // Progress travels on its own port: let the last message land.
         await new Promise((r) => setTimeout(r, 100));
-        return { report: await search.ready, added, progress, afterAdd, hits, stats };
+        return { report: await search.ready, added, progress, afterAdd, hits, stats, loads };
       },
       { docs, probes, model: MODEL_URL },
     );
     expect(first.report).toMatchObject({ backend: 'wasm', created: true, restored: 0 });
+    // Model download progress in bytes, ending with every byte of every file fetched.
+    const bytes = first.loads.filter((p) => p.phase === 'model');
+    expect(bytes.length).toBeGreaterThan(0);
+    expect(bytes.at(-1)!.loaded).toBe(bytes.at(-1)!.total);
+    expect(bytes.at(-1)!.loaded).toBeGreaterThan(1_000_000); // the ONNX file is in it
     expect(first.added).toMatchObject({ added: docs.length, unchanged: 0, docCount: docs.length });
     expect(first.progress).toEqual([0, 16, 32, 48, 49]);
     expect(first.afterAdd).toBe(Math.ceil(docs.length / 16));
@@ -98,7 +104,7 @@ describe('browser search (WASM backend)', () => {
   });
 
   it('keeps every committed batch and nothing partial when the worker is terminated mid-indexing', async () => {
-    const docs = spread(4, 1).slice(0, 64);
+    const docs = spread(4, 1).slice(0, 48);
     const page = await openHarness(context, server);
     const run = await page.evaluate(
       async ({ docs, model }) => {
@@ -128,7 +134,7 @@ describe('browser search (WASM backend)', () => {
   });
 
   it('keeps every committed batch and nothing partial when the page is closed mid-indexing', async () => {
-    const docs = spread(4, 2).slice(0, 64);
+    const docs = spread(4, 2).slice(0, 48);
     const doomed = await openHarness(context, server);
     await doomed.evaluate(
       ({ docs, model }) => {

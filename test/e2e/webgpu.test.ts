@@ -53,7 +53,15 @@ describe('WebGPU backend (SwiftShader)', () => {
     expect(auto.backend).toBe('webgpu');
     expect(wasm.backend).toBe('wasm');
     expect(auto.model.fingerprint).toBe(wasm.model.fingerprint);
-    out.autoVecs.forEach((g, i) => expectClose(g, out.wasmVecs[i]!));
+    const worst = { dense: 0, sparse: 0, multi: 0 };
+    out.autoVecs.forEach((g, i) => {
+      const w = out.wasmVecs[i]!;
+      expectClose(g, w);
+      worst.dense = Math.max(worst.dense, maxDiff(g.dense, w.dense));
+      worst.sparse = Math.max(worst.sparse, maxDiff(g.sparse.weights, w.sparse.weights));
+      worst.multi = Math.max(worst.multi, maxDiff(g.multi.data, w.multi.data));
+    });
+    console.log(`[webgpu] largest |webgpu − wasm| difference: dense ${worst.dense.toExponential(2)}, sparse ${worst.sparse.toExponential(2)}, multi ${worst.multi.toExponential(2)}`);
   });
 });
 
