@@ -150,7 +150,7 @@ async function main(): Promise<void> {
       );
       console.log(
         `[reopen ${run}${run === 1 ? ', after browser restart' : ', after page reload'}] ${r.report.restored} passages: restore (IndexedDB read + index build) ${fmt(r.report.timings.restoreMs)} ms, ` +
-          `model load ${fmt(r.report.timings.modelMs)} ms, createSearch total ${fmt(r.totalMs)} ms; backend ${r.report.backend}; ` +
+          `model load ${fmt(r.report.timings.modelMs)} ms (overlapping), worker open ${fmt(r.report.timings.openMs)} ms, createSearch total ${fmt(r.totalMs)} ms; backend ${r.report.backend}; ` +
           `encoder passes at open 0 → after 1 query ${r.passes}; consistent ${r.consistent}; query (hybrid, k=10) ${fmt(r.searchMs)} ms`,
       );
       if (run < 3) {

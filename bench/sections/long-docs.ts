@@ -4,7 +4,7 @@
 // passage's first words. Measures hit@1 / MRR@10 of finding the right long
 // document, indexing throughput and index size, with the generated test model
 // at a 512-token window.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { Doc } from '../../src/core/types.js';
 import { M3Search, type LongDocumentOptions } from '../../src/engine/engine.js';
@@ -12,6 +12,7 @@ import type { Aggregation } from '../../src/engine/long-docs.js';
 import { loadBeir } from '../../src/eval/beir.js';
 import { loadModel } from '../../src/node/load-model.js';
 import { ensureTestModel } from '../../scripts/test-model/index.js';
+import { sampleCorpus } from '../judged.js';
 import type { BenchContext, BenchRow, BenchSection } from '../section.js';
 import { median } from '../stats.js';
 import { Rng } from '../synthetic.js';
@@ -25,21 +26,19 @@ export const longDocs: BenchSection = {
   ],
   run: async (ctx: BenchContext): Promise<BenchRow[]> => {
     const dir = path.join(ctx.sharedDir, 'data', 'cranfield');
-    if (!existsSync(dir)) throw new Error(`long-docs needs ${dir}`);
-    const filler = (await loadBeir({ data: dir })).corpus.map((d) => d.text).filter((t) => t.trim() !== '');
-    const sample = readFileSync(path.join(ctx.root, 'public', 'sample-corpus.jsonl'), 'utf8')
-      .split('\n')
-      .filter((l) => l.trim())
-      .map((l) => JSON.parse(l) as Doc)
-      .filter((d) => !d.id.startsWith('en-'));
+    const all = sampleCorpus(ctx);
+    const filler = existsSync(dir)
+      ? (await loadBeir({ data: dir })).corpus.map((d) => d.text).filter((t) => t.trim() !== '')
+      : all.filter((d) => d.id.startsWith('en-')).map((d) => d.text);
+    const sample = all.filter((d) => !d.id.startsWith('en-'));
     const rng = new Rng(ctx.seed);
-    const nDocs = ctx.quick ? 6 : 40;
+    const nDocs = ctx.quick ? 2 : 40;
     const encoder = await loadModel((await ensureTestModel()).layouts['heads-in-graph'], { maxLength: 512 });
     const count = (t: string): number => encoder.tokenizer.ids(t, { special: false }).length;
     const docs: Doc[] = [];
     const queries: { text: string; want: string; depth: number }[] = [];
     for (let i = 0; i < nDocs; i++) {
-      const target = ctx.quick ? 1500 : rng.int(6000, 9000);
+      const target = ctx.quick ? 1000 : rng.int(6000, 9000);
       const needle = sample[(i * 7) % sample.length]!;
       const depth = rng.int(600, target - 200);
       const parts: string[] = [];
@@ -59,12 +58,13 @@ export const longDocs: BenchSection = {
       const words = needle.text.split(/\s+/);
       queries.push({ text: words.length > 4 ? words.slice(0, 12).join(' ') : needle.text.slice(0, 24), want: `long-${i}`, depth });
     }
-    const setups: { name: string; add: LongDocumentOptions; aggregate?: Aggregation }[] = [
+    const allSetups: { name: string; add: LongDocumentOptions; aggregate?: Aggregation }[] = [
       { name: 'truncate (first 512 tokens)', add: { longDocuments: 'truncate' } },
       { name: 'windows 512/64, max', add: { longDocuments: 'windows', windowSize: 512, windowOverlap: 64 }, aggregate: 'max' },
       { name: 'windows 512/64, decay', add: { longDocuments: 'windows', windowSize: 512, windowOverlap: 64 }, aggregate: { decay: 0.5, windows: 3 } },
       { name: 'windows 256/32, max', add: { longDocuments: 'windows', windowSize: 256, windowOverlap: 32 }, aggregate: 'max' },
     ];
+    const setups = ctx.quick ? allSetups.slice(0, 2) : allSetups;
     const rows: BenchRow[] = [];
     const chars = docs.reduce((n, d) => n + d.text.length, 0);
     for (const s of setups) {

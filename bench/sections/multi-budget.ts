@@ -7,16 +7,14 @@
 // and the re-rank latency (MaxSim over the first-stage candidates) per query.
 // A second part times BGE-M3-shaped random vectors (1024-d, 150 tokens) so the
 // latency/bytes ratios are those of the real model's shapes.
-import { existsSync } from 'node:fs';
-import path from 'node:path';
 import { nestMultiVectors } from '../../src/core/nested.js';
 import { SearchIndex } from '../../src/core/search-index.js';
 import type { Encoded, IndexOptions, SearchOptions } from '../../src/core/types.js';
-import { loadBeir, type BeirDataset } from '../../src/eval/beir.js';
 import { ndcgAtK } from '../../src/eval/metrics.js';
 import { docText } from '../../src/eval/run.js';
 import { loadModel } from '../../src/node/load-model.js';
 import { ensureTestModel } from '../../scripts/test-model/index.js';
+import { judgedCollection, type Judged } from '../judged.js';
 import type { BenchContext, BenchRow, BenchSection } from '../section.js';
 import { median } from '../stats.js';
 import { Rng } from '../synthetic.js';
@@ -24,16 +22,13 @@ import { Rng } from '../synthetic.js';
 const BUDGETS = [1, 2, 4, 8, 16, 32] as const;
 
 interface Encodings {
-  data: BeirDataset;
+  data: Judged;
   docs: Encoded[];
   queries: Encoded[];
 }
 
 async function encodeCollection(ctx: BenchContext): Promise<Encodings> {
-  const dir = path.join(ctx.sharedDir, 'data', 'cranfield');
-  if (!existsSync(dir)) throw new Error(`multi-budget needs ${dir} (BEIR Cranfield)`);
-  const data = await loadBeir({ data: dir, ...(ctx.quick ? { limit: 20, corpusCap: 200 } : {}) });
-  data.corpus = data.corpus.filter((d) => docText(d).trim() !== ''); // Cranfield has a few empty records
+  const data = await judgedCollection(ctx);
   const model = await ensureTestModel();
   const encoder = await loadModel(model.layouts['heads-in-graph'], { maxLength: 512 });
   ctx.log(`multi-budget: encoding ${data.corpus.length} docs, ${data.queries.length} queries of ${data.name}`);
@@ -97,7 +92,7 @@ async function collectionRows(ctx: BenchContext): Promise<BenchRow[]> {
 /** BGE-M3 shapes, random values: latency and bytes only. */
 function shapeRows(ctx: BenchContext): BenchRow[] {
   const rng = new Rng(ctx.seed);
-  const n = ctx.quick ? 100 : 1000;
+  const n = ctx.quick ? 50 : 1000;
   const dim = ctx.quick ? 64 : 1024;
   const tokens = ctx.quick ? 20 : 150;
   const encs: Encoded[] = [];

@@ -3,16 +3,14 @@
 // lexical weights. Cranfield encoded by the generated test model's MLM-head
 // (splade) and heads-in-graph layouts: absolute quality is the tiny model's;
 // the trade-off between L0, bytes and quality is what the rows show.
-import { existsSync } from 'node:fs';
-import path from 'node:path';
 import { SearchIndex } from '../../src/core/search-index.js';
 import type { Encoded } from '../../src/core/types.js';
-import { loadBeir } from '../../src/eval/beir.js';
 import { ndcgAtK } from '../../src/eval/metrics.js';
 import { docText } from '../../src/eval/run.js';
 import { pruneSparse, type SparsePruning } from '../../src/model/sparse-pruning.js';
 import { loadModel } from '../../src/node/load-model.js';
 import { ensureTestModel } from '../../scripts/test-model/index.js';
+import { judgedCollection } from '../judged.js';
 import type { BenchContext, BenchRow, BenchSection } from '../section.js';
 import { median } from '../stats.js';
 
@@ -39,10 +37,7 @@ export const sparseL0: BenchSection = {
     'L0 = non-zero terms per vector (punctuation filter on for SPLADE); bytes = sparse postings + per-document vectors (SearchIndex.stats().bytes.sparse); nDCG@10 in sparse-only mode; latency = median sparse search per query.',
   ],
   run: async (ctx: BenchContext): Promise<BenchRow[]> => {
-    const dir = path.join(ctx.sharedDir, 'data', 'cranfield');
-    if (!existsSync(dir)) throw new Error(`sparse-l0 needs ${dir}`);
-    const data = await loadBeir({ data: dir, ...(ctx.quick ? { limit: 20, corpusCap: 150 } : {}) });
-    data.corpus = data.corpus.filter((d) => docText(d).trim() !== ''); // Cranfield has a few empty records
+    const data = await judgedCollection(ctx);
     const model = await ensureTestModel();
     const rows: BenchRow[] = [];
     for (const layout of ['splade', 'heads-in-graph'] as const) {
@@ -51,7 +46,8 @@ export const sparseL0: BenchSection = {
       const docs = await encoder.encode(data.corpus.map(docText), { batchSize: 8 });
       const queries = await encoder.encode(data.queries.map((q) => q.text), { kind: 'query' });
       await encoder.dispose();
-      for (const s of layout === 'splade' ? SETTINGS : SETTINGS.slice(0, 1)) {
+      const settings = layout === 'splade' ? (ctx.quick ? SETTINGS.slice(0, 2) : SETTINGS) : SETTINGS.slice(0, 1);
+      for (const s of settings) {
         const index = new SearchIndex();
         const prune = (e: Encoded, p?: SparsePruning): Encoded => (p ? { ...e, sparse: pruneSparse(e.sparse, p) } : e);
         data.corpus.forEach((d, i) => index.add(d, prune(docs[i]!, s.passage)));

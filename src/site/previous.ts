@@ -4,7 +4,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { decodeDenseShard, decodeMultiShard, decodePostingsShard, unpackHashes } from './shards.js';
-import type { SiteManifest, StoredVectors } from './types.js';
+import type { RangeFile, SiteManifest, StoredVectors } from './types.js';
 
 export interface PreviousBuild {
   manifest: SiteManifest;
@@ -56,7 +56,9 @@ export async function readPreviousBuild(outDir: string, want: Compatibility): Pr
       }
     }
     const multi: StoredVectors['multi'][] = new Array(n).fill(null);
-    for (const f of manifest.shards.multi.files) {
+    const table = manifest.shards.multi.table;
+    const multiFiles = table ? (JSON.parse(new TextDecoder().decode(await read(table.file))) as RangeFile[]) : [];
+    for (const f of multiFiles) {
       const s = decodeMultiShard(await read(f.file));
       s.rows.forEach((r, i) => (multi[s.first + i] = r && (r.kind === 'int8' ? { ...r, data: r.data.slice(), scales: r.scales.slice() } : { ...r, data: r.data.slice() })));
     }

@@ -17,7 +17,7 @@ import {
   type PostingsShard,
   type TermPostings,
 } from './shards.js';
-import type { PassageMeta, SiteManifest } from './types.js';
+import type { PassageMeta, RangeFile, SiteManifest } from './types.js';
 
 export type SiteMode = 'lexical' | 'hybrid';
 
@@ -169,7 +169,7 @@ export class SiteIndexReader {
 
   /** MaxSim: mean over query vectors of the best dot with any passage vector. */
   private async multiScores(q: Encoded, passages: number[]): Promise<Map<number, number>> {
-    const files = this.manifest.shards.multi.files;
+    const files = await this.multiFiles();
     const need = [...new Set(passages.map((p) => rangeFileOf(files, p)).filter((i) => i >= 0))];
     const shards = new Map<number, MultiShard>();
     await Promise.all(need.map(async (i) => shards.set(i, await this.file(files[i]!.file, decodeMultiShard))));
@@ -208,9 +208,16 @@ export class SiteIndexReader {
     );
   }
 
+  /** The multi-vector shard list (its own file: see SiteManifest). */
+  multiFiles(): Promise<RangeFile[]> {
+    const table = this.manifest.shards.multi.table;
+    return table ? this.file(table.file, (b) => JSON.parse(new TextDecoder().decode(b)) as RangeFile[]) : Promise.resolve([]);
+  }
+
   /** Every file of the build. */
-  allFiles(): string[] {
-    return [...this.offlineFiles(), ...this.manifest.shards.multi.files.map((f) => f.file)];
+  async allFiles(): Promise<string[]> {
+    const table = this.manifest.shards.multi.table;
+    return [...this.offlineFiles(), ...(table ? [table.file] : []), ...(await this.multiFiles()).map((f) => f.file)];
   }
 
   /** What the offline copy holds: everything but the multi-vector shards (the bulk; re-ranking only). */

@@ -80,7 +80,11 @@ export interface SiteManifest {
     dense: { storage: 'int8'; files: RangeFile[] };
     /** Postings shard `i` holds every token id with `id % count === i`. */
     postings: { count: number; files: string[]; bytes: number[] };
-    multi: { storage: MultiStorageKind | 'none'; files: RangeFile[] };
+    /**
+     * Multi-vector shards are many (they are the bulk of an index): their RangeFile[] list lives in
+     * its own JSON file, fetched the first time a query re-ranks, so the manifest stays small.
+     */
+    multi: { storage: MultiStorageKind | 'none'; count: number; table: { file: string; bytes: number } | null };
     meta: { files: RangeFile[] };
   };
   bytes: { dense: number; lexical: number; sparse: number; multi: number; meta: number; tokenizer: number; manifest: number; total: number };

@@ -30,7 +30,7 @@ export interface ShardTargets {
   metaBytes: number;
 }
 
-export const DEFAULT_TARGETS: ShardTargets = { denseBytes: 512 << 10, postingsPerShard: 6000, multiBytes: 64 << 10, metaBytes: 16 << 10 };
+export const DEFAULT_TARGETS: ShardTargets = { denseBytes: 512 << 10, postingsPerShard: 6000, multiBytes: 64 << 10, metaBytes: 32 << 10 };
 
 export interface WrittenShards {
   shards: SiteManifest['shards'];
@@ -138,6 +138,13 @@ export async function writeShards(outDir: string, input: ShardInput, targets: Sh
     }
   }
 
+  let multiTable: SiteManifest['shards']['multi']['table'] = null;
+  if (input.multi !== 'none') {
+    const b = new TextEncoder().encode(JSON.stringify(multiFiles));
+    multiTable = { file: await put('multi-table', 'json', b), bytes: b.length };
+    bytes.multi += b.length;
+  }
+
   // Metadata: small JSON shards, fetched only for the passages shown.
   const metaFiles: RangeFile[] = [];
   let first = 0;
@@ -163,7 +170,7 @@ export async function writeShards(outDir: string, input: ShardInput, targets: Sh
       hashes,
       dense: { storage: 'int8', files: denseFiles },
       postings: { count: shardCount, files: postingFiles, bytes: postingBytes },
-      multi: { storage: input.multi, files: multiFiles },
+      multi: { storage: input.multi, count: multiFiles.length, table: multiTable },
       meta: { files: metaFiles },
     },
     bytes,

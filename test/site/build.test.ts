@@ -108,7 +108,8 @@ describe('buildSiteIndex', () => {
     expect(m.counts).toMatchObject({ pages: 3, sections: 4, passages: first.passages });
     expect(m.model).toMatchObject({ id: 'test/fake', fingerprint: 'fake-1', denseDim: 8 });
     expect(m.shards.postings.count).toBeGreaterThan(1);
-    expect(m.shards.multi.storage).toBe('int8');
+    expect(m.shards.multi).toMatchObject({ storage: 'int8', table: { file: expect.stringMatching(/^shards\/multi-table\.[0-9a-f]{10}\.json$/) } });
+    expect(m.shards.multi.count).toBeGreaterThan(1);
     expect(m.bytes.total).toBe(Object.entries(m.bytes).reduce((s, [k, v]) => (k === 'total' ? s : s + v), 0));
     expect(JSON.parse(await readFile(path.join(out, 'manifest.json'), 'utf8'))).toEqual(m);
     expect(await readFile(path.join(out, 'tokenizer', 'tokenizer.json'), 'utf8')).toBe('{"fake":true}');
@@ -151,7 +152,7 @@ describe('buildSiteIndex', () => {
     // Files of the old build that the new one does not use are gone.
     const files = new Set((await readdir(path.join(out, 'shards'))).map((f) => `shards/${f}`));
     const m = second.manifest.shards;
-    const listed = new Set([m.hashes.file, ...m.dense.files.map((f) => f.file), ...m.postings.files, ...m.multi.files.map((f) => f.file), ...m.meta.files.map((f) => f.file)]);
+    const listed = new Set([m.hashes.file, ...(await (await openIndexDir(out)).allFiles())]);
     expect(files).toEqual(listed);
   });
 
