@@ -63,9 +63,10 @@ export interface OpenReport {
   created: boolean;
   /**
    * modelMs: download + session + probe; restoreMs: reading IndexedDB and rebuilding the
-   * in-memory index; openMs: both, which overlap (the index is read while the model loads).
+   * in-memory index (buildMs of it: the index build); openMs: both, which overlap (the index
+   * is read while the model loads).
    */
-  timings: { modelMs: number; restoreMs: number; openMs: number };
+  timings: { modelMs: number; restoreMs: number; buildMs: number; openMs: number };
 }
 
 /** Something the user should know that did not stop the operation. */

@@ -245,7 +245,7 @@ async function openIndex(
     restored: restored.restored,
     skipped: restored.skipped,
     created: restored.created,
-    timings: { modelMs, restoreMs: restored.restoreMs, openMs: performance.now() - t0 },
+    timings: { modelMs, restoreMs: restored.restoreMs, buildMs: restored.buildMs, openMs: performance.now() - t0 },
   };
   if (backendNote !== undefined) report.backendNote = backendNote;
   if (restored.rebuilt) report.rebuilt = restored.rebuilt;
