@@ -5,10 +5,16 @@ import { encodingSection } from './encoding.js';
 import { latencySection } from './latency.js';
 import { memorySection } from './memory.js';
 import { openSection } from './open.js';
+import { multiBudget } from './multi-budget.js';
+import { sparseL0 } from './sparse-l0.js';
+import { longDocs } from './long-docs.js';
 
 export const SECTIONS: BenchSection[] = [
   latencySection,
   encodingSection,
   memorySection,
   openSection,
+  multiBudget,
+  sparseL0,
+  longDocs,
 ];

@@ -35,12 +35,14 @@ export interface EncoderVariant {
   dense: DenseStorage;
   /** Token-vector storage (default: the index default, float16). */
   multi?: MultiStorage;
+  /** Nested multi-vectors (flexible late interaction): keep this many coarse-to-fine centroids per passage. */
+  nested?: number;
   search: Omit<SearchOptions, 'k' | 'filter'>;
 }
 
 /** Variants with equal storage share one index: this is its key. */
-function storageKey(v: Pick<EncoderVariant, 'dense' | 'multi'>): string {
-  return `${v.dense}/${v.multi ?? 'default'}`;
+function storageKey(v: Pick<EncoderVariant, 'dense' | 'multi' | 'nested'>): string {
+  return `${v.dense}/${v.multi ?? 'default'}${v.nested ? `/nested${v.nested}` : ''}`;
 }
 
 export const ENCODER_VARIANTS: readonly EncoderVariant[] = [
@@ -54,6 +56,10 @@ export const ENCODER_VARIANTS: readonly EncoderVariant[] = [
   { name: 'dense-int8', dense: 'int8', multi: 'int8', search: { mode: 'dense' } },
   { name: 'multi-int8', dense: 'int8', multi: 'int8', search: { mode: 'multi' } },
   { name: 'hybrid-int8', dense: 'int8', multi: 'int8', search: { mode: 'hybrid', fusion: 'weighted', weights: { ...DEFAULT_WEIGHTS } } },
+  // One nested index (≤ 32 centroids per passage) searched at several multi-vector budgets.
+  ...[1, 2, 4, 8, 32].map((b): EncoderVariant => ({ name: `multi@${b}`, dense: 'float32', nested: 32, search: { mode: 'multi', multiVectorBudget: b } })),
+  { name: 'hybrid-nested', dense: 'float32', nested: 32, search: { mode: 'hybrid', fusion: 'weighted', weights: { ...DEFAULT_WEIGHTS } } },
+  { name: 'hybrid-coarse', dense: 'float32', nested: 32, search: { mode: 'hybrid', fusion: 'weighted', weights: { ...DEFAULT_WEIGHTS }, coarseBudget: 2, coarseDepth: 30 } },
 ];
 
 /** Loads the model folder and returns its systems (they share one encoder and one encoding pass). */
@@ -92,11 +98,11 @@ class SharedVectors {
   constructor(
     private readonly encoder: EvalEncoder,
     private readonly opts: EncoderSystemsOptions,
-    private readonly storages: ReadonlyMap<string, Pick<EncoderVariant, 'dense' | 'multi'>>,
+    private readonly storages: ReadonlyMap<string, Pick<EncoderVariant, 'dense' | 'multi' | 'nested'>>,
   ) {}
 
   /** The index for one storage combination, built from `docs` on first call (later calls must pass the same corpus or none). */
-  index(storage: Pick<EncoderVariant, 'dense' | 'multi'>, docs?: Doc[]): Promise<SearchIndex> {
+  index(storage: Pick<EncoderVariant, 'dense' | 'multi' | 'nested'>, docs?: Doc[]): Promise<SearchIndex> {
     if (docs && this.corpusDocs && docs !== this.corpusDocs) {
       // A new corpus: start over rather than mix vectors of two corpora.
       this.indexes.clear();
@@ -125,12 +131,16 @@ class SharedVectors {
     return this.queries.get(text)!;
   }
 
-  private async build(storage: Pick<EncoderVariant, 'dense' | 'multi'>): Promise<SearchIndex> {
+  private async build(storage: Pick<EncoderVariant, 'dense' | 'multi' | 'nested'>): Promise<SearchIndex> {
     const docs = this.corpusDocs;
     if (!docs) throw new Error('encoder systems: index(docs) must run before search');
     const encoded = await this.encodeCorpus(docs);
     throwIfAborted(this.opts.signal);
-    const index = new SearchIndex({ dense: storage.dense, ...(storage.multi ? { multi: storage.multi } : {}) });
+    const index = new SearchIndex({
+      dense: storage.dense,
+      ...(storage.multi ? { multi: storage.multi } : {}),
+      ...(storage.nested ? { multiVectors: 'nested' as const, maxMultiVectors: storage.nested } : {}),
+    });
     for (let i = 0; i < docs.length; i++) {
       // The encoder rejects empty text; such a document simply cannot be found.
       if (encoded[i]) index.add(docs[i]!, encoded[i]!);
