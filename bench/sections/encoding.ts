@@ -29,7 +29,7 @@ export const encodingSection: BenchSection = {
   title: 'Encoding throughput (passages/s, generated test model, Node + onnxruntime-node, CPU)',
   notes(ctx) {
     return [
-      `Texts: the first ${ctx.quick ? 16 : 'all'} passages of public/sample-corpus.jsonl (en/ja/zh/de…), batch size ${BATCH}; median over up to ${ctx.reps} repetitions after one warm-up call.`,
+      `Texts: ${ctx.quick ? 'the first 16' : 'all'} passages of public/sample-corpus.jsonl (en/ja/zh/de…), batch size ${BATCH}; median over up to ${ctx.reps} repetitions after one warm-up call.`,
       'ours = M3Encoder.encode (tokenize, length-sorted batches, one ONNX pass, dense + sparse + multi-vector heads) via src/node/load-model.ts; transformers.js = pipeline("feature-extraction", {pooling: "cls", normalize: true}) — dense only, batches in input order — on the same folder (env.localModelPath, allowRemoteModels = false).',
       'Both run onnxruntime-node on this CPU; in the browser the worker runs the same M3Encoder on onnxruntime-web (WASM/WebGPU), measured by the browser helper. The tiny generated model makes tokenization and JS post-processing a larger share than with BGE-M3, where the ONNX pass dominates.',
     ];

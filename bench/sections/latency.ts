@@ -41,7 +41,7 @@ const plan = (ctx: BenchContext): Plan => {
 const basePlan = (ctx: BenchContext): Plan =>
   ctx.quick
     ? { sizes: [200], queries: () => 10, multiQueries: 10, directMultiMax: 200, budgetMs: 2_000 }
-    : { sizes: [1_000, 10_000, 100_000], queries: (n) => (n >= 100_000 ? 50 : 100), multiQueries: 8, directMultiMax: 1_000, budgetMs: 20_000 };
+    : { sizes: [1_000, 10_000, 100_000], queries: (n) => (n >= 100_000 ? 50 : 100), multiQueries: 6, directMultiMax: 1_000, budgetMs: 20_000 };
 
 const K = 10;
 const COMPOSITE = 'search + pool MaxSim';
