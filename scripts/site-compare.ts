@@ -4,6 +4,7 @@
 //
 //   npm run site:compare -- [--site /usr/share/doc/python3.11/html] [--limit-pages N]
 //                           [--model .cache/test-model/heads-in-graph] [--keep DIR] [-q "query"]…
+//                           [--multi nested|all|none] [--multi-vectors N]
 //
 // m3search's first-query bytes are counted by reading the index the way the
 // page's worker does (manifest, tokenizer, then only the shards the query
@@ -34,6 +35,8 @@ const { values } = parseArgs({
     model: { type: 'string', default: path.join(REPO_ROOT, '.cache', 'test-model', 'heads-in-graph') },
     'limit-pages': { type: 'string' },
     keep: { type: 'string' },
+    multi: { type: 'string' },
+    'multi-vectors': { type: 'string' },
     q: { type: 'string', short: 'q', multiple: true },
   },
 });
@@ -112,6 +115,12 @@ async function pagefindFirstQuery(siteDir: string, query: string): Promise<First
   }
 }
 
+function multiLabel(m: SiteManifest): string {
+  const s = m.shards.multi;
+  if (s.storage === 'none') return 'none';
+  return s.layout === 'nested' ? `nested ≤${s.maxRows} rows/passage, ${s.storage}` : `one row per token, ${s.storage}`;
+}
+
 function short(url: string): string {
   return url.replace(/^\//, '').replace(/\.html(?=#|$)/, '');
 }
@@ -127,6 +136,8 @@ async function main(): Promise<void> {
   process.stderr.write(`site: ${values.site} (${pages} HTML files) copied to ${site}\n`);
 
   const limit = values['limit-pages'] ? ['--limit-pages', values['limit-pages']] : [];
+  if (values.multi) limit.push('--multi', values.multi);
+  if (values['multi-vectors']) limit.push('--multi-vectors', values['multi-vectors']);
   process.stderr.write('building the m3search index…\n');
   const m3 = await timed(process.execPath, [path.join(REPO_ROOT, 'bin', 'm3search.mjs'), 'index', site, '--out', path.join(site, 'm3search'), '--model', values.model, '--fresh', '--quiet', ...limit]);
   process.stderr.write(m3.stderr);
@@ -174,7 +185,7 @@ async function main(): Promise<void> {
     '|---|---|---|',
     `| pages indexed | ${manifest.counts.pages} (${manifest.counts.sections} sections, ${manifest.counts.passages} passages) | ${/Indexed (\d+) page/.exec(pf.stdout)?.[1] ?? '?'} |`,
     `| build time (wall) | ${m3.seconds.toFixed(1)} s | ${pf.seconds.toFixed(1)} s |`,
-    `| index bytes | ${mib(b.total)} total: dense ${mib(b.dense)}, sparse ${mib(b.sparse)}, multi ${mib(b.multi)}, keyword ${mib(b.lexical)}, metadata ${mib(b.meta)}, tokenizer ${mib(b.tokenizer)}, manifest ${mib(b.manifest)} | ${mib(pfIndex)} (index, fragments, metadata) |`,
+    `| index bytes | ${mib(b.total)} total: dense ${mib(b.dense)}, sparse ${mib(b.sparse)}, multi ${mib(b.multi)} (${multiLabel(manifest)}), keyword ${mib(b.lexical)}, metadata ${mib(b.meta)}, tokenizer ${mib(b.tokenizer)}, manifest ${mib(b.manifest)} | ${mib(pfIndex)} (index, fragments, metadata) |`,
     `| offline copy (IndexedDB) | ${mib(b.total - b.multi)} (all but multi-vectors) | — |`,
     `| search runtime | ${mib(scripts)} JS; hybrid adds ${mib(ortJs)} JS + ${mib(ortBytes)} ORT wasm + ${mib(modelBytes)} model (cached after the first visit) | ${mib(pfTotal - pfIndex)} (JS, wasm, UI) |`,
     `| first query, mean of ${n} (fresh visit) | keyword: ${mib(m3Lex / n)} · hybrid: ${mib(m3Hyb / n)} + ORT wasm + model | ${mib(pfFirst / n)} |`,

@@ -6,7 +6,7 @@ import { save } from '@orama/orama';
 import { SearchIndex } from '../../src/core/search-index.js';
 import type { IndexOptions } from '../../src/core/types.js';
 import type { BenchRow, BenchSection } from '../section.js';
-import { gc, ratio } from '../stats.js';
+import { gc, ratio, tick } from '../stats.js';
 import { FULL_SHAPES, QUICK_SHAPES, syntheticCorpus, type SyntheticCorpus } from '../synthetic.js';
 import { benchTokenizer, buildLexical, buildMiniSearch, buildOrama, cachedTokenIds } from '../texts.js';
 
@@ -16,17 +16,23 @@ const CONFIGS: readonly { label: string; opts: Required<IndexOptions> }[] = [
   { label: 'dense int8 · multi int8', opts: { dense: 'int8', multi: 'int8' } as Required<IndexOptions> },
 ];
 
-/** JS heap + typed-array memory now, after a full collection. */
-function heapBytes(): number {
+/**
+ * JS heap + typed-array memory now, after full collections. ArrayBuffer
+ * backing stores are released after the collection that finds them dead, so
+ * collect, yield, collect again before reading.
+ */
+async function heapBytes(): Promise<number> {
+  gc();
+  await tick();
   gc();
   const m = process.memoryUsage();
   return m.heapUsed + m.arrayBuffers;
 }
 
 async function measured<T>(build: () => T | Promise<T>): Promise<{ value: T; bytes: number }> {
-  const before = heapBytes();
+  const before = await heapBytes();
   const value = await build();
-  return { value, bytes: heapBytes() - before };
+  return { value, bytes: (await heapBytes()) - before };
 }
 
 export const memorySection: BenchSection = {

@@ -6,6 +6,7 @@ import type { OpenInfo, SiteResults, SiteWorkerApi, Status } from './protocol.js
 export interface ClientConfig {
   indexUrl: string;
   modelUrl?: string;
+  multiBudget?: number;
   workerUrl: string;
 }
 
@@ -32,7 +33,7 @@ export class SiteClient {
         this.history.push(s);
         for (const fn of this.listeners) fn(s);
       };
-      this.opened = this.api.open({ indexUrl: this.config.indexUrl, modelUrl: this.config.modelUrl }, proxy(emit));
+      this.opened = this.api.open({ indexUrl: this.config.indexUrl, modelUrl: this.config.modelUrl, multiBudget: this.config.multiBudget }, proxy(emit));
     }
     return this.opened;
   }

@@ -22,6 +22,7 @@ export class SiteEngine {
   private encoder?: M3Encoder;
   private store?: SiteStore;
   private indexUrl = '';
+  private multiBudget?: number;
   /** Files fetched over the network this session, handed to the offline copy so nothing is downloaded twice. */
   private readonly fetched = new Map<string, Uint8Array>();
   private status: (s: Status) => void = () => {};
@@ -35,6 +36,7 @@ export class SiteEngine {
 
   private async doOpen(opts: OpenOptions): Promise<OpenInfo> {
     this.indexUrl = opts.indexUrl;
+    this.multiBudget = opts.multiBudget;
     this.store = await SiteStore.open();
     const saved = await this.store?.current(this.indexUrl);
     let source: OpenInfo['source'];
@@ -78,7 +80,7 @@ export class SiteEngine {
     await this.opening;
     if (!this.reader || !this.tokenizer) throw new Error('the index is not open');
     const mode = this.encoder ? 'hybrid' : 'lexical';
-    return searchSite(this.reader, query, { mode, k, tokenizer: this.tokenizer, encoder: this.encoder });
+    return searchSite(this.reader, query, { mode, k, tokenizer: this.tokenizer, encoder: this.encoder, multiBudget: this.multiBudget });
   }
 
   /** IndexedDB copy first (when it holds this build), then the network. */

@@ -2,6 +2,7 @@
 // `<script src defer>` works). Reads its own tag's data-* attributes:
 //   data-index  index folder (default: the script's folder)
 //   data-model  model folder, e.g. a self-hosted copy (default: the index's copied model, if any; "none": keyword only)
+//   data-multi-budget  nested indexes: score only each passage's first N multi-vector rows (less work per query)
 //   data-sw     service worker to register for offline page loads (written by `m3search index --inject`)
 import { SiteClient } from './client.js';
 import { M3SearchElement, useClient } from './element.js';
@@ -12,7 +13,10 @@ const indexUrl = new URL(script?.dataset.index ?? './', script?.dataset.index ? 
 const model = script?.dataset.model;
 const modelUrl = model === undefined || model === 'none' ? model : new URL(model, document.baseURI).href;
 
-useClient(new SiteClient({ indexUrl, modelUrl, workerUrl: new URL('m3search-worker.js', scriptUrl).href }));
+const budget = Number(script?.dataset.multiBudget);
+const multiBudget = Number.isInteger(budget) && budget >= 1 ? budget : undefined;
+
+useClient(new SiteClient({ indexUrl, modelUrl, multiBudget, workerUrl: new URL('m3search-worker.js', scriptUrl).href }));
 if (!customElements.get('m3-search')) customElements.define('m3-search', M3SearchElement);
 
 const sw = script?.dataset.sw;

@@ -9,6 +9,8 @@ export interface OpenOptions {
   indexUrl: string;
   /** Absolute URL of the model folder; undefined → the manifest's copied model, if any; 'none' → lexical only. */
   modelUrl?: string;
+  /** Nested indexes: multi-vector rows scored per passage (default: every stored row). */
+  multiBudget?: number;
 }
 
 export type Status =

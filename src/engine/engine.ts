@@ -147,7 +147,10 @@ export class M3Search {
     const { aggregate = this.defaults.aggregate ?? 'max', filter, ...rest } = opts;
     const k = rest.k ?? 10;
     const wrapped = filter === undefined ? undefined : (d: Readonly<Doc>): boolean => filter(parentView(d).doc);
-    const raw = this.index.search(q!, { ...rest, k: k * WINDOW_FANOUT + 10, filter: wrapped });
+    // More window hits than documents asked for, but first-stage depth as for k documents
+    // (the default would grow with the inflated k and re-rank every window).
+    const candidates = rest.candidates ?? Math.max(100, 10 * k);
+    const raw = this.index.search(q!, { ...rest, k: k * WINDOW_FANOUT + 10, candidates, filter: wrapped });
     return aggregateWindows(raw, k, aggregate, (id) => this.windowed.get(id) ?? 1);
   }
 

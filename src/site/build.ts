@@ -4,15 +4,15 @@ import { createHash } from 'node:crypto';
 import { readdir, rename, rm, writeFile, mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { DEFAULT_BM25 } from '../core/bm25.js';
-import { throwIfAborted } from '../core/errors.js';
+import { M3SearchError, throwIfAborted } from '../core/errors.js';
 import { lexicalTokenIds } from '../core/lexical-index.js';
 import type { Encoded } from '../core/types.js';
 import type { ModelSource } from '../model/source.js';
 import { listPages, readPage, type CrawlOptions } from './crawl.js';
 import { sectionPassages } from './passages.js';
 import { readPreviousBuild } from './previous.js';
-import type { MultiStorageKind, Passage, PassageMeta, SiteManifest, StoredVectors } from './types.js';
-import { storeVectors } from './vectors.js';
+import { DEFAULT_SITE_MULTI_VECTORS, type MultiLayout, type MultiStorageKind, type Passage, type PassageMeta, type SiteManifest, type StoredVectors } from './types.js';
+import { adaptMulti, storeVectors, type MultiPlan } from './vectors.js';
 import { DEFAULT_TARGETS, writeShards, type ShardTargets } from './write.js';
 
 /** What the builder needs from an encoder (M3Encoder satisfies it; tests pass fakes). */
@@ -47,7 +47,12 @@ export interface BuildOptions {
   /** Tokens per encoder input, special tokens included (default 512, capped at the model limit). */
   maxTokens?: number;
   overlapTokens?: number;
-  multi?: MultiStorageKind | 'none';
+  /** Multi-vector rows per passage: `nested` (default: at most `maxMultiVectors`), `all` tokens, or `none`. */
+  multi?: MultiLayout | 'none';
+  /** Row cap under `multi: 'nested'` (default 8). */
+  maxMultiVectors?: number;
+  /** Multi-vector precision (default int8). */
+  multiStorage?: MultiStorageKind;
   crawl?: CrawlOptions;
   batchSize?: number;
   /** Model folder relative to `out` when the model was copied next to the index. */
@@ -67,6 +72,8 @@ export interface BuildReport {
   chunkedSections: number;
   encoded: number;
   reused: number;
+  /** Reused passages whose multi-vectors were re-reduced to the new layout (no encoder run). */
+  reshaped: number;
   /** Passages the encoder still cut (should be 0: chunks are sized to fit). */
   truncated: number;
   bytes: SiteManifest['bytes'];
@@ -79,7 +86,11 @@ export async function buildSiteIndex(opts: BuildOptions): Promise<BuildReport> {
   const t0 = performance.now();
   const { encoder } = opts;
   const info = encoder.info;
-  const multi: MultiStorageKind | 'none' = info.hasMulti ? (opts.multi ?? 'int8') : 'none';
+  const layout = opts.multi ?? 'nested';
+  const maxRows = opts.maxMultiVectors ?? DEFAULT_SITE_MULTI_VECTORS;
+  if (!Number.isInteger(maxRows) || maxRows < 1) throw new M3SearchError('INVALID_OPTION', 'maxMultiVectors must be a positive integer', { maxMultiVectors: maxRows });
+  const multi: MultiStorageKind | 'none' = info.hasMulti && layout !== 'none' ? (opts.multiStorage ?? 'int8') : 'none';
+  const plan: MultiPlan = { storage: multi, layout: layout === 'none' ? 'all' : layout, maxRows };
   // Sections, not whole pages, are the unit people look for: 512 tokens (what BGE-M3 was mostly
   // trained on for passages) keeps hits precise and multi-vectors small; --max-tokens raises it
   // up to the model's own limit.
@@ -131,7 +142,19 @@ export async function buildSiteIndex(opts: BuildOptions): Promise<BuildReport> {
 
   // 2. Vectors: reuse by hash, encode the rest in batches.
   const previous = opts.fresh ? undefined : await readPreviousBuild(out, { fingerprint: info.fingerprint, multi, denseDim: info.denseDim });
-  const vectors: (StoredVectors | undefined)[] = passages.map((p) => previous?.vectors.get(p.hash));
+  // Content-hash reuse never mixes layouts: a previous passage's multi-vectors are re-reduced to
+  // the current layout and cap (adaptMulti), or the passage is encoded again.
+  const prevMulti = previous?.manifest.shards.multi;
+  const from = { layout: prevMulti?.layout ?? 'all', maxRows: prevMulti?.maxRows ?? null } as const;
+  let reshaped = 0;
+  const vectors: (StoredVectors | undefined)[] = passages.map((p) => {
+    const v = previous?.vectors.get(p.hash);
+    if (!v) return undefined;
+    const m = adaptMulti(v.multi, from, plan, info.multiDim);
+    if (m === undefined) return undefined;
+    if (m !== v.multi) reshaped++;
+    return { ...v, multi: m };
+  });
   const reused = vectors.filter(Boolean).length;
   const todo = passages.map((_, i) => i).filter((i) => !vectors[i]);
   const group = Math.max(opts.batchSize ?? 16, 64);
@@ -144,7 +167,7 @@ export async function buildSiteIndex(opts: BuildOptions): Promise<BuildReport> {
     const enc = await encoder.encode(idx.map((i) => passages[i]!.encodeText), { kind: 'passage', batchSize: opts.batchSize, signal: opts.signal });
     enc.forEach((e, k) => {
       if (e.truncated) truncated++;
-      vectors[idx[k]!] = storeVectors(e, multi);
+      vectors[idx[k]!] = storeVectors(e, plan);
     });
     const done = g + idx.length;
     const rate = done / ((performance.now() - tEnc) / 1000);
@@ -164,6 +187,7 @@ export async function buildSiteIndex(opts: BuildOptions): Promise<BuildReport> {
     denseDim: info.denseDim,
     multiDim: info.multiDim,
     multi,
+    multiLayout: multi === 'none' ? undefined : { layout: plan.layout, maxRows: plan.layout === 'nested' ? maxRows : null },
     bm25: DEFAULT_BM25,
   }, { ...DEFAULT_TARGETS, ...opts.targets });
   const tokenizerBytes = await copyTokenizer(opts.modelSource, path.join(out, 'tokenizer'));
@@ -207,6 +231,7 @@ export async function buildSiteIndex(opts: BuildOptions): Promise<BuildReport> {
     chunkedSections,
     encoded: todo.length,
     reused,
+    reshaped,
     truncated,
     bytes: manifest.bytes,
     seconds: (performance.now() - t0) / 1000,

@@ -23,7 +23,10 @@ const USAGE = `usage:
     --copy-model          copy the model next to the index, so pages rank hybrid with no third-party host
     --max-tokens N        tokens per passage, special tokens included (default 512, at most the model's limit)
     --overlap N           tokens repeated between consecutive chunks of a long section (default 64)
-    --multi int8|float16|none   multi-vector storage (default int8)
+    --multi nested|all|none     multi-vector rows per passage (default nested: at most --multi-vectors
+                          centroids whose every prefix is a summary; all: one row per token, ~20x larger)
+    --multi-vectors N     row cap per passage with --multi nested (default 8)
+    --multi-storage int8|float16   multi-vector precision (default int8)
     --lang en[,fr]        only pages whose <html lang> starts with one of these
     --markdown            also index *.md sources (linked as .html)
     --limit-pages N       only the first N pages (trials)
@@ -31,7 +34,7 @@ const USAGE = `usage:
     --no-sw               with --inject: no service worker (pages will not reload offline)
     --batch-size N, --quiet
   m3search serve <dir> [--port 8080] [--host 127.0.0.1]
-  m3search query <index-dir> [--model DIR] [--mode lexical|hybrid] [-k 10] "query"`;
+  m3search query <index-dir> [--model DIR] [--mode lexical|hybrid] [-k 10] [--multi-budget N] "query"`;
 
 const TEST_MODEL = path.join(REPO_ROOT, '.cache', 'test-model', 'heads-in-graph');
 
@@ -62,7 +65,9 @@ async function indexCommand(args: string[]): Promise<void> {
       model: { type: 'string' },
       'max-tokens': { type: 'string' },
       overlap: { type: 'string' },
-      multi: { type: 'string', default: 'int8' },
+      multi: { type: 'string', default: 'nested' },
+      'multi-vectors': { type: 'string' },
+      'multi-storage': { type: 'string', default: 'int8' },
       lang: { type: 'string' },
       markdown: { type: 'boolean', default: false },
       'limit-pages': { type: 'string' },
@@ -80,8 +85,12 @@ async function indexCommand(args: string[]): Promise<void> {
   const modelLoc = resolveModel(values.model);
   const isUrl = /^https?:\/\//.test(modelLoc);
   if (values['copy-model'] && isUrl) throw new Error('--copy-model needs a local --model folder.');
-  const multi = values.multi as 'float16' | 'int8' | 'none';
-  if (!['float16', 'int8', 'none'].includes(multi)) throw new Error(`--multi must be float16, int8 or none`);
+  const multi = values.multi as 'nested' | 'all' | 'none';
+  if (!['nested', 'all', 'none'].includes(multi)) throw new Error(`--multi must be nested, all or none (precision is --multi-storage int8|float16)`);
+  const multiStorage = values['multi-storage'] as 'int8' | 'float16';
+  if (!['int8', 'float16'].includes(multiStorage)) throw new Error('--multi-storage must be int8 or float16');
+  const maxMultiVectors = values['multi-vectors'] === undefined ? undefined : Number(values['multi-vectors']);
+  if (maxMultiVectors !== undefined && !(Number.isInteger(maxMultiVectors) && maxMultiVectors >= 1)) throw new Error('--multi-vectors must be a positive integer');
 
   const t0 = performance.now();
   const encoder = await loadModel(modelLoc);
@@ -100,6 +109,8 @@ async function indexCommand(args: string[]): Promise<void> {
     maxTokens: values['max-tokens'] ? Number(values['max-tokens']) : undefined,
     overlapTokens: values.overlap ? Number(values.overlap) : undefined,
     multi,
+    maxMultiVectors,
+    multiStorage,
     crawl,
     batchSize: values['batch-size'] ? Number(values['batch-size']) : undefined,
     modelPath: values['copy-model'] ? 'model/' : undefined,
@@ -150,12 +161,18 @@ export function fmtBytes(n: number): string {
   return n >= 1 << 20 ? `${(n / (1 << 20)).toFixed(2)} MiB` : n >= 1024 ? `${(n / 1024).toFixed(1)} KiB` : `${n} B`;
 }
 
+function multiLabel(m: BuildReport['manifest']): string {
+  const s = m.shards.multi;
+  if (s.storage === 'none') return 'none';
+  return s.layout === 'nested' ? `nested ≤${s.maxRows} rows, ${s.storage}` : `all tokens, ${s.storage}`;
+}
+
 function printSummary(r: BuildReport, bundleBytes: number, injected: number, out: string): void {
   const b = r.bytes;
   const lines = [
     `indexed ${r.pages} pages (${r.skippedPages} skipped) · ${r.sections} sections · ${r.passages} passages (${r.chunkedSections} sections split into several chunks)`,
-    `encoded ${r.encoded} passages, reused ${r.reused} from the previous build${r.encoded ? ` · ${(r.encoded / r.encodeSeconds).toFixed(1)} passages/s` : ''}${r.truncated ? ` · WARNING: ${r.truncated} still truncated by the encoder` : ''}`,
-    `bytes: dense ${fmtBytes(b.dense)} · sparse ${fmtBytes(b.sparse)} · multi ${fmtBytes(b.multi)} · lexical ${fmtBytes(b.lexical)} · metadata ${fmtBytes(b.meta)} · tokenizer ${fmtBytes(b.tokenizer)} · manifest ${fmtBytes(b.manifest)} · index total ${fmtBytes(b.total)} (+ script bundle ${fmtBytes(bundleBytes)})`,
+    `encoded ${r.encoded} passages, reused ${r.reused} from the previous build${r.reshaped ? ` (${r.reshaped} multi-vectors re-reduced to the new layout)` : ''}${r.encoded ? ` · ${(r.encoded / r.encodeSeconds).toFixed(1)} passages/s` : ''}${r.truncated ? ` · WARNING: ${r.truncated} still truncated by the encoder` : ''}`,
+    `bytes: dense ${fmtBytes(b.dense)} · sparse ${fmtBytes(b.sparse)} · multi ${fmtBytes(b.multi)} (${multiLabel(r.manifest)}) · lexical ${fmtBytes(b.lexical)} · metadata ${fmtBytes(b.meta)} · tokenizer ${fmtBytes(b.tokenizer)} · manifest ${fmtBytes(b.manifest)} · index total ${fmtBytes(b.total)} (+ script bundle ${fmtBytes(bundleBytes)})`,
     `build ${r.manifest.build} → ${path.relative(process.cwd(), out) || '.'} in ${r.seconds.toFixed(1)} s${injected ? ` · search box injected into ${injected} pages` : ''}`,
   ];
   process.stderr.write(`${lines.join('\n')}\n`);
@@ -172,12 +189,12 @@ async function queryCommand(args: string[]): Promise<void> {
   const { values, positionals } = parseArgs({
     args,
     allowPositionals: true,
-    options: { model: { type: 'string' }, mode: { type: 'string', default: 'hybrid' }, k: { type: 'string', short: 'k', default: '10' } },
+    options: { model: { type: 'string' }, mode: { type: 'string', default: 'hybrid' }, k: { type: 'string', short: 'k', default: '10' }, 'multi-budget': { type: 'string' } },
   });
   const [dir, ...words] = positionals;
   if (!dir || !words.length) throw new Error(USAGE);
   const encoder = await loadModel(resolveModel(values.model));
-  const res = await searchIndexDir(dir, words.join(' '), { encoder, mode: values.mode as 'lexical' | 'hybrid', k: Number(values.k) });
+  const res = await searchIndexDir(dir, words.join(' '), { encoder, mode: values.mode as 'lexical' | 'hybrid', k: Number(values.k), multiBudget: values['multi-budget'] ? Number(values['multi-budget']) : undefined });
   for (const [i, h] of res.hits.entries()) console.log(`${String(i + 1).padStart(2)}. ${h.score.toFixed(4)}  ${h.url}\n    ${h.title} › ${h.heading}\n    ${h.snippet.text}`);
   await encoder.dispose();
 }

@@ -16,7 +16,7 @@ export async function openIndexDir(dir: string, onRead?: (file: string, bytes: n
   });
 }
 
-export async function searchIndexDir(dir: string, query: string, opts: { encoder: M3Encoder; mode: SiteMode; k?: number }): Promise<SiteResults> {
+export async function searchIndexDir(dir: string, query: string, opts: { encoder: M3Encoder; mode: SiteMode; k?: number; multiBudget?: number }): Promise<SiteResults> {
   const reader = await openIndexDir(dir);
-  return searchSite(reader, query, { mode: opts.mode, k: opts.k, tokenizer: opts.encoder.tokenizer, encoder: opts.encoder });
+  return searchSite(reader, query, { mode: opts.mode, k: opts.k, tokenizer: opts.encoder.tokenizer, encoder: opts.encoder, multiBudget: opts.multiBudget });
 }

@@ -34,6 +34,11 @@ export interface HybridOptions {
   candidates?: number;
   /** Candidates re-ranked with multi-vectors (default max(30, 3·k)). */
   rerank?: number;
+  /**
+   * On a `nested` index, score only each passage's first n stored rows (any prefix is a
+   * usable summary: fewer rows, less work). Ignored on an `all` index, whose rows are tokens.
+   */
+  multiBudget?: number;
 }
 
 export type LoadFile = (file: string) => Promise<Uint8Array>;
@@ -123,7 +128,7 @@ export class SiteIndexReader {
     const keep = first.slice(0, hasMulti ? Math.max(opts.rerank ?? 30, 3 * k) : k);
     // Multi-vector shards are the bulk of an index and are not kept in the offline copy: when they
     // cannot be fetched, the candidates keep their dense + sparse ranking.
-    const multi = hasMulti ? await this.multiScores(q, keep.map((c) => c.passage)).catch(() => new Map<number, number>()) : new Map<number, number>();
+    const multi = hasMulti ? await this.multiScores(q, keep.map((c) => c.passage), opts.multiBudget).catch(() => new Map<number, number>()) : new Map<number, number>();
     if (hasMulti && multi.size === 0) w.multi = 0;
 
     const ranked = keep.map((c): RankedPassage => {
@@ -167,8 +172,18 @@ export class SiteIndexReader {
     return out;
   }
 
-  /** MaxSim: mean over query vectors of the best dot with any passage vector. */
-  private async multiScores(q: Encoded, passages: number[]): Promise<Map<number, number>> {
+  /** Rows per passage and cap, as the manifest records them (older builds: every token row). */
+  get multiLayout(): { layout: 'all' | 'nested'; maxRows: number | null } {
+    const s = this.manifest.shards.multi;
+    return { layout: s.layout ?? 'all', maxRows: s.maxRows ?? null };
+  }
+
+  /**
+   * MaxSim: mean over query vectors of the best dot with any stored passage row (token rows
+   * under `all`, nested centroids under `nested`: the same formula either way).
+   */
+  private async multiScores(q: Encoded, passages: number[], budget?: number): Promise<Map<number, number>> {
+    const nested = this.multiLayout.layout === 'nested';
     const files = await this.multiFiles();
     const need = [...new Set(passages.map((p) => rangeFileOf(files, p)).filter((i) => i >= 0))];
     const shards = new Map<number, MultiShard>();
@@ -181,9 +196,10 @@ export class SiteIndexReader {
       if (!s || !row || s.dim !== dim) continue;
       const dv = row.kind === 'float16' ? float16ToFloat32(row.data) : int8Rows(row.data, row.scales, dim);
       let sum = 0;
+      const rows = nested && budget !== undefined && budget >= 1 ? Math.min(row.count, Math.floor(budget)) : row.count;
       for (let a = 0; a < qn; a++) {
         let best = -Infinity;
-        for (let b = 0; b < row.count; b++) {
+        for (let b = 0; b < rows; b++) {
           let dot = 0;
           for (let j = 0; j < dim; j++) dot += qd[a * dim + j]! * dv[b * dim + j]!;
           if (dot > best) best = dot;

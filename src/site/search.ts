@@ -30,6 +30,8 @@ export interface SiteSearchOptions {
   /** Needed for the hybrid mode. */
   encoder?: { encode(texts: readonly string[], opts?: { kind?: 'query' | 'passage' }): Promise<Encoded[]> };
   snippetLength?: number;
+  /** Nested indexes only: multi-vector rows scored per passage (see HybridOptions.multiBudget). */
+  multiBudget?: number;
 }
 
 export async function searchSite(reader: SiteIndexReader, query: string, opts: SiteSearchOptions): Promise<SiteResults> {
@@ -41,7 +43,7 @@ export async function searchSite(reader: SiteIndexReader, query: string, opts: S
   if (opts.mode === 'hybrid') {
     if (!opts.encoder) throw new Error('the hybrid mode needs the encoder');
     const [enc] = await opts.encoder.encode([q], { kind: 'query' });
-    ranked = await reader.hybrid(enc!, { k: 2 * k });
+    ranked = await reader.hybrid(enc!, { k: 2 * k, multiBudget: opts.multiBudget });
   } else {
     ranked = await reader.lexical(lexicalTokenIds(opts.tokenizer, q), 2 * k);
   }

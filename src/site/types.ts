@@ -39,6 +39,16 @@ export interface StoredVectors {
 
 export type MultiStorageKind = 'float16' | 'int8';
 
+/**
+ * Which multi-vector rows a passage keeps: one per token (`all`), or at most
+ * `maxRows` nested centroids (`nested`, src/core/nested.ts) whose every prefix
+ * of 1, 2, 4, … rows is a usable summary. MaxSim scores either the same way.
+ */
+export type MultiLayout = 'all' | 'nested';
+
+/** Default row cap of `nested` builds: see FORMAT.md for the measurement behind it. */
+export const DEFAULT_SITE_MULTI_VECTORS = 8;
+
 export type StoredMulti =
   | { kind: 'float16'; count: number; data: Uint16Array }
   | { kind: 'int8'; count: number; data: Int8Array; scales: Float32Array };
@@ -84,7 +94,15 @@ export interface SiteManifest {
      * Multi-vector shards are many (they are the bulk of an index): their RangeFile[] list lives in
      * its own JSON file, fetched the first time a query re-ranks, so the manifest stays small.
      */
-    multi: { storage: MultiStorageKind | 'none'; count: number; table: { file: string; bytes: number } | null };
+    multi: {
+      storage: MultiStorageKind | 'none';
+      /** Rows per passage: absent in builds older than nested multi-vectors, which are `all`. */
+      layout?: MultiLayout;
+      /** Row cap of a `nested` build (null for `all` and `none`). */
+      maxRows?: number | null;
+      count: number;
+      table: { file: string; bytes: number } | null;
+    };
     meta: { files: RangeFile[] };
   };
   bytes: { dense: number; lexical: number; sparse: number; multi: number; meta: number; tokenizer: number; manifest: number; total: number };

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { bm25TermWeight, termBag, type Bm25Params } from '../core/bm25.js';
 import { toHalf } from '../core/quantize.js';
 import { encodeDenseShard, encodeMetaShard, encodeMultiShard, encodePostingsShard, packHashes, type TermPostings } from './shards.js';
-import type { MultiStorageKind, PassageMeta, RangeFile, SiteManifest, StoredVectors } from './types.js';
+import type { MultiLayout, MultiStorageKind, PassageMeta, RangeFile, SiteManifest, StoredVectors } from './types.js';
 
 export interface ShardInput {
   meta: PassageMeta[];
@@ -19,6 +19,8 @@ export interface ShardInput {
   denseDim: number;
   multiDim: number;
   multi: MultiStorageKind | 'none';
+  /** Recorded in the manifest (absent with `multi: 'none'`). */
+  multiLayout?: { layout: MultiLayout; maxRows: number | null };
   bm25: Bm25Params;
 }
 
@@ -170,7 +172,7 @@ export async function writeShards(outDir: string, input: ShardInput, targets: Sh
       hashes,
       dense: { storage: 'int8', files: denseFiles },
       postings: { count: shardCount, files: postingFiles, bytes: postingBytes },
-      multi: { storage: input.multi, count: multiFiles.length, table: multiTable },
+      multi: { storage: input.multi, layout: input.multiLayout?.layout, maxRows: input.multiLayout?.maxRows ?? null, count: multiFiles.length, table: multiTable },
       meta: { files: metaFiles },
     },
     bytes,

@@ -26,7 +26,7 @@ describe('bench --quick', () => {
     const json = join(dir, 'bench.json');
     const { stdout } = await run(process.execPath, ['--import', 'tsx', 'bench/run.ts', '--quick', '--json', json], {
       maxBuffer: 16 * 1024 * 1024,
-      timeout: 120_000,
+      timeout: 240_000,
     });
     const report = JSON.parse(await readFile(json, 'utf8')) as BenchReport;
     expect(report.quick).toBe(true);
@@ -64,7 +64,7 @@ describe('bench --quick', () => {
     const open = section('open').rows;
     expect(open.some((r) => String(r.what).startsWith('SearchIndex.deserialize'))).toBe(true);
     for (const r of open) expect(r['open ms']).toBeGreaterThan(0);
-  }, 150_000);
+  }, 300_000);
 });
 
 describe('bench helpers', () => {

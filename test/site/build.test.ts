@@ -79,7 +79,7 @@ describe('buildSiteIndex', () => {
   const encoder = fakeEncoder({ maxLength: 64 });
   const modelSource = { location: 'memory', read: async (name: string) => (name === 'tokenizer.json' ? new TextEncoder().encode('{"fake":true}') : undefined) };
   const build = (extra: Partial<Parameters<typeof buildSiteIndex>[0]> = {}): Promise<BuildReport> =>
-    buildSiteIndex({ site, out, encoder, modelSource, targets: { postingsPerShard: 40, metaBytes: 400, multiBytes: 2000 }, ...extra });
+    buildSiteIndex({ site, out, encoder, modelSource, targets: { postingsPerShard: 40, metaBytes: 400, multiBytes: 300 }, ...extra });
 
   beforeAll(async () => {
     site = await mkdtemp(path.join(os.tmpdir(), 'm3search-site-'));
@@ -108,7 +108,7 @@ describe('buildSiteIndex', () => {
     expect(m.counts).toMatchObject({ pages: 3, sections: 4, passages: first.passages });
     expect(m.model).toMatchObject({ id: 'test/fake', fingerprint: 'fake-1', denseDim: 8 });
     expect(m.shards.postings.count).toBeGreaterThan(1);
-    expect(m.shards.multi).toMatchObject({ storage: 'int8', table: { file: expect.stringMatching(/^shards\/multi-table\.[0-9a-f]{10}\.json$/) } });
+    expect(m.shards.multi).toMatchObject({ storage: 'int8', layout: 'nested', maxRows: 8, table: { file: expect.stringMatching(/^shards\/multi-table\.[0-9a-f]{10}\.json$/) } });
     expect(m.shards.multi.count).toBeGreaterThan(1);
     expect(m.bytes.total).toBe(Object.entries(m.bytes).reduce((s, [k, v]) => (k === 'total' ? s : s + v), 0));
     expect(JSON.parse(await readFile(path.join(out, 'manifest.json'), 'utf8'))).toEqual(m);
