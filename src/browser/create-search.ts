@@ -23,9 +23,21 @@ import type {
 } from './protocol.js';
 import { watchWorker } from './worker-watch.js';
 
+/**
+ * Where a real user's browser gets BGE-M3 when no model is given: the
+ * transformers.js ONNX export (encoder with `last_hidden_state`, int8 at
+ * onnx/model_quantized.onnx). It ships no sparse/ColBERT head files, so the
+ * loader falls back to dense-only unless a folder with the heads (or a
+ * heads-in-graph export) is passed as `model`.
+ */
+export const DEFAULT_MODEL_URL = 'https://huggingface.co/Xenova/bge-m3/resolve/main/';
+
 export interface CreateSearchOptions {
-  /** Model folder URL (absolute, or relative to the page), e.g. '/models/bge-m3/'. */
-  model: string;
+  /**
+   * Model folder URL (absolute, or relative to the page), e.g. '/models/bge-m3/'.
+   * Default: BGE-M3 (int8) from the Hugging Face hub, DEFAULT_MODEL_URL.
+   */
+  model?: string;
   /** Index name: one IndexedDB database per name; reopening restores it without encoding. */
   name: string;
   backend?: BackendPreference;
@@ -203,7 +215,7 @@ class WorkerSearch implements BrowserSearch {
     const base = globalThis.location?.href;
     const abs = (u: string) => (base ? new URL(u, base).href : u);
     const options: OpenOptions = {
-      model: abs(o.model),
+      model: abs(o.model ?? DEFAULT_MODEL_URL),
       name: o.name,
       backend: o.backend,
       dtype: o.dtype,

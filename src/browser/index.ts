@@ -1,5 +1,5 @@
 // Browser entry of the package: `import { createSearch } from 'm3search'`.
-export { createSearch, openSearch } from './create-search.js';
+export { createSearch, openSearch, DEFAULT_MODEL_URL } from './create-search.js';
 export type { AddOptions, BrowserSearch, BrowserSearchOptions, CreateSearchOptions, SearchInfo, SearchState } from './create-search.js';
 export type {
   AddReport,
