@@ -32,26 +32,13 @@ import { watchWorker } from './worker-watch.js';
  */
 export const DEFAULT_MODEL_URL = 'https://huggingface.co/Xenova/bge-m3/resolve/main/';
 
-export interface CreateSearchOptions {
+/** What `createSearch` takes: the worker's open options (relative URLs allowed) plus page-side callbacks. */
+export interface CreateSearchOptions extends Omit<OpenOptions, 'model'> {
   /**
    * Model folder URL (absolute, or relative to the page), e.g. '/models/bge-m3/'.
    * Default: BGE-M3 (int8) from the Hugging Face hub, DEFAULT_MODEL_URL.
    */
   model?: string;
-  /** Index name: one IndexedDB database per name; reopening restores it without encoding. */
-  name: string;
-  backend?: BackendPreference;
-  dtype?: 'q8' | 'fp32';
-  /** Quantization of a new index (default dense float32, multi float16). */
-  storage?: IndexOptions;
-  /** A stored index built with another model or schema: 'error' (default, MODEL_MISMATCH / SCHEMA_MISMATCH) or 'rebuild' (discard it). */
-  onMismatch?: 'error' | 'rebuild';
-  /** Cache API bucket for model files (default 'm3search-models'); false disables. */
-  modelCacheName?: string | false;
-  /** Where ONNX Runtime's .wasm/.mjs are served, when not where the bundler put them. */
-  wasmPaths?: string | { wasm?: string; mjs?: string };
-  numThreads?: number;
-  maxLength?: number;
   /** Model download (bytes) and restore (documents) progress. */
   onProgress?: (p: LoadProgress) => void;
   /** Non-fatal problems: corrupt stored records, ignored options. */

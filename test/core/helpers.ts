@@ -4,17 +4,10 @@
 
 import type { Doc, Encoded, MultiVector, SparseVector } from '../../src/core/types.js';
 
-/** mulberry32: tiny, fast, good enough for test data. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The generator's seeded PRNG (mulberry32): one implementation for model weights and test data. */
+import { mulberry32 } from '../../scripts/test-model/graph.js';
+
+export const rng = mulberry32;
 
 /** Standard normal via Box–Muller. */
 export function gauss(r: () => number): number {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { isM3SearchError } from '../../src/core/errors.js';
 import { LexicalIndex, lexicalTokenIds, type LexicalHit } from '../../src/core/lexical-index.js';
+import { rng } from '../core/helpers.js';
 
 // A deliberately naive BM25 straight from the textbook formula, recomputing
 // every statistic from the raw token lists on each call.
@@ -43,18 +44,6 @@ function expectMatchesNaive(index: LexicalIndex, docs: Map<string, number[]>, qu
     expect(got[i]!.score).toBeCloseTo(want[i]!.score, 9);
     if (i > 0) expect(got[i]!.score).toBeLessThanOrEqual(got[i - 1]!.score);
   }
-}
-
-/** Small seeded PRNG (mulberry32) so failures reproduce. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 function randomDocs(r: () => number, count: number, prefix = 'd'): Map<string, number[]> {
