@@ -6,6 +6,7 @@
 // ~150 unit token vectors of dim 1024). Latency depends on shapes, not on
 // what the numbers mean, so random values time the same code paths.
 import type { Doc, Encoded } from '../src/core/types.js';
+import { mulberry32 } from '../scripts/test-model/graph.js';
 
 export interface Shapes {
   denseDim: number;
@@ -43,18 +44,14 @@ export const QUICK_SHAPES: Readonly<Shapes> = Object.freeze({
   vocab: 2_000,
 });
 
-/** mulberry32: tiny, fast, seedable. */
+/** Seeded random numbers (the test-model generator's mulberry32) with a few shape helpers. */
 export class Rng {
-  private a: number;
+  private readonly gen: () => number;
   constructor(seed: number) {
-    this.a = seed >>> 0;
+    this.gen = mulberry32(seed);
   }
   next(): number {
-    this.a = (this.a + 0x6d2b79f5) >>> 0;
-    let t = this.a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    return this.gen();
   }
   int(min: number, max: number): number {
     return min + Math.floor(this.next() * (max - min + 1));
