@@ -79,15 +79,6 @@ export function joinRows(id: string, rows: Partial<Record<keyof RecordRows, unkn
   return { record, hash: docRow.hash };
 }
 
-/** Stored bytes of one record's vectors, per representation. */
-export function rowBytes(rows: RecordRows): { dense: number; sparse: number; multi: number } {
-  return {
-    dense: rows.dense.data.byteLength,
-    sparse: rows.sparse.ids.byteLength + rows.sparse.weights.byteLength,
-    multi: rows.multi.data.byteLength + (rows.multi.scales?.byteLength ?? 0),
-  };
-}
-
 function isObject(v: unknown): v is object {
   return typeof v === 'object' && v !== null;
 }

@@ -1,7 +1,6 @@
 // Renders hits as a fixed-width table for terminals.
-import type { Hit, Signal } from '../core/types.js';
-
-const SIGNALS: Signal[] = ['dense', 'sparse', 'multi'];
+import { SIGNALS } from '../core/fusion.js';
+import type { Hit } from '../core/types.js';
 
 export function formatHits(hits: readonly Hit[]): string {
   const rows = hits.map((h, i) => [

@@ -1,5 +1,6 @@
 // Renders hits with DOM APIs only (corpus text is never parsed as HTML).
 import type { Hit, Signal } from '../browser/index.js';
+import { safeHref } from '../browser/safe-url.js';
 
 const SIGNALS: Signal[] = ['dense', 'sparse', 'multi'];
 
@@ -12,9 +13,10 @@ function renderHit(hit: Hit, words: string[]): HTMLElement {
   li.dataset.id = hit.id;
   const h2 = el('h2');
   const title = hit.doc.title ?? hit.id;
-  if (hit.doc.url) {
+  const href = hit.doc.url === undefined ? undefined : safeHref(hit.doc.url, document.baseURI);
+  if (href) {
     const a = el('a');
-    a.href = hit.doc.url;
+    a.href = href;
     a.textContent = title;
     a.rel = 'noreferrer';
     h2.append(a);

@@ -5,6 +5,7 @@
 import type { SiteClient } from './client.js';
 import type { SiteHit, SiteResults, Status } from './protocol.js';
 import { STYLES } from './styles.js';
+import { safeHref } from '../browser/safe-url.js';
 
 let sharedClient: SiteClient | undefined;
 
@@ -95,6 +96,9 @@ export class M3SearchElement extends HTMLElement {
   disconnectedCallback(): void {
     document.removeEventListener('keydown', this.onSlash);
     this.unlisten?.();
+    // A re-attached element subscribes again (start() checks this).
+    this.unlisten = undefined;
+    clearTimeout(this.timer);
   }
 
   /** The mode that answered the results on show ('lexical' | 'hybrid'), for scripts and tests. */
@@ -191,7 +195,8 @@ export class M3SearchElement extends HTMLElement {
     li.setAttribute('role', 'option');
     li.setAttribute('part', 'hit');
     const a = el('a', '');
-    a.href = new URL(h.url, this.siteRoot).href;
+    const href = safeHref(h.url, this.siteRoot);
+    if (href) a.href = href;
     const title = el('span', 'title');
     title.textContent = h.title;
     a.append(title);
@@ -233,7 +238,8 @@ export class M3SearchElement extends HTMLElement {
       const hit = this.hits[Math.max(0, this.active)];
       if (!hit) return;
       e.preventDefault();
-      location.assign(new URL(hit.url, this.siteRoot).href);
+      const href = safeHref(hit.url, this.siteRoot);
+      if (href) location.assign(href);
     } else if (e.key === 'Escape') {
       if (this.panel.hidden) this.input.value = '';
       this.panel.hidden = true;

@@ -3,6 +3,7 @@
 // mode once the model has arrived) and the background offline copy.
 import type { InferenceSession } from 'onnxruntime-common';
 import { probeWebGpu } from '../browser/backend.js';
+import { Serial } from '../browser/serial.js';
 import type { M3Encoder, OrtRuntime } from '../model/encoder.js';
 import { loadEncoder } from '../model/load.js';
 import { urlSource } from '../model/source.js';
@@ -25,6 +26,7 @@ export class SiteEngine {
   private multiBudget?: number;
   /** Files fetched over the network this session, handed to the offline copy so nothing is downloaded twice. */
   private readonly fetched = new Map<string, Uint8Array>();
+  private readonly queries = new Serial();
   private status: (s: Status) => void = () => {};
   private opening?: Promise<OpenInfo>;
 
@@ -78,9 +80,11 @@ export class SiteEngine {
 
   async search(query: string, k = 10): Promise<SiteResults> {
     await this.opening;
-    if (!this.reader || !this.tokenizer) throw new Error('the index is not open');
+    const { reader, tokenizer } = this;
+    if (!reader || !tokenizer) throw new Error('the index is not open');
     const mode = this.encoder ? 'hybrid' : 'lexical';
-    return searchSite(this.reader, query, { mode, k, tokenizer: this.tokenizer, encoder: this.encoder, multiBudget: this.multiBudget });
+    // One query at a time: ONNX sessions do not run concurrently, and typing fires overlapping searches.
+    return this.queries.run(() => searchSite(reader, query, { mode, k, tokenizer, encoder: this.encoder, multiBudget: this.multiBudget }));
   }
 
   /** IndexedDB copy first (when it holds this build), then the network. */
@@ -126,6 +130,7 @@ export class SiteEngine {
         },
       });
       if (encoder.info.fingerprint !== manifest.model.fingerprint) {
+        await encoder.dispose();
         throw new Error(`the model at ${modelUrl} (${encoder.info.fingerprint}) is not the one the index was built with (${manifest.model.fingerprint}); staying with keyword search`);
       }
       this.encoder = encoder;
@@ -145,7 +150,9 @@ export class SiteEngine {
       await new Promise((r) => setTimeout(r, 300));
       const files = [...reader.offlineFiles(), ...TOKENIZER_FILES.map((f) => manifest.tokenizer + f)];
       const have = await store.have(this.indexUrl, files);
-      const missing = files.filter((f) => !have.has(f));
+      // Shard names carry their content hash; the tokenizer's do not, so a new build always stores them again.
+      const missing = files.filter((f) => !have.has(f) || f.startsWith(manifest.tokenizer));
+      const absent = new Set<string>();
       let done = files.length - missing.length;
       const queue = [...missing];
       const worker = async (): Promise<void> => {
@@ -153,7 +160,10 @@ export class SiteEngine {
           let b = this.fetched.get(f);
           if (!b) {
             const res = await fetch(new URL(f, this.indexUrl));
-            if (res.status === 404 && f.startsWith(manifest.tokenizer)) continue; // tokenizer_config.json is optional
+            if (res.status === 404 && f.startsWith(manifest.tokenizer)) {
+              absent.add(f); // tokenizer_config.json is optional
+              continue;
+            }
             if (!res.ok) throw new Error(`${f}: HTTP ${res.status}`);
             b = new Uint8Array(await res.arrayBuffer());
           }
@@ -162,8 +172,9 @@ export class SiteEngine {
         }
       };
       await Promise.all(Array.from({ length: 6 }, worker));
-      await store.commit(this.indexUrl, manifest.build, this.manifestText, files);
-      this.status({ kind: 'offline-saved', build: manifest.build, files: files.length });
+      const stored = files.filter((f) => !absent.has(f));
+      await store.commit(this.indexUrl, manifest.build, this.manifestText, stored);
+      this.status({ kind: 'offline-saved', build: manifest.build, files: stored.length });
     } catch (e) {
       this.status({ kind: 'error', where: 'offline', message: (e as Error).message });
     }

@@ -11,7 +11,7 @@ import type { SparsityReport } from '../core/sparsity.js';
 import type { Doc, Encoded, Hit, IndexOptions, SearchOptions } from '../core/types.js';
 import { aggregateWindows, isWindowDoc, parentView, windowDoc, windowId, type Aggregation, type WindowMeta } from './long-docs.js';
 import { validateDocs } from './validate.js';
-import { windowText, type TextWindow } from './windows.js';
+import { windowBudget, windowText, type TextWindow } from './windows.js';
 
 /** What the engine needs from an encoder (M3Encoder satisfies it). */
 export interface TextEncoder {
@@ -114,7 +114,12 @@ export class M3Search {
   async update(docs: readonly Doc[], opts: AddOptions = {}): Promise<AddReport> {
     validateDocs(docs, () => false);
     if (this.mode(opts) === 'windows' || docs.some((d) => this.windowed.has(d.id))) return this.addWindowed(docs, opts, true);
-    const encoded = await this.encoder.encode(docs.map((d) => d.text), { kind: 'passage', signal: opts.signal, onProgress: opts.onProgress });
+    const encoded = await this.encoder.encode(docs.map((d) => d.text), {
+      kind: 'passage',
+      signal: opts.signal,
+      batchSize: opts.batchSize,
+      onProgress: opts.onProgress,
+    });
     throwIfAborted(opts.signal);
     docs.forEach((d, i) => this.index.upsert(d, encoded[i]!));
     return { added: docs.length, truncated: docs.filter((_, i) => encoded[i]!.truncated).map((d) => d.id) };
@@ -223,7 +228,8 @@ export class M3Search {
           opts.onProgress?.({ done: di, total: docs.length, windows, chars: charsBefore + end, charsTotal });
           pending = [];
         };
-        const fits = doc.text.length <= spec.size; // a token spans at least one character
+        // A token spans at least one character, so this many characters always fit one window.
+        const fits = doc.text.length <= windowBudget(spec.size);
         const iter: Iterable<TextWindow> = fits ? [{ index: 0, start: 0, end: doc.text.length, tokens: 0 }] : windowText(doc.text, spec.count, spec);
         let first: TextWindow | undefined;
         for (const w of iter) {

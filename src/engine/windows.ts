@@ -88,7 +88,7 @@ function* units(text: string, count: TokenCounter, budget: number): Generator<Un
  * the text once. A text that fits yields one window covering all of it.
  */
 export function* windowText(text: string, count: TokenCounter, spec: WindowSpec): Generator<TextWindow> {
-  const budget = Math.max(1, spec.size - SPECIALS - MARGIN);
+  const budget = windowBudget(spec.size);
   const overlap = Math.max(0, Math.min(spec.overlap, budget - 1));
   const held: Unit[] = [];
   let tokens = 0;
@@ -111,4 +111,9 @@ export function* windowText(text: string, count: TokenCounter, spec: WindowSpec)
     tokens += u.tokens;
   }
   if (held.length > 0 && held[held.length - 1]!.end > emittedEnd) yield emit();
+}
+
+/** Content tokens one window of `size` holds (room kept for special tokens and a safety margin). */
+export function windowBudget(size: number): number {
+  return Math.max(1, size - SPECIALS - MARGIN);
 }

@@ -3,7 +3,7 @@
 // multi-vector shards of the re-ranked candidates and the metadata shards of
 // the hits. Environment-free: `load(file)` may fetch, read IndexedDB or disk.
 import { bm25Idf, termBag } from '../core/bm25.js';
-import { float16ToFloat32 } from '../core/quantize.js';
+import { dequantizeRowsInt8, float16ToFloat32 } from '../core/quantize.js';
 import { TopK } from '../core/topk.js';
 import { DEFAULT_WEIGHTS, type Encoded, type Weights } from '../core/types.js';
 import {
@@ -194,7 +194,7 @@ export class SiteIndexReader {
       const s = shards.get(rangeFileOf(files, p));
       const row = s?.rows[p - s.first];
       if (!s || !row || s.dim !== dim) continue;
-      const dv = row.kind === 'float16' ? float16ToFloat32(row.data) : int8Rows(row.data, row.scales, dim);
+      const dv = row.kind === 'float16' ? float16ToFloat32(row.data) : dequantizeRowsInt8(row.data, row.scales, dim);
       let sum = 0;
       const rows = nested && budget !== undefined && budget >= 1 ? Math.min(row.count, Math.floor(budget)) : row.count;
       for (let a = 0; a < qn; a++) {
@@ -241,10 +241,4 @@ export class SiteIndexReader {
     const s = this.manifest.shards;
     return [...s.dense.files.map((f) => f.file), ...s.postings.files, ...s.meta.files.map((f) => f.file)];
   }
-}
-
-function int8Rows(q: Int8Array, scales: Float32Array, dim: number): Float32Array {
-  const out = new Float32Array(q.length);
-  for (let r = 0; r < scales.length; r++) for (let j = 0; j < dim; j++) out[r * dim + j] = q[r * dim + j]! * scales[r]!;
-  return out;
 }

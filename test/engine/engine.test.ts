@@ -65,10 +65,12 @@ describe('M3Search over the sample corpus', () => {
       [[{ id: 'x2', text: 42 as unknown as string }], 'INVALID_DOCUMENT'],
       [[{ id: 'x3', text: 'one' }, { id: 'x3', text: 'two' }], 'DUPLICATE_ID'],
       [[{ id: 'x4', text: 'fine' }, { id: CORPUS[0]!.id, text: 'clash' }], 'DUPLICATE_ID'],
+      [[{ id: 'x5', text: 'fine' }, { id: 'x6', text: 'ok', title: 5 as unknown as string }], 'INVALID_DOCUMENT'],
     ];
     for (const [docs, code] of cases) expect((await rejection(engine.add(docs))).code).toBe(code);
     expect(engine.size).toBe(before);
     expect(engine.index.has('x4')).toBe(false);
+    expect(engine.index.has('x5')).toBe(false);
     const hits = await engine.search(CORPUS[0]!.text, { k: 1, mode: 'sparse' });
     expect(hits[0]!.id).toBe(CORPUS[0]!.id);
   });
