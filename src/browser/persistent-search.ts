@@ -2,7 +2,7 @@
 // encoded in batches; each batch is committed in one transaction and only
 // then applied to the in-memory index, so memory never holds what disk lost
 // and a reopen restores exactly what was committed, without encoding.
-import { docProblem, cloneDoc } from '../core/doc.js';
+import { cloneDoc } from '../core/doc.js';
 import { M3SearchError, throwIfAborted } from '../core/errors.js';
 import { resolveIndexOptions } from '../core/options.js';
 import { encodeRecord, type StoredRecord } from '../core/record.js';
@@ -11,6 +11,7 @@ import type { Doc, Encoded, Hit, IndexOptions, SearchOptions } from '../core/typ
 import type { ModelInfo } from '../model/encoder.js';
 import { textHash } from './content-hash.js';
 import type { AddReport, IndexProgress, LoadProgress, RemoveReport, SearchWarning, SkippedRecord } from './protocol.js';
+import { validateDocs } from '../engine/validate.js';
 import { Serial } from './serial.js';
 import { IndexStore, type IndexMeta, type MismatchPolicy, type OpenedStore, type Put, type StoreCounts } from './store.js';
 
@@ -61,8 +62,10 @@ export class PersistentSearch {
   private readonly hashes: Map<string, string>;
   /** ONNX sessions must not run concurrently: queries wait for the current batch. */
   private readonly encoding = new Serial();
-  /** Writes apply in call order. */
+  /** Store transactions apply one at a time. */
   private readonly writing = new Serial();
+  /** Whole add/remove/clear calls apply in call order. */
+  private readonly calls = new Serial();
 
   readonly name: string;
 
@@ -147,8 +150,14 @@ export class PersistentSearch {
    * batch commits on its own; on cancel or error the batches committed so far
    * stay (the error's details say how many).
    */
-  async add(docs: readonly Doc[], opts: WriteCallOptions = {}): Promise<AddReport> {
+  add(docs: readonly Doc[], opts: WriteCallOptions = {}): Promise<AddReport> {
     const batch = checkBatch(docs);
+    // Whole write calls run in call order: an un-awaited add() followed by remove() or clear()
+    // must not plan against a state the later call is about to change.
+    return this.calls.run(() => this.addInOrder(batch, opts));
+  }
+
+  private async addInOrder(batch: readonly Doc[], opts: WriteCallOptions): Promise<AddReport> {
     const plan = await this.plan(batch);
     const report: AddReport = { added: 0, updated: 0, unchanged: plan.unchanged, truncated: [], docCount: this.index.size };
     const total = plan.rewrite.length + plan.encode.length;
@@ -201,7 +210,7 @@ export class PersistentSearch {
       throw new M3SearchError('INVALID_DOCUMENT', 'remove() expects a document id or an array of ids (strings).');
     }
     const unique = [...new Set(ids)];
-    return this.writing.run(async () => {
+    return this.calls.run(() => this.writing.run(async () => {
       const before = this.store.meta.count;
       const count = await this.store.write([], unique);
       for (const id of unique) {
@@ -209,7 +218,7 @@ export class PersistentSearch {
         this.hashes.delete(id);
       }
       return { removed: before - count, docCount: this.index.size };
-    });
+    }));
   }
 
   async search(query: string, opts: SearchOptions & { signal?: AbortSignal } = {}): Promise<Hit[]> {
@@ -234,11 +243,13 @@ export class PersistentSearch {
   }
 
   async clear(): Promise<void> {
-    await this.writing.run(async () => {
-      await this.store.clear();
-      this.index.clear();
-      this.hashes.clear();
-    });
+    await this.calls.run(() =>
+      this.writing.run(async () => {
+        await this.store.clear();
+        this.index.clear();
+        this.hashes.clear();
+      }),
+    );
   }
 
   counts(): Promise<StoreCounts> {
@@ -394,15 +405,9 @@ interface Planned {
 
 /** Validates all documents before anything is encoded or written (a bad batch changes nothing). */
 function checkBatch(docs: readonly Doc[]): Doc[] {
-  if (!Array.isArray(docs)) throw new M3SearchError('INVALID_DOCUMENT', 'Expected an array of documents.');
-  const seen = new Set<string>();
-  return docs.map((d, i) => {
-    const problem = docProblem(d);
-    if (problem !== undefined) throw new M3SearchError('INVALID_DOCUMENT', `document #${i}: ${problem}`, { index: i });
-    if (seen.has(d.id)) throw new M3SearchError('DUPLICATE_ID', `Id "${d.id}" appears twice in this batch.`, { id: d.id });
-    seen.add(d.id);
-    return cloneDoc(d);
-  });
+  // The engine's batch rules; stored ids are not "duplicates" here: add() replaces or skips them.
+  validateDocs(docs, () => false);
+  return docs.map(cloneDoc);
 }
 
 function sameDoc(a: Doc | undefined, b: Doc): boolean {

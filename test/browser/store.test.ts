@@ -122,6 +122,27 @@ describe('persistent index: reopen and resume', () => {
     const names = (await indexedDB.databases()).map((d) => d.name);
     expect(names).not.toContain(databaseName(name));
   });
+
+  it('write calls apply in call order even when not awaited (add, then remove and a field-only update)', async () => {
+    const name = uniqueName('order');
+    const a = await openTracked(new FakeEncoder(), name);
+    await a.search.add(docs(4));
+    // Not awaited: the later calls must see the state the earlier ones leave.
+    const pending = [
+      a.search.add([{ id: 'd1', text: docs(4)[1]!.text, title: 'renamed' }, ...docs(3, 10)], { batchSize: 1 }),
+      a.search.remove(['d1', 'd11']),
+      a.search.add([{ id: 'd1', text: 'back again' }]),
+    ];
+    await Promise.all(pending);
+    expect(a.search.index.getDoc('d11')).toBeUndefined();
+    expect(a.search.index.getDoc('d1')).toMatchObject({ text: 'back again' });
+    expect(a.search.index.getDoc('d1')?.title).toBeUndefined();
+    a.search.close();
+    const b = await openTracked(new FakeEncoder(), name);
+    expect(b.report.skipped).toEqual([]);
+    expect(b.search.index.getDoc('d1')).toMatchObject({ text: 'back again' });
+    expect(await b.search.counts()).toEqual({ docs: 6, dense: 6, sparse: 6, multi: 6, meta: 6 });
+  });
 });
 
 describe('persistent index: restoring while the model loads', () => {
