@@ -10,7 +10,7 @@ import { DEFAULT_HEAD_FILES, DEFAULT_OUTPUT_NAMES, MANIFEST_FILE, type ModelMani
 import { punctuationIds, userNoiseIds } from './noise.js';
 import { parseSafetensors } from './safetensors.js';
 import type { SparsePruning } from './sparse-pruning.js';
-import { readJson, type FileProgress, type ModelSource } from './source.js';
+import { parseJson, readJson, type FileProgress, type ModelSource } from './source.js';
 import { createTokenizer, type JsonObject } from './tokenizer.js';
 
 export interface LoadOptions {
@@ -45,8 +45,10 @@ const ONNX_CANDIDATES = { q8: ['onnx/model_quantized.onnx', 'onnx/model.onnx', '
 export async function loadEncoder(source: ModelSource, opts: LoadOptions): Promise<M3Encoder> {
   const read = { signal: opts.signal, onProgress: opts.onProgress };
   const manifest = await readJson<ModelManifest>(source, MANIFEST_FILE, read);
-  const tokenizerJson = await readJson<JsonObject>(source, 'tokenizer.json', read);
-  if (!tokenizerJson) throw missing(source, 'tokenizer.json');
+  // The raw bytes are kept for the fingerprint: re-serializing a 17 MB XLM-R tokenizer would cost a second parse's time.
+  const tokenizerBytes = await source.read('tokenizer.json', read);
+  if (!tokenizerBytes) throw missing(source, 'tokenizer.json');
+  const tokenizerJson = parseJson<JsonObject>(tokenizerBytes, source, 'tokenizer.json');
   const tokenizerConfig = (await readJson<JsonObject>(source, 'tokenizer_config.json', read)) ?? {};
   const tokenizer = createTokenizer(tokenizerJson, tokenizerConfig);
 
@@ -105,7 +107,7 @@ export async function loadEncoder(source: ModelSource, opts: LoadOptions): Promi
   const info: ModelInfo = {
     modelId: manifest?.modelId ?? source.location,
     layout,
-    fingerprint: fingerprintBytes([onnxBytes, new TextEncoder().encode(JSON.stringify(tokenizerJson)), ...headBytes]),
+    fingerprint: fingerprintBytes([onnxBytes, tokenizerBytes, ...headBytes]),
     onnxFile,
     maxLength: opts.maxLength ?? manifest?.maxLength ?? numberOr(tokenizerConfig.model_max_length, 512),
     denseDim: 0,

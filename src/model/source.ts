@@ -105,7 +105,11 @@ async function readWithProgress(response: Response, file: string, opts: ReadOpti
 /** Reads a JSON file from a source; undefined when absent, typed error when malformed. */
 export async function readJson<T>(source: ModelSource, name: string, opts?: ReadOptions): Promise<T | undefined> {
   const bytes = await source.read(name, opts);
-  if (!bytes) return undefined;
+  return bytes && parseJson<T>(bytes, source, name);
+}
+
+/** Parses a model file's bytes as JSON; garbage is MODEL_FILES naming the file. */
+export function parseJson<T>(bytes: Uint8Array, source: ModelSource, name: string): T {
   try {
     return JSON.parse(new TextDecoder().decode(bytes)) as T;
   } catch {

@@ -156,6 +156,81 @@ describe('browser search (WASM backend)', () => {
     await page.close();
   });
 
+  it('cancelling createSearch mid-download rejects with ABORTED, caches nothing partial, and loses nothing stored', async () => {
+    // A fresh context: an empty Cache API, so the model really is downloaded.
+    const fresh = await browser.newContext();
+    const docs = spread(12, 5).slice(0, 10);
+    try {
+      const seed = await openHarness(fresh, server);
+      const stored = await seed.evaluate(
+        async ({ docs, model }) => {
+          const search = await window.m3.createSearch({ model, name: 'cancel-open', backend: 'wasm', modelCacheName: 'cancel-test' });
+          const added = await search.add(docs);
+          await search.close();
+          await caches.delete('cancel-test'); // the next open must go to the network
+          return added.docCount;
+        },
+        { docs, model: MODEL_URL },
+      );
+      expect(stored).toBe(docs.length);
+      await seed.close();
+
+      // Hold the ONNX file's response until the test lets it go: the open is then
+      // certainly mid-download when the signal fires.
+      let release!: () => void;
+      const released = new Promise<void>((r) => (release = r));
+      let held = 0;
+      await fresh.route('**/models/tiny/onnx/**', async (route) => {
+        held++;
+        await released;
+        await route.continue().catch(() => undefined); // the request may be gone by then
+      });
+      const page = await openHarness(fresh, server);
+      const pending = page.evaluate(
+        async ({ model }) => {
+          const ctl = new AbortController();
+          (window as unknown as { cancelOpen: () => void }).cancelOpen = () => ctl.abort();
+          const error = await window.m3
+            .createSearch({ model, name: 'cancel-open', backend: 'wasm', modelCacheName: 'cancel-test', signal: ctl.signal })
+            .then(
+              () => 'opened',
+              (e: { code?: string }) => e.code,
+            );
+          const cachedFiles = (await (await caches.open('cancel-test')).keys()).map((r) => new URL(r.url).pathname);
+          return { error, cachedFiles };
+        },
+        { model: MODEL_URL },
+      );
+      // Cancel once the worker is waiting on the held ONNX download.
+      const deadline = Date.now() + 60_000;
+      while (held === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      await page.evaluate(() => (window as unknown as { cancelOpen: () => void }).cancelOpen());
+      const run = await pending;
+      release();
+      await fresh.unroute('**/models/tiny/onnx/**');
+      expect(held).toBeGreaterThan(0);
+      expect(run.error).toBe('ABORTED');
+      expect(run.cachedFiles.some((f) => f.endsWith('.onnx'))).toBe(false); // no partial model cached
+
+      // The stored index is intact: the next open restores every passage without encoding.
+      const after = await page.evaluate(
+        async ({ model }) => {
+          const search = await window.m3.createSearch({ model, name: 'cancel-open', backend: 'wasm', modelCacheName: 'cancel-test' });
+          const report = await search.ready;
+          const stats = await search.stats();
+          await search.delete();
+          return { report, stats };
+        },
+        { model: MODEL_URL },
+      );
+      expect(after.report).toMatchObject({ created: false, restored: docs.length });
+      expect(after.stats).toMatchObject({ docCount: docs.length, consistent: true, encoderPasses: 0 });
+      await page.close();
+    } finally {
+      await fresh.close();
+    }
+  });
+
   it('remove and update survive a reload; clear and delete empty the index', async () => {
     const docs = spread(10, 3); // 29 passages
     const [gone, changed] = [docs[5]!, docs[12]!];
