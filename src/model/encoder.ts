@@ -66,7 +66,8 @@ export interface EncoderParts {
   tokenizer: M3Tokenizer;
   info: ModelInfo;
   outputs: { hidden?: string; dense?: string; sparse?: string; colbert?: string; logits?: string };
-  colbertIncludesCls: boolean;
+  /** Declared by the manifest; when undefined it is read off each output's sequence length (see colbertSkip). */
+  colbertIncludesCls?: boolean;
   heads: { sparse?: LinearHead; colbert?: LinearHead };
   /** Token ids that never enter sparse vectors (special + noise tokens). */
   sparseExclude: ReadonlySet<number>;
@@ -286,7 +287,7 @@ export class M3Encoder {
     if (colbert) {
       const [, Tc, D] = colbert.dims as [number, number, number];
       // Rows after [CLS], padding excluded: len-1 of them.
-      const skip = this.parts.colbertIncludesCls ? 1 : 0;
+      const skip = colbertSkip(Tc, T, this.parts.colbertIncludesCls);
       const start = (b * Tc + skip) * D;
       return normalizeRows(colbert.data.subarray(start, start + (len - 1) * D), len - 1, D);
     }
@@ -297,6 +298,27 @@ export class M3Encoder {
     }
     return { data: new Float32Array(0), count: 0, dim: 0 };
   }
+}
+
+/**
+ * Rows to skip at the start of a heads-in-graph ColBERT output. Exports differ:
+ * FlagEmbedding's own drops [CLS] (`[B,T-1,D]`), others keep it (`[B,T,D]`).
+ * A manifest's `colbertIncludesCls` wins; otherwise the row count decides.
+ */
+export function colbertSkip(rows: number, inputLength: number, declared?: boolean): 0 | 1 {
+  if (declared !== undefined) {
+    const expected = declared ? inputLength : inputLength - 1;
+    if (rows !== expected) {
+      throw new M3SearchError(
+        'MODEL_MISMATCH',
+        `The ColBERT output has ${rows} rows for ${inputLength} input tokens, but m3search.json says colbertIncludesCls: ${declared} (expected ${expected}). Fix or remove that field.`,
+      );
+    }
+    return declared ? 1 : 0;
+  }
+  if (rows === inputLength) return 1;
+  if (rows === inputLength - 1) return 0;
+  throw new M3SearchError('MODEL_MISMATCH', `The ColBERT output has ${rows} rows for ${inputLength} input tokens; expected ${inputLength - 1} (after [CLS]) or ${inputLength}.`);
 }
 
 /** Drops the multi-vector rows of inserted [CLS] positions (row r is token position r + 1). */

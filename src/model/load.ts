@@ -131,7 +131,7 @@ export async function loadEncoder(source: ModelSource, opts: LoadOptions): Promi
     tokenizer,
     info,
     outputs,
-    colbertIncludesCls: manifest?.colbertIncludesCls ?? false,
+    colbertIncludesCls: manifest?.colbertIncludesCls,
     heads,
     sparseExclude,
     pruning: opts.pruning,

@@ -39,7 +39,7 @@ export interface ModelManifest {
     /** H→D linear for multi-vectors. */
     colbert?: string;
   };
-  /** Whether colbert output row 0 is the [CLS] position (dropped) or already starts after it. */
+  /** Whether colbert output row 0 is the [CLS] position (dropped) or already starts after it. Omitted: read off the output length. */
   colbertIncludesCls?: boolean;
 }
 

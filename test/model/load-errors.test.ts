@@ -3,6 +3,7 @@ import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { colbertSkip } from '../../src/model/encoder.js';
 import { loadModel } from '../../src/node/load-model.js';
 import { SHARED_DIR } from '../helpers/shared.js';
 import { testModel } from '../helpers/test-model.js';
@@ -85,8 +86,28 @@ describe('loading a model folder', () => {
     rmSync(path.join(dir, 'm3search.json'));
     const enc = await loadModel(dir);
     expect(enc.info.layout).toBe('heads-in-graph');
-    const [v] = await enc.encode(['hello world']);
+    const texts = ['hello world', 'a somewhat longer passage so the batch is padded'];
+    const [v, w] = await enc.encode(texts);
     expect(v!.sparse.ids.length).toBeGreaterThan(0);
+    // The [CLS] row question is answered from the output's length: same vectors as with the manifest.
+    const declared = await (await loadModel(layouts['heads-in-graph'])).encode(texts);
+    expect(w!.multi.count).toBe(declared[1]!.multi.count);
+    expect(Array.from(v!.multi.data)).toEqual(Array.from(declared[0]!.multi.data));
+    expect(Array.from(w!.multi.data)).toEqual(Array.from(declared[1]!.multi.data));
+  });
+
+  it('rejects a manifest whose colbertIncludesCls contradicts the ColBERT output', async () => {
+    const dir = copyModel('heads-in-graph');
+    writeFileSync(path.join(dir, 'm3search.json'), JSON.stringify({ modelId: 'x', layout: 'heads-in-graph', colbertIncludesCls: true }));
+    await expect(loadModel(dir)).rejects.toMatchObject({ code: 'MODEL_MISMATCH', message: expect.stringContaining('colbertIncludesCls: true') });
+  });
+
+  it('reads the [CLS] row question off the ColBERT output length', () => {
+    expect(colbertSkip(9, 10)).toBe(0); // FlagEmbedding style: rows start after [CLS]
+    expect(colbertSkip(10, 10)).toBe(1); // the row of [CLS] is kept: skip it
+    expect(colbertSkip(10, 10, true)).toBe(1);
+    expect(() => colbertSkip(7, 10)).toThrow(/7 rows for 10 input tokens/);
+    expect(() => colbertSkip(9, 10, true)).toThrow(/colbertIncludesCls/);
   });
 
   it('falls back to dense-only when a hidden-state export ships no head files', async () => {
