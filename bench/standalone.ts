@@ -8,8 +8,11 @@ import type { BenchContext, BenchSection } from './section.js';
 const args = process.argv.slice(2);
 const file = args.find((a) => !a.startsWith('--'));
 if (!file) throw new Error('usage: tsx bench/standalone.ts <section file> [--quick]');
-const mod = (await import(pathToFileURL(path.resolve(file)).href)) as { default: BenchSection };
-const section = mod.default;
+const mod = (await import(pathToFileURL(path.resolve(file)).href)) as Record<string, unknown>;
+// The default export, else the file's one exported section.
+const isSection = (v: unknown): v is BenchSection => typeof v === 'object' && v !== null && 'run' in v && 'title' in v;
+const section = isSection(mod.default) ? mod.default : Object.values(mod).find(isSection);
+if (!section) throw new Error(`${file} exports no bench section`);
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
 const ctx: BenchContext = {
   quick: args.includes('--quick'),

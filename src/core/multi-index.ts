@@ -7,7 +7,8 @@
 // best dot product over the passage's rows, averaged over query rows.
 
 import type { MultiStorage, MultiVector } from './types.js';
-import { float16ToFloat32Into, quantizeInt8Into, toHalf } from './quantize.js';
+import { maxSimKernel, type MaxSimKernel } from './maxsim-kernel.js';
+import { dequantizeRowsInt8Into, float16ToFloat32Into, quantizeInt8Into, toHalf } from './quantize.js';
 import { ensureCapacity, resized } from './slots.js';
 import type { MultiData } from './stored.js';
 
@@ -23,6 +24,8 @@ export interface MultiIndexOptions {
   compactRatio?: number;
   /** …and there are at least this many dead rows (default 4096). */
   compactMin?: number;
+  /** The MaxSim inner loop (default: WebAssembly SIMD where available, else TypeScript). */
+  kernel?: MaxSimKernel;
 }
 
 export class MultiIndex {
@@ -39,7 +42,7 @@ export class MultiIndex {
   private liveRows = 0;
   private liveCount = 0;
   private compactionCount = 0;
-  private scratch = new Float32Array(0); // float16 rows decoded for one maxSim call
+  private readonly kernel: MaxSimKernel;
   private readonly compactRatio: number;
   private readonly compactMin: number;
 
@@ -49,6 +52,7 @@ export class MultiIndex {
     this.dimension = dim;
     this.compactRatio = opts.compactRatio ?? 0.25;
     this.compactMin = opts.compactMin ?? 4096;
+    this.kernel = opts.kernel ?? maxSimKernel();
   }
 
   get dim(): number {
@@ -175,50 +179,21 @@ export class MultiIndex {
     if (pRows <= 0 || qRows <= 0) return 0;
     if (q.dim !== dim) throw new RangeError(`query multi-vectors have ${q.dim} dims, index has ${dim}`);
     const start = this.offsets[slot]!;
-    const qd = q.data;
-    let sum = 0;
-
-    if (this.kind === 'int8') {
-      const m = this.i8;
-      const sc = this.rowScales;
-      for (let i = 0; i < qRows; i++) {
-        const qo = i * dim;
-        let best = -Infinity;
-        for (let j = 0; j < pRows; j++) {
-          const po = (start + j) * dim;
-          let d = 0;
-          for (let t = 0; t < dim; t++) d += qd[qo + t]! * m[po + t]!;
-          d *= sc[start + j]!;
-          if (d > best) best = d;
-        }
-        sum += best;
+    const n = pRows * dim;
+    return this.kernel.score(q.data, qRows, pRows, dim, (dst) => {
+      // Rows land in the kernel's memory already as float32: decoded once, in place.
+      switch (this.kind) {
+        case 'float32':
+          dst.set(this.f32.subarray(start * dim, start * dim + n));
+          break;
+        case 'float16':
+          float16ToFloat32Into(this.f16, start * dim, n, dst, 0);
+          break;
+        case 'int8':
+          dequantizeRowsInt8Into(this.i8, this.rowScales, start, pRows, dim, dst);
+          break;
       }
-      return sum / qRows;
-    }
-
-    // float32 rows are read in place; float16 rows are decoded once per call.
-    let p: Float32Array;
-    let base: number;
-    if (this.kind === 'float32') {
-      p = this.f32;
-      base = start * dim;
-    } else {
-      this.scratch = ensureCapacity(this.scratch, pRows * dim);
-      p = float16ToFloat32Into(this.f16, start * dim, pRows * dim, this.scratch, 0);
-      base = 0;
-    }
-    for (let i = 0; i < qRows; i++) {
-      const qo = i * dim;
-      let best = -Infinity;
-      for (let j = 0; j < pRows; j++) {
-        const po = base + j * dim;
-        let d = 0;
-        for (let t = 0; t < dim; t++) d += qd[qo + t]! * p[po + t]!;
-        if (d > best) best = d;
-      }
-      sum += best;
-    }
-    return sum / qRows;
+    });
   }
 
   /** Bytes of row data held for live passages. */

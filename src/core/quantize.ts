@@ -71,11 +71,16 @@ export function quantizeRowsInt8(data: ArrayLike<number>, dim: number): { q: Int
 
 /** Inverse of {@link quantizeRowsInt8}. */
 export function dequantizeRowsInt8(q: Int8Array, scales: Float32Array, dim: number): Float32Array {
-  const out = new Float32Array(q.length);
-  for (let r = 0; r < scales.length; r++) {
-    const s = scales[r]!;
-    const off = r * dim;
-    for (let i = 0; i < dim; i++) out[off + i] = q[off + i]! * s;
+  return dequantizeRowsInt8Into(q, scales, 0, scales.length, dim, new Float32Array(q.length));
+}
+
+/** Rows `first … first+rows` of a row-quantized int8 matrix, as float32 into `out` (from its start). */
+export function dequantizeRowsInt8Into(q: Int8Array, scales: ArrayLike<number>, first: number, rows: number, dim: number, out: Float32Array): Float32Array {
+  for (let r = 0; r < rows; r++) {
+    const s = scales[first + r]!;
+    const src = (first + r) * dim;
+    const dst = r * dim;
+    for (let i = 0; i < dim; i++) out[dst + i] = q[src + i]! * s;
   }
   return out;
 }

@@ -3,7 +3,8 @@
 // multi-vector shards of the re-ranked candidates and the metadata shards of
 // the hits. Environment-free: `load(file)` may fetch, read IndexedDB or disk.
 import { bm25Idf, termBag } from '../core/bm25.js';
-import { dequantizeRowsInt8, float16ToFloat32 } from '../core/quantize.js';
+import { maxSimKernel } from '../core/maxsim-kernel.js';
+import { dequantizeRowsInt8Into, float16ToFloat32, float16ToFloat32Into } from '../core/quantize.js';
 import { TopK } from '../core/topk.js';
 import { DEFAULT_WEIGHTS, type Encoded, type Weights } from '../core/types.js';
 import {
@@ -194,19 +195,16 @@ export class SiteIndexReader {
       const s = shards.get(rangeFileOf(files, p));
       const row = s?.rows[p - s.first];
       if (!s || !row || s.dim !== dim) continue;
-      const dv = row.kind === 'float16' ? float16ToFloat32(row.data) : dequantizeRowsInt8(row.data, row.scales, dim);
-      let sum = 0;
       const rows = nested && budget !== undefined && budget >= 1 ? Math.min(row.count, Math.floor(budget)) : row.count;
-      for (let a = 0; a < qn; a++) {
-        let best = -Infinity;
-        for (let b = 0; b < rows; b++) {
-          let dot = 0;
-          for (let j = 0; j < dim; j++) dot += qd[a * dim + j]! * dv[b * dim + j]!;
-          if (dot > best) best = dot;
-        }
-        sum += best;
+      if (qn === 0 || rows === 0) {
+        out.set(p, 0);
+        continue;
       }
-      out.set(p, qn ? sum / qn : 0);
+      const score = maxSimKernel().score(qd, qn, rows, dim, (dst) => {
+        if (row.kind === 'float16') float16ToFloat32Into(row.data, 0, rows * dim, dst, 0);
+        else dequantizeRowsInt8Into(row.data, row.scales, 0, rows, dim, dst);
+      });
+      out.set(p, score);
     }
     return out;
   }

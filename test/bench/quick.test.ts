@@ -64,6 +64,15 @@ describe('bench --quick', () => {
     const open = section('open').rows;
     expect(open.some((r) => String(r.what).startsWith('SearchIndex.deserialize'))).toBe(true);
     for (const r of open) expect(r['open ms']).toBeGreaterThan(0);
+
+    // Both kernels ran on every storage kind and agree on the scores.
+    const maxsim = section('maxsim').rows;
+    for (const kind of ['float32', 'float16', 'int8']) {
+      const simd = maxsim.find((r) => r.storage === kind && r.kernel === 'wasm simd')!;
+      const ts = maxsim.find((r) => r.storage === kind && r.kernel === 'typescript')!;
+      expect(simd['vs ts']).toBeCloseTo((simd['ms / query'] as number) / (ts['ms / query'] as number), 9);
+      expect(simd['max |diff|']).toBeLessThan(1e-5);
+    }
   }, 300_000);
 });
 

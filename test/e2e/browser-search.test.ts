@@ -70,7 +70,8 @@ describe('browser search (WASM backend)', () => {
       expect(Object.keys(top.signals).sort()).toEqual(['dense', 'multi', 'sparse']);
       expect(top.doc).toMatchObject({ id: p.id, text: p.text });
     });
-    expect(first.stats).toMatchObject({ docCount: docs.length, consistent: true, encoderPasses: first.afterAdd + probes.length });
+    // The MaxSim rerank ran on the WebAssembly SIMD kernel inside the worker.
+    expect(first.stats).toMatchObject({ docCount: docs.length, consistent: true, encoderPasses: first.afterAdd + probes.length, maxSimKernel: 'wasm-simd' });
     const fetchedFirst = modelRequests.length;
     expect(fetchedFirst).toBeGreaterThan(0);
 
