@@ -112,10 +112,10 @@ export class PersistentSearch {
     }
     const { store, meta } = opened;
     try {
-      if (opts.storage && (meta.storage.dense !== requested.dense || meta.storage.multi !== requested.multi)) {
+      if (opts.storage && !sameStorage(meta.storage, requested)) {
         opts.onWarning?.({
           code: 'STORAGE_OPTIONS_IGNORED',
-          message: `The index "${opts.name}" is stored as dense ${meta.storage.dense} / multi ${meta.storage.multi}; the requested ${requested.dense} / ${requested.multi} applies only to a new index (clear() or delete() it first).`,
+          message: `The index "${opts.name}" is stored as ${describeStorage(meta.storage)}; the requested ${describeStorage(requested)} applies only to a new index (clear() or delete() it first).`,
           details: { stored: meta.storage, requested },
         });
       }
@@ -394,6 +394,17 @@ function fail(why: string): never {
 }
 
 /** The same stored state: nothing was written between the two reads of meta. */
+/** Stored and requested storage agree on every field (older metas lack the layout fields: defaults). */
+function sameStorage(stored: IndexOptions, requested: Required<IndexOptions>): boolean {
+  const have = resolveIndexOptions(stored);
+  return (Object.keys(requested) as (keyof IndexOptions)[]).every((k) => have[k] === requested[k]);
+}
+
+function describeStorage(o: IndexOptions): string {
+  const r = resolveIndexOptions(o);
+  return `dense ${r.dense} / multi ${r.multi} (${r.multiVectors === 'nested' ? `nested ≤ ${r.maxMultiVectors}` : 'all'} token vectors)`;
+}
+
 function sameState(a: IndexMeta, b: IndexMeta): boolean {
   return a.updatedAt === b.updatedAt && a.count === b.count && a.fingerprint === b.fingerprint && a.schemaVersion === b.schemaVersion;
 }

@@ -82,6 +82,33 @@ describe('persistent index: reopen and resume', () => {
     expect(hits[0]!.id).toBe('d3');
   });
 
+  it('nested multi-vectors (the storage a real 1024-d model needs) are stored reduced and restored as stored', async () => {
+    const name = uniqueName('nested');
+    const storage = { multiVectors: 'nested', maxMultiVectors: 2, multi: 'int8' } as const;
+    const a = await openTracked(new FakeEncoder(), name, { storage });
+    await a.search.add(docs(12));
+    expect(a.search.index.toRecord('d3')).toMatchObject({ multiCount: 2, multiKind: 'int8' }); // 7 token rows → 2
+    const before = await a.search.search(docs(1, 3)[0]!.text, { k: 3, mode: 'multi', multiVectorBudget: 1 });
+    expect(before[0]!.id).toBe('d3');
+    a.search.close();
+
+    const enc = new FakeEncoder();
+    const b = await openTracked(enc, name); // no storage option: the stored one applies
+    expect(b.search.index.options).toMatchObject(storage);
+    expect(enc.encoded).toEqual([]);
+    expect(b.search.index.toRecord('d3')).toMatchObject({ multiCount: 2, multiKind: 'int8' });
+    const after = await b.search.search(docs(1, 3)[0]!.text, { k: 3, mode: 'multi', multiVectorBudget: 1 });
+    expect(after.map((h) => [h.id, h.score])).toEqual(before.map((h) => [h.id, h.score]));
+    b.search.close();
+
+    // Asking for another layout on an existing index is reported, and the stored layout stays.
+    const warnings: SearchWarning[] = [];
+    const c = await openTracked(new FakeEncoder(), name, { storage: { multiVectors: 'all', multi: 'int8' }, onWarning: (w) => warnings.push(w) });
+    expect(warnings.map((w) => w.code)).toEqual(['STORAGE_OPTIONS_IGNORED']);
+    expect(warnings[0]!.message).toContain('nested ≤ 2');
+    expect(c.search.index.options).toMatchObject(storage);
+  });
+
   it('a batch that fails leaves earlier batches stored and nothing of itself', async () => {
     const name = uniqueName('atomic');
     const enc = new FakeEncoder();
