@@ -1,9 +1,11 @@
 // All dense vectors in one contiguous row-major matrix (float32, or int8 with
 // one float32 scale per row). One allocation instead of one per document keeps
-// the scan cache-friendly and the memory overhead near zero. Rows are slots; a
-// removed slot goes on a free list and is reused by the next add.
+// the scan cache-friendly and the memory overhead near zero; the scan itself
+// runs in a WebAssembly SIMD kernel where available (./dense-matrix.ts). Rows
+// are slots; a removed slot goes on a free list and is reused by the next add.
 
 import type { DenseStorage } from './types.js';
+import { DenseMatrix, SCAN_ROWS } from './dense-matrix.js';
 import { quantizeInt8Into } from './quantize.js';
 import { ensureCapacity, type SlotHit, type SlotSearchOptions } from './slots.js';
 import type { DenseData } from './stored.js';
@@ -12,8 +14,7 @@ import { TopK } from './topk.js';
 export class DenseIndex {
   readonly kind: DenseStorage;
   private dimension: number;
-  private f32 = new Float32Array(0);
-  private i8 = new Int8Array(0);
+  private matrix: DenseMatrix | undefined; // created once the dimension is known
   private scales = new Float32Array(0);
   private live = new Uint8Array(0);
   private readonly free: number[] = [];
@@ -59,14 +60,15 @@ export class DenseIndex {
     const slot = this.free.length > 0 ? this.free.pop()! : this.slotCount++;
     this.reserve(slot + 1);
     const off = slot * dim;
-    if (this.kind === 'float32') {
-      if (d.kind === 'float32') this.f32.set(d.data, off);
-      else for (let i = 0; i < dim; i++) this.f32[off + i] = d.data[i]! * d.scale;
+    const rows = this.matrix!.rows;
+    if (rows instanceof Float32Array) {
+      if (d.kind === 'float32') rows.set(d.data, off);
+      else for (let i = 0; i < dim; i++) rows[off + i] = d.data[i]! * d.scale;
     } else if (d.kind === 'int8') {
-      this.i8.set(d.data, off);
+      rows.set(d.data, off);
       this.scales[slot] = d.scale;
     } else {
-      this.scales[slot] = quantizeInt8Into(d.data, 0, dim, this.i8, off);
+      this.scales[slot] = quantizeInt8Into(d.data, 0, dim, rows, off);
     }
     this.live[slot] = 1;
     this.liveCount++;
@@ -85,8 +87,9 @@ export class DenseIndex {
   getData(slot: number): DenseData | undefined {
     if (!this.isLive(slot)) return undefined;
     const off = slot * this.dimension;
-    if (this.kind === 'float32') return { kind: 'float32', data: this.f32.slice(off, off + this.dimension) };
-    return { kind: 'int8', data: this.i8.slice(off, off + this.dimension), scale: this.scales[slot]! };
+    const rows = this.matrix!.rows;
+    if (rows instanceof Float32Array) return { kind: 'float32', data: rows.slice(off, off + this.dimension) };
+    return { kind: 'int8', data: rows.slice(off, off + this.dimension), scale: this.scales[slot]! };
   }
 
   /** The row as float32 (dequantized for int8). */
@@ -103,19 +106,32 @@ export class DenseIndex {
   score(slot: number, q: Float32Array): number {
     if (!this.isLive(slot)) return NaN;
     this.checkQuery(q);
-    return this.rowDot(slot, q);
+    const dot = this.matrix!.scan(q, slot, 1)[0]!;
+    return this.kind === 'int8' ? dot * this.scales[slot]! : dot;
   }
 
-  /** Exact top-k by dot product: a brute-force scan of every live row. */
+  /** Exact top-k by dot product: a brute-force scan of every live row, a chunk of rows per kernel call. */
   search(q: Float32Array, k: number, opts: SlotSearchOptions = {}): SlotHit[] {
     this.checkQuery(q);
     const { accept, order } = opts;
     const top = new TopK(k);
-    for (let slot = 0; slot < this.slotCount; slot++) {
-      if (this.live[slot] !== 1 || (accept !== undefined && !accept(slot))) continue;
-      top.push(slot, this.rowDot(slot, q), order === undefined ? slot : order(slot));
+    const matrix = this.matrix;
+    const int8 = this.kind === 'int8';
+    for (let from = 0; matrix !== undefined && from < this.slotCount; from += SCAN_ROWS) {
+      const n = Math.min(SCAN_ROWS, this.slotCount - from);
+      const dots = matrix.scan(q, from, n);
+      for (let r = 0; r < n; r++) {
+        const slot = from + r;
+        if (this.live[slot] !== 1 || (accept !== undefined && !accept(slot))) continue;
+        top.push(slot, int8 ? dots[r]! * this.scales[slot]! : dots[r]!, order === undefined ? slot : order(slot));
+      }
     }
     return top.results().map((r) => ({ slot: r.id, score: r.score }));
+  }
+
+  /** 'wasm-simd' when the scan runs in the WebAssembly kernel, else 'js'. */
+  get scanEngine(): 'wasm-simd' | 'js' | undefined {
+    return this.matrix?.engine;
   }
 
   /** Bytes of vector data held for live rows. */
@@ -128,21 +144,6 @@ export class DenseIndex {
     for (let s = 0; s < this.slotCount; s++) if (this.live[s] === 1) yield s;
   }
 
-  private rowDot(slot: number, q: Float32Array): number {
-    const dim = this.dimension;
-    const off = slot * dim;
-    let s = 0;
-    if (this.kind === 'float32') {
-      const m = this.f32;
-      for (let i = 0; i < dim; i++) s += q[i]! * m[off + i]!;
-      return s;
-    }
-    // int8: accumulate q·row in integer steps, apply the row scale once.
-    const m = this.i8;
-    for (let i = 0; i < dim; i++) s += q[i]! * m[off + i]!;
-    return s * this.scales[slot]!;
-  }
-
   private checkQuery(q: Float32Array): void {
     if (q.length !== this.dimension) {
       throw new RangeError(`query has ${q.length} dims, index has ${this.dimension}`);
@@ -150,12 +151,9 @@ export class DenseIndex {
   }
 
   private reserve(slots: number): void {
-    const dim = this.dimension;
-    if (this.kind === 'float32') this.f32 = ensureCapacity(this.f32, slots * dim);
-    else {
-      this.i8 = ensureCapacity(this.i8, slots * dim);
-      this.scales = ensureCapacity(this.scales, slots);
-    }
+    this.matrix ??= new DenseMatrix(this.kind, this.dimension);
+    this.matrix.reserve(slots);
+    if (this.kind === 'int8') this.scales = ensureCapacity(this.scales, slots);
     this.live = ensureCapacity(this.live, slots);
   }
 }

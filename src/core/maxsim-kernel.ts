@@ -4,12 +4,15 @@
 // billions of multiply-adds, and this loop is where hybrid search spends its
 // time; f32x4 lanes do it several times faster than scalar JS.
 //
-// The module's bytes are assembled here from named opcodes (no binary file,
-// no build step). It runs wherever WebAssembly SIMD does: Node ≥ 16.4, every
-// current browser, workers included. Elsewhere the TypeScript loop answers.
+// The module's bytes are assembled from named opcodes (./wasm-asm.ts: no
+// binary file, no build step). It runs wherever WebAssembly SIMD does: Node ≥
+// 16.4, every current browser, workers included. Elsewhere (or under a CSP
+// without 'wasm-unsafe-eval') the TypeScript loop answers.
 //
 // The caller writes the passage rows straight into the kernel's memory
 // (`fill`), so float16 and int8 rows are decoded once, into place.
+
+import { addTo, align16, assemble, ensureMemory, F32, I32, instantiate, lanesSum, op, V128, whileBelow, zeroV128 } from './wasm-asm.js';
 
 /** Scores one passage: the caller fills `pRows × dim` float32 values into the given view. */
 export type FillRows = (dst: Float32Array) => void;
@@ -59,16 +62,8 @@ export function createJsKernel(): MaxSimKernel {
 
 /** The SIMD kernel, or undefined where WebAssembly SIMD is missing. Dimensions not divisible by 4 use the TypeScript loop. */
 export function createWasmKernel(): MaxSimKernel | undefined {
-  const W = (globalThis as { WebAssembly?: typeof WebAssembly }).WebAssembly;
-  if (!W) return undefined;
-  const bytes = maxSimModule();
-  let instance: WebAssembly.Instance;
-  try {
-    if (!W.validate(bytes)) return undefined;
-    instance = new W.Instance(new W.Module(bytes)); // < 4 KB: synchronous compile is allowed on a page's main thread too
-  } catch {
-    return undefined;
-  }
+  const instance = instantiate(maxSimModule());
+  if (!instance) return undefined;
   const memory = instance.exports.memory as WebAssembly.Memory;
   const run = instance.exports.maxsim as (q: number, qRows: number, p: number, pRows: number, dim: number, best: number) => number;
   const fallback = createJsKernel();
@@ -77,11 +72,9 @@ export function createWasmKernel(): MaxSimKernel | undefined {
     score(q, qRows, pRows, dim, fill) {
       if (dim % 4 !== 0) return fallback.score(q, qRows, pRows, dim, fill);
       // Layout: query rows | best-so-far per query row | passage rows, each 16-byte aligned.
-      const qBytes = align16(qRows * dim * 4);
-      const bestAt = qBytes;
+      const bestAt = align16(qRows * dim * 4);
       const pAt = bestAt + align16(qRows * 4);
-      const need = pAt + pRows * dim * 4;
-      if (memory.buffer.byteLength < need) memory.grow(Math.ceil((need - memory.buffer.byteLength) / 65536));
+      ensureMemory(memory, pAt + pRows * dim * 4);
       const heap = memory.buffer;
       new Float32Array(heap, 0, qRows * dim).set(q.subarray(0, qRows * dim));
       fill(new Float32Array(heap, pAt, pRows * dim));
@@ -89,10 +82,6 @@ export function createWasmKernel(): MaxSimKernel | undefined {
     },
   };
 }
-
-const align16 = (n: number) => (n + 15) & ~15;
-
-// ---- the module, in WebAssembly's binary format -------------------------
 
 /*
  * (func (export "maxsim") (param $q $qRows $p $pRows $dim $best i32) (result f32)
@@ -105,47 +94,12 @@ const align16 = (n: number) => (n + 15) & ~15;
  * Passage rows in the outer loop: each is read from memory once per call,
  * while the (smaller) query block stays in cache.
  */
-const I32 = 0x7f;
-const F32 = 0x7d;
-const V128 = 0x7b;
-// Locals: the six parameters, then the ones declared below.
+// Locals: the six parameters, then the ones declared in `maxSimModule`.
 const [Q, QROWS, P, PROWS, DIM, BEST] = [0, 1, 2, 3, 4, 5];
 const [J, I, PROW, QROW, T, ROWBYTES, END16] = [6, 7, 8, 9, 10, 11, 12];
 const [A0, A1, A2, A3] = [13, 14, 15, 16];
 const [D, SUM] = [17, 18];
 
-const op = {
-  block: [0x02, 0x40],
-  loop: [0x03, 0x40],
-  end: [0x0b],
-  br: (depth: number) => [0x0c, depth],
-  brIf: (depth: number) => [0x0d, depth],
-  get: (local: number) => [0x20, local],
-  set: (local: number) => [0x21, local],
-  i32: (v: number) => [0x41, ...sleb(v)],
-  f32: (v: number) => [0x43, ...new Uint8Array(new Float32Array([v]).buffer)],
-  i32Add: [0x6a],
-  i32Shl: [0x74],
-  i32And: [0x71],
-  i32GeU: [0x4f],
-  f32Load: [0x2a, 2, 0],
-  f32Store: [0x38, 2, 0],
-  f32Add: [0x92],
-  f32Div: [0x95],
-  f32Max: [0x97],
-  f32FromU32: [0xb3],
-  v128Load: (offset: number) => [0xfd, 0x00, 0, ...uleb(offset)],
-  f32x4Splat: [0xfd, 0x13],
-  f32x4Lane: (lane: number) => [0xfd, 0x1f, lane],
-  f32x4Add: [0xfd, 0xe4, 0x01],
-  f32x4Mul: [0xfd, 0xe6, 0x01],
-};
-
-/** `while (counter < limit) { body }` — counter and limit are locals. */
-function whileBelow(counter: number, limit: number, body: number[]): number[] {
-  return [...op.block, ...op.loop, ...op.get(counter), ...op.get(limit), ...op.i32GeU, ...op.brIf(1), ...body, ...op.br(0), ...op.end, ...op.end];
-}
-const addTo = (local: number, amount: number[]) => [...op.get(local), ...amount, ...op.i32Add, ...op.set(local)];
 /** Address of best[i]. */
 const bestSlot = [...op.get(BEST), ...op.get(I), ...op.i32(2), ...op.i32Shl, ...op.i32Add];
 /** acc += load(qrow + t + offset) · load(prow + t + offset) */
@@ -155,17 +109,15 @@ const fma = (acc: number, offset: number) => [
   ...op.get(PROW), ...op.get(T), ...op.i32Add, ...op.v128Load(offset),
   ...op.f32x4Mul, ...op.f32x4Add, ...op.set(acc),
 ];
-const zero = (acc: number) => [...op.f32(0), ...op.f32x4Splat, ...op.set(acc)];
 
 function body(): number[] {
   const dot = [
-    ...zero(A0), ...zero(A1), ...zero(A2), ...zero(A3),
+    ...zeroV128(A0), ...zeroV128(A1), ...zeroV128(A2), ...zeroV128(A3),
     ...op.i32(0), ...op.set(T),
     ...whileBelow(T, END16, [...fma(A0, 0), ...fma(A1, 16), ...fma(A2, 32), ...fma(A3, 48), ...addTo(T, op.i32(64))]),
     ...whileBelow(T, ROWBYTES, [...fma(A0, 0), ...addTo(T, op.i32(16))]),
     ...op.get(A0), ...op.get(A1), ...op.f32x4Add, ...op.get(A2), ...op.f32x4Add, ...op.get(A3), ...op.f32x4Add, ...op.set(A0),
-    ...op.get(A0), ...op.f32x4Lane(0), ...op.get(A0), ...op.f32x4Lane(1), ...op.f32Add,
-    ...op.get(A0), ...op.f32x4Lane(2), ...op.f32Add, ...op.get(A0), ...op.f32x4Lane(3), ...op.f32Add, ...op.set(D),
+    ...lanesSum(A0), ...op.set(D),
   ];
   const perQueryRow = [
     ...dot,
@@ -188,45 +140,9 @@ function body(): number[] {
     ...op.i32(0), ...op.set(I),
     ...whileBelow(I, QROWS, [...op.get(SUM), ...bestSlot, ...op.f32Load, ...op.f32Add, ...op.set(SUM), ...addTo(I, op.i32(1))]),
     ...op.get(SUM), ...op.get(QROWS), ...op.f32FromU32, ...op.f32Div,
-    ...op.end,
   ];
 }
 
 function maxSimModule(): Uint8Array<ArrayBuffer> {
-  const locals = [3, 7, I32, 4, V128, 2, F32]; // 3 groups: 7 × i32, 4 × v128, 2 × f32
-  const code = [...locals, ...body()];
-  const name = (s: string) => [s.length, ...Array.from(s, (c) => c.charCodeAt(0))];
-  const section = (id: number, content: number[]) => [id, ...uleb(content.length), ...content];
-  return new Uint8Array([
-    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
-    ...section(1, [1, 0x60, 6, I32, I32, I32, I32, I32, I32, 1, F32]), // type: (i32 ×6) → f32
-    ...section(3, [1, 0]), // function 0 has type 0
-    ...section(5, [1, 0x00, 1]), // one memory, 1 page to start, growable
-    ...section(7, [2, ...name('maxsim'), 0x00, 0, ...name('memory'), 0x02, 0]),
-    ...section(10, [1, ...uleb(code.length), ...code]),
-  ]);
-}
-
-function uleb(v: number): number[] {
-  const out: number[] = [];
-  do {
-    let b = v & 0x7f;
-    v >>>= 7;
-    if (v !== 0) b |= 0x80;
-    out.push(b);
-  } while (v !== 0);
-  return out;
-}
-
-function sleb(v: number): number[] {
-  const out: number[] = [];
-  for (;;) {
-    const b = v & 0x7f;
-    v >>= 7;
-    if ((v === 0 && (b & 0x40) === 0) || (v === -1 && (b & 0x40) !== 0)) {
-      out.push(b);
-      return out;
-    }
-    out.push(b | 0x80);
-  }
+  return assemble([{ name: 'maxsim', params: [I32, I32, I32, I32, I32, I32], result: F32, locals: [[7, I32], [4, V128], [2, F32]], body: body() }]);
 }

@@ -3,6 +3,7 @@
 // multi-vector shards of the re-ranked candidates and the metadata shards of
 // the hits. Environment-free: `load(file)` may fetch, read IndexedDB or disk.
 import { bm25Idf, termBag } from '../core/bm25.js';
+import { DenseMatrix, SCAN_ROWS } from '../core/dense-matrix.js';
 import { maxSimKernel } from '../core/maxsim-kernel.js';
 import { dequantizeRowsInt8Into, float16ToFloat32, float16ToFloat32Into } from '../core/quantize.js';
 import { TopK } from '../core/topk.js';
@@ -163,15 +164,16 @@ export class SiteIndexReader {
     const shards = await Promise.all(m.shards.dense.files.map((f) => this.file<DenseShard>(f.file, decodeDenseShard)));
     for (const s of shards) {
       if (s.dim !== qv.length) throw new Error(`query has ${qv.length} dense dims, the index ${s.dim}: built with another model`);
-      for (let i = 0; i < s.count; i++) {
-        let dot = 0;
-        const off = i * s.dim;
-        for (let j = 0; j < s.dim; j++) dot += qv[j]! * s.q[off + j]!;
-        out[s.first + i] = dot * s.scales[i]!;
+      const matrix = scannable(s);
+      for (let from = 0; from < s.count; from += SCAN_ROWS) {
+        const n = Math.min(SCAN_ROWS, s.count - from);
+        const dots = matrix.scan(qv, from, n);
+        for (let i = 0; i < n; i++) out[s.first + from + i] = dots[i]! * s.scales[from + i]!;
       }
     }
     return out;
   }
+
 
   /** Rows per passage and cap, as the manifest records them (older builds: every token row). */
   get multiLayout(): { layout: 'all' | 'nested'; maxRows: number | null } {
@@ -239,4 +241,17 @@ export class SiteIndexReader {
     const s = this.manifest.shards;
     return [...s.dense.files.map((f) => f.file), ...s.postings.files, ...s.meta.files.map((f) => f.file)];
   }
+}
+
+/** A dense shard's rows in a scan-ready matrix (SIMD where available), built on first use. */
+const matrices = new WeakMap<DenseShard, DenseMatrix>();
+function scannable(s: DenseShard): DenseMatrix {
+  let m = matrices.get(s);
+  if (m === undefined) {
+    m = new DenseMatrix('int8', s.dim);
+    m.reserve(s.count);
+    m.rows.set(s.q.subarray(0, s.count * s.dim));
+    matrices.set(s, m);
+  }
+  return m;
 }
