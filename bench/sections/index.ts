@@ -8,14 +8,14 @@ import { openSection } from './open.js';
 import { multiBudget } from './multi-budget.js';
 import { sparseL0 } from './sparse-l0.js';
 import { longDocs } from './long-docs.js';
-import { maxSimSection } from './maxsim.js';
+import { kernelsSection } from './kernels.js';
 
 export const SECTIONS: BenchSection[] = [
   latencySection,
   encodingSection,
   memorySection,
   openSection,
-  maxSimSection,
+  kernelsSection,
   multiBudget,
   sparseL0,
   longDocs,

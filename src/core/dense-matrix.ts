@@ -24,12 +24,13 @@ export class DenseMatrix {
   private cached: { buffer: ArrayBufferLike; rows: Float32Array | Int8Array; out: Float32Array; q: Float32Array } | undefined;
   private readonly jsOut = new Float32Array(CHUNK);
 
-  constructor(kind: DenseStorage, dim: number) {
+  /** `simd: false` forces the TypeScript scan (the bench's baseline). */
+  constructor(kind: DenseStorage, dim: number, opts: { simd?: boolean } = {}) {
     this.kind = kind;
     this.dim = dim;
     this.plain = kind === 'float32' ? new Float32Array(0) : new Int8Array(0);
     // Vector lanes: float32 rows are read 4 floats at a time, int8 rows 8 bytes at a time.
-    const fits = dim > 0 && dim % (kind === 'float32' ? 4 : 8) === 0;
+    const fits = opts.simd !== false && dim > 0 && dim % (kind === 'float32' ? 4 : 8) === 0;
     const instance = fits ? instantiate(denseModule()) : undefined;
     if (instance) {
       const memory = instance.exports.memory as WebAssembly.Memory;
