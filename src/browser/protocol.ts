@@ -121,8 +121,6 @@ export interface SearchStats {
   /** Rows in each object store and the count in meta; equal when the store is consistent. */
   stored: StoreCounts;
   consistent: boolean;
-  /** Which MaxSim loop reranks multi-vectors: WebAssembly SIMD, or TypeScript where SIMD is unavailable. */
-  maxSimKernel: 'wasm-simd' | 'js';
 }
 
 export type ProgressCallback<P> = (p: P) => void;

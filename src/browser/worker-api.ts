@@ -4,7 +4,6 @@
 import { releaseProxy } from 'comlink';
 import type { Env } from 'onnxruntime-common';
 import { M3SearchError } from '../core/errors.js';
-import { maxSimKernel } from '../core/maxsim-kernel.js';
 import type { M3Encoder, OrtRuntime } from '../model/encoder.js';
 import { loadEncoder } from '../model/load.js';
 import { urlSource, type ModelSource } from '../model/source.js';
@@ -142,7 +141,6 @@ export function createWorkerApi(deps: WorkerDeps): WorkerApi {
         index: s.search.index.stats(),
         stored,
         consistent: countsConsistent(stored),
-        maxSimKernel: maxSimKernel().kind,
       };
     },
 

@@ -59,6 +59,11 @@ export class MultiIndex {
     return this.dimension;
   }
 
+  /** The MaxSim implementation in use. */
+  get kernelKind(): 'wasm-simd' | 'js' {
+    return this.kernel.kind;
+  }
+
   get size(): number {
     return this.liveCount;
   }

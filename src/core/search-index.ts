@@ -176,6 +176,7 @@ export class SearchIndex {
       terms: sp.terms,
       bytes,
       options: { ...this.options },
+      kernels: { denseScan: this.dense.scanEngine ?? 'none', maxSim: this.multi.kernelKind },
     };
   }
 

@@ -159,4 +159,6 @@ export interface IndexStats {
   terms: number;
   bytes: IndexBytes;
   options: Required<IndexOptions>;
+  /** Which implementation runs each inner loop: WebAssembly SIMD, or TypeScript where SIMD is unavailable ('none' before the first vector). */
+  kernels: { denseScan: 'wasm-simd' | 'js' | 'none'; maxSim: 'wasm-simd' | 'js' };
 }

@@ -70,8 +70,13 @@ describe('browser search (WASM backend)', () => {
       expect(Object.keys(top.signals).sort()).toEqual(['dense', 'multi', 'sparse']);
       expect(top.doc).toMatchObject({ id: p.id, text: p.text });
     });
-    // The MaxSim rerank ran on the WebAssembly SIMD kernel inside the worker.
-    expect(first.stats).toMatchObject({ docCount: docs.length, consistent: true, encoderPasses: first.afterAdd + probes.length, maxSimKernel: 'wasm-simd' });
+    // The dense scan and the MaxSim rerank ran on the WebAssembly SIMD kernels inside the worker.
+    expect(first.stats).toMatchObject({
+      docCount: docs.length,
+      consistent: true,
+      encoderPasses: first.afterAdd + probes.length,
+      index: { kernels: { denseScan: 'wasm-simd', maxSim: 'wasm-simd' } },
+    });
     const fetchedFirst = modelRequests.length;
     expect(fetchedFirst).toBeGreaterThan(0);
 
