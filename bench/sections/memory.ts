@@ -17,16 +17,17 @@ const CONFIGS: readonly { label: string; opts: Required<IndexOptions> }[] = [
 ];
 
 /**
- * JS heap + typed-array memory now, after full collections. ArrayBuffer
- * backing stores are released after the collection that finds them dead, so
- * collect, yield, collect again before reading.
+ * JS heap + memory outside it now, after full collections. `external`
+ * includes ArrayBuffer backing stores and WebAssembly memories (where the
+ * dense matrix lives); they are released after the collection that finds them
+ * dead, so collect, yield, collect again before reading.
  */
 async function heapBytes(): Promise<number> {
   gc();
   await tick();
   gc();
   const m = process.memoryUsage();
-  return m.heapUsed + m.arrayBuffers;
+  return m.heapUsed + m.external;
 }
 
 async function measured<T>(build: () => T | Promise<T>): Promise<{ value: T; bytes: number }> {
@@ -42,7 +43,7 @@ export const memorySection: BenchSection = {
     const s = ctx.quick ? QUICK_SHAPES : FULL_SHAPES;
     return [
       `${ctx.quick ? 50 : 1000} synthetic passages: dense ${s.denseDim}-d, one sparse weight per distinct word (≈ 60 at full shapes), ${s.multiCount} × ${s.multiDim} token vectors, ${s.words[0]}-${s.words[1]} words of text.`,
-      '"memory" = the index\'s own accounting of live vector bytes (SearchIndex.stats().bytes); "stored" = the StoredRecord buffers a passage is persisted as (IndexedDB), int8 scales included; "snapshot" = SearchIndex.serialize() / passages; "heap" = measured growth of JS heap + ArrayBuffers after GC while building (includes growth slack of the pools and the documents).',
+      '"memory" = the index\'s own accounting of live vector bytes (SearchIndex.stats().bytes); "stored" = the StoredRecord buffers a passage is persisted as (IndexedDB), int8 scales included; "snapshot" = SearchIndex.serialize() / passages; "heap" = measured growth of JS heap + external memory (ArrayBuffers, WebAssembly memories) after GC while building (includes growth slack of the pools and the documents).',
       '"vs float32" compares a representation with its float32 storage; for whole indexes it compares with the float32/float32 index. Baselines index the same texts (no vectors): their stored form is their own serialization (MiniSearch toJSON, Orama save, our LexicalIndex.serialize).',
     ];
   },
