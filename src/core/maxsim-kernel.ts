@@ -12,6 +12,7 @@
 // The caller writes the passage rows straight into the kernel's memory
 // (`fill`), so float16 and int8 rows are decoded once, into place.
 
+import { dequantizeRowsInt8Into, float16ToFloat32Into } from './quantize.js';
 import { addTo, align16, assemble, ensureMemory, F32, I32, instantiate, lanesSum, op, V128, whileBelow, zeroV128 } from './wasm-asm.js';
 
 /** Scores one passage: the caller fills `pRows × dim` float32 values into the given view. */
@@ -25,6 +26,10 @@ export interface MaxSimKernel {
    * `pRows` passage rows written by `fill`.
    */
   score(q: Float32Array, qRows: number, pRows: number, dim: number, fill: FillRows): number;
+  /** The same for float16 rows (`pRows × dim` halves from `half[at]`), decoded inside the kernel. */
+  scoreHalf(q: Float32Array, qRows: number, pRows: number, dim: number, half: Uint16Array, at: number): number;
+  /** The same for int8 rows `first … first+pRows` with one scale per row, dequantized inside the kernel. */
+  scoreInt8(q: Float32Array, qRows: number, pRows: number, dim: number, rows: Int8Array, scales: Float32Array, first: number): number;
 }
 
 /** The shared kernel: WebAssembly SIMD when available, else TypeScript. */
@@ -37,8 +42,14 @@ let shared: MaxSimKernel | undefined;
 /** The TypeScript loop (also the reference the SIMD kernel is tested against). */
 export function createJsKernel(): MaxSimKernel {
   let rows = new Float32Array(0);
-  return {
+  const kernel: MaxSimKernel = {
     kind: 'js',
+    scoreHalf(q, qRows, pRows, dim, half, at) {
+      return kernel.score(q, qRows, pRows, dim, (dst) => float16ToFloat32Into(half, at, pRows * dim, dst, 0));
+    },
+    scoreInt8(q, qRows, pRows, dim, rows, scales, first) {
+      return kernel.score(q, qRows, pRows, dim, (dst) => dequantizeRowsInt8Into(rows, scales, first, pRows, dim, dst));
+    },
     score(q, qRows, pRows, dim, fill) {
       if (rows.length < pRows * dim) rows = new Float32Array(pRows * dim);
       const p = rows.subarray(0, pRows * dim);
@@ -58,6 +69,7 @@ export function createJsKernel(): MaxSimKernel {
       return sum / qRows;
     },
   };
+  return kernel;
 }
 
 /** The SIMD kernel, or undefined where WebAssembly SIMD is missing. Dimensions not divisible by 4 use the TypeScript loop. */
@@ -66,18 +78,47 @@ export function createWasmKernel(): MaxSimKernel | undefined {
   if (!instance) return undefined;
   const memory = instance.exports.memory as WebAssembly.Memory;
   const run = instance.exports.maxsim as (q: number, qRows: number, p: number, pRows: number, dim: number, best: number) => number;
+  const decodeHalves = instance.exports.f16_to_f32 as (src: number, dst: number, n: number) => void;
+  const dequantize = instance.exports.i8_to_f32 as (src: number, scales: number, dst: number, rows: number, dim: number) => void;
   const fallback = createJsKernel();
+  // Layout: query rows | best-so-far per query row | passage rows (float32) | stored rows (float16 or int8 + scales), each 16-byte aligned.
+  const layout = (qRows: number, pRows: number, dim: number) => {
+    const bestAt = align16(qRows * dim * 4);
+    const pAt = bestAt + align16(qRows * 4);
+    const storedAt = pAt + align16(pRows * dim * 4);
+    return { bestAt, pAt, storedAt };
+  };
+  const withQuery = (q: Float32Array, qRows: number, dim: number, end: number) => {
+    ensureMemory(memory, end);
+    new Float32Array(memory.buffer, 0, qRows * dim).set(q.subarray(0, qRows * dim));
+    return memory.buffer;
+  };
   return {
     kind: 'wasm-simd',
     score(q, qRows, pRows, dim, fill) {
       if (dim % 4 !== 0) return fallback.score(q, qRows, pRows, dim, fill);
-      // Layout: query rows | best-so-far per query row | passage rows, each 16-byte aligned.
-      const bestAt = align16(qRows * dim * 4);
-      const pAt = bestAt + align16(qRows * 4);
-      ensureMemory(memory, pAt + pRows * dim * 4);
-      const heap = memory.buffer;
-      new Float32Array(heap, 0, qRows * dim).set(q.subarray(0, qRows * dim));
+      const { bestAt, pAt } = layout(qRows, pRows, dim);
+      const heap = withQuery(q, qRows, dim, pAt + pRows * dim * 4);
       fill(new Float32Array(heap, pAt, pRows * dim));
+      return run(0, qRows, pAt, pRows, dim, bestAt);
+    },
+    scoreHalf(q, qRows, pRows, dim, half, at) {
+      if (dim % 4 !== 0) return fallback.scoreHalf(q, qRows, pRows, dim, half, at);
+      const { bestAt, pAt, storedAt } = layout(qRows, pRows, dim);
+      const n = pRows * dim;
+      const heap = withQuery(q, qRows, dim, storedAt + n * 2);
+      new Uint16Array(heap, storedAt, n).set(half.subarray(at, at + n));
+      decodeHalves(storedAt, pAt, n);
+      return run(0, qRows, pAt, pRows, dim, bestAt);
+    },
+    scoreInt8(q, qRows, pRows, dim, rows, scales, first) {
+      if (dim % 8 !== 0) return fallback.scoreInt8(q, qRows, pRows, dim, rows, scales, first);
+      const { bestAt, pAt, storedAt } = layout(qRows, pRows, dim);
+      const scalesAt = storedAt + align16(pRows * dim);
+      const heap = withQuery(q, qRows, dim, scalesAt + pRows * 4);
+      new Int8Array(heap, storedAt, pRows * dim).set(rows.subarray(first * dim, (first + pRows) * dim));
+      new Float32Array(heap, scalesAt, pRows).set(scales.subarray(first, first + pRows));
+      dequantize(storedAt, scalesAt, pAt, pRows, dim);
       return run(0, qRows, pAt, pRows, dim, bestAt);
     },
   };
@@ -143,6 +184,58 @@ function body(): number[] {
   ];
 }
 
+/*
+ * (func (export "f16_to_f32") (param $src $dst $n i32))  — n a multiple of 4
+ *   per 4 halves h (zero-extended to i32 lanes):
+ *     f = bits((h & 0x7fff) << 13) · 2^112      exact for normals and subnormals
+ *     | (h & 0x8000) << 16                       sign
+ *     | 0x7f800000 where (h & 0x7c00) == 0x7c00  Inf / NaN keep their class
+ */
+function halvesBody(): number[] {
+  const [SRC, DST, COUNT, K, H] = [0, 1, 2, 3, 4];
+  const splatI = (v: number) => [...op.i32(v), ...op.i32x4Splat];
+  return [
+    ...op.get(COUNT), ...op.i32(1), ...op.i32Shl, ...op.set(COUNT), // bytes of halves to read
+    ...whileBelow(K, COUNT, [
+      ...op.get(SRC), ...op.get(K), ...op.i32Add, ...op.v128Load16x4U(0), ...op.set(H),
+      ...op.get(DST), ...op.get(K), ...op.i32(1), ...op.i32Shl, ...op.i32Add, // dst + 2k (4 bytes per float, 2 per half)
+      ...op.get(H), ...splatI(0x7fff), ...op.v128And, ...op.i32(13), ...op.i32x4Shl,
+      ...op.f32(2 ** 112), ...op.f32x4Splat, ...op.f32x4Mul,
+      ...op.get(H), ...splatI(0x8000), ...op.v128And, ...op.i32(16), ...op.i32x4Shl, ...op.v128Or,
+      ...op.get(H), ...splatI(0x7c00), ...op.v128And, ...splatI(0x7c00), ...op.i32x4Eq, ...splatI(0x7f800000), ...op.v128And, ...op.v128Or,
+      ...op.v128Store(0),
+      ...addTo(K, op.i32(8)),
+    ]),
+  ];
+}
+
+/*
+ * (func (export "i8_to_f32") (param $src $scales $dst $rows $dim i32))  — dim a multiple of 8
+ *   per row r: s = scales[r]; per 8 bytes: widen i8 → i16 → i32 → f32 (low, high half), · s, store
+ */
+function int8Body(): number[] {
+  const [SRC, SCALES, DST, ROWS, DIM, R, T, S, X] = [0, 1, 2, 3, 4, 5, 6, 7, 8];
+  const half = (widen: number[], offset: number) => [
+    ...op.get(DST), ...op.get(T), ...op.i32(2), ...op.i32Shl, ...op.i32Add,
+    ...op.get(X), ...widen, ...op.f32x4ConvertI32x4S, ...op.get(S), ...op.f32x4Mul,
+    ...op.v128Store(offset),
+  ];
+  return whileBelow(R, ROWS, [
+    ...op.get(SCALES), ...op.get(R), ...op.i32(2), ...op.i32Shl, ...op.i32Add, ...op.f32Load, ...op.f32x4Splat, ...op.set(S),
+    ...op.i32(0), ...op.set(T),
+    ...whileBelow(T, DIM, [
+      ...op.get(SRC), ...op.get(T), ...op.i32Add, ...op.v128Load8x8S(0), ...op.set(X),
+      ...half(op.i32x4ExtendLowI16x8S, 0), ...half(op.i32x4ExtendHighI16x8S, 16),
+      ...addTo(T, op.i32(8)),
+    ]),
+    ...addTo(SRC, op.get(DIM)), ...addTo(DST, [...op.get(DIM), ...op.i32(2), ...op.i32Shl]), ...addTo(R, op.i32(1)),
+  ]);
+}
+
 function maxSimModule(): Uint8Array<ArrayBuffer> {
-  return assemble([{ name: 'maxsim', params: [I32, I32, I32, I32, I32, I32], result: F32, locals: [[7, I32], [4, V128], [2, F32]], body: body() }]);
+  return assemble([
+    { name: 'i8_to_f32', params: [I32, I32, I32, I32, I32], result: undefined, locals: [[2, I32], [2, V128]], body: int8Body() },
+    { name: 'maxsim', params: [I32, I32, I32, I32, I32, I32], result: F32, locals: [[7, I32], [4, V128], [2, F32]], body: body() },
+    { name: 'f16_to_f32', params: [I32, I32, I32], result: undefined, locals: [[1, I32], [1, V128]], body: halvesBody() },
+  ]);
 }

@@ -8,7 +8,7 @@
 
 import type { MultiStorage, MultiVector } from './types.js';
 import { maxSimKernel, type MaxSimKernel } from './maxsim-kernel.js';
-import { dequantizeRowsInt8Into, float16ToFloat32Into, quantizeInt8Into, toHalf } from './quantize.js';
+import { float16ToFloat32Into, quantizeInt8Into, toHalf } from './quantize.js';
 import { ensureCapacity, resized } from './slots.js';
 import type { MultiData } from './stored.js';
 
@@ -184,21 +184,10 @@ export class MultiIndex {
     if (pRows <= 0 || qRows <= 0) return 0;
     if (q.dim !== dim) throw new RangeError(`query multi-vectors have ${q.dim} dims, index has ${dim}`);
     const start = this.offsets[slot]!;
-    const n = pRows * dim;
-    return this.kernel.score(q.data, qRows, pRows, dim, (dst) => {
-      // Rows land in the kernel's memory already as float32: decoded once, in place.
-      switch (this.kind) {
-        case 'float32':
-          dst.set(this.f32.subarray(start * dim, start * dim + n));
-          break;
-        case 'float16':
-          float16ToFloat32Into(this.f16, start * dim, n, dst, 0);
-          break;
-        case 'int8':
-          dequantizeRowsInt8Into(this.i8, this.rowScales, start, pRows, dim, dst);
-          break;
-      }
-    });
+    // float16 and int8 rows are decoded inside the kernel; float32 rows are copied in.
+    if (this.kind === 'float16') return this.kernel.scoreHalf(q.data, qRows, pRows, dim, this.f16, start * dim);
+    if (this.kind === 'int8') return this.kernel.scoreInt8(q.data, qRows, pRows, dim, this.i8, this.rowScales, start);
+    return this.kernel.score(q.data, qRows, pRows, dim, (dst) => dst.set(this.f32.subarray(start * dim, (start + pRows) * dim)));
   }
 
   /** Bytes of row data held for live passages. */

@@ -31,6 +31,15 @@ export const op = {
   v128Load: (offset: number) => [0xfd, 0x00, 0, ...uleb(offset)],
   /** 8 × i8 → i16x8, sign-extended. */
   v128Load8x8S: (offset: number) => [0xfd, 0x01, 0, ...uleb(offset)],
+  /** 4 × u16 → i32x4, zero-extended. */
+  v128Load16x4U: (offset: number) => [0xfd, 0x04, 0, ...uleb(offset)],
+  v128Store: (offset: number) => [0xfd, 0x0b, 0, ...uleb(offset)],
+  v128And: [0xfd, 0x4e],
+  v128Or: [0xfd, 0x50],
+  i32x4Splat: [0xfd, 0x11],
+  i32x4Eq: [0xfd, 0x37],
+  /** Shift every lane left by the i32 on top of the stack. */
+  i32x4Shl: [0xfd, 0xab, 0x01],
   f32x4Splat: [0xfd, 0x13],
   f32x4Lane: (lane: number) => [0xfd, 0x1f, lane],
   i32x4ExtendLowI16x8S: [0xfd, 0xa7, 0x01],

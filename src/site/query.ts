@@ -5,7 +5,7 @@
 import { bm25Idf, termBag } from '../core/bm25.js';
 import { DenseMatrix, SCAN_ROWS } from '../core/dense-matrix.js';
 import { maxSimKernel } from '../core/maxsim-kernel.js';
-import { dequantizeRowsInt8Into, float16ToFloat32, float16ToFloat32Into } from '../core/quantize.js';
+import { float16ToFloat32 } from '../core/quantize.js';
 import { TopK } from '../core/topk.js';
 import { DEFAULT_WEIGHTS, type Encoded, type Weights } from '../core/types.js';
 import {
@@ -202,10 +202,11 @@ export class SiteIndexReader {
         out.set(p, 0);
         continue;
       }
-      const score = maxSimKernel().score(qd, qn, rows, dim, (dst) => {
-        if (row.kind === 'float16') float16ToFloat32Into(row.data, 0, rows * dim, dst, 0);
-        else dequantizeRowsInt8Into(row.data, row.scales, 0, rows, dim, dst);
-      });
+      const kernel = maxSimKernel();
+      const score =
+        row.kind === 'float16'
+          ? kernel.scoreHalf(qd, qn, rows, dim, row.data, 0)
+          : kernel.scoreInt8(qd, qn, rows, dim, row.data, row.scales, 0);
       out.set(p, score);
     }
     return out;

@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { createJsKernel, createWasmKernel, maxSimKernel } from '../../src/core/maxsim-kernel.js';
 import { MultiIndex } from '../../src/core/multi-index.js';
+import { float16ToFloat32Into } from '../../src/core/quantize.js';
 import { randomMulti, rng } from './helpers.js';
 
 /** Late interaction spelled out, in float64: the reference for both kernels. */
@@ -58,6 +59,46 @@ describe('MaxSim kernel', () => {
     const small = randomMulti(r, 3, dim).data;
     expect(wasm.score(q, 8, 5000, dim, (d) => d.set(big))).toBeCloseTo(reference(q, 8, big, 5000, dim), 5);
     expect(wasm.score(q, 2, 3, dim, (d) => d.set(small))).toBeCloseTo(reference(q, 2, small, 3, dim), 5);
+  });
+
+  it('decodes every finite float16 value exactly inside the kernel (normals, subnormals, signed zeros)', () => {
+    const wasm = createWasmKernel()!;
+    const dim = 64;
+    const halves = new Uint16Array(65536);
+    for (let h = 0; h < 65536; h++) halves[h] = h;
+    const want = float16ToFloat32Into(halves, 0, 65536, new Float32Array(65536), 0);
+    const oneHot = Array.from({ length: dim }, (_, j) => Float32Array.from({ length: dim }, (_, i) => (i === j ? 1 : 0)));
+    let checked = 0;
+    for (let at = 0; at < 65536; at += dim) {
+      // One-hot queries read single lanes back; a row holding Inf/NaN would turn 0 · x into NaN, so those rows are checked apart.
+      const finiteRow = want.subarray(at, at + dim).every(Number.isFinite);
+      if (!finiteRow) continue;
+      for (let j = 0; j < dim; j++) {
+        expect(wasm.scoreHalf(oneHot[j]!, 1, 1, dim, halves, at)).toBe(want[at + j]! + 0); // + 0: −0 and 0 compare equal
+        checked++;
+      }
+    }
+    expect(checked).toBe(63_488); // 65,536 halves minus the 2,048 Inf/NaN patterns
+    // Inf and NaN keep their class: a row of ones with one Inf lane scores Inf.
+    const inf = Uint16Array.from({ length: 4 }, (_, i) => (i === 2 ? 0x7c00 : 0x3c00));
+    expect(wasm.scoreHalf(new Float32Array([0, 0, 1, 0]), 1, 1, 4, inf, 0)).toBe(Infinity);
+  });
+
+  it('dequantizes int8 rows inside the kernel exactly like the TypeScript path (from any first row)', () => {
+    const wasm = createWasmKernel()!;
+    const js = createJsKernel();
+    const r = rng(14);
+    for (const dim of [8, 24, 1024, 12]) {
+      const total = 30;
+      const rows = Int8Array.from({ length: total * dim }, () => Math.round(r() * 254) - 127);
+      const scales = Float32Array.from({ length: total }, () => r() / 127);
+      const q = randomMulti(r, 5, dim).data;
+      for (const [first, n] of [[0, 30], [7, 11], [29, 1]] as const) {
+        const a = wasm.scoreInt8(q, 5, n, dim, rows, scales, first);
+        const b = js.scoreInt8(q, 5, n, dim, rows, scales, first);
+        expect(Math.abs(a - b)).toBeLessThan(1e-5);
+      }
+    }
   });
 
   it('scores every storage kind of MultiIndex like the decoded rows (float32 exact to 1e-6, float16 / int8 close)', () => {
