@@ -22,7 +22,7 @@ export const kernelsSection: BenchSection = {
     const s = ctx.quick ? QUICK_SHAPES : FULL_SHAPES;
     const z = ctx.quick ? SIZES.quick : SIZES.full;
     return [
-      `dense scan: one query against ${z.rows.toLocaleString('en-US')} rows of ${s.denseDim} dims (float32, int8 with per-row scale). MaxSim: ${z.candidates} candidates × ${s.multiCount} passage rows × ${s.queryMultiCount} query rows × ${s.multiDim} dims (random unit vectors; float16 rows are decoded into the kernel per passage). Median over up to ${ctx.reps} repetitions.`,
+      `dense scan: one query against ${z.rows.toLocaleString('en-US')} rows of ${s.denseDim} dims (float32, int8 with per-row scale). MaxSim: ${z.candidates} candidates × ${s.multiCount} passage rows × ${s.queryMultiCount} query rows × ${s.multiDim} dims (random unit vectors; float16 and int8 rows are decoded by the kernel per passage). Median over up to ${ctx.reps} repetitions.`,
       '"vs ts" = SIMD ms / TypeScript ms (< 1 is faster); "max rel diff" = largest score difference between the two on the same data, relative to max(1, |score|) (int8 dense dots are unscaled, so large).',
     ];
   },

@@ -9,8 +9,9 @@
 // 16.4, every current browser, workers included. Elsewhere (or under a CSP
 // without 'wasm-unsafe-eval') the TypeScript loop answers.
 //
-// The caller writes the passage rows straight into the kernel's memory
-// (`fill`), so float16 and int8 rows are decoded once, into place.
+// float32 rows are written straight into the kernel's memory (`fill`);
+// float16 and int8 rows are copied in as stored and decoded by the kernel
+// itself, once per call, before the MaxSim loop.
 
 import { dequantizeRowsInt8Into, float16ToFloat32Into } from './quantize.js';
 import { addTo, align16, assemble, ensureMemory, F32, I32, instantiate, lanesSum, op, V128, whileBelow, zeroV128 } from './wasm-asm.js';
