@@ -4,12 +4,12 @@
 // query); elsewhere they are a plain typed array scanned in TypeScript. The
 // dense scan runs on every query of every mode but lexical, so its speed is
 // the floor of search latency at large sizes.
+import { resized } from './slots.js';
 import type { DenseStorage } from './types.js';
 import { addTo, align16, assemble, ensureMemory, F32, I32, instantiate, lanesSum, op, V128, whileBelow, zeroV128 } from './wasm-asm.js';
 
 /** Rows scored per `scan` call at most: the size of the kernel's output buffer. */
 export const SCAN_ROWS = 4096;
-const CHUNK = SCAN_ROWS;
 
 type Scan = (q: number, rows: number, n: number, dim: number, out: number) => void;
 
@@ -22,7 +22,7 @@ export class DenseMatrix {
   private plain: Float32Array | Int8Array;
   private readonly wasm: { memory: WebAssembly.Memory; scan: Scan; matrixAt: number } | undefined;
   private cached: { buffer: ArrayBufferLike; rows: Float32Array | Int8Array; out: Float32Array; q: Float32Array } | undefined;
-  private readonly jsOut = new Float32Array(CHUNK);
+  private readonly jsOut = new Float32Array(SCAN_ROWS);
 
   /** `simd: false` forces the TypeScript scan (the bench's baseline). */
   constructor(kind: DenseStorage, dim: number, opts: { simd?: boolean } = {}) {
@@ -36,7 +36,7 @@ export class DenseMatrix {
       const memory = instance.exports.memory as WebAssembly.Memory;
       const scan = instance.exports[kind === 'float32' ? 'dense_f32' : 'dense_i8'] as Scan;
       // Layout: query | output chunk | matrix (the only part that grows, at the end).
-      this.wasm = { memory, scan, matrixAt: align16(dim * 4) + CHUNK * 4 };
+      this.wasm = { memory, scan, matrixAt: align16(dim * 4) + SCAN_ROWS * 4 };
       ensureMemory(memory, this.wasm.matrixAt);
     }
     this.engine = this.wasm ? 'wasm-simd' : 'js';
@@ -54,9 +54,7 @@ export class DenseMatrix {
     if (this.wasm) {
       ensureMemory(this.wasm.memory, this.wasm.matrixAt + cap * this.dim * (this.kind === 'float32' ? 4 : 1));
     } else {
-      const next = this.kind === 'float32' ? new Float32Array(cap * this.dim) : new Int8Array(cap * this.dim);
-      next.set(this.plain as never);
-      this.plain = next;
+      this.plain = resized(this.plain, cap * this.dim);
     }
     this.capacity = cap;
     this.cached = undefined;
@@ -67,7 +65,7 @@ export class DenseMatrix {
    * unscaled. The returned view is overwritten by the next call.
    */
   scan(q: Float32Array, from: number, n: number): Float32Array {
-    if (n > CHUNK) throw new RangeError(`scan at most ${CHUNK} rows per call`);
+    if (n > SCAN_ROWS) throw new RangeError(`scan at most ${SCAN_ROWS} rows per call`);
     const v = this.views();
     if (v && this.wasm) {
       v.q.set(q);
@@ -96,7 +94,7 @@ export class DenseMatrix {
       this.cached = {
         buffer,
         rows: this.kind === 'float32' ? new Float32Array(buffer, matrixAt, len) : new Int8Array(buffer, matrixAt, len),
-        out: new Float32Array(buffer, align16(this.dim * 4), CHUNK),
+        out: new Float32Array(buffer, align16(this.dim * 4), SCAN_ROWS),
         q: new Float32Array(buffer, 0, this.dim),
       };
     }
