@@ -11,14 +11,13 @@ export const op = {
   block: [0x02, 0x40],
   loop: [0x03, 0x40],
   end: [0x0b],
-  br: (depth: number) => [0x0c, depth],
-  brIf: (depth: number) => [0x0d, depth],
-  get: (local: number) => [0x20, local],
-  set: (local: number) => [0x21, local],
+  br: (depth: number) => [0x0c, ...uleb(depth)],
+  brIf: (depth: number) => [0x0d, ...uleb(depth)],
+  get: (local: number) => [0x20, ...uleb(local)],
+  set: (local: number) => [0x21, ...uleb(local)],
   i32: (v: number) => [0x41, ...sleb(v)],
-  f32: (v: number) => [0x43, ...new Uint8Array(new Float32Array([v]).buffer)],
+  f32: (v: number) => [0x43, ...f32Bytes(v)],
   i32Add: [0x6a],
-  i32Mul: [0x6c],
   i32Shl: [0x74],
   i32And: [0x71],
   i32GeU: [0x4f],
@@ -126,6 +125,13 @@ export function ensureMemory(memory: WebAssembly.Memory, bytes: number): void {
 }
 
 export const align16 = (n: number): number => (n + 15) & ~15;
+
+/** IEEE 754 single, little-endian (the binary format's byte order on every host). */
+function f32Bytes(v: number): number[] {
+  const b = new DataView(new ArrayBuffer(4));
+  b.setFloat32(0, v, true);
+  return [b.getUint8(0), b.getUint8(1), b.getUint8(2), b.getUint8(3)];
+}
 
 function uleb(v: number): number[] {
   const out: number[] = [];
