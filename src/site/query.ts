@@ -174,7 +174,6 @@ export class SiteIndexReader {
     return out;
   }
 
-
   /** Rows per passage and cap, as the manifest records them (older builds: every token row). */
   get multiLayout(): { layout: 'all' | 'nested'; maxRows: number | null } {
     const s = this.manifest.shards.multi;
