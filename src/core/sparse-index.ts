@@ -10,7 +10,7 @@
 // (a fusion candidate) is a cheap merge of two sorted id lists.
 
 import type { SparseVector } from './types.js';
-import { ensureCapacity, resized, type SlotHit, type SlotSearchOptions } from './slots.js';
+import { resized, type SlotHit, type SlotSearchOptions } from './slots.js';
 import { TopK } from './topk.js';
 
 class PostingList {
@@ -20,11 +20,18 @@ class PostingList {
   length = 0; // postings written, stale ones included
   live = 0; // postings of live documents
 
+  /** Room for `n` postings in all. */
+  reserve(n: number): void {
+    if (this.slots.length >= n) return;
+    this.slots = resized(this.slots, n);
+    this.gens = resized(this.gens, n);
+    this.weights = resized(this.weights, n);
+  }
+
   push(slot: number, gen: number, weight: number): void {
     const need = this.length + 1;
-    this.slots = ensureCapacity(this.slots, need);
-    this.gens = ensureCapacity(this.gens, need);
-    this.weights = ensureCapacity(this.weights, need);
+    // One monomorphic length check on the hot path instead of three generic ensureCapacity calls.
+    if (need > this.slots.length) this.reserve(Math.max(need, this.slots.length * 2, 16));
     this.slots[this.length] = slot;
     this.gens[this.length] = gen;
     this.weights[this.length] = weight;
