@@ -99,13 +99,7 @@ export class M3Search {
   async add(docs: readonly Doc[], opts: AddOptions = {}): Promise<AddReport> {
     validateDocs(docs, (id) => this.has(id));
     if (this.mode(opts) === 'windows') return this.addWindowed(docs, opts, false);
-    const encoded = await this.encoder.encode(docs.map((d) => d.text), {
-      kind: 'passage',
-      signal: opts.signal,
-      batchSize: opts.batchSize,
-      onProgress: opts.onProgress,
-    });
-    throwIfAborted(opts.signal);
+    const encoded = await this.encodePassages(docs, opts);
     docs.forEach((d, i) => this.index.add(d, encoded[i]!));
     return { added: docs.length, truncated: docs.filter((_, i) => encoded[i]!.truncated).map((d) => d.id) };
   }
@@ -114,6 +108,13 @@ export class M3Search {
   async update(docs: readonly Doc[], opts: AddOptions = {}): Promise<AddReport> {
     validateDocs(docs, () => false);
     if (this.mode(opts) === 'windows' || docs.some((d) => this.windowed.has(d.id))) return this.addWindowed(docs, opts, true);
+    const encoded = await this.encodePassages(docs, opts);
+    docs.forEach((d, i) => this.index.upsert(d, encoded[i]!));
+    return { added: docs.length, truncated: docs.filter((_, i) => encoded[i]!.truncated).map((d) => d.id) };
+  }
+
+  /** One encoder pass over whole documents; a cancel after it still applies nothing. */
+  private async encodePassages(docs: readonly Doc[], opts: AddOptions): Promise<Encoded[]> {
     const encoded = await this.encoder.encode(docs.map((d) => d.text), {
       kind: 'passage',
       signal: opts.signal,
@@ -121,8 +122,7 @@ export class M3Search {
       onProgress: opts.onProgress,
     });
     throwIfAborted(opts.signal);
-    docs.forEach((d, i) => this.index.upsert(d, encoded[i]!));
-    return { added: docs.length, truncated: docs.filter((_, i) => encoded[i]!.truncated).map((d) => d.id) };
+    return encoded;
   }
 
   remove(id: string): boolean {
