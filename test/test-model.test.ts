@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TINY } from '../scripts/test-model/graph.js';
 import { ensureTestModel, LAYOUTS, MODEL_FILES, type TestLayout, type TestModel } from '../scripts/test-model/index.js';
 import { SPECIAL_IDS } from '../scripts/test-model/tokenizer.js';
+import { cosine } from './helpers/vectors.js';
 
 type Json = Record<string, unknown>;
 type Outputs = Record<string, { dims: readonly number[]; data: Float32Array }>;
@@ -104,17 +105,6 @@ function normalize(v: Float32Array): Float32Array {
   return v.map((x) => (n > 0 ? x / n : 0));
 }
 
-function cosine(a: Float32Array, b: Float32Array): number {
-  let ab = 0;
-  let aa = 0;
-  let bb = 0;
-  for (let i = 0; i < a.length; i++) {
-    ab += a[i]! * b[i]!;
-    aa += a[i]! * a[i]!;
-    bb += b[i]! * b[i]!;
-  }
-  return ab / Math.sqrt(aa * bb);
-}
 
 function maxAbsDiff(a: Float32Array, b: Float32Array): number {
   expect(a.length).toBe(b.length);
