@@ -1,12 +1,11 @@
 // The multiple-[CLS] dense variant for long inputs: a [CLS] before every N
 // tokens, the dense vector = normalized mean of their final states, and the
 // inserted positions kept out of sparse and multi-vector outputs.
-import path from 'node:path';
-import * as ort from 'onnxruntime-node';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { M3Encoder } from '../../src/model/encoder.js';
 import { loadModel } from '../../src/node/load-model.js';
 import { testModel } from '../helpers/test-model.js';
+import { runRawGraph } from '../helpers/raw-graph.js';
 
 const TEXT = 'The search engine indexes every document in the browser and answers questions about history, science, music and travel. '.repeat(4);
 
@@ -30,12 +29,8 @@ describe('multiple [CLS] dense vectors', () => {
     expect(ids.length).toBe(base.length + inserted);
     expect(ids.filter((id) => id === cls)).toHaveLength(inserted + 1);
 
-    const session = await ort.InferenceSession.create(path.join(dir, 'onnx/model.onnx'));
     const T = ids.length;
-    const out = await session.run({
-      input_ids: new ort.Tensor('int64', BigInt64Array.from(ids, BigInt), [1, T]),
-      attention_mask: new ort.Tensor('int64', new BigInt64Array(T).fill(1n), [1, T]),
-    });
+    const out = await runRawGraph(dir, 'onnx/model.onnx', ids);
     const hidden = out.last_hidden_state!.data as Float32Array;
     const H = out.last_hidden_state!.dims[2]!;
     const mean = new Float64Array(H);

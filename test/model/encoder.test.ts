@@ -9,6 +9,7 @@ import type { Encoded } from '../../src/core/types.js';
 import type { M3Encoder } from '../../src/model/encoder.js';
 import { loadModel } from '../../src/node/load-model.js';
 import { testModel } from '../helpers/test-model.js';
+import { runRawGraph } from '../helpers/raw-graph.js';
 
 const TEXTS = [
   'How do I configure the HTTP cache for offline use?',
@@ -45,13 +46,8 @@ const norm = (v: number[]) => {
 
 /** Runs the graph on one text and applies the formulas from the raw hidden state. */
 async function reference(dir: string, onnx: string, ids: number[], special: Set<number>): Promise<Reference> {
-  const session = await ort.InferenceSession.create(path.join(dir, onnx));
   const T = ids.length;
-  const feeds = {
-    input_ids: new ort.Tensor('int64', BigInt64Array.from(ids, BigInt), [1, T]),
-    attention_mask: new ort.Tensor('int64', new BigInt64Array(T).fill(1n), [1, T]),
-  };
-  const out = await session.run(feeds);
+  const out = await runRawGraph(dir, onnx, ids);
   const hidden = out.last_hidden_state!.data as Float32Array;
   const H = out.last_hidden_state!.dims[2]!;
   const row = (t: number) => Array.from(hidden.subarray(t * H, (t + 1) * H));

@@ -13,6 +13,7 @@ import { isPunctuationToken, punctuationIds } from '../../src/model/noise.js';
 import { fsSource } from '../../src/node/fs-source.js';
 import { loadModel } from '../../src/node/load-model.js';
 import { testModel } from '../helpers/test-model.js';
+import { runRawGraph } from '../helpers/raw-graph.js';
 
 const CORPUS: Doc[] = readFileSync(path.resolve('public/sample-corpus.jsonl'), 'utf8')
   .split('\n')
@@ -27,12 +28,8 @@ const TEXTS = [
 
 /** SPLADE-max by hand: max over every non-padding position of log(1+relu(logit)), excluded ids dropped. */
 async function reference(dir: string, ids: number[], exclude: ReadonlySet<number>): Promise<Map<number, number>> {
-  const session = await ort.InferenceSession.create(path.join(dir, 'onnx/model.onnx'));
   const T = ids.length;
-  const out = await session.run({
-    input_ids: new ort.Tensor('int64', BigInt64Array.from(ids, BigInt), [1, T]),
-    attention_mask: new ort.Tensor('int64', new BigInt64Array(T).fill(1n), [1, T]),
-  });
+  const out = await runRawGraph(dir, 'onnx/model.onnx', ids);
   const logits = out.logits!.data as Float32Array;
   const V = out.logits!.dims[2]!;
   const best = new Map<number, number>();
