@@ -9,6 +9,7 @@
 import { bm25Idf, bm25Params, bm25TermWeight, termBag, type Bm25Params, type TermBag } from './bm25.js';
 import { M3SearchError } from './errors.js';
 import type { SparseVector } from './types.js';
+import { ByteReader, ByteWriter } from './bytes.js';
 
 export interface LexicalHit {
   id: string;
@@ -152,46 +153,22 @@ export class LexicalIndex {
    */
   serialize(): Uint8Array {
     const encoder = new TextEncoder();
-    const docs: { id: Uint8Array; bag: TermBag }[] = [];
-    let size = 4 + 4 + 8 + 8 + 4;
+    const w = new ByteWriter().u32(MAGIC).u32(VERSION).f64(this.params.k1).f64(this.params.b).u32(this.slotOf.size);
     for (let slot = 0; slot < this.ids.length; slot++) {
       const bag = this.bags[slot];
       if (!bag) continue;
       const id = encoder.encode(this.ids[slot]!);
-      docs.push({ id, bag });
-      size += 4 + id.length + 4 + 8 * bag.ids.length;
+      w.u32(id.length).bytes(id).u32(bag.ids.length);
+      for (let i = 0; i < bag.ids.length; i++) w.u32(bag.ids[i]!);
+      for (let i = 0; i < bag.tfs.length; i++) w.u32(bag.tfs[i]!);
     }
-    const out = new Uint8Array(size);
-    const view = new DataView(out.buffer);
-    let o = 0;
-    const u32 = (v: number): void => {
-      view.setUint32(o, v, true);
-      o += 4;
-    };
-    const f64 = (v: number): void => {
-      view.setFloat64(o, v, true);
-      o += 8;
-    };
-    u32(MAGIC);
-    u32(VERSION);
-    f64(this.params.k1);
-    f64(this.params.b);
-    u32(docs.length);
-    for (const { id, bag } of docs) {
-      u32(id.length);
-      out.set(id, o);
-      o += id.length;
-      u32(bag.ids.length);
-      for (let i = 0; i < bag.ids.length; i++) u32(bag.ids[i]!);
-      for (let i = 0; i < bag.tfs.length; i++) u32(bag.tfs[i]!);
-    }
-    return out;
+    return w.finish();
   }
 
   /** Loads a `serialize()` snapshot; anything malformed throws `INVALID_INDEX`. */
   static deserialize(bytes: Uint8Array): LexicalIndex {
     if (!(bytes instanceof Uint8Array)) throw invalid('expected a Uint8Array');
-    const r = new Reader(bytes);
+    const r = new ByteReader(bytes, () => invalid('truncated snapshot'));
     if (r.u32() !== MAGIC) throw invalid('not a lexical index snapshot');
     const version = r.u32();
     if (version !== VERSION) throw invalid(`unsupported version ${version}`);
@@ -208,7 +185,7 @@ export class LexicalIndex {
     for (let d = 0; d < count; d++) {
       let id: string;
       try {
-        id = decoder.decode(r.bytes(r.u32()));
+        id = decoder.decode(r.take(r.u32()));
       } catch (e) {
         throw e instanceof M3SearchError ? e : invalid('a document id is not valid UTF-8');
       }
@@ -229,7 +206,7 @@ export class LexicalIndex {
       }
       index.insert(id, { ids, tfs, length });
     }
-    if (!r.done()) throw invalid('trailing bytes after the last document');
+    if (!r.done) throw invalid('trailing bytes after the last document');
     return index;
   }
 
@@ -326,38 +303,6 @@ function worse(a: LexicalHit, b: LexicalHit): boolean {
   return a.score < b.score || (a.score === b.score && a.id > b.id);
 }
 
-/** Bounds-checked little-endian reads over a snapshot. */
-class Reader {
-  private readonly view: DataView;
-  private o = 0;
-  constructor(private readonly buf: Uint8Array) {
-    this.view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
-  }
-  need(n: number): void {
-    if (this.o + n > this.buf.byteLength) throw invalid('truncated snapshot');
-  }
-  u32(): number {
-    this.need(4);
-    const v = this.view.getUint32(this.o, true);
-    this.o += 4;
-    return v;
-  }
-  f64(): number {
-    this.need(8);
-    const v = this.view.getFloat64(this.o, true);
-    this.o += 8;
-    return v;
-  }
-  bytes(n: number): Uint8Array {
-    this.need(n);
-    const v = this.buf.subarray(this.o, this.o + n);
-    this.o += n;
-    return v;
-  }
-  done(): boolean {
-    return this.o === this.buf.byteLength;
-  }
-}
 
 function invalid(why: string): M3SearchError {
   return new M3SearchError('INVALID_INDEX', `Lexical index snapshot is invalid: ${why}.`);

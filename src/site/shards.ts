@@ -1,6 +1,6 @@
 // Encoding and decoding of the index's shard files (layout in FORMAT.md).
 // Environment-free: the Node builder writes them, the page's worker reads them.
-import { ByteReader, ByteWriter } from './binary.js';
+import { ByteReader, ByteWriter } from '../core/bytes.js';
 import type { PassageMeta, StoredMulti } from './types.js';
 
 const MAGIC = 0x5353334d; // "M3SS" read as a little-endian u32

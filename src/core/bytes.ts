@@ -1,5 +1,6 @@
-// Little-endian byte writing/reading for the static index shards. Sections are
-// padded to 4 bytes so a reader can view them as typed arrays without copying.
+// Little-endian byte writing/reading for the binary formats (static index
+// shards, lexical snapshots). Sections can be padded to 4 bytes so a reader
+// views them as typed arrays without copying.
 
 export class ByteWriter {
   private buf = new Uint8Array(1024);
@@ -43,6 +44,13 @@ export class ByteWriter {
     return this;
   }
 
+  f64(v: number): this {
+    this.reserve(8);
+    this.view.setFloat64(this.length, v, true);
+    this.length += 8;
+    return this;
+  }
+
   /** Unsigned LEB128 (7 bits a byte): posting gaps are small, so most take one byte. */
   varint(v: number): this {
     while (v >= 0x80) {
@@ -75,14 +83,24 @@ export class ByteReader {
   private readonly view: DataView;
   pos = 0;
 
-  constructor(bytes: Uint8Array) {
+  /** `truncated` builds the error thrown when a read runs past the end (default: a RangeError). */
+  constructor(
+    bytes: Uint8Array,
+    private readonly truncated: (message: string) => Error = (m) => new RangeError(`shard truncated: ${m}`),
+  ) {
     // A view at an odd offset cannot back Float32Array etc.; copy once if so.
     this.bytes = bytes.byteOffset % 8 === 0 ? bytes : bytes.slice();
     this.view = new DataView(this.bytes.buffer, this.bytes.byteOffset, this.bytes.byteLength);
   }
 
-  private need(n: number): void {
-    if (this.pos + n > this.bytes.length) throw new RangeError(`shard truncated: need ${n} bytes at ${this.pos} of ${this.bytes.length}`);
+  /** Throws unless `n` more bytes remain (check before allocating for a count read from the bytes). */
+  need(n: number): void {
+    if (this.pos + n > this.bytes.length) throw this.truncated(`need ${n} bytes at ${this.pos} of ${this.bytes.length}`);
+  }
+
+  /** Every byte has been read. */
+  get done(): boolean {
+    return this.pos === this.bytes.length;
   }
 
   u8(): number {
@@ -109,6 +127,21 @@ export class ByteReader {
     const v = this.view.getFloat32(this.pos, true);
     this.pos += 4;
     return v;
+  }
+
+  f64(): number {
+    this.need(8);
+    const v = this.view.getFloat64(this.pos, true);
+    this.pos += 8;
+    return v;
+  }
+
+  /** The next `n` bytes (a view, no copy). */
+  take(n: number): Uint8Array {
+    this.need(n);
+    const a = this.bytes.subarray(this.pos, this.pos + n);
+    this.pos += n;
+    return a;
   }
 
   varint(): number {
