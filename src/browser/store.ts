@@ -6,7 +6,7 @@
 // Every write is ONE readwrite transaction over all five stores, so a tab
 // closed mid-indexing keeps every committed batch and never a half-written
 // document; callers update their in-memory index only after `write` resolves.
-import { deleteDB, openDB, type DBSchema, type IDBPDatabase } from 'idb';
+import { deleteDB, openDB, type DBSchema, type IDBPDatabase, type IDBPTransaction } from 'idb';
 import { M3SearchError } from '../core/errors.js';
 import type { StoredRecord } from '../core/record.js';
 import type { IndexOptions } from '../core/types.js';
@@ -230,10 +230,7 @@ export class IndexStore {
    * failure the transaction is aborted, so nothing of it is stored.
    */
   async write(puts: readonly Put[], deletes: readonly string[] = []): Promise<number> {
-    const db = this.handle();
-    const tx = db.transaction(ALL_STORES, 'readwrite');
-    const pending = tracked(tx.done);
-    try {
+    const meta = await this.mutate('write to the index', async (tx, pending) => {
       for (const id of deletes) {
         for (const name of ['docs', ...VECTOR_STORES] as const) pending.add(tx.objectStore(name).delete(id));
       }
@@ -245,34 +242,42 @@ export class IndexStore {
         pending.add(tx.objectStore('sparse').put(rows.sparse, id));
         pending.add(tx.objectStore('multi').put(rows.multi, id));
       }
-      const count = await tx.objectStore('docs').count();
-      const meta: IndexMeta = { ...this.current, count, updatedAt: Date.now() };
-      pending.add(tx.objectStore('meta').put(meta, META_KEY));
-      await pending.all();
-      this.current = meta;
-      return count;
-    } catch (e) {
-      abortQuietly(tx);
-      await pending.settled();
-      throw storageError(e, 'write to the index');
-    }
+      return tx.objectStore('docs').count();
+    });
+    return meta.count;
   }
 
   /** Removes every document (one transaction), keeping the model identity. */
   async clear(): Promise<void> {
-    const db = this.handle();
-    const tx = db.transaction(ALL_STORES, 'readwrite');
-    const meta: IndexMeta = { ...this.current, count: 0, updatedAt: Date.now() };
+    await this.mutate('clear the index', async (tx, pending) => {
+      for (const n of ['docs', ...VECTOR_STORES] as const) pending.add(tx.objectStore(n).clear());
+      return 0;
+    });
+  }
+
+  /**
+   * One read-write transaction over every store: `change` queues its requests
+   * and returns the new document count, which goes into `meta` in the same
+   * transaction. All or nothing: on any failure the transaction is aborted and
+   * the error surfaces as a typed storage error.
+   */
+  private async mutate(
+    what: string,
+    change: (tx: IDBPTransaction<StoreSchema, typeof ALL_STORES, 'readwrite'>, pending: ReturnType<typeof tracked>) => Promise<number>,
+  ): Promise<IndexMeta> {
+    const tx = this.handle().transaction(ALL_STORES, 'readwrite');
     const pending = tracked(tx.done);
     try {
-      for (const n of ['docs', ...VECTOR_STORES] as const) pending.add(tx.objectStore(n).clear());
+      const count = await change(tx, pending);
+      const meta: IndexMeta = { ...this.current, count, updatedAt: Date.now() };
       pending.add(tx.objectStore('meta').put(meta, META_KEY));
       await pending.all();
       this.current = meta;
+      return meta;
     } catch (e) {
       abortQuietly(tx);
       await pending.settled();
-      throw storageError(e, 'clear the index');
+      throw storageError(e, what);
     }
   }
 
