@@ -176,6 +176,7 @@ export class M3SearchElement extends HTMLElement {
       return;
     }
     this.modeEl.dataset.mode = res.mode;
+    this.list.dataset.query = res.query.trim(); // which query the shown list answers (as-you-type lists lag the input)
     this.modeEl.textContent = res.mode === 'hybrid' ? 'hybrid' : 'keyword';
     this.modeEl.title = res.mode === 'hybrid' ? 'Ranked by the semantic model (dense + sparse + multi-vector)' : 'Keyword (BM25) ranking; the semantic model is not loaded yet';
     this.hits.forEach((h, i) => this.list.append(this.item(h, i)));

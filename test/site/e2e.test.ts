@@ -50,10 +50,16 @@ function boxState(page: Page): Promise<BoxState> {
   });
 }
 
+/** Types `query` and waits until the list shown answers all of it (earlier prefixes answer first). */
 async function typeQuery(page: Page, query: string): Promise<void> {
   const input = page.locator('m3-search input');
   await input.fill('');
   await input.pressSequentially(query, { delay: 20 });
+  await page.waitForFunction(
+    (q) => document.querySelector('m3-search')?.shadowRoot?.querySelector('ul')?.getAttribute('data-query') === q,
+    query,
+    { timeout: 60_000 },
+  );
 }
 
 describe('static site in Chromium (python3.11-doc subset)', () => {
