@@ -16,6 +16,7 @@ import {
 
 const DENSE_KINDS = ['float32', 'int8'] as const;
 const MULTI_KINDS = ['float32', 'float16', 'int8'] as const;
+const SPARSE_KINDS = ['float32', 'float16'] as const;
 const LAYOUTS = ['all', 'nested'] as const;
 const MAX_MULTI_VECTORS = 65536;
 const MODES: readonly Mode[] = ['dense', 'sparse', 'multi', 'hybrid'];
@@ -28,15 +29,17 @@ function bad(message: string, details?: Record<string, unknown>): never {
 export function resolveIndexOptions(opts: IndexOptions = {}): Required<IndexOptions> {
   if (typeof opts !== 'object' || opts === null) bad('index options must be an object');
   const dense = opts.dense ?? 'float32';
+  const sparse = opts.sparse ?? 'float32';
   const multi = opts.multi ?? 'float16';
   if (!(DENSE_KINDS as readonly string[]).includes(dense)) bad(`dense storage must be one of ${DENSE_KINDS.join(', ')}`, { dense });
+  if (!(SPARSE_KINDS as readonly string[]).includes(sparse)) bad(`sparse storage must be one of ${SPARSE_KINDS.join(', ')}`, { sparse });
   if (!(MULTI_KINDS as readonly string[]).includes(multi)) bad(`multi storage must be one of ${MULTI_KINDS.join(', ')}`, { multi });
   const multiVectors = opts.multiVectors ?? 'all';
   if (!(LAYOUTS as readonly string[]).includes(multiVectors)) bad(`multiVectors must be one of ${LAYOUTS.join(', ')}`, { multiVectors });
   const maxMultiVectors = opts.maxMultiVectors ?? DEFAULT_MAX_MULTI_VECTORS;
   positiveInt(maxMultiVectors, 'maxMultiVectors');
   if (maxMultiVectors > MAX_MULTI_VECTORS) bad(`maxMultiVectors must be at most ${MAX_MULTI_VECTORS}`, { maxMultiVectors });
-  return { dense, multi, multiVectors, maxMultiVectors };
+  return { dense, sparse, multi, multiVectors, maxMultiVectors };
 }
 
 /** Search options with defaults applied. */
@@ -75,7 +78,7 @@ export function resolveSearchOptions(opts: SearchOptions = {}): ResolvedSearch {
   if (typeof rrfK !== 'number' || !Number.isFinite(rrfK) || rrfK < 0) bad('rrfK must be a non-negative number', { rrfK });
   if (opts.multiVectorBudget !== undefined) positiveInt(opts.multiVectorBudget, 'multiVectorBudget');
   if (opts.queryVectorBudget !== undefined) positiveInt(opts.queryVectorBudget, 'queryVectorBudget');
-  if (opts.coarseBudget !== undefined) positiveInt(opts.coarseBudget, 'coarseBudget');
+  if (opts.coarseBudget !== undefined && opts.coarseBudget !== 0) positiveInt(opts.coarseBudget, 'coarseBudget');
   const coarseDepth = opts.coarseDepth ?? Math.max(30, 3 * k);
   positiveInt(coarseDepth, 'coarseDepth');
   if (opts.filter !== undefined && typeof opts.filter !== 'function') bad('filter must be a function');

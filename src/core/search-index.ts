@@ -10,19 +10,19 @@ import { encodedProblem } from './check-vectors.js';
 import { DenseIndex } from './dense-index.js';
 import { checkDoc, cloneDoc, docBytes } from './doc.js';
 import { M3SearchError, type ErrorCode } from './errors.js';
-import { rrfScore, weightedScore } from './fusion.js';
 import { MultiIndex, type MaxSimOptions } from './multi-index.js';
 import { nestMultiVectors } from './nested.js';
-import { resolveIndexOptions, resolveSearchOptions, type ResolvedSearch } from './options.js';
+import { float16ToFloat32, float32ToFloat16 } from './quantize.js';
+import { resolveIndexOptions, resolveSearchOptions } from './options.js';
 import { prepareQuery, type PreparedQuery } from './query.js';
 import { decodeRecord, recordFromData, type DecodedRecord, type StoredRecord } from './record.js';
-import { buildSignalTable, ranksAt, scoresAt, signalsAt, type Scorers, type SignalTable } from './signal-table.js';
+import { rankNow, type RankSource } from './rank.js';
+import { signalsAt, type Scorers, type SignalTable } from './signal-table.js';
 import { decodeSnapshot, encodeSnapshot } from './snapshot.js';
-import type { SlotHit } from './slots.js';
+import type { SlotHit, SlotSearchOptions } from './slots.js';
 import { SparseIndex } from './sparse-index.js';
 import { L0Window, summarizeL0, type SparsityReport } from './sparsity.js';
-import { TopK } from './topk.js';
-import type { Doc, Encoded, Hit, IndexOptions, IndexStats, Mode, MultiVector, SearchOptions } from './types.js';
+import type { Doc, Encoded, Hit, IndexOptions, IndexStats, MultiVector, SearchOptions, SparseVector } from './types.js';
 
 export interface IndexDimensions {
   /** Dense dimension (0 until the first document). */
@@ -31,7 +31,7 @@ export interface IndexDimensions {
   multi: number;
 }
 
-export class SearchIndex {
+export class SearchIndex implements RankSource {
   readonly options: Required<IndexOptions>;
   private dense!: DenseIndex;
   private sparse!: SparseIndex;
@@ -203,43 +203,36 @@ export class SearchIndex {
     }
     const filter = o.filter;
     const accept = filter === undefined ? undefined : (slot: number): boolean => filter(this.docs[slot]!);
-    const order = (slot: number): number => this.seqs[slot]!;
-    const scorers = this.scorers(q, { budget: o.multiVectorBudget, queryBudget: o.queryVectorBudget });
+    const { table, hits } = rankNow(this, q, o, { accept, order: (slot) => this.seqs[slot]! });
+    return hits.map((h) => this.hit(table, h.row, h.score));
+  }
 
-    switch (o.mode) {
-      case 'dense':
-        if (q.dense === undefined) throw emptyQuery('dense');
-        return this.singleSignalHits(this.dense.search(q.dense, o.k, { accept, order }), order, scorers);
-      case 'sparse':
-        if (q.sparse === undefined) throw emptyQuery('sparse');
-        return this.singleSignalHits(this.sparse.search(q.sparse, o.k, { accept, order }), order, scorers);
-      case 'multi':
-      case 'hybrid': {
-        if (o.mode === 'multi' && this.multi.dim === 0) {
-          throw new M3SearchError('INVALID_OPTION', "mode 'multi' needs token vectors, but no indexed document has any.", { mode: 'multi' });
-        }
-        if (o.mode === 'multi' && q.multi === undefined) throw emptyQuery('multi');
-        if (q.dense === undefined && q.sparse === undefined && q.multi === undefined) throw emptyQuery('hybrid');
-        const final = (t: SignalTable, i: number): number =>
-          o.mode === 'multi'
-            ? t.scores.multi![i]!
-            : o.fusion === 'rrf'
-              ? rrfScore(ranksAt(t, i), o.weights, o.rrfK)
-              : weightedScore(scoresAt(t, i), o.weights);
-        let slots = this.candidates(q, o, accept, order);
-        if (o.coarseBudget !== undefined && q.multi !== undefined && slots.length > o.coarseDepth) {
-          // Coarse pass: every candidate scored with a few stored vectors; the best go on to the fine pass.
-          const coarse = buildSignalTable(slots, order, this.scorers(q, { budget: o.coarseBudget, queryBudget: o.queryVectorBudget }));
-          const keep = new TopK(o.coarseDepth);
-          for (let i = 0; i < coarse.slots.length; i++) keep.push(i, final(coarse, i), coarse.orders[i]!);
-          slots = keep.results().map((r) => coarse.slots[r.id]!);
-        }
-        const table = buildSignalTable(slots, order, scorers);
-        const top = new TopK(o.k);
-        for (let i = 0; i < table.slots.length; i++) top.push(i, final(table, i), table.orders[i]!);
-        return top.results().map((r) => this.hit(table, r.id, r.score));
-      }
-    }
+  // ------------------------------------------------------------ RankSource (see ./rank.ts)
+
+  get multiDim(): number {
+    return this.multi.dim;
+  }
+
+  denseTop(q: Float32Array, n: number, opts: SlotSearchOptions): SlotHit[] {
+    return this.dense.search(q, n, opts);
+  }
+
+  sparseTop(q: SparseVector, n: number, opts: SlotSearchOptions): SlotHit[] {
+    return this.sparse.search(q, n, opts);
+  }
+
+  allSlots(): Iterable<number> {
+    return this.dense.slots();
+  }
+
+  /** One scorer per signal the query can feed. */
+  scorers(q: PreparedQuery, ms: MaxSimOptions): Scorers {
+    const s: Scorers = {};
+    const { dense, sparse, multi } = q;
+    if (dense !== undefined) s.dense = (slot) => this.dense.score(slot, dense);
+    if (sparse !== undefined) s.sparse = (slot) => this.sparse.score(slot, sparse);
+    if (multi !== undefined) s.multi = (slot) => this.multi.maxSim(slot, multi, ms);
+    return s;
   }
 
   // ------------------------------------------------------------ internals
@@ -264,7 +257,7 @@ export class SearchIndex {
     return {
       doc,
       dense: { kind: 'float32', data: enc.dense },
-      sparse: enc.sparse,
+      sparse: this.options.sparse === 'float16' ? { ids: enc.sparse.ids, weights: roundToHalf(enc.sparse.weights) } : enc.sparse,
       multi: { kind: 'float32', data: m.data, count: m.count, dim: m.dim },
     };
   }
@@ -314,47 +307,6 @@ export class SearchIndex {
     };
   }
 
-  /** One scorer per signal the query can feed. */
-  private scorers(q: PreparedQuery, ms: MaxSimOptions): Scorers {
-    const s: Scorers = {};
-    const { dense, sparse, multi } = q;
-    if (dense !== undefined) s.dense = (slot) => this.dense.score(slot, dense);
-    if (sparse !== undefined) s.sparse = (slot) => this.sparse.score(slot, sparse);
-    if (multi !== undefined) s.multi = (slot) => this.multi.maxSim(slot, multi, ms);
-    return s;
-  }
-
-  /**
-   * First stage: dense top-N ∪ sparse top-N (filtered). With neither query
-   * part present (only token vectors), every accepted document is a candidate.
-   */
-  private candidates(
-    q: PreparedQuery,
-    o: ResolvedSearch,
-    accept: ((slot: number) => boolean) | undefined,
-    order: (slot: number) => number,
-  ): number[] {
-    if (q.dense === undefined && q.sparse === undefined) {
-      const all: number[] = [];
-      for (const slot of this.dense.slots()) if (accept === undefined || accept(slot)) all.push(slot);
-      return all;
-    }
-    const seen = new Set<number>();
-    if (q.dense !== undefined) for (const h of this.dense.search(q.dense, o.candidates, { accept, order })) seen.add(h.slot);
-    if (q.sparse !== undefined) for (const h of this.sparse.search(q.sparse, o.candidates, { accept, order })) seen.add(h.slot);
-    return [...seen];
-  }
-
-  /** Dense/sparse modes: the index's own top-k, with every signal computed and ranked among those hits. */
-  private singleSignalHits(top: SlotHit[], order: (slot: number) => number, scorers: Scorers): Hit[] {
-    const table = buildSignalTable(
-      top.map((h) => h.slot),
-      order,
-      scorers,
-    );
-    return top.map((h, i) => this.hit(table, i, h.score));
-  }
-
   private hit(table: SignalTable, i: number, score: number): Hit {
     const slot = table.slots[i]!;
     const doc = this.docs[slot]!;
@@ -362,9 +314,7 @@ export class SearchIndex {
   }
 }
 
-function emptyQuery(mode: Mode): M3SearchError {
-  const what = mode === 'hybrid' ? 'no usable dense, sparse or multi-vector part' : `no usable ${mode} part`;
-  return new M3SearchError('EMPTY_QUERY', `The query has ${what} (empty or all zero), so ${mode} search cannot rank documents.`, {
-    mode,
-  });
+/** float32 → float16 → float32: the precision a `sparse: 'float16'` index (and a site shard) keeps. */
+function roundToHalf(w: Float32Array): Float32Array {
+  return float16ToFloat32(float32ToFloat16(w));
 }

@@ -56,6 +56,8 @@ export const DEFAULT_WEIGHTS: Readonly<Weights> = Object.freeze({ dense: 0.4, sp
 /** How vectors are held in memory and on disk. */
 export type DenseStorage = 'float32' | 'int8';
 export type MultiStorage = 'float32' | 'float16' | 'int8';
+/** Sparse weights as given, or rounded to float16 (what static-site shards store). */
+export type SparseStorage = 'float32' | 'float16';
 
 /**
  * Which token vectors a passage keeps: `all` of them, or a `nested` ordered
@@ -66,7 +68,11 @@ export type MultiStorage = 'float32' | 'float16' | 'int8';
 export type MultiVectorLayout = 'all' | 'nested';
 
 export interface IndexOptions {
+  /** Dense vector precision (default 'float32'). */
   dense?: DenseStorage;
+  /** Sparse weight precision (default 'float32'; 'float16' matches a static-site index bit for bit). */
+  sparse?: SparseStorage;
+  /** Token-vector precision (default 'float16'). */
   multi?: MultiStorage;
   /** Token-vector layout per passage (default 'all'). Persisted with the index. */
   multiVectors?: MultiVectorLayout;
@@ -94,7 +100,10 @@ export interface SearchOptions {
   /**
    * Coarse-to-fine: score the first-stage candidates with only this many
    * stored vectors each, keep the best `coarseDepth`, and re-rank those with
-   * `multiVectorBudget` (or all vectors). Hybrid and multi modes only.
+   * `multiVectorBudget` (or all vectors). `0` ranks the coarse pass by dense
+   * and sparse alone, so token vectors are read only for the `coarseDepth`
+   * survivors (what a static site does: its multi-vector shards are fetched
+   * per query). Hybrid and multi modes only; default: no coarse pass.
    */
   coarseBudget?: number;
   /** Candidates kept for the fine pass (default max(30, 3·k)). */

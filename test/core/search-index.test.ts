@@ -74,7 +74,7 @@ describe('SearchIndex basics', () => {
     // Mutating the caller's original object does not reach the index either.
     (docs[4]!.meta as { tags: unknown[] }).tags.push('x');
     expect((index.getDoc('doc-4')!.meta as { tags: unknown[] }).tags).toEqual(['t', 1]);
-    expect(index.options).toEqual({ dense: 'float32', multi: 'float16', multiVectors: 'all', maxMultiVectors: 32 });
+    expect(index.options).toEqual({ dense: 'float32', sparse: 'float32', multi: 'float16', multiVectors: 'all', maxMultiVectors: 32 });
     expect(index.dims).toEqual({ dense: SMALL.dense, multi: SMALL.multi });
   });
 });

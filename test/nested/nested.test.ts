@@ -159,11 +159,29 @@ describe('nested index', () => {
     expect(accuracy({ coarseBudget: 2, coarseDepth: 10 })).toBeGreaterThanOrEqual(accuracy({}) - 2);
   });
 
+  it('coarseBudget 0: the coarse pass ranks by dense + sparse alone, and only its survivors get MaxSim', () => {
+    const index = build({ multi: 'float32' }, docs);
+    const w = { dense: 0.4, sparse: 0.2, multi: 0.4 };
+    for (const { enc } of queries.slice(0, 10)) {
+      const all = index.search(enc, { k: 50, candidates: 80, weights: { dense: w.dense, sparse: w.sparse, multi: 0 } });
+      // Independent expectation: the 6 best by w·(dense, sparse) among the candidates, re-scored with all three signals.
+      const survivors = new Set(all.slice(0, 6).map((h) => h.id));
+      const got = index.search(enc, { k: 6, candidates: 80, coarseBudget: 0, coarseDepth: 6, weights: w });
+      expect(new Set(got.map((h) => h.id))).toEqual(survivors);
+      for (const h of got) {
+        const s = h.signals;
+        expect(h.score).toBeCloseTo(w.dense * s.dense!.score + w.sparse * s.sparse!.score + w.multi * s.multi!.score, 6);
+      }
+      const scores = got.map((h) => h.score);
+      expect(scores).toEqual([...scores].sort((a, b) => b - a));
+    }
+  });
+
   it('rejects bad options with INVALID_OPTION', () => {
     expect(() => new SearchIndex({ multiVectors: 'some' as 'all' })).toThrow(expect.objectContaining({ code: 'INVALID_OPTION' }));
     expect(() => new SearchIndex({ maxMultiVectors: 0 })).toThrow(expect.objectContaining({ code: 'INVALID_OPTION' }));
     const index = build({}, docs.slice(0, 3));
-    expect(() => index.search(queries[0]!.enc, { coarseBudget: 0 })).toThrow(expect.objectContaining({ code: 'INVALID_OPTION' }));
+    expect(() => index.search(queries[0]!.enc, { coarseBudget: -1 })).toThrow(expect.objectContaining({ code: 'INVALID_OPTION' }));
     expect(() => index.search(queries[0]!.enc, { coarseDepth: 1.5 })).toThrow(expect.objectContaining({ code: 'INVALID_OPTION' }));
   });
 });
