@@ -10,7 +10,7 @@ import { parseArgs } from 'node:util';
 import { isM3SearchError, M3SearchError } from '../src/core/errors.js';
 import { lexicalSystem, loadTokenizerDir, miniSearchSystem, oramaSystem } from '../src/eval/baselines.js';
 import { loadBeir, type BeirDataset } from '../src/eval/beir.js';
-import type { EvalEncoder } from '../src/eval/encoder-systems.js';
+import type { Encoder } from '../src/core/encoder.js';
 import { DEFAULT_CUTOFFS } from '../src/eval/metrics.js';
 import { evaluateSystems, formatTable, type System } from '../src/eval/run.js';
 import { discoverCollections, formatSummary, type SuiteRow } from '../src/eval/suite.js';
@@ -183,7 +183,7 @@ async function runAll(args: Args): Promise<void> {
 
   const testModel = resolve('.cache', 'test-model', 'heads-in-graph');
   const modelDir = args['no-encoders'] ? undefined : args.model ? resolve(args.model) : existsSync(testModel) ? testModel : undefined;
-  let encoder: EvalEncoder | undefined;
+  let encoder: Encoder | undefined;
   const mod = modelDir ? await encoderModule() : undefined;
   if (mod && modelDir) {
     checkNames(only, [...LEXICAL_SYSTEMS, ...mod.ENCODER_VARIANTS.map((v) => v.name)]);

@@ -8,19 +8,12 @@ import { resolveIndexOptions } from '../core/options.js';
 import { encodeRecord, type StoredRecord } from '../core/record.js';
 import { SearchIndex } from '../core/search-index.js';
 import type { Doc, Encoded, Hit, IndexOptions, SearchOptions } from '../core/types.js';
-import type { ModelInfo } from '../model/encoder.js';
+import type { Encoder } from '../core/encoder.js';
 import { textHash } from './content-hash.js';
 import type { AddReport, IndexProgress, LoadProgress, RemoveReport, SearchWarning, SkippedRecord } from './protocol.js';
 import { validateDocs } from '../engine/validate.js';
 import { Serial } from './serial.js';
 import { IndexStore, type IndexMeta, type MismatchPolicy, type OpenedStore, type Put, type StoreCounts } from './store.js';
-
-/** What the persistent index needs from an encoder (M3Encoder satisfies it). */
-export interface PassageEncoder {
-  readonly info: ModelInfo;
-  readonly passes: number;
-  encode(texts: readonly string[], opts?: { kind?: 'query' | 'passage'; signal?: AbortSignal; batchSize?: number }): Promise<Encoded[]>;
-}
 
 export interface PersistentOpenOptions {
   name: string;
@@ -57,7 +50,7 @@ const DEFAULT_BATCH = 32;
 export class PersistentSearch {
   readonly index: SearchIndex;
   private readonly store: IndexStore;
-  private readonly encoder: PassageEncoder;
+  private readonly encoder: Encoder;
   /** id → content hash of every document held in memory (mirrors `docs` rows). */
   private readonly hashes: Map<string, string>;
   /** ONNX sessions must not run concurrently: queries wait for the current batch. */
@@ -69,7 +62,7 @@ export class PersistentSearch {
 
   readonly name: string;
 
-  private constructor(name: string, store: IndexStore, restored: Restored, encoder: PassageEncoder) {
+  private constructor(name: string, store: IndexStore, restored: Restored, encoder: Encoder) {
     this.name = name;
     this.store = store;
     this.index = restored.index;
@@ -84,7 +77,7 @@ export class PersistentSearch {
    * compile) and kept only if the loaded model turns out to match them.
    */
   static async open(
-    encoder: PassageEncoder | Promise<PassageEncoder>,
+    encoder: Encoder | Promise<Encoder>,
     opts: PersistentOpenOptions,
   ): Promise<{ search: PersistentSearch; report: RestoreReport }> {
     const t0 = performance.now();
@@ -95,7 +88,7 @@ export class PersistentSearch {
       stop = true;
       await early;
     };
-    let enc: PassageEncoder;
+    let enc: Encoder;
     let opened: OpenedStore;
     try {
       enc = await encoder;

@@ -13,11 +13,12 @@ import { M3SearchError } from './errors.js';
 import { rrfScore, weightedScore } from './fusion.js';
 import type { MaxSimOptions } from './multi-index.js';
 import type { ResolvedSearch } from './options.js';
-import type { PreparedQuery } from './query.js';
+import { nestMultiVectors } from './nested.js';
+import { prepareQuery, type IndexDims, type PreparedQuery } from './query.js';
 import { buildSignalTable, ranksAt, scoresAt, type Scorers, type SignalTable } from './signal-table.js';
 import type { SlotHit, SlotSearchOptions } from './slots.js';
 import { TopK } from './topk.js';
-import type { Mode, SparseVector } from './types.js';
+import type { Encoded, Mode, SparseVector } from './types.js';
 
 /** Where ranking reads vectors from. Slots are the source's own document numbers. */
 export interface RankSource {
@@ -101,6 +102,20 @@ export function* rankSteps(src: RankSource, q: PreparedQuery, o: ResolvedSearch,
   const top = new TopK(o.k);
   for (let i = 0; i < table.slots.length; i++) top.push(i, finalScore(table, i, o.mode, o), table.orders[i]!);
   return { table, hits: top.results().map((r) => ({ row: r.id, score: r.score })) };
+}
+
+/**
+ * The query as ranking uses it: validated against the index's dimensions
+ * (./query.ts), and on a `nested` index with `queryVectorBudget` set, its
+ * token vectors reduced the same way as the passages', so that its first n
+ * rows summarize it.
+ */
+export function prepareRankQuery(query: Encoded, dims: IndexDims, nested: boolean, o: ResolvedSearch): PreparedQuery {
+  const q = prepareQuery(query, dims);
+  if (q.multi !== undefined && nested && o.queryVectorBudget !== undefined && o.queryVectorBudget < q.multi.count) {
+    q.multi = nestMultiVectors(q.multi, o.queryVectorBudget);
+  }
+  return q;
 }
 
 /** Runs `rankSteps` against a source that holds every vector in memory. */

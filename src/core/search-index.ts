@@ -14,9 +14,9 @@ import { MultiIndex, type MaxSimOptions } from './multi-index.js';
 import { nestMultiVectors } from './nested.js';
 import { float16ToFloat32, float32ToFloat16 } from './quantize.js';
 import { resolveIndexOptions, resolveSearchOptions } from './options.js';
-import { prepareQuery, type PreparedQuery } from './query.js';
+import type { PreparedQuery } from './query.js';
 import { decodeRecord, recordFromData, type DecodedRecord, type StoredRecord } from './record.js';
-import { rankNow, type RankSource } from './rank.js';
+import { prepareRankQuery, rankNow, type RankSource } from './rank.js';
 import { signalsAt, type Scorers, type SignalTable } from './signal-table.js';
 import { decodeSnapshot, encodeSnapshot } from './snapshot.js';
 import type { SlotHit, SlotSearchOptions } from './slots.js';
@@ -195,12 +195,8 @@ export class SearchIndex implements RankSource {
     if (this.size === 0) {
       throw new M3SearchError('INDEX_EMPTY', 'Nothing is indexed yet; add documents before searching.');
     }
-    const q = prepareQuery(query, this.dims);
+    const q = prepareRankQuery(query, this.dims, this.options.multiVectors === 'nested', o);
     this.queryL0.record(q.sparse?.ids.length ?? 0);
-    if (q.multi !== undefined && this.options.multiVectors === 'nested' && o.queryVectorBudget !== undefined && o.queryVectorBudget < q.multi.count) {
-      // The query's first n rows should summarize it, as the passages' do.
-      q.multi = nestMultiVectors(q.multi, o.queryVectorBudget);
-    }
     const filter = o.filter;
     const accept = filter === undefined ? undefined : (slot: number): boolean => filter(this.docs[slot]!);
     const { table, hits } = rankNow(this, q, o, { accept, order: (slot) => this.seqs[slot]! });

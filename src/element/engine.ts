@@ -84,7 +84,7 @@ export class SiteEngine {
     if (!reader || !tokenizer) throw new Error('the index is not open');
     const mode = this.encoder ? 'hybrid' : 'lexical';
     // One query at a time: ONNX sessions do not run concurrently, and typing fires overlapping searches.
-    return this.queries.run(() => searchSite(reader, query, { mode, k, tokenizer, encoder: this.encoder, multiBudget: this.multiBudget }));
+    return this.queries.run(() => searchSite(reader, query, { mode, k, tokenizer, encoder: this.encoder, multiVectorBudget: this.multiBudget }));
   }
 
   /** IndexedDB copy first (when it holds this build), then the network. */

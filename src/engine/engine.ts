@@ -5,6 +5,7 @@
 // model's window is split into overlapping windows (streamed, see
 // ./windows.ts), each window is indexed as its own entry, and search folds
 // window hits back into one hit per document (best window = snippet).
+import type { Encoder } from '../core/encoder.js';
 import { M3SearchError, throwIfAborted } from '../core/errors.js';
 import { SearchIndex } from '../core/search-index.js';
 import type { SparsityReport } from '../core/sparsity.js';
@@ -12,14 +13,6 @@ import type { Doc, Encoded, Hit, IndexOptions, SearchOptions } from '../core/typ
 import { aggregateWindows, isWindowDoc, parentView, windowDoc, windowId, type Aggregation, type WindowMeta } from './long-docs.js';
 import { validateDocs } from './validate.js';
 import { windowBudget, windowText, type TextWindow } from './windows.js';
-
-/** What the engine needs from an encoder (M3Encoder satisfies it). */
-export interface TextEncoder {
-  encode(texts: readonly string[], opts?: { kind?: 'query' | 'passage'; signal?: AbortSignal; batchSize?: number; onProgress?: (p: { done: number; total: number }) => void }): Promise<Encoded[]>;
-  /** Needed for `longDocuments: 'windows'`: token counting and the model's window. */
-  readonly tokenizer?: { ids(text: string, opts?: { special?: boolean }): number[] };
-  readonly info?: { maxLength: number };
-}
 
 export interface AddProgress {
   /** Documents finished. */
@@ -71,12 +64,12 @@ const WINDOW_FANOUT = 4;
 
 export class M3Search {
   readonly index: SearchIndex;
-  private readonly encoder: TextEncoder;
+  private readonly encoder: Encoder;
   private readonly defaults: LongDocumentOptions;
   /** Parent id → number of windows, for documents indexed as windows. */
   private readonly windowed = new Map<string, number>();
 
-  constructor(encoder: TextEncoder, index: SearchIndex | IndexOptions = {}, defaults: LongDocumentOptions = {}) {
+  constructor(encoder: Encoder, index: SearchIndex | IndexOptions = {}, defaults: LongDocumentOptions = {}) {
     this.encoder = encoder;
     this.index = index instanceof SearchIndex ? index : new SearchIndex(index);
     this.defaults = { ...defaults };
@@ -169,9 +162,6 @@ export class M3Search {
 
   private windowSpec(opts: AddOptions): { size: number; overlap: number; count: (t: string) => number } {
     const { tokenizer, info } = this.encoder;
-    if (!tokenizer || !info) {
-      throw new M3SearchError('INVALID_OPTION', "longDocuments: 'windows' needs an encoder that exposes its tokenizer and maxLength (M3Encoder does).");
-    }
     const size = opts.windowSize ?? this.defaults.windowSize ?? info.maxLength;
     if (!Number.isInteger(size) || size < 16) throw new M3SearchError('INVALID_OPTION', 'windowSize must be an integer ≥ 16.', { windowSize: size });
     if (size > info.maxLength) {

@@ -2,24 +2,12 @@
 // signal alone and by the fusions. Encoding is by far the slowest step, so the
 // corpus and the queries are encoded ONCE and every system reuses the vectors;
 // systems that store dense vectors the same way also share one SearchIndex.
+import type { Encoder } from '../core/encoder.js';
 import { throwIfAborted } from '../core/errors.js';
 import { SearchIndex } from '../core/search-index.js';
 import { DEFAULT_WEIGHTS, type DenseStorage, type Doc, type Encoded, type MultiStorage, type SearchOptions } from '../core/types.js';
 import { loadModel } from '../node/load-model.js';
 import { docText, type System } from './run.js';
-
-/** What the systems need from an encoder (the loaded M3Encoder satisfies it). */
-export interface EvalEncoder {
-  encode(
-    texts: readonly string[],
-    opts?: {
-      kind?: 'query' | 'passage';
-      batchSize?: number;
-      signal?: AbortSignal;
-      onProgress?: (p: { done: number; total: number }) => void;
-    },
-  ): Promise<Encoded[]>;
-}
 
 export interface EncoderSystemsOptions {
   batchSize?: number;
@@ -67,7 +55,7 @@ export async function loadEncoderSystems(modelDir: string, opts: EncoderSystemsO
   return encoderSystems(await loadModel(modelDir), opts);
 }
 
-export function encoderSystems(encoder: EvalEncoder, opts: EncoderSystemsOptions = {}): System[] {
+export function encoderSystems(encoder: Pick<Encoder, 'encode'>, opts: EncoderSystemsOptions = {}): System[] {
   const variants = ENCODER_VARIANTS.filter((v) => !opts.only || opts.only.includes(v.name));
   const shared = new SharedVectors(encoder, opts, new Map(variants.map((v) => [storageKey(v), v])));
   return variants.map((v) => ({
@@ -96,7 +84,7 @@ class SharedVectors {
   private readonly queries = new Map<string, Encoded>();
 
   constructor(
-    private readonly encoder: EvalEncoder,
+    private readonly encoder: Pick<Encoder, 'encode'>,
     private readonly opts: EncoderSystemsOptions,
     private readonly storages: ReadonlyMap<string, Pick<EncoderVariant, 'dense' | 'multi' | 'nested'>>,
   ) {}

@@ -1,6 +1,7 @@
 // One encoder pass → dense, sparse and multi-vector for every text. Works with
 // any onnxruntime flavour (node or web) handed in as `OrtRuntime`, so the same
 // code runs in the worker, in Node tools and in tests.
+import type { EncodeOptions as CoreEncodeOptions, Encoder } from '../core/encoder.js';
 import type { InferenceSession, Tensor, TypedTensor } from 'onnxruntime-common';
 import { M3SearchError, throwIfAborted } from '../core/errors.js';
 import type { Encoded, MultiVector, SparseVector } from '../core/types.js';
@@ -31,7 +32,7 @@ export interface EncodeProgress {
   total: number;
 }
 
-export interface EncodeOptions {
+export interface EncodeOptions extends CoreEncodeOptions {
   /** Queries and passages share the encoder but may be pruned differently (sparse top-k / threshold). */
   kind?: TextKind;
   /** Texts per forward pass (default 16). */
@@ -85,7 +86,7 @@ interface Tokenized {
   truncated: boolean;
 }
 
-export class M3Encoder {
+export class M3Encoder implements Encoder {
   readonly info: ModelInfo;
   readonly tokenizer: M3Tokenizer;
   /** Forward passes run so far (lets tests prove a reopened index did not re-encode). */

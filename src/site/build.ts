@@ -1,5 +1,6 @@
 // The build-time indexer: crawl → sections → chunks → encode (reusing the
 // previous build's vectors for unchanged passages) → shards + manifest.
+import type { Encoder } from '../core/encoder.js';
 import { createHash } from 'node:crypto';
 import { readdir, rename, rm, writeFile, mkdir } from 'node:fs/promises';
 import path from 'node:path';
@@ -14,13 +15,6 @@ import { readPreviousBuild } from './previous.js';
 import { DEFAULT_SITE_MULTI_VECTORS, type MultiLayout, type MultiStorageKind, type Passage, type PassageMeta, type SiteManifest, type StoredVectors } from './types.js';
 import { adaptMulti, storeVectors, type MultiPlan } from './vectors.js';
 import { DEFAULT_TARGETS, writeShards, type ShardTargets } from './write.js';
-
-/** What the builder needs from an encoder (M3Encoder satisfies it; tests pass fakes). */
-export interface SiteEncoder {
-  info: { modelId: string; fingerprint: string; maxLength: number; denseDim: number; multiDim: number; sparseStyle: 'lexical' | 'splade' | 'none'; hasMulti: boolean };
-  tokenizer: { ids(text: string, opts?: { special?: boolean }): number[]; readonly specialIds: ReadonlySet<number> };
-  encode(texts: readonly string[], opts?: { kind?: 'query' | 'passage'; batchSize?: number; signal?: AbortSignal }): Promise<Encoded[]>;
-}
 
 export const DEFAULT_MAX_TOKENS = 512;
 
@@ -41,7 +35,7 @@ export interface BuildProgress {
 export interface BuildOptions {
   site: string;
   out: string;
-  encoder: SiteEncoder;
+  encoder: Encoder;
   /** Where the tokenizer files are copied from (the lexical mode runs on them in the page). */
   modelSource: ModelSource;
   /** Tokens per encoder input, special tokens included (default 512, capped at the model limit). */

@@ -194,7 +194,7 @@ async function queryCommand(args: string[]): Promise<void> {
   const [dir, ...words] = positionals;
   if (!dir || !words.length) throw new Error(USAGE);
   const encoder = await loadModel(resolveModel(values.model));
-  const res = await searchIndexDir(dir, words.join(' '), { encoder, mode: values.mode as 'lexical' | 'hybrid', k: Number(values.k), multiBudget: values['multi-budget'] ? Number(values['multi-budget']) : undefined });
+  const res = await searchIndexDir(dir, words.join(' '), { encoder, mode: values.mode as 'lexical' | 'hybrid', k: Number(values.k), multiVectorBudget: values['multi-budget'] ? Number(values['multi-budget']) : undefined });
   for (const [i, h] of res.hits.entries()) console.log(`${String(i + 1).padStart(2)}. ${h.score.toFixed(4)}  ${h.url}\n    ${h.title} › ${h.heading}\n    ${h.snippet.text}`);
   await encoder.dispose();
 }

@@ -1,13 +1,21 @@
 // Query-time search over a static index, fetching only what a query needs:
-// the postings shards its tokens hash to, the dense files (hybrid only), the
-// multi-vector shards of the re-ranked candidates and the metadata shards of
-// the hits. Environment-free: `load(file)` may fetch, read IndexedDB or disk.
+// the postings shards its tokens hash to, the dense files (dense, hybrid), the
+// multi-vector shards of the candidates whose token vectors get scored and the
+// metadata shards of the hits. Ranking is the core's (src/core/rank.ts): this
+// module only decides where bytes come from. Environment-free: `load(file)`
+// may fetch, read IndexedDB or disk.
 import { bm25Idf, termBag } from '../core/bm25.js';
 import { DenseMatrix, SCAN_ROWS } from '../core/dense-matrix.js';
+import { M3SearchError } from '../core/errors.js';
 import { maxSimKernel } from '../core/maxsim-kernel.js';
+import type { MaxSimOptions } from '../core/multi-index.js';
+import { resolveSearchOptions } from '../core/options.js';
 import { float16ToFloat32 } from '../core/quantize.js';
+import { prepareRankQuery, rankLoading, type RankNeed, type RankSource } from '../core/rank.js';
+import { signalsAt, type Scorers } from '../core/signal-table.js';
+import type { SlotHit, SlotSearchOptions } from '../core/slots.js';
 import { TopK } from '../core/topk.js';
-import { DEFAULT_WEIGHTS, type Encoded, type Weights } from '../core/types.js';
+import type { Encoded, Mode, SearchOptions, Signal, SignalScore, SparseVector } from '../core/types.js';
 import {
   decodeDenseShard,
   decodeMetaShard,
@@ -21,27 +29,23 @@ import {
 } from './shards.js';
 import type { PassageMeta, RangeFile, SiteManifest } from './types.js';
 
-export type SiteMode = 'lexical' | 'hybrid';
+/** `lexical`: tokenizer-only BM25 (no model needed); the others as everywhere else. */
+export type SiteMode = 'lexical' | Mode;
 
 export interface RankedPassage {
   passage: number;
   score: number;
-  signals: Partial<Record<'lexical' | 'dense' | 'sparse' | 'multi', number>>;
+  /** Each signal's own score and rank among the candidates (as on an engine Hit). */
+  signals: Partial<Record<Signal | 'lexical', SignalScore>>;
 }
 
-export interface HybridOptions {
-  k?: number;
-  weights?: Partial<Weights>;
-  /** First-stage depth of the dense and sparse lists (default max(100, 10·k)). */
-  candidates?: number;
-  /** Candidates re-ranked with multi-vectors (default max(30, 3·k)). */
-  rerank?: number;
-  /**
-   * On a `nested` index, score only each passage's first n stored rows (any prefix is a
-   * usable summary: fewer rows, less work). Ignored on an `all` index, whose rows are tokens.
-   */
-  multiBudget?: number;
-}
+/**
+ * Search options of a static index: the engine's vocabulary (`SearchOptions`),
+ * without `filter` (documents are not loaded before ranking). Defaults are the
+ * engine's, except `coarseBudget`, which is 0 here: token vectors are fetched
+ * over the network, so only the `coarseDepth` best by dense + sparse get them.
+ */
+export type SiteSearchOptions = Omit<SearchOptions, 'filter'>;
 
 export type LoadFile = (file: string) => Promise<Uint8Array>;
 
@@ -103,51 +107,52 @@ export class SiteIndexReader {
     }
     const top = new TopK(k);
     for (const [d, s] of acc) top.push(d, s, d);
-    return top.results().map((r) => ({ passage: r.id, score: r.score, signals: { lexical: r.score } }));
+    return top.results().map((r, i) => ({ passage: r.id, score: r.score, signals: { lexical: { score: r.score, rank: i + 1 } } }));
   }
 
-  /** Dense + learned sparse first stage, fused, then multi-vector re-ranking of the best candidates. */
-  async hybrid(q: Encoded, opts: HybridOptions = {}): Promise<RankedPassage[]> {
-    const k = opts.k ?? 10;
+  /**
+   * Ranks passages for an encoded query through the core's ranking path,
+   * fetching the dense shards (when the query has a dense part), the postings
+   * of its sparse ids, and the multi-vector shards of the candidates whose
+   * token vectors are scored. Multi-vector shards are not kept in the offline
+   * copy: when they cannot be fetched, the multi signal is left out.
+   */
+  async search(query: Encoded, opts: SiteSearchOptions = {}): Promise<RankedPassage[]> {
+    if ((opts as SearchOptions).filter !== undefined) {
+      throw new M3SearchError('INVALID_OPTION', 'filter is not available on a static site index: its documents are fetched only for the hits.');
+    }
+    const o = resolveSearchOptions({ coarseBudget: 0, ...opts });
     const m = this.manifest;
-    const hasMulti = m.shards.multi.storage !== 'none' && q.multi.count > 0;
-    const w = { ...DEFAULT_WEIGHTS, ...opts.weights };
-    if (!hasMulti) w.multi = 0;
-    const depth = opts.candidates ?? Math.max(100, 10 * k);
-
-    const [sparse, dense] = await Promise.all([this.sparseScores(q), this.denseScores(q.dense)]);
-    const cand = new Set<number>();
-    const topDense = new TopK(depth);
-    dense.forEach((s, d) => topDense.push(d, s, d));
-    for (const r of topDense.results()) cand.add(r.id);
-    const topSparse = new TopK(depth);
-    for (const [d, s] of sparse) topSparse.push(d, s, d);
-    for (const r of topSparse.results()) cand.add(r.id);
-
-    const first = [...cand].map((d) => ({ passage: d, dense: dense[d]!, sparse: sparse.get(d) ?? 0 }));
-    const firstScore = (c: (typeof first)[number]): number => (w.dense * c.dense + w.sparse * c.sparse) / (w.dense + w.sparse || 1);
-    first.sort((a, b) => firstScore(b) - firstScore(a) || a.passage - b.passage);
-    const keep = first.slice(0, hasMulti ? Math.max(opts.rerank ?? 30, 3 * k) : k);
-    // Multi-vector shards are the bulk of an index and are not kept in the offline copy: when they
-    // cannot be fetched, the candidates keep their dense + sparse ranking.
-    const multi = hasMulti ? await this.multiScores(q, keep.map((c) => c.passage), opts.multiBudget).catch(() => new Map<number, number>()) : new Map<number, number>();
-    if (hasMulti && multi.size === 0) w.multi = 0;
-
-    const ranked = keep.map((c): RankedPassage => {
-      const ms = multi.get(c.passage);
-      const score = (w.dense * c.dense + w.sparse * c.sparse + w.multi * (ms ?? 0)) / (w.dense + w.sparse + w.multi || 1);
-      return { passage: c.passage, score, signals: { dense: c.dense, sparse: c.sparse, ...(ms !== undefined ? { multi: ms } : {}) } };
-    });
-    ranked.sort((a, b) => b.score - a.score || a.passage - b.passage);
-    return ranked.slice(0, k);
+    const dims = { dense: m.model.denseDim, multi: m.shards.multi.storage === 'none' ? 0 : m.model.multiDim };
+    const q = prepareRankQuery(query, dims, this.multiLayout.layout === 'nested', o);
+    const needDense = q.dense !== undefined && o.mode !== 'sparse';
+    const [dense, sparse] = await Promise.all([needDense ? this.denseScores(q.dense!) : undefined, q.sparse ? this.sparseScores(q.sparse) : undefined]);
+    const source = new ShardSource(m.counts.passages, dims.multi, dense, sparse);
+    const order = (p: number): number => p;
+    const { table, hits } = await rankLoading(source, q, o, { order }, (need) => this.loadMulti(source, need));
+    return hits.map((h) => ({ passage: table.slots[h.row]!, score: h.score, signals: signalsAt(table, h.row) }));
   }
 
-  private async sparseScores(q: Encoded): Promise<Map<number, number>> {
-    const postings = await this.postings(q.sparse.ids);
+  /** Fetches the multi-vector shards holding `need.multi`; false when they cannot be had. */
+  private async loadMulti(source: ShardSource, need: RankNeed): Promise<boolean> {
+    try {
+      const files = await this.multiFiles();
+      const wanted = [...new Set(need.multi.map((p) => rangeFileOf(files, p)).filter((i) => i >= 0))];
+      const shards = await Promise.all(wanted.map((i) => this.file(files[i]!.file, decodeMultiShard)));
+      for (const s of shards) source.addMulti(s);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  /** Learned-sparse scores of every passage sharing an id with the query. */
+  private async sparseScores(q: SparseVector): Promise<Map<number, number>> {
+    const postings = await this.postings(q.ids);
     const acc = new Map<number, number>();
-    for (let i = 0; i < q.sparse.ids.length; i++) {
-      const p = postings.get(q.sparse.ids[i]!);
-      const wq = q.sparse.weights[i]!;
+    for (let i = 0; i < q.ids.length; i++) {
+      const p = postings.get(q.ids[i]!);
+      const wq = q.weights[i]!;
       if (!p || wq === 0) continue;
       const wd = float16ToFloat32(p.sparseWeights);
       for (let j = 0; j < p.sparsePassages.length; j++) {
@@ -158,12 +163,17 @@ export class SiteIndexReader {
     return acc;
   }
 
+  /** Dense dot products of every passage, scanned shard by shard with the core's kernel. */
   private async denseScores(qv: Float32Array): Promise<Float32Array> {
     const m = this.manifest;
     const out = new Float32Array(m.counts.passages);
     const shards = await Promise.all(m.shards.dense.files.map((f) => this.file<DenseShard>(f.file, decodeDenseShard)));
-    for (const s of shards) {
-      if (s.dim !== qv.length) throw new Error(`query has ${qv.length} dense dims, the index ${s.dim}: built with another model`);
+    for (const [i, s] of shards.entries()) {
+      if (s.dim !== qv.length) {
+        throw new M3SearchError('INVALID_INDEX', `${m.shards.dense.files[i]!.file} holds ${s.dim}-dim vectors but the query has ${qv.length}: the index was built with another model.`, {
+          file: m.shards.dense.files[i]!.file,
+        });
+      }
       const matrix = scannable(s);
       for (let from = 0; from < s.count; from += SCAN_ROWS) {
         const n = Math.min(SCAN_ROWS, s.count - from);
@@ -180,44 +190,13 @@ export class SiteIndexReader {
     return { layout: s.layout ?? 'all', maxRows: s.maxRows ?? null };
   }
 
-  /**
-   * MaxSim: mean over query vectors of the best dot with any stored passage row (token rows
-   * under `all`, nested centroids under `nested`: the same formula either way).
-   */
-  private async multiScores(q: Encoded, passages: number[], budget?: number): Promise<Map<number, number>> {
-    const nested = this.multiLayout.layout === 'nested';
-    const files = await this.multiFiles();
-    const need = [...new Set(passages.map((p) => rangeFileOf(files, p)).filter((i) => i >= 0))];
-    const shards = new Map<number, MultiShard>();
-    await Promise.all(need.map(async (i) => shards.set(i, await this.file(files[i]!.file, decodeMultiShard))));
-    const out = new Map<number, number>();
-    const { data: qd, count: qn, dim } = q.multi;
-    for (const p of passages) {
-      const s = shards.get(rangeFileOf(files, p));
-      const row = s?.rows[p - s.first];
-      if (!s || !row || s.dim !== dim) continue;
-      const rows = nested && budget !== undefined && budget >= 1 ? Math.min(row.count, Math.floor(budget)) : row.count;
-      if (qn === 0 || rows === 0) {
-        out.set(p, 0);
-        continue;
-      }
-      const kernel = maxSimKernel();
-      const score =
-        row.kind === 'float16'
-          ? kernel.scoreHalf(qd, qn, rows, dim, row.data, 0)
-          : kernel.scoreInt8(qd, qn, rows, dim, row.data, row.scales, 0);
-      out.set(p, score);
-    }
-    return out;
-  }
-
   /** Display data of passages, fetching only their metadata shards. */
   async meta(passages: readonly number[]): Promise<PassageMeta[]> {
     const files = this.manifest.shards.meta.files;
     return Promise.all(
       passages.map(async (p) => {
         const f = files[rangeFileOf(files, p)];
-        if (!f) throw new Error(`passage ${p} is not in the index`);
+        if (!f) throw new M3SearchError('INVALID_INDEX', `passage ${p} is not in the index (${this.manifest.counts.passages} passages).`, { passage: p });
         const shard = await this.file(f.file, decodeMetaShard);
         return shard.items[p - shard.first]!;
       }),
@@ -254,4 +233,66 @@ function scannable(s: DenseShard): DenseMatrix {
     matrices.set(s, m);
   }
   return m;
+}
+
+/**
+ * The vectors one query fetched, as a ranking source: dense scores of every
+ * passage, sparse scores of the passages sharing an id with the query, and the
+ * multi-vector rows of the shards fetched so far. Slots are passage numbers.
+ */
+class ShardSource implements RankSource {
+  private readonly multiRows = new Map<number, MultiShard['rows'][number]>();
+
+  constructor(
+    private readonly passages: number,
+    readonly multiDim: number,
+    private readonly dense: Float32Array | undefined,
+    private readonly sparse: Map<number, number> | undefined,
+  ) {}
+
+  addMulti(s: MultiShard): void {
+    if (s.dim !== this.multiDim) return;
+    s.rows.forEach((row, i) => this.multiRows.set(s.first + i, row));
+  }
+
+  denseTop(_q: Float32Array, n: number, { accept, order }: SlotSearchOptions): SlotHit[] {
+    const top = new TopK(n);
+    const d = this.dense!;
+    for (let p = 0; p < d.length; p++) if (accept === undefined || accept(p)) top.push(p, d[p]!, order ? order(p) : p);
+    return top.results().map((r) => ({ slot: r.id, score: r.score }));
+  }
+
+  sparseTop(_q: SparseVector, n: number, { accept, order }: SlotSearchOptions): SlotHit[] {
+    const top = new TopK(n);
+    for (const [p, s] of this.sparse!) if (accept === undefined || accept(p)) top.push(p, s, order ? order(p) : p);
+    return top.results().map((r) => ({ slot: r.id, score: r.score }));
+  }
+
+  *allSlots(): Iterable<number> {
+    for (let p = 0; p < this.passages; p++) yield p;
+  }
+
+  scorers(q: { dense?: Float32Array; sparse?: SparseVector; multi?: Encoded['multi'] }, ms: MaxSimOptions): Scorers {
+    const s: Scorers = {};
+    const { dense, sparse } = this;
+    if (q.dense !== undefined && dense !== undefined) s.dense = (p) => dense[p]!;
+    if (q.sparse !== undefined && sparse !== undefined) s.sparse = (p) => sparse.get(p) ?? 0;
+    const qm = q.multi;
+    if (qm !== undefined && this.multiDim > 0) {
+      const kernel = maxSimKernel();
+      s.multi = (p) => {
+        const row = this.multiRows.get(p);
+        if (row === undefined) return NaN; // never announced in a RankNeed
+        if (row === null) return 0; // a passage without token vectors, as in MultiIndex
+        // The same late-interaction arithmetic as MultiIndex.maxSim: first `budget` rows of each side.
+        const pRows = Math.min(row.count, ms.budget ?? Infinity);
+        const qRows = Math.min(qm.count, ms.queryBudget ?? Infinity);
+        if (pRows <= 0 || qRows <= 0) return 0;
+        return row.kind === 'float16'
+          ? kernel.scoreHalf(qm.data, qRows, pRows, qm.dim, row.data, 0)
+          : kernel.scoreInt8(qm.data, qRows, pRows, qm.dim, row.data, row.scales, 0);
+      };
+    }
+    return s;
+  }
 }

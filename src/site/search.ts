@@ -1,8 +1,9 @@
 // One query against a static index → display-ready hits. Shared by the page's
 // worker and the Node `query` command. Environment-free.
 import { lexicalTokenIds, type LexicalTokenizer } from '../core/lexical-index.js';
-import type { Encoded } from '../core/types.js';
-import { SiteIndexReader, type RankedPassage, type SiteMode } from './query.js';
+import { M3SearchError } from '../core/errors.js';
+import type { Encoder } from '../core/encoder.js';
+import { SiteIndexReader, type RankedPassage, type SiteMode, type SiteSearchOptions as ReaderOptions } from './query.js';
 import { makeSnippet, queryTerms, type Snippet } from './snippet.js';
 
 export interface SiteHit {
@@ -23,15 +24,14 @@ export interface SiteResults {
   ms: number;
 }
 
-export interface SiteSearchOptions {
+/** One query's options: the engine's search vocabulary plus what a site query needs. */
+export interface SiteSearchOptions extends Omit<ReaderOptions, 'mode'> {
+  /** 'lexical' needs only the tokenizer; every other mode needs `encoder`. */
   mode: SiteMode;
-  k?: number;
   tokenizer: LexicalTokenizer;
-  /** Needed for the hybrid mode. */
-  encoder?: { encode(texts: readonly string[], opts?: { kind?: 'query' | 'passage' }): Promise<Encoded[]> };
+  /** The model the index was built with (any mode but 'lexical'). */
+  encoder?: Pick<Encoder, 'encode'>;
   snippetLength?: number;
-  /** Nested indexes only: multi-vector rows scored per passage (see HybridOptions.multiBudget). */
-  multiBudget?: number;
 }
 
 export async function searchSite(reader: SiteIndexReader, query: string, opts: SiteSearchOptions): Promise<SiteResults> {
@@ -40,12 +40,14 @@ export async function searchSite(reader: SiteIndexReader, query: string, opts: S
   const q = query.trim();
   if (!q) return { query, mode: opts.mode, hits: [], ms: 0 };
   let ranked: RankedPassage[];
-  if (opts.mode === 'hybrid') {
-    if (!opts.encoder) throw new Error('the hybrid mode needs the encoder');
-    const [enc] = await opts.encoder.encode([q], { kind: 'query' });
-    ranked = await reader.hybrid(enc!, { k: 2 * k, multiBudget: opts.multiBudget });
+  const { mode, tokenizer, encoder, snippetLength: _snippet, ...search } = opts;
+  if (mode === 'lexical') {
+    ranked = await reader.lexical(lexicalTokenIds(tokenizer, q), 2 * k);
   } else {
-    ranked = await reader.lexical(lexicalTokenIds(opts.tokenizer, q), 2 * k);
+    if (!encoder) throw new M3SearchError('NOT_READY', `The ${mode} mode needs the model, which has not loaded.`, { mode });
+    const [enc] = await encoder.encode([q], { kind: 'query' });
+    // Twice k: chunks of one section collapse to one hit below.
+    ranked = await reader.search(enc!, { ...search, mode, k: 2 * k });
   }
   ranked = await onePerLink(reader, ranked, k);
   const metas = await reader.meta(ranked.map((r) => r.passage));

@@ -3,7 +3,7 @@
 // counts every text it encodes, which is how tests prove "no re-encoding".
 import type { Encoded } from '../../src/core/types.js';
 import type { ModelInfo } from '../../src/model/encoder.js';
-import type { PassageEncoder } from '../../src/browser/persistent-search.js';
+import type { Encoder } from '../../src/core/encoder.js';
 
 export const DIM = 8;
 const VOCAB = 997;
@@ -55,7 +55,7 @@ export function fakeEncode(text: string): Encoded {
   };
 }
 
-export class FakeEncoder implements PassageEncoder {
+export class FakeEncoder implements Encoder {
   readonly info: ModelInfo;
   passes = 0;
   /** Every passage text encoded, in order. */
@@ -63,6 +63,9 @@ export class FakeEncoder implements PassageEncoder {
   /** Throws on the n-th passage batch (1-based) when set. */
   failOnBatch: number | undefined;
   private batches = 0;
+
+  /** Whitespace words as ids (only window/chunk counting reads it). */
+  readonly tokenizer = { ids: (t: string): number[] => t.split(/\s+/).filter(Boolean).map((w) => w.length), specialIds: new Set<number>() };
 
   constructor(info: Partial<ModelInfo> = {}) {
     this.info = fakeInfo(info);

@@ -6,7 +6,8 @@ import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { SearchIndex } from '../../src/core/search-index.js';
 import type { Doc } from '../../src/core/types.js';
-import { M3Search, type AddProgress, type TextEncoder } from '../../src/engine/engine.js';
+import type { Encoder } from '../../src/core/encoder.js';
+import { M3Search, type AddProgress } from '../../src/engine/engine.js';
 import { windowText } from '../../src/engine/windows.js';
 import type { M3Encoder } from '../../src/model/encoder.js';
 import { loadModel } from '../../src/node/load-model.js';
@@ -148,8 +149,6 @@ describe('long documents in the engine', () => {
     expect(engine.has('big')).toBe(false);
     await expect(engine.add([{ id: 'x', text: 'hello' }], { windowSize: 4096 })).rejects.toMatchObject({ code: 'INVALID_OPTION' });
     await expect(engine.add([{ id: 'x', text: 'hello' }], { windowOverlap: 200 })).rejects.toMatchObject({ code: 'INVALID_OPTION' });
-    const plain = new M3Search({ encode: encoder.encode.bind(encoder) });
-    await expect(plain.add([{ id: 'x', text: 'hello' }], { longDocuments: 'windows' })).rejects.toMatchObject({ code: 'INVALID_OPTION' });
   });
 
   it('indexes a 1 MB document in streamed window batches, with progress', async () => {
@@ -171,9 +170,9 @@ describe('long documents in the engine', () => {
       longestTokenized = Math.max(longestTokenized, t.length);
       return encoder.tokenizer.ids(t, o);
     };
-    const spy: TextEncoder = {
-      tokenizer: { ids },
-      info: { maxLength: 512 },
+    const spy: Encoder = {
+      tokenizer: { ids, specialIds: encoder.tokenizer.specialIds },
+      info: { ...encoder.info, maxLength: 512 },
       encode: async (texts) => {
         biggestCall = Math.max(biggestCall, texts.length);
         return texts.map((t) => {

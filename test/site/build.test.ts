@@ -127,7 +127,7 @@ describe('buildSiteIndex', () => {
     const hyb = await searchSite(reader, 'request timeout seconds', { mode: 'hybrid', tokenizer: encoder.tokenizer, encoder, k: 3 });
     expect(hyb.mode).toBe('hybrid');
     expect(hyb.hits[0]!.url).toBe('guide/config.html#timeouts');
-    expect(hyb.hits[0]!.signals.multi).toBeGreaterThan(0);
+    expect(hyb.hits[0]!.signals.multi!.score).toBeGreaterThan(0);
     // One hit per link even though the long section has several chunks.
     const longHits = (await searchSite(reader, 'filler3 filler5', { mode: 'lexical', tokenizer: encoder.tokenizer, k: 10 })).hits;
     expect(longHits.filter((h) => h.url === 'guide/install.html#long')).toHaveLength(1);

@@ -2,7 +2,7 @@
 // word (lowercased), vectors derived from the words, and a log of every text
 // encoded, so tests can tell encoded passages from reused ones.
 import type { Encoded } from '../../src/core/types.js';
-import type { SiteEncoder } from '../../src/site/build.js';
+import type { Encoder } from '../../src/core/encoder.js';
 
 const DIM = 8;
 
@@ -27,7 +27,7 @@ function vectorOf(id: number): Float32Array {
   return unit(Float32Array.from({ length: DIM }, (_, j) => Math.sin(id * (j + 1))));
 }
 
-export interface FakeEncoder extends SiteEncoder {
+export interface FakeEncoder extends Encoder {
   encoded: string[];
 }
 

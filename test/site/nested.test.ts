@@ -82,7 +82,7 @@ describe('nested multi-vectors in the site index', () => {
     expect(reader.multiLayout).toEqual({ layout: 'nested', maxRows: 4 });
     const res = await searchSite(reader, 'request timeout seconds', { mode: 'hybrid', tokenizer: encoder.tokenizer, encoder, k: 3 });
     expect(res.hits[0]!.url).toBe('guide/config.html#timeouts');
-    const full = res.hits[0]!.signals.multi!;
+    const full = res.hits[0]!.signals.multi!.score;
     expect(full).toBeGreaterThan(0);
     // The score is MaxSim over the stored rows: recompute it from the query's own vectors.
     const [q] = await encoder.encode(['request timeout seconds'], { kind: 'query' });
@@ -101,10 +101,10 @@ describe('nested multi-vectors in the site index', () => {
       return sum / q!.multi.count;
     };
     expect(full).toBeCloseTo(maxSim(rows.count), 5);
-    const one = await searchSite(reader, 'request timeout seconds', { mode: 'hybrid', tokenizer: encoder.tokenizer, encoder, k: 3, multiBudget: 1 });
+    const one = await searchSite(reader, 'request timeout seconds', { mode: 'hybrid', tokenizer: encoder.tokenizer, encoder, k: 3, multiVectorBudget: 1 });
     const hit = one.hits.find((h) => h.passage === res.hits[0]!.passage)!;
-    expect(hit.signals.multi).toBeCloseTo(maxSim(1), 5);
-    expect(hit.signals.multi).toBeLessThanOrEqual(full + 1e-6);
+    expect(hit.signals.multi!.score).toBeCloseTo(maxSim(1), 5);
+    expect(hit.signals.multi!.score).toBeLessThanOrEqual(full + 1e-6);
   });
 
   it('rebuilds re-reduce or re-encode when the layout or cap changes, never mixing layouts', async () => {

@@ -1,0 +1,40 @@
+// The one encoder interface. Every surface — the engine, the browser worker,
+// the static-site builder and reader, eval — asks this of a model; the ONNX
+// M3Encoder (src/model/encoder.ts) implements it and tests pass small fakes.
+import type { Encoded } from './types.js';
+
+export interface EncodeOptions {
+  /** Queries and passages may be encoded differently (instructions, pruning). Default 'passage'. */
+  kind?: 'query' | 'passage';
+  /** Texts per forward pass. */
+  batchSize?: number;
+  signal?: AbortSignal;
+  /** Texts encoded so far, of `total`. */
+  onProgress?: (p: { done: number; total: number }) => void;
+}
+
+/** What callers read about the model: identity, dimensions and which outputs it has. */
+export interface EncoderInfo {
+  modelId: string;
+  /** Changes whenever the model's graph, tokenizer or head files change: stored indexes are checked against it. */
+  fingerprint: string;
+  /** Tokens per pass, special tokens included. */
+  maxLength: number;
+  denseDim: number;
+  multiDim: number;
+  sparseStyle: 'lexical' | 'splade' | 'none';
+  hasMulti: boolean;
+}
+
+/** The model's tokenizer as search needs it: token counting (windows, chunking) and lexical ids. */
+export interface EncoderTokenizer {
+  ids(text: string, opts?: { special?: boolean }): number[];
+  readonly specialIds: ReadonlySet<number>;
+}
+
+export interface Encoder {
+  readonly info: EncoderInfo;
+  readonly tokenizer: EncoderTokenizer;
+  /** One forward pass per batch → dense, sparse and multi-vector outputs for every text. */
+  encode(texts: readonly string[], opts?: EncodeOptions): Promise<Encoded[]>;
+}
