@@ -2,6 +2,7 @@
 // a typed handle. Cancellation crosses as a call id (`signal` → cancel(id)),
 // progress as comlink-proxied callbacks, errors keep their `code`, and a dead
 // worker rejects every pending call with WORKER_CRASHED.
+import type { AddOptions } from '../engine/engine.js';
 import { proxy, wrap, type Remote } from 'comlink';
 import { M3SearchError } from '../core/errors.js';
 import type { Doc, Encoded, Hit, IndexOptions } from '../core/types.js';
@@ -49,12 +50,8 @@ export interface CreateSearchOptions extends Omit<OpenOptions, 'model'> {
   createWorker?: () => Worker;
 }
 
-export interface AddOptions {
-  signal?: AbortSignal;
-  onProgress?: (p: IndexProgress) => void;
-  /** Documents per encode + transaction (default 32). */
-  batchSize?: number;
-}
+/** The engine's write options: `batchSize`, long-document windows, `signal`, `onProgress`. */
+export type { AddOptions } from '../engine/engine.js';
 
 export type BrowserSearchOptions = RemoteSearchOptions & { signal?: AbortSignal };
 
@@ -233,8 +230,8 @@ class WorkerSearch implements BrowserSearch {
   }
 
   private write(kind: 'add' | 'update', docs: readonly Doc[], opts: AddOptions): Promise<AddReport> {
-    const onProgress = opts.onProgress && proxy(opts.onProgress);
-    const options = opts.batchSize === undefined ? {} : { batchSize: opts.batchSize };
+    const { signal: _signal, onProgress: progress, ...options } = opts;
+    const onProgress = progress && proxy(progress);
     // Settles only when the worker has stopped: after a rejection nothing more of this call is written.
     return this.call((r, id) => r[kind](id, [...docs], options, onProgress), opts.signal).then((rep) => this.counted(rep));
   }

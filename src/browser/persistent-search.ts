@@ -1,19 +1,16 @@
-// A SearchIndex kept in lockstep with its IndexedDB store. Documents are
-// encoded in batches; each batch is committed in one transaction and only
-// then applied to the in-memory index, so memory never holds what disk lost
-// and a reopen restores exactly what was committed, without encoding.
-import { cloneDoc } from '../core/doc.js';
-import { M3SearchError, throwIfAborted } from '../core/errors.js';
-import { resolveIndexOptions } from '../core/options.js';
-import { encodeRecord, type StoredRecord } from '../core/record.js';
-import { SearchIndex } from '../core/search-index.js';
-import type { Doc, Encoded, Hit, IndexOptions, SearchOptions } from '../core/types.js';
+// The engine with an IndexedDB store: `open` restores the stored records into
+// the in-memory index (overlapping the model load) and hands the engine the
+// store, so every add, remove and search is the engine's own (windows, batch
+// commits, resume by content hash) — this class adds only the database's
+// life cycle: open, restore, warnings, counts, close, delete.
 import type { Encoder } from '../core/encoder.js';
-import { textHash } from './content-hash.js';
-import type { AddReport, IndexProgress, LoadProgress, RemoveReport, SearchWarning, SkippedRecord } from './protocol.js';
-import { validateDocs } from '../engine/validate.js';
-import { Serial } from './serial.js';
-import { IndexStore, type IndexMeta, type MismatchPolicy, type OpenedStore, type Put, type StoreCounts } from './store.js';
+import { M3SearchError } from '../core/errors.js';
+import { resolveIndexOptions } from '../core/options.js';
+import { SearchIndex } from '../core/search-index.js';
+import type { Doc, Encoded, Hit, IndexOptions } from '../core/types.js';
+import { M3Search, type AddOptions, type AddReport, type EngineSearchOptions, type RemoveReport } from '../engine/engine.js';
+import type { LoadProgress, SearchWarning, SkippedRecord } from './protocol.js';
+import { IndexStore, type IndexMeta, type MismatchPolicy, type OpenedStore, type StoreCounts } from './store.js';
 
 export interface PersistentOpenOptions {
   name: string;
@@ -39,35 +36,16 @@ export interface RestoreReport {
   openMs: number;
 }
 
-export interface WriteCallOptions {
-  batchSize?: number;
-  signal?: AbortSignal;
-  onProgress?: (p: IndexProgress) => void;
-}
-
-const DEFAULT_BATCH = 32;
-
 export class PersistentSearch {
-  readonly index: SearchIndex;
+  /** The engine: every add, remove and search goes through it, with this index's IndexedDB store. */
+  readonly engine: M3Search;
   private readonly store: IndexStore;
-  private readonly encoder: Encoder;
-  /** id → content hash of every document held in memory (mirrors `docs` rows). */
-  private readonly hashes: Map<string, string>;
-  /** ONNX sessions must not run concurrently: queries wait for the current batch. */
-  private readonly encoding = new Serial();
-  /** Store transactions apply one at a time. */
-  private readonly writing = new Serial();
-  /** Whole add/remove/clear calls apply in call order. */
-  private readonly calls = new Serial();
-
   readonly name: string;
 
   private constructor(name: string, store: IndexStore, restored: Restored, encoder: Encoder) {
     this.name = name;
     this.store = store;
-    this.index = restored.index;
-    this.hashes = restored.hashes;
-    this.encoder = encoder;
+    this.engine = new M3Search(encoder, restored.index, { store, hashes: restored.hashes });
   }
 
   /**
@@ -76,10 +54,7 @@ export class PersistentSearch {
    * are read meanwhile (IndexedDB reads overlap the model download and WASM
    * compile) and kept only if the loaded model turns out to match them.
    */
-  static async open(
-    encoder: Encoder | Promise<Encoder>,
-    opts: PersistentOpenOptions,
-  ): Promise<{ search: PersistentSearch; report: RestoreReport }> {
+  static async open(encoder: Encoder | Promise<Encoder>, opts: PersistentOpenOptions): Promise<{ search: PersistentSearch; report: RestoreReport }> {
     const t0 = performance.now();
     const requested = resolveIndexOptions(opts.storage);
     let stop = false;
@@ -119,7 +94,7 @@ export class PersistentSearch {
       restored ??= (await restore(store, meta, opts, () => false)) ?? fail('restore stopped unasked');
       const search = new PersistentSearch(opts.name, store, restored, enc);
       await search.warnAbout(restored.skipped, opts);
-      const report: RestoreReport = { restored: search.index.size, skipped: restored.skipped, created: opened.created, restoreMs: restored.ms, buildMs: restored.buildMs, openMs: performance.now() - t0 };
+      const report: RestoreReport = { restored: search.size, skipped: restored.skipped, created: opened.created, restoreMs: restored.ms, buildMs: restored.buildMs, openMs: performance.now() - t0 };
       if (opened.rebuilt) report.rebuilt = opened.rebuilt;
       return { search, report };
     } catch (e) {
@@ -129,120 +104,41 @@ export class PersistentSearch {
     }
   }
 
+  get index(): SearchIndex {
+    return this.engine.index;
+  }
+
+  /** Documents (a windowed document counts once). */
   get size(): number {
-    return this.index.size;
+    return this.engine.size;
   }
 
   get meta(): Readonly<IndexMeta> {
     return this.store.meta;
   }
 
-  /**
-   * Stores documents: new ids are added, ids stored with the same content are
-   * skipped without encoding, changed ones are re-encoded and replaced. Each
-   * batch commits on its own; on cancel or error the batches committed so far
-   * stay (the error's details say how many).
-   */
-  add(docs: readonly Doc[], opts: WriteCallOptions = {}): Promise<AddReport> {
-    const batch = checkBatch(docs);
-    // Whole write calls run in call order: an un-awaited add() followed by remove() or clear()
-    // must not plan against a state the later call is about to change.
-    return this.calls.run(() => this.addInOrder(batch, opts));
+  add(docs: readonly Doc[], opts?: AddOptions): Promise<AddReport> {
+    return this.engine.add(docs, opts);
   }
 
-  private async addInOrder(batch: readonly Doc[], opts: WriteCallOptions): Promise<AddReport> {
-    const plan = await this.plan(batch);
-    const report: AddReport = { added: 0, updated: 0, unchanged: plan.unchanged, truncated: [], docCount: this.index.size };
-    const total = plan.rewrite.length + plan.encode.length;
-    let done = 0;
-    const progress = () => opts.onProgress?.({ done, total, unchanged: plan.unchanged });
-    const committed = (n: number, added: number) => {
-      done += n;
-      report.added += added;
-      report.updated += n - added;
-      report.docCount = this.index.size;
-      progress();
-    };
-    progress();
-    try {
-      // Field-only changes (title, url, meta) reuse the stored vectors.
-      if (plan.rewrite.length > 0) {
-        throwIfAborted(opts.signal);
-        const puts = plan.rewrite.map(({ doc, hash }) => ({ record: { ...this.index.toRecord(doc.id)!, doc }, hash }));
-        committed(puts.length, await this.commit(puts));
-      }
-      const size = positiveInt(opts.batchSize ?? DEFAULT_BATCH, 'batchSize');
-      for (let i = 0; i < plan.encode.length; i += size) {
-        throwIfAborted(opts.signal);
-        const part = plan.encode.slice(i, i + size);
-        const encoded = await this.encoding.run(() => {
-          throwIfAborted(opts.signal);
-          return this.encoder.encode(
-            part.map((p) => p.doc.text),
-            { kind: 'passage', signal: opts.signal },
-          );
-        });
-        const puts = part.map(({ doc, hash }, j) => ({ record: this.recordOf(doc, encoded[j]!), hash }));
-        part.forEach(({ doc }, j) => encoded[j]!.truncated && report.truncated.push(doc.id));
-        committed(puts.length, await this.commit(puts));
-      }
-    } catch (e) {
-      throw withCommitted(e, done, total);
-    }
-    return report;
+  update(docs: readonly Doc[], opts?: AddOptions): Promise<AddReport> {
+    return this.engine.update(docs, opts);
   }
 
-  /** Same as `add`: replaces documents by id and adds absent ones. */
-  update(docs: readonly Doc[], opts: WriteCallOptions = {}): Promise<AddReport> {
-    return this.add(docs, opts);
+  remove(ids: readonly string[]): Promise<RemoveReport> {
+    return this.engine.remove(ids);
   }
 
-  /** Removes documents by id in one transaction (ids not stored are ignored). */
-  async remove(ids: readonly string[]): Promise<RemoveReport> {
-    if (!Array.isArray(ids) || ids.some((id) => typeof id !== 'string')) {
-      throw new M3SearchError('INVALID_DOCUMENT', 'remove() expects a document id or an array of ids (strings).');
-    }
-    const unique = [...new Set(ids)];
-    return this.calls.run(() => this.writing.run(async () => {
-      const before = this.store.meta.count;
-      const count = await this.store.write([], unique);
-      for (const id of unique) {
-        this.index.remove(id);
-        this.hashes.delete(id);
-      }
-      return { removed: before - count, docCount: this.index.size };
-    }));
+  search(query: string, opts?: EngineSearchOptions): Promise<Hit[]> {
+    return this.engine.search(query, opts);
   }
 
-  async search(query: string, opts: SearchOptions & { signal?: AbortSignal } = {}): Promise<Hit[]> {
-    if (typeof query !== 'string' || query.trim() === '') {
-      throw new M3SearchError('EMPTY_QUERY', 'The query is empty; type at least one word.');
-    }
-    if (this.index.size === 0) {
-      throw new M3SearchError('INDEX_EMPTY', 'Nothing is indexed yet; add documents before searching.');
-    }
-    const [q] = await this.encoding.run(() => {
-      throwIfAborted(opts.signal);
-      return this.encoder.encode([query], { kind: 'query', signal: opts.signal });
-    });
-    throwIfAborted(opts.signal);
-    const { signal: _signal, ...searchOpts } = opts;
-    return this.index.search(q!, searchOpts);
-  }
-
-  /** Raw encoder output (debugging, backend comparisons). */
   encode(texts: readonly string[], kind: 'query' | 'passage', signal?: AbortSignal): Promise<Encoded[]> {
-    return this.encoding.run(() => this.encoder.encode(texts, { kind, signal }));
+    return this.engine.encode(texts, kind, signal);
   }
 
-  async clear(): Promise<void> {
-    await this.calls.run(() =>
-      this.writing.run(async () => {
-        await this.store.clear();
-        this.index.clear();
-        this.hashes.clear();
-      }),
-    );
+  clear(): Promise<void> {
+    return this.engine.clear();
   }
 
   counts(): Promise<StoreCounts> {
@@ -255,12 +151,9 @@ export class PersistentSearch {
 
   /** Closes and deletes the database. */
   async destroy(): Promise<void> {
-    await this.writing.run(async () => {
-      this.store.close();
-      this.index.clear();
-      this.hashes.clear();
-      await IndexStore.destroy(this.name);
-    });
+    this.store.close();
+    this.engine.index.clear();
+    await IndexStore.destroy(this.name);
   }
 
   // ------------------------------------------------------------ internals
@@ -285,45 +178,6 @@ export class PersistentSearch {
         details: { ...counts },
       });
     }
-  }
-
-  /** Splits a batch into: unchanged (skip), rewrite (fields only), encode (new or text changed). */
-  private async plan(docs: readonly Doc[]): Promise<{ unchanged: number; rewrite: Planned[]; encode: Planned[] }> {
-    const hashes = await Promise.all(docs.map((d) => textHash(d.text)));
-    const out = { unchanged: 0, rewrite: [] as Planned[], encode: [] as Planned[] };
-    docs.forEach((doc, i) => {
-      const hash = hashes[i]!;
-      if (this.hashes.get(doc.id) !== hash) out.encode.push({ doc, hash });
-      else if (sameDoc(this.index.getDoc(doc.id), doc)) out.unchanged++;
-      else out.rewrite.push({ doc, hash });
-    });
-    return out;
-  }
-
-  private recordOf(doc: Doc, enc: Encoded): StoredRecord {
-    const rec = encodeRecord(doc, enc, this.index.options);
-    const { denseDim, multiDim } = this.store.meta;
-    const denseLen = rec.dense.byteLength / (rec.denseKind === 'int8' ? 1 : 4);
-    if (denseLen !== denseDim || (rec.multiCount > 0 && rec.multiDim !== multiDim)) {
-      throw new M3SearchError('MODEL_MISMATCH', `The encoder produced ${denseLen}/${rec.multiDim}-dim vectors but the index holds ${denseDim}/${multiDim}.`, {
-        id: doc.id,
-      });
-    }
-    return rec;
-  }
-
-  /** One transaction, then the in-memory index. Returns how many of the puts were new ids. */
-  private commit(puts: Put[]): Promise<number> {
-    return this.writing.run(async () => {
-      await this.store.write(puts);
-      let added = 0;
-      for (const { record, hash } of puts) {
-        if (!this.index.remove(record.doc.id)) added++;
-        this.index.addRecord(record);
-        this.hashes.set(record.doc.id, hash);
-      }
-      return added;
-    });
   }
 }
 
@@ -402,39 +256,8 @@ function sameState(a: IndexMeta, b: IndexMeta): boolean {
   return a.updatedAt === b.updatedAt && a.count === b.count && a.fingerprint === b.fingerprint && a.schemaVersion === b.schemaVersion;
 }
 
-interface Planned {
-  doc: Doc;
-  hash: string;
-}
-
-/** Validates all documents before anything is encoded or written (a bad batch changes nothing). */
-function checkBatch(docs: readonly Doc[]): Doc[] {
-  // The engine's batch rules; stored ids are not "duplicates" here: add() replaces or skips them.
-  validateDocs(docs, () => false);
-  return docs.map(cloneDoc);
-}
-
-function sameDoc(a: Doc | undefined, b: Doc): boolean {
-  return a !== undefined && JSON.stringify(cloneDoc(a)) === JSON.stringify(cloneDoc(b));
-}
-
 function consistent(c: StoreCounts): boolean {
   return c.docs === c.dense && c.docs === c.sparse && c.docs === c.multi && c.docs === c.meta;
-}
-
-function positiveInt(v: number, name: string): number {
-  if (!Number.isInteger(v) || v < 1) throw new M3SearchError('INVALID_OPTION', `${name} must be a positive integer`, { [name]: v });
-  return v;
-}
-
-/** Adds how far a write got to its error, so callers know committed batches stayed. */
-function withCommitted(e: unknown, done: number, total: number): unknown {
-  if (!(e instanceof M3SearchError)) return e;
-  return new M3SearchError(e.code, done > 0 ? `${e.message} (${done} of ${total} documents were committed before this and stay stored)` : e.message, {
-    ...e.details,
-    committed: done,
-    total,
-  });
 }
 
 export { consistent as countsConsistent };

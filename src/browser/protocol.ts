@@ -3,6 +3,7 @@
 // crosses postMessage unchanged; the same types describe the public API.
 import type { ErrorCode } from '../core/errors.js';
 import type { Doc, Encoded, Hit, IndexOptions, IndexStats, SearchOptions } from '../core/types.js';
+import type { AddOptions, AddProgress as IndexProgress, AddReport, RemoveReport } from '../engine/engine.js';
 import type { ModelInfo } from '../model/encoder.js';
 import type { StoreCounts } from './store.js';
 
@@ -76,36 +77,11 @@ export interface SearchWarning {
   details?: Record<string, unknown>;
 }
 
-export interface IndexProgress {
-  /** Documents committed to IndexedDB by this call. */
-  done: number;
-  /** Documents this call has to encode or rewrite. */
-  total: number;
-  /** Documents already stored with the same text (nothing to do). */
-  unchanged: number;
-}
+// Writes are the engine's: one progress, options and report vocabulary everywhere.
+export type { AddProgress as IndexProgress, AddReport, RemoveReport } from '../engine/engine.js';
 
-export interface WriteOptions {
-  /** Documents per encode + IndexedDB transaction (default 32). */
-  batchSize?: number;
-}
-
-export interface AddReport {
-  /** New ids stored. */
-  added: number;
-  /** Existing ids whose text or fields changed and were rewritten. */
-  updated: number;
-  /** Existing ids with identical content: skipped without encoding. */
-  unchanged: number;
-  /** Ids whose text was longer than the model's limit and was cut. */
-  truncated: string[];
-  docCount: number;
-}
-
-export interface RemoveReport {
-  removed: number;
-  docCount: number;
-}
+/** Write options that can cross to the worker (`signal` and `onProgress` cross separately). */
+export type WriteOptions = Omit<AddOptions, 'signal' | 'onProgress'>;
 
 /** Search options that can cross to the worker (a `filter` function cannot). */
 export type RemoteSearchOptions = Omit<SearchOptions, 'filter'>;

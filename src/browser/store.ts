@@ -6,6 +6,7 @@
 // Every write is ONE readwrite transaction over all five stores, so a tab
 // closed mid-indexing keeps every committed batch and never a half-written
 // document; callers update their in-memory index only after `write` resolves.
+import type { Store, StoredPut } from '../engine/store.js';
 import { deleteDB, openDB, type DBSchema, type IDBPDatabase, type IDBPTransaction } from 'idb';
 import { M3SearchError } from '../core/errors.js';
 import type { StoredRecord } from '../core/record.js';
@@ -91,16 +92,14 @@ export interface StoreCounts {
   meta: number;
 }
 
-export interface Put {
-  record: StoredRecord;
-  hash: string;
-}
+/** One record to store with its content hash (the engine's StoredPut). */
+export type Put = StoredPut;
 
 export function databaseName(name: string): string {
   return DB_PREFIX + name;
 }
 
-export class IndexStore {
+export class IndexStore implements Store {
   private db: IDBPDatabase<StoreSchema> | undefined;
   private current: IndexMeta;
   private closedBecause: string | undefined;

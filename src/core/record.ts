@@ -8,7 +8,7 @@ import { checkDoc, cloneDoc, docProblem } from './doc.js';
 import { M3SearchError } from './errors.js';
 import { nestMultiVectors } from './nested.js';
 import { resolveIndexOptions } from './options.js';
-import { denseAs, multiAs, type DenseData, type MultiData } from './stored.js';
+import { denseAs, multiAs, sparseAs, type DenseData, type MultiData } from './stored.js';
 import type { DenseStorage, Doc, Encoded, IndexOptions, MultiStorage, SparseVector } from './types.js';
 
 export interface StoredRecord {
@@ -49,7 +49,7 @@ export function encodeRecord(doc: Doc, enc: Encoded, options: IndexOptions = {})
   return recordFromData({
     doc: d,
     dense: denseAs({ kind: 'float32', data: enc.dense }, o.dense),
-    sparse: enc.sparse,
+    sparse: sparseAs(enc.sparse, o.sparse),
     multi: multiAs({ kind: 'float32', data: m.data, count: m.count, dim: m.dim }, o.multi),
   });
 }

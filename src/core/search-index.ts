@@ -12,7 +12,6 @@ import { checkDoc, cloneDoc, docBytes } from './doc.js';
 import { M3SearchError, type ErrorCode } from './errors.js';
 import { MultiIndex, type MaxSimOptions } from './multi-index.js';
 import { nestMultiVectors } from './nested.js';
-import { float16ToFloat32, float32ToFloat16 } from './quantize.js';
 import { resolveIndexOptions, resolveSearchOptions } from './options.js';
 import type { PreparedQuery } from './query.js';
 import { decodeRecord, recordFromData, type DecodedRecord, type StoredRecord } from './record.js';
@@ -21,6 +20,7 @@ import { signalsAt, type Scorers, type SignalTable } from './signal-table.js';
 import { decodeSnapshot, encodeSnapshot } from './snapshot.js';
 import type { SlotHit, SlotSearchOptions } from './slots.js';
 import { SparseIndex } from './sparse-index.js';
+import { sparseAs } from './stored.js';
 import { L0Window, summarizeL0, type SparsityReport } from './sparsity.js';
 import type { Doc, Encoded, Hit, IndexOptions, IndexStats, MultiVector, SearchOptions, SparseVector } from './types.js';
 
@@ -253,7 +253,7 @@ export class SearchIndex implements RankSource {
     return {
       doc,
       dense: { kind: 'float32', data: enc.dense },
-      sparse: this.options.sparse === 'float16' ? { ids: enc.sparse.ids, weights: roundToHalf(enc.sparse.weights) } : enc.sparse,
+      sparse: sparseAs(enc.sparse, this.options.sparse),
       multi: { kind: 'float32', data: m.data, count: m.count, dim: m.dim },
     };
   }
@@ -308,9 +308,4 @@ export class SearchIndex implements RankSource {
     const doc = this.docs[slot]!;
     return { id: doc.id, score, doc: cloneDoc(doc), signals: signalsAt(table, i) };
   }
-}
-
-/** float32 → float16 → float32: the precision a `sparse: 'float16'` index (and a site shard) keeps. */
-function roundToHalf(w: Float32Array): Float32Array {
-  return float16ToFloat32(float32ToFloat16(w));
 }

@@ -2,7 +2,7 @@
 // storage kinds. Records, snapshots and the indexes all speak these shapes, so
 // re-opening an index copies quantized bytes instead of re-quantizing them.
 
-import type { DenseStorage, MultiStorage } from './types.js';
+import type { DenseStorage, MultiStorage, SparseStorage, SparseVector } from './types.js';
 import {
   dequantizeInt8,
   dequantizeRowsInt8,
@@ -60,4 +60,9 @@ export function multiAs(m: MultiData, kind: MultiStorage): MultiData {
       return { kind, data: q, scales, count, dim };
     }
   }
+}
+
+/** Sparse weights at the index's precision: float16 keeps what a static-site shard keeps (values stay float32 arrays). */
+export function sparseAs(v: SparseVector, kind: SparseStorage): SparseVector {
+  return kind === 'float32' ? v : { ids: v.ids, weights: float16ToFloat32(float32ToFloat16(v.weights)) };
 }

@@ -3,7 +3,7 @@
 // mode once the model has arrived) and the background offline copy.
 import type { InferenceSession } from 'onnxruntime-common';
 import { probeWebGpu } from '../browser/backend.js';
-import { Serial } from '../browser/serial.js';
+import { Serial } from '../engine/serial.js';
 import type { M3Encoder, OrtRuntime } from '../model/encoder.js';
 import { loadEncoder } from '../model/load.js';
 import { urlSource } from '../model/source.js';

@@ -1,23 +1,39 @@
-// The engine: an encoder plus an in-memory SearchIndex. Text in, hits out.
-// Environment-free — the worker, the Node CLI and the tests all use it.
+// The engine: an encoder, the in-memory SearchIndex and a Store. Text in,
+// hits out. Environment-free — the browser worker (with the IndexedDB store),
+// the Node CLI and the tests all use this one class.
+//
+// Writes: `add` validates the whole call first, skips documents stored with
+// the same text, rewrites field-only changes without encoding, and encodes
+// the rest a group at a time — `batchSize` documents, or every window of one
+// long document. Each group is committed to the store in one transaction and
+// only then applied in memory, so a cancel or crash keeps every finished
+// group and never half a document.
 //
 // Long documents: with `longDocuments: 'windows'` a text longer than the
 // model's window is split into overlapping windows (streamed, see
 // ./windows.ts), each window is indexed as its own entry, and search folds
 // window hits back into one hit per document (best window = snippet).
 import type { Encoder } from '../core/encoder.js';
+import { cloneDoc } from '../core/doc.js';
 import { M3SearchError, throwIfAborted } from '../core/errors.js';
+import { encodeRecord } from '../core/record.js';
 import { SearchIndex } from '../core/search-index.js';
 import type { SparsityReport } from '../core/sparsity.js';
 import type { Doc, Encoded, Hit, IndexOptions, SearchOptions } from '../core/types.js';
+import { textHash } from './content-hash.js';
 import { aggregateWindows, isWindowDoc, parentView, windowDoc, windowId, type Aggregation, type WindowMeta } from './long-docs.js';
+import { Serial } from './serial.js';
+import { MEMORY_ONLY, type Store, type StoredPut } from './store.js';
 import { validateDocs } from './validate.js';
 import { windowBudget, windowText, type TextWindow } from './windows.js';
 
 export interface AddProgress {
-  /** Documents finished. */
+  /** Documents committed by this call. */
   done: number;
+  /** Documents this call has to encode or rewrite. */
   total: number;
+  /** Documents already stored with the same content (nothing to do). */
+  unchanged: number;
   /** Windows encoded so far in this call (long documents only). */
   windows?: number;
   /** Characters of this call's texts processed so far, of `charsTotal`: smooth progress for one huge document. */
@@ -42,15 +58,28 @@ export interface LongDocumentOptions {
 export interface AddOptions extends Pick<LongDocumentOptions, 'longDocuments' | 'windowSize' | 'windowOverlap'> {
   signal?: AbortSignal;
   onProgress?: (p: AddProgress) => void;
+  /** Documents (or windows) per encoder call and per committed group (default 32). */
   batchSize?: number;
 }
 
 export interface AddReport {
+  /** New ids stored. */
   added: number;
+  /** Existing ids whose text or fields changed and were rewritten. */
+  updated: number;
+  /** Existing ids with identical content: skipped without encoding. */
+  unchanged: number;
   /** Ids whose text was longer than the model's limit and was cut (never silent). */
   truncated: string[];
   /** Ids indexed as several windows, with their window counts. */
   windowed?: Record<string, number>;
+  /** Documents indexed after the call. */
+  docCount: number;
+}
+
+export interface RemoveReport {
+  removed: number;
+  docCount: number;
 }
 
 export type EngineSearchOptions = SearchOptions & {
@@ -59,21 +88,44 @@ export type EngineSearchOptions = SearchOptions & {
   aggregate?: Aggregation;
 };
 
+export interface EngineOptions extends LongDocumentOptions {
+  /** Where committed groups are written before memory changes (default: memory only). */
+  store?: Store;
+  /** Content hash of every entry already in `index`, as a store keeps them (entry id → hash), so re-adds skip unchanged documents. */
+  hashes?: ReadonlyMap<string, string>;
+}
+
 /** Window fan-out: window hits fetched per requested document hit, so k distinct documents survive grouping. */
 const WINDOW_FANOUT = 4;
+const DEFAULT_BATCH = 32;
 
 export class M3Search {
   readonly index: SearchIndex;
   private readonly encoder: Encoder;
+  private readonly store: Store;
   private readonly defaults: LongDocumentOptions;
-  /** Parent id → number of windows, for documents indexed as windows. */
+  /** Document id → content hash of its text (a windowed document counts once). */
+  private readonly hashes: Map<string, string>;
+  /** Document id → number of windows, for documents indexed as windows. */
   private readonly windowed = new Map<string, number>();
+  /** ONNX sessions must not run concurrently: queries wait for the current batch. */
+  private readonly encoding = new Serial();
+  /** Whole add/remove/clear calls apply in call order. */
+  private readonly calls = new Serial();
 
-  constructor(encoder: Encoder, index: SearchIndex | IndexOptions = {}, defaults: LongDocumentOptions = {}) {
+  constructor(encoder: Encoder, index: SearchIndex | IndexOptions = {}, opts: EngineOptions = {}) {
+    const { store, hashes, ...defaults } = opts;
     this.encoder = encoder;
     this.index = index instanceof SearchIndex ? index : new SearchIndex(index);
-    this.defaults = { ...defaults };
-    if (index instanceof SearchIndex) this.scanWindows();
+    this.store = store ?? MEMORY_ONLY;
+    this.hashes = new Map();
+    this.defaults = defaults;
+    this.scanWindows();
+    // Stored hashes are per entry; a window carries its parent's.
+    for (const [id, hash] of hashes ?? []) {
+      const d = this.index.getDoc(id);
+      if (d !== undefined) this.hashes.set(this.ownerOf(id, d), hash);
+    }
   }
 
   /** Documents (a windowed document counts once). */
@@ -88,47 +140,61 @@ export class M3Search {
     return this.windowed.has(id) || (this.index.has(id) && !this.isWindowEntry(id));
   }
 
-  /** Encodes and adds documents. The batch is all-or-nothing: a bad document (or a cancel) adds none of them. */
+  /**
+   * Stores documents: new ids are added, ids stored with the same content are
+   * skipped without encoding, changed ones are re-encoded and replaced. A bad
+   * document refuses the whole call before anything is encoded; on cancel or
+   * error the groups committed so far stay (the error's details say how many).
+   */
   async add(docs: readonly Doc[], opts: AddOptions = {}): Promise<AddReport> {
-    validateDocs(docs, (id) => this.has(id));
-    if (this.mode(opts) === 'windows') return this.addWindowed(docs, opts, false);
-    const encoded = await this.encodePassages(docs, opts);
-    docs.forEach((d, i) => this.index.add(d, encoded[i]!));
-    return { added: docs.length, truncated: docs.filter((_, i) => encoded[i]!.truncated).map((d) => d.id) };
-  }
-
-  /** Replaces documents by id (adds them when absent). */
-  async update(docs: readonly Doc[], opts: AddOptions = {}): Promise<AddReport> {
+    // Validated and copied before the first await, so a caller mutating its array mid-call changes nothing.
     validateDocs(docs, () => false);
-    if (this.mode(opts) === 'windows' || docs.some((d) => this.windowed.has(d.id))) return this.addWindowed(docs, opts, true);
-    const encoded = await this.encodePassages(docs, opts);
-    docs.forEach((d, i) => this.index.upsert(d, encoded[i]!));
-    return { added: docs.length, truncated: docs.filter((_, i) => encoded[i]!.truncated).map((d) => d.id) };
+    const batch = docs.map(cloneDoc);
+    const mode = this.mode(opts);
+    const spec = mode === 'windows' ? this.windowSpec(opts) : undefined;
+    const size = opts.batchSize ?? DEFAULT_BATCH;
+    if (!Number.isInteger(size) || size < 1) throw new M3SearchError('INVALID_OPTION', 'batchSize must be a positive integer', { batchSize: size });
+    // Whole write calls run in call order: an un-awaited add() followed by remove() or clear()
+    // must not plan against a state the later call is about to change.
+    return this.calls.run(() => this.addInOrder(batch, opts, spec, size));
   }
 
-  /** One encoder pass over whole documents; a cancel after it still applies nothing. */
-  private async encodePassages(docs: readonly Doc[], opts: AddOptions): Promise<Encoded[]> {
-    const encoded = await this.encoder.encode(docs.map((d) => d.text), {
-      kind: 'passage',
-      signal: opts.signal,
-      batchSize: opts.batchSize,
-      onProgress: opts.onProgress,
+  /** Same as `add`: replaces documents by id and adds absent ones. */
+  update(docs: readonly Doc[], opts: AddOptions = {}): Promise<AddReport> {
+    return this.add(docs, opts);
+  }
+
+  /** Removes documents by id in one store transaction (ids not indexed are ignored). */
+  async remove(ids: string | readonly string[]): Promise<RemoveReport> {
+    const list = typeof ids === 'string' ? [ids] : ids;
+    if (!Array.isArray(list) || list.some((id) => typeof id !== 'string')) {
+      throw new M3SearchError('INVALID_DOCUMENT', 'remove() expects a document id or an array of ids (strings).');
+    }
+    return this.calls.run(async () => {
+      const present = [...new Set(list)].filter((id) => this.has(id));
+      await this.commit([], present);
+      return { removed: present.length, docCount: this.size };
     });
-    throwIfAborted(opts.signal);
-    return encoded;
   }
 
-  remove(id: string): boolean {
-    const n = this.windowed.get(id);
-    if (n === undefined) return this.isWindowEntry(id) ? false : this.index.remove(id);
-    for (let i = 0; i < n; i++) this.index.remove(windowId(id, i));
-    this.windowed.delete(id);
-    return true;
+  /** Removes every document. */
+  clear(): Promise<void> {
+    return this.calls.run(async () => {
+      await this.store.clear();
+      this.index.clear();
+      this.hashes.clear();
+      this.windowed.clear();
+    });
   }
 
   /** L0 (non-zero count) distribution of indexed documents' and recent queries' sparse vectors. */
   sparsity(): SparsityReport {
     return this.index.sparsity();
+  }
+
+  /** Raw encoder output (debugging, backend comparisons). */
+  encode(texts: readonly string[], kind: 'query' | 'passage', signal?: AbortSignal): Promise<Encoded[]> {
+    return this.encoding.run(() => this.encoder.encode(texts, { kind, signal }));
   }
 
   async search(query: string, opts: EngineSearchOptions = {}): Promise<Hit[]> {
@@ -138,11 +204,15 @@ export class M3Search {
     if (this.index.size === 0) {
       throw new M3SearchError('INDEX_EMPTY', 'Nothing is indexed yet; add documents before searching.');
     }
-    const [q] = await this.encoder.encode([query], { kind: 'query', signal: opts.signal });
-    throwIfAborted(opts.signal);
-    if (this.windowed.size === 0) return this.index.search(q!, opts);
+    const { signal, aggregate = this.defaults.aggregate ?? 'max', ...searchOpts } = opts;
+    const [q] = await this.encoding.run(() => {
+      throwIfAborted(signal);
+      return this.encoder.encode([query], { kind: 'query', signal });
+    });
+    throwIfAborted(signal);
+    if (this.windowed.size === 0) return this.index.search(q!, searchOpts);
     // Window entries carry their parent's title/url/meta; a filter sees the parent document.
-    const { aggregate = this.defaults.aggregate ?? 'max', filter, ...rest } = opts;
+    const { filter, ...rest } = searchOpts;
     const k = rest.k ?? 10;
     const wrapped = filter === undefined ? undefined : (d: Readonly<Doc>): boolean => filter(parentView(d).doc);
     // More window hits than documents asked for, but first-stage depth as for k documents
@@ -150,6 +220,210 @@ export class M3Search {
     const candidates = rest.candidates ?? Math.max(100, 10 * k);
     const raw = this.index.search(q!, { ...rest, k: k * WINDOW_FANOUT + 10, candidates, filter: wrapped });
     return aggregateWindows(raw, k, aggregate, (id) => this.windowed.get(id) ?? 1);
+  }
+
+  // ------------------------------------------------------------ writing
+
+  private async addInOrder(docs: readonly Doc[], opts: AddOptions, spec: WindowSpec | undefined, size: number): Promise<AddReport> {
+    const plan = await this.plan(docs);
+    const report: AddReport = { added: 0, updated: 0, unchanged: plan.unchanged, truncated: [], docCount: this.size };
+    const total = plan.rewrite.length + plan.encode.length;
+    const charsTotal = plan.encode.reduce((n, p) => n + p.doc.text.length, 0);
+    const progress = { done: 0, windows: 0, chars: 0 };
+    const emit = (): void => opts.onProgress?.({ done: progress.done, total, unchanged: plan.unchanged, ...(spec ? { windows: progress.windows, chars: progress.chars, charsTotal } : {}) });
+    const committed = (docIds: readonly string[], wasNew: number): void => {
+      progress.done += docIds.length;
+      report.added += wasNew;
+      report.updated += docIds.length - wasNew;
+      report.docCount = this.size;
+      emit();
+    };
+    emit();
+    try {
+      // Field-only changes (title, url, meta) reuse the stored vectors.
+      if (plan.rewrite.length > 0) {
+        throwIfAborted(opts.signal);
+        const puts = plan.rewrite.map(({ doc, hash }) => ({ record: { ...this.index.toRecord(doc.id)!, doc }, hash }));
+        const ids = plan.rewrite.map((p) => p.doc.id);
+        committed(ids, await this.commit(puts, []));
+      }
+      // Short documents go in groups of `size`; a long one (windows) is a group of its own.
+      let group: Planned[] = [];
+      const flush = async (): Promise<void> => {
+        if (group.length === 0) return;
+        const part = group;
+        group = [];
+        const encoded = await this.encodeTexts(part.map((p) => p.doc.text), opts, size);
+        const puts = part.map(({ doc, hash }, j) => ({ record: encodeRecord(doc, encoded[j]!, this.index.options), hash }));
+        part.forEach(({ doc }, j) => encoded[j]!.truncated && report.truncated.push(doc.id));
+        const ids = part.map((p) => p.doc.id);
+        const wasNew = await this.commit(puts, ids);
+        progress.chars += part.reduce((n, p) => n + p.doc.text.length, 0);
+        committed(ids, wasNew);
+      };
+      for (const p of plan.encode) {
+        const windows = spec !== undefined && p.doc.text.length > windowBudget(spec.size) ? this.windowsOf(p.doc, spec) : undefined;
+        const first = windows?.next();
+        const second = windows?.next();
+        if (windows === undefined || second === undefined || second.done) {
+          // Fits one pass (or truncates): an ordinary document.
+          group.push(p);
+          if (group.length >= size) await flush();
+          continue;
+        }
+        await flush();
+        const { count, wasNew } = await this.addWindows(p, [first!.value as TextWindow, second.value], windows, opts, size, progress, emit, report);
+        (report.windowed ??= {})[p.doc.id] = count;
+        committed([p.doc.id], wasNew);
+      }
+      await flush();
+    } catch (e) {
+      throw withCommitted(e, progress.done, total);
+    }
+    return report;
+  }
+
+  /**
+   * Encodes every window of one document, a batch at a time (memory holds one
+   * batch of vectors plus the document's quantized records), then commits them
+   * with the removal of the document's old entries in one store transaction.
+   */
+  private async addWindows(
+    p: Planned,
+    head: TextWindow[],
+    rest: Iterator<TextWindow>,
+    opts: AddOptions,
+    size: number,
+    progress: { windows: number; chars: number },
+    emit: () => void,
+    report: AddReport,
+  ): Promise<{ count: number; wasNew: number }> {
+    const { doc, hash } = p;
+    const puts: StoredPut[] = [];
+    let pending: TextWindow[] = head;
+    let cut = false;
+    const charsBefore = progress.chars;
+    const encodePending = async (): Promise<void> => {
+      const texts = pending.map((w) => doc.text.slice(w.start, w.end));
+      const encoded = await this.encodeTexts(texts, opts, size);
+      pending.forEach((w, i) => {
+        if (encoded[i]!.truncated) cut = true;
+        const entry = windowDoc(doc, { parent: doc.id, index: w.index, start: w.start, end: w.end }, texts[i]!);
+        puts.push({ record: encodeRecord(entry, encoded[i]!, this.index.options), hash });
+      });
+      progress.windows += pending.length;
+      progress.chars = charsBefore + pending[pending.length - 1]!.end;
+      pending = [];
+      emit();
+    };
+    for (let r = rest.next(); !r.done; r = rest.next()) {
+      pending.push(r.value);
+      if (pending.length >= size) await encodePending();
+    }
+    if (pending.length > 0) await encodePending();
+    throwIfAborted(opts.signal);
+    // The new windows, and the removal of whatever the document was before, in one transaction.
+    const wasNew = await this.commit(puts, [doc.id]);
+    progress.chars = charsBefore + doc.text.length;
+    if (cut) report.truncated.push(doc.id);
+    return { count: puts.length, wasNew };
+  }
+
+  /** One encoder call (serialized with queries); a cancel after it applies nothing. */
+  private async encodeTexts(texts: readonly string[], opts: AddOptions, batchSize: number): Promise<Encoded[]> {
+    throwIfAborted(opts.signal);
+    const encoded = await this.encoding.run(() => {
+      throwIfAborted(opts.signal);
+      return this.encoder.encode(texts, { kind: 'passage', signal: opts.signal, batchSize });
+    });
+    throwIfAborted(opts.signal);
+    return encoded;
+  }
+
+  /**
+   * The store first, then memory. Every index entry of the `removeDocs`
+   * documents (a windowed document's windows, or its plain entry) that no put
+   * replaces is deleted. Returns how many of the puts' documents were not
+   * indexed before.
+   */
+  private async commit(puts: readonly StoredPut[], removeDocs: readonly string[]): Promise<number> {
+    for (const { record } of puts) this.checkDims(record);
+    const putIds = new Set(puts.map((p) => p.record.doc.id));
+    const removeIds = this.entriesOf(removeDocs).filter((id) => !putIds.has(id));
+    await this.store.write(puts, removeIds);
+    const before = new Set<string>();
+    for (const { record } of puts) before.add(this.ownerOf(record.doc.id, record.doc));
+    const wasNew = [...before].filter((id) => !this.has(id)).length;
+    for (const id of removeIds) this.dropEntry(id);
+    for (const { record, hash } of puts) {
+      this.dropEntry(record.doc.id);
+      this.index.addRecord(record);
+      const owner = this.ownerOf(record.doc.id, record.doc);
+      this.hashes.set(owner, hash);
+      if (owner !== record.doc.id) this.windowed.set(owner, (this.windowed.get(owner) ?? 0) + 1);
+    }
+    return wasNew;
+  }
+
+  /** Vectors must match the index's dimensions before anything is written (another model's encoder). */
+  private checkDims(rec: StoredPut['record']): void {
+    const { dense, multi } = this.index.dims;
+    const denseLen = rec.dense.byteLength / (rec.denseKind === 'int8' ? 1 : 4);
+    if ((dense !== 0 && denseLen !== dense) || (multi !== 0 && rec.multiCount > 0 && rec.multiDim !== multi)) {
+      throw new M3SearchError('MODEL_MISMATCH', `The encoder produced ${denseLen}/${rec.multiDim}-dim vectors but the index holds ${dense}/${multi}.`, { id: rec.doc.id });
+    }
+  }
+
+  /** Index entry ids of documents: their windows, or the plain entry. */
+  private entriesOf(docIds: readonly string[]): string[] {
+    const out: string[] = [];
+    for (const id of docIds) {
+      const n = this.windowed.get(id);
+      if (n !== undefined) for (let i = 0; i < n; i++) out.push(windowId(id, i));
+      else if (this.index.has(id) && !this.isWindowEntry(id)) out.push(id);
+    }
+    return out;
+  }
+
+  /** Removes one index entry, keeping the window and hash bookkeeping in step. */
+  private dropEntry(id: string): void {
+    const doc = this.index.getDoc(id);
+    if (doc === undefined) return;
+    this.index.remove(id);
+    const owner = this.ownerOf(id, doc);
+    if (owner === id) {
+      this.hashes.delete(id);
+      return;
+    }
+    const left = (this.windowed.get(owner) ?? 1) - 1;
+    if (left > 0) this.windowed.set(owner, left);
+    else {
+      this.windowed.delete(owner);
+      this.hashes.delete(owner);
+    }
+  }
+
+  /** The document an entry belongs to: its parent for a window, else itself. */
+  private ownerOf(id: string, doc: Readonly<Doc>): string {
+    return isWindowDoc(doc) ? (doc.meta!.m3window as WindowMeta).parent : id;
+  }
+
+  /** Splits a call into: unchanged (skip), rewrite (fields only), encode (new or text changed). */
+  private async plan(docs: readonly Doc[]): Promise<{ unchanged: number; rewrite: Planned[]; encode: Planned[] }> {
+    const hashes = await Promise.all(docs.map((d) => textHash(d.text)));
+    const out = { unchanged: 0, rewrite: [] as Planned[], encode: [] as Planned[] };
+    docs.forEach((doc, i) => {
+      const hash = hashes[i]!;
+      if (this.hashes.get(doc.id) !== hash) out.encode.push({ doc, hash });
+      else if (this.windowed.has(doc.id)) {
+        // Windows carry their parent's fields: a field change is re-encoded like a text change (rare).
+        const first = this.index.getDoc(windowId(doc.id, 0));
+        if (first !== undefined && sameFields(parentView(first).doc, doc)) out.unchanged++;
+        else out.encode.push({ doc, hash });
+      } else if (sameDoc(this.index.getDoc(doc.id), doc)) out.unchanged++;
+      else out.rewrite.push({ doc, hash });
+    });
+    return out;
   }
 
   // ------------------------------------------------------------ long documents
@@ -160,7 +434,7 @@ export class M3Search {
     return m;
   }
 
-  private windowSpec(opts: AddOptions): { size: number; overlap: number; count: (t: string) => number } {
+  private windowSpec(opts: AddOptions): WindowSpec {
     const { tokenizer, info } = this.encoder;
     const size = opts.windowSize ?? this.defaults.windowSize ?? info.maxLength;
     if (!Number.isInteger(size) || size < 16) throw new M3SearchError('INVALID_OPTION', 'windowSize must be an integer ≥ 16.', { windowSize: size });
@@ -174,102 +448,8 @@ export class M3Search {
     return { size, overlap, count: (t) => tokenizer.ids(t, { special: false }).length };
   }
 
-  /**
-   * Adds documents, splitting long ones into windows. Windows are produced,
-   * encoded and indexed a batch at a time, so memory holds one batch of
-   * vectors, not a whole document's. On any failure (or cancel) everything
-   * this call added is removed again — and, for an update, nothing old is
-   * removed until the new version is fully indexed.
-   */
-  private async addWindowed(docs: readonly Doc[], opts: AddOptions, replace: boolean): Promise<AddReport> {
-    const spec = this.windowSpec(opts);
-    const batchSize = opts.batchSize ?? 8;
-    const charsTotal = docs.reduce((n, d) => n + d.text.length, 0);
-    const added: string[] = [];
-    const staged = new Map<string, number>(); // parent → windows, committed at the end
-    const truncated: string[] = [];
-    const windowedReport: Record<string, number> = {};
-    let charsBefore = 0;
-    let windows = 0;
-    // Ids of this call's entries must not collide with what stays indexed.
-    const stagingPrefix = replace ? `\u0000staging\u0000` : '';
-    try {
-      for (let di = 0; di < docs.length; di++) {
-        const doc = docs[di]!;
-        let pending: { doc: Doc; text: string }[] = [];
-        let count = 0;
-        let cut = false;
-        const flush = async (): Promise<void> => {
-          if (pending.length === 0) return;
-          throwIfAborted(opts.signal);
-          const enc = await this.encoder.encode(
-            pending.map((p) => p.text),
-            { kind: 'passage', signal: opts.signal, batchSize },
-          );
-          throwIfAborted(opts.signal);
-          pending.forEach((p, i) => {
-            if (enc[i]!.truncated) cut = true;
-            this.index.add(p.doc, enc[i]!);
-            added.push(p.doc.id);
-          });
-          windows += pending.length;
-          const last = pending[pending.length - 1]!.doc;
-          const end = isWindowDoc(last) ? (last.meta!.m3window as WindowMeta).end : doc.text.length;
-          opts.onProgress?.({ done: di, total: docs.length, windows, chars: charsBefore + end, charsTotal });
-          pending = [];
-        };
-        // A token spans at least one character, so this many characters always fit one window.
-        const fits = doc.text.length <= windowBudget(spec.size);
-        const iter: Iterable<TextWindow> = fits ? [{ index: 0, start: 0, end: doc.text.length, tokens: 0 }] : windowText(doc.text, spec.count, spec);
-        let first: TextWindow | undefined;
-        for (const w of iter) {
-          if (w.index === 0) {
-            first = w;
-            continue; // held back: a single window is stored as a plain document
-          }
-          if (w.index === 1) pending.push(this.windowEntry(doc, first!, stagingPrefix));
-          pending.push(this.windowEntry(doc, w, stagingPrefix));
-          count = w.index + 1;
-          if (pending.length >= batchSize) await flush();
-        }
-        if (count === 0) {
-          // Short enough for one pass: index the document as is.
-          pending.push({ doc: { ...doc, id: stagingPrefix + doc.id }, text: doc.text });
-        } else {
-          staged.set(doc.id, count);
-          windowedReport[doc.id] = count;
-        }
-        await flush();
-        if (cut) truncated.push(doc.id);
-        charsBefore += doc.text.length;
-        opts.onProgress?.({ done: di + 1, total: docs.length, windows, chars: charsBefore, charsTotal });
-      }
-    } catch (e) {
-      for (const id of added) this.index.remove(id);
-      throw e;
-    }
-    if (replace) this.commitReplacement(docs, added, stagingPrefix);
-    for (const [id, n] of staged) this.windowed.set(id, n);
-    const report: AddReport = { added: docs.length, truncated };
-    if (staged.size > 0) report.windowed = windowedReport;
-    return report;
-  }
-
-  /** An update's new entries were indexed under staging ids; swap them in for the old versions. */
-  private commitReplacement(docs: readonly Doc[], added: readonly string[], prefix: string): void {
-    for (const d of docs) this.remove(d.id);
-    for (const staged of added) {
-      const rec = this.index.toRecord(staged)!;
-      this.index.remove(staged);
-      const id = staged.slice(prefix.length);
-      this.index.addRecord({ ...rec, doc: { ...rec.doc, id } });
-    }
-  }
-
-  private windowEntry(doc: Doc, w: TextWindow, prefix: string): { doc: Doc; text: string } {
-    const text = doc.text.slice(w.start, w.end);
-    const entry = windowDoc(doc, { parent: doc.id, index: w.index, start: w.start, end: w.end }, text);
-    return { doc: { ...entry, id: prefix + entry.id }, text };
+  private windowsOf(doc: Doc, spec: WindowSpec): Iterator<TextWindow> {
+    return windowText(doc.text, spec.count, spec)[Symbol.iterator]();
   }
 
   private isWindowEntry(id: string): boolean {
@@ -283,7 +463,38 @@ export class M3Search {
       const d = this.index.getDoc(id)!;
       if (!isWindowDoc(d)) continue;
       const m = d.meta!.m3window as WindowMeta;
-      this.windowed.set(m.parent, Math.max(this.windowed.get(m.parent) ?? 0, m.index + 1));
+      this.windowed.set(m.parent, (this.windowed.get(m.parent) ?? 0) + 1);
     }
   }
+}
+
+interface WindowSpec {
+  size: number;
+  overlap: number;
+  count: (t: string) => number;
+}
+
+interface Planned {
+  doc: Doc;
+  hash: string;
+}
+
+/** Title, url and meta equal (the text is compared by hash). */
+function sameFields(a: Doc, b: Doc): boolean {
+  const fields = (d: Doc): string => JSON.stringify([d.title, d.url, d.meta ?? null]);
+  return fields(a) === fields(b);
+}
+
+function sameDoc(a: Doc | undefined, b: Doc): boolean {
+  return a !== undefined && JSON.stringify(cloneDoc(a)) === JSON.stringify(cloneDoc(b));
+}
+
+/** Adds how far a write got to its error, so callers know committed groups stayed. */
+function withCommitted(e: unknown, done: number, total: number): unknown {
+  if (!(e instanceof M3SearchError)) return e;
+  return new M3SearchError(e.code, done > 0 ? `${e.message} (${done} of ${total} documents were committed before this and stay stored)` : e.message, {
+    ...e.details,
+    committed: done,
+    total,
+  });
 }

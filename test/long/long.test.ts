@@ -132,10 +132,10 @@ describe('long documents in the engine', () => {
     await reopened.update([{ id: 'long-1', text: 'A short replacement about tea and coffee.' }]);
     expect(reopened.size).toBe(31);
     expect((await reopened.search(QUERY, { k: 5, mode: 'sparse' })).map((h) => h.id)).not.toContain('long-1');
-    expect(reopened.remove('long-1')).toBe(true);
+    expect((await reopened.remove('long-1')).removed).toBe(1);
     expect(reopened.has('long-1')).toBe(false);
     expect(reopened.size).toBe(30);
-    expect(engine.remove('long-1')).toBe(true);
+    expect((await engine.remove('long-1')).removed).toBe(1);
     expect(engine.index.size).toBe(30);
   });
 
