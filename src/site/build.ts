@@ -1,6 +1,7 @@
 // The build-time indexer: crawl → sections → chunks → encode (reusing the
 // previous build's vectors for unchanged passages) → shards + manifest.
 import type { Encoder } from '../core/encoder.js';
+import type { Doc } from '../core/types.js';
 import { createHash } from 'node:crypto';
 import { readdir, rename, rm, writeFile, mkdir } from 'node:fs/promises';
 import path from 'node:path';
@@ -48,6 +49,13 @@ export interface BuildOptions {
   /** Multi-vector precision (default int8). */
   multiStorage?: MultiStorageKind;
   crawl?: CrawlOptions;
+  /**
+   * Index these documents instead of crawling `site` (e.g. a JSONL corpus):
+   * each is one page linked at `url` (default `#id`), its text encoded as is —
+   * no title prefix — exactly as the engine encodes it, so a site index and an
+   * engine index of the same documents rank alike.
+   */
+  documents?: readonly Doc[];
   batchSize?: number;
   /** Model folder relative to `out` when the model was copied next to the index. */
   modelPath?: string;
@@ -99,7 +107,7 @@ export async function buildSiteIndex(opts: BuildOptions): Promise<BuildReport> {
     opts.onProgress?.({ phase, done, total, ...progress, ...extra });
 
   // 1. Crawl and chunk.
-  const files = await listPages(site, { ...opts.crawl, exclude });
+  const files = opts.documents ? [] : await listPages(site, { ...opts.crawl, exclude });
   // The chunker counts every word separately and words repeat a lot: memoize short strings.
   const counted = new Map<string, number>();
   const count = (t: string): number => {
@@ -132,6 +140,16 @@ export async function buildSiteIndex(opts: BuildOptions): Promise<BuildReport> {
     progress.pages = pages.length;
     progress.passages = passages.length;
     emit('crawl', i + 1, files.length);
+  }
+
+  for (const [i, doc] of (opts.documents ?? []).entries()) {
+    pages.push({ url: doc.url ?? `#${doc.id}`, title: doc.title ?? doc.id });
+    const r = sectionPassages({ page: i, pageTitle: '', anchor: '', heading: '', text: doc.text, points: [] }, { maxTokens, overlapTokens, count, specialTokens });
+    passages.push(...r.passages);
+    if (r.chunked) chunkedSections++;
+    progress.sections++;
+    progress.pages = pages.length;
+    progress.passages = passages.length;
   }
 
   // 2. Vectors: reuse by hash, encode the rest in batches.

@@ -47,7 +47,9 @@ export async function searchSite(reader: SiteIndexReader, query: string, opts: S
     if (!encoder) throw new M3SearchError('NOT_READY', `The ${mode} mode needs the model, which has not loaded.`, { mode });
     const [enc] = await encoder.encode([q], { kind: 'query' });
     // Twice k: chunks of one section collapse to one hit below.
-    ranked = await reader.search(enc!, { ...search, mode, k: 2 * k });
+    // First-stage and coarse depths follow the k asked for, not the doubled one (as in the engine).
+    const depths = { candidates: search.candidates ?? Math.max(100, 10 * k), coarseDepth: search.coarseDepth ?? Math.max(30, 3 * k) };
+    ranked = await reader.search(enc!, { ...search, ...depths, mode, k: 2 * k });
   }
   ranked = await onePerLink(reader, ranked, k);
   const metas = await reader.meta(ranked.map((r) => r.passage));
