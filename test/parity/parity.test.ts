@@ -9,7 +9,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Doc, IndexOptions, SearchOptions } from '../../src/core/types.js';
+import type { Doc } from '../../src/core/types.js';
 import { M3Search } from '../../src/engine/engine.js';
 import type { M3Encoder } from '../../src/model/encoder.js';
 import { fsSource } from '../../src/node/fs-source.js';
@@ -18,19 +18,8 @@ import { buildSiteIndex } from '../../src/site/build.js';
 import { openIndexDir } from '../../src/site/node-reader.js';
 import type { SiteIndexReader } from '../../src/site/query.js';
 import { searchSite } from '../../src/site/search.js';
+import { PARITY_MODES, SITE_PRECISION } from '../helpers/parity.js';
 import { testModel } from '../helpers/test-model.js';
-
-/** The precision a static site stores, asked of the engine. */
-export const SITE_PRECISION: IndexOptions = { dense: 'int8', sparse: 'float16', multi: 'int8', multiVectors: 'nested', maxMultiVectors: 8 };
-
-/** The five rankings compared, with the options every surface is given (a site's own default is coarseBudget 0). */
-export const PARITY_MODES: Record<string, SearchOptions> = {
-  dense: { mode: 'dense' },
-  sparse: { mode: 'sparse' },
-  multi: { mode: 'multi', coarseBudget: 0 },
-  'hybrid weighted': { mode: 'hybrid', coarseBudget: 0, weights: { dense: 0.5, sparse: 0.3, multi: 0.2 } },
-  'hybrid rrf': { mode: 'hybrid', fusion: 'rrf', coarseBudget: 0 },
-};
 
 let dir: string;
 let encoder: M3Encoder;
