@@ -30,6 +30,11 @@ export function bm25Idf(docCount: number, df: number): number {
   return Math.log(1 + (docCount - df + 0.5) / (df + 0.5));
 }
 
+/** The query side of one term: its count in the query times its IDF (every BM25 scorer uses this). */
+export function bm25QueryWeight(tf: number, docCount: number, df: number): number {
+  return tf * bm25Idf(docCount, df);
+}
+
 /**
  * The document side of one term: tf·(k1+1) / (tf + k1·(1 − b + b·dl/avgdl)).
  * Saturates in tf and favours shorter-than-average documents.

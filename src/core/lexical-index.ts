@@ -6,7 +6,7 @@
 // Only raw counts are stored (per-document term bags and postings); N, df and
 // the average length are read live at query time, so add/remove keep every
 // score exact with no re-indexing.
-import { bm25Idf, bm25Params, bm25TermWeight, termBag, type Bm25Params, type TermBag } from './bm25.js';
+import { bm25Params, bm25QueryWeight, bm25TermWeight, termBag, type Bm25Params, type TermBag } from './bm25.js';
 import { M3SearchError } from './errors.js';
 import type { SparseVector } from './types.js';
 import { ByteReader, ByteWriter } from './bytes.js';
@@ -104,7 +104,7 @@ export class LexicalIndex {
     for (let i = 0; i < query.ids.length; i++) {
       const posting = this.postings.get(query.ids[i]!);
       if (!posting) continue;
-      const w = query.tfs[i]! * bm25Idf(this.size, posting.length);
+      const w = bm25QueryWeight(query.tfs[i]!, this.size, posting.length);
       for (let j = 0; j < posting.length; j++) {
         const slot = posting.slots[j]!;
         // Every contribution is > 0 (idf > 0, tf ≥ 1), so 0 means "not seen yet".
@@ -141,7 +141,7 @@ export class LexicalIndex {
       const posting = this.postings.get(query.ids[i]!);
       if (!posting) continue;
       ids.push(query.ids[i]!);
-      weights.push(query.tfs[i]! * bm25Idf(this.size, posting.length));
+      weights.push(bm25QueryWeight(query.tfs[i]!, this.size, posting.length));
     }
     return { ids: Uint32Array.from(ids), weights: Float32Array.from(weights) };
   }

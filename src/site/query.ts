@@ -4,7 +4,7 @@
 // metadata shards of the hits. Ranking is the core's (src/core/rank.ts): this
 // module only decides where bytes come from. Environment-free: `load(file)`
 // may fetch, read IndexedDB or disk.
-import { bm25Idf, termBag } from '../core/bm25.js';
+import { bm25QueryWeight, termBag } from '../core/bm25.js';
 import { DenseMatrix, SCAN_ROWS } from '../core/dense-matrix.js';
 import { M3SearchError } from '../core/errors.js';
 import { maxSimKernel } from '../core/maxsim-kernel.js';
@@ -97,13 +97,8 @@ export class SiteIndexReader {
     const acc = new Map<number, number>();
     for (let i = 0; i < bag.ids.length; i++) {
       const p = postings.get(bag.ids[i]!);
-      if (!p || p.lexPassages.length === 0) continue;
-      const wq = bag.tfs[i]! * bm25Idf(n, p.lexPassages.length);
-      const wd = float16ToFloat32(p.lexWeights);
-      for (let j = 0; j < p.lexPassages.length; j++) {
-        const d = p.lexPassages[j]!;
-        acc.set(d, (acc.get(d) ?? 0) + wq * wd[j]!);
-      }
+      // The document side of BM25 was computed at build time (bm25TermWeight), stored as float16.
+      if (p && p.lexPassages.length > 0) accumulate(acc, p.lexPassages, p.lexWeights, bm25QueryWeight(bag.tfs[i]!, n, p.lexPassages.length));
     }
     const top = new TopK(k);
     for (const [d, s] of acc) top.push(d, s, d);
@@ -152,13 +147,7 @@ export class SiteIndexReader {
     const acc = new Map<number, number>();
     for (let i = 0; i < q.ids.length; i++) {
       const p = postings.get(q.ids[i]!);
-      const wq = q.weights[i]!;
-      if (!p || wq === 0) continue;
-      const wd = float16ToFloat32(p.sparseWeights);
-      for (let j = 0; j < p.sparsePassages.length; j++) {
-        const d = p.sparsePassages[j]!;
-        acc.set(d, (acc.get(d) ?? 0) + wq * wd[j]!);
-      }
+      if (p && q.weights[i] !== 0) accumulate(acc, p.sparsePassages, p.sparseWeights, q.weights[i]!);
     }
     return acc;
   }
@@ -220,6 +209,12 @@ export class SiteIndexReader {
     const s = this.manifest.shards;
     return [...s.dense.files.map((f) => f.file), ...s.postings.files, ...s.meta.files.map((f) => f.file)];
   }
+}
+
+/** Term-at-a-time: adds `wq` × each posting's float16 weight to its passage's score (query ids in order, as SparseIndex sums). */
+function accumulate(acc: Map<number, number>, passages: Uint32Array, weights: Uint16Array, wq: number): void {
+  const wd = float16ToFloat32(weights);
+  for (let j = 0; j < passages.length; j++) acc.set(passages[j]!, (acc.get(passages[j]!) ?? 0) + wq * wd[j]!);
 }
 
 /** A dense shard's rows in a scan-ready matrix (SIMD where available), built on first use. */
