@@ -1,0 +1,23 @@
+// `m3search/engine`: the search engine for Node and workers (an encoder plus an
+// in-memory index), and the Node model loader (onnxruntime-node).
+export { M3Search } from './engine.js';
+export type { AddOptions, AddProgress, AddReport, EngineSearchOptions, LongDocumentOptions, LongDocuments, TextEncoder } from './engine.js';
+export { loadModel, type NodeLoadOptions } from '../node/load-model.js';
+export { M3SearchError, isM3SearchError, type ErrorCode } from '../core/errors.js';
+export type {
+  Doc,
+  Encoded,
+  Fusion,
+  Hit,
+  HitWindow,
+  IndexOptions,
+  Metadata,
+  Mode,
+  MultiVector,
+  SearchOptions,
+  Signal,
+  SignalScore,
+  SparseVector,
+  Weights,
+} from '../core/types.js';
+export type { M3Encoder, ModelInfo } from '../model/encoder.js';
