@@ -69,7 +69,7 @@ async function consumerLock(tarball: string): Promise<{ pkg: object; lock: objec
   };
   for (const [key, entry] of Object.entries(repoLock.packages)) if (key && !entry.dev) packages[key] = entry;
   return {
-    pkg: { name: 'm3search-pack-test', private: true, dependencies },
+    pkg: { name: 'm3search-pack-test', private: true, type: 'module', dependencies },
     lock: { name: 'm3search-pack-test', lockfileVersion: 3, requires: true, packages },
   };
 }
@@ -174,5 +174,31 @@ describe('the packed package (npm pack → offline install → npx m3search)', (
     expect(got.element).toMatch(/node_modules\/m3search\/dist\/m3search-script\/m3search\.js$/);
     expect(got.browser).toMatch(/node_modules\/m3search\/dist\/lib\/index\.js$/);
     expect((await stat(new URL(got.element))).size).toBeGreaterThan(0);
+  });
+
+  it('types every subpath export for a strict NodeNext consumer (no implicit any)', async () => {
+    const probe = `import { createSearch, type Hit } from 'm3search';
+import { M3Search, loadModel, M3SearchError, type Doc } from 'm3search/engine';
+import { indexSite, searchIndexDir, type IndexSiteReport, type SiteHit } from 'm3search/site';
+import type { M3SearchElement } from 'm3search/element';
+// @ts-expect-error: the entries are typed, so a name they do not export is an error (it would be 'any' untyped).
+import { notExported } from 'm3search/engine';
+export async function probe(): Promise<[Hit[], SiteHit[], IndexSiteReport, M3SearchElement | null, unknown]> {
+  const docs: Doc[] = [{ id: 'a', text: 'x' }];
+  const search = await createSearch({ model: '/m/', name: 'n' });
+  const engine = new M3Search(await loadModel('m'));
+  await engine.add(docs);
+  const report = await indexSite({ site: 's', model: 'm', inject: true });
+  const { hits } = await searchIndexDir('d', 'q', { encoder: await loadModel('m'), mode: 'lexical' });
+  // @ts-expect-error: a hit's score is a number.
+  const wrong: string = hits[0]!.score;
+  return [await search.search('q'), hits, report, document.querySelector('m3-search') as M3SearchElement | null, [wrong, notExported, M3SearchError]];
+}
+`;
+    await writeFile(path.join(app, 'probe.ts'), probe);
+    const tsconfig = { compilerOptions: { noEmit: true, strict: true, target: 'ES2022', module: 'NodeNext', moduleResolution: 'NodeNext', lib: ['ES2022', 'DOM', 'DOM.Iterable'], skipLibCheck: false, types: [] }, files: ['probe.ts'] };
+    await writeFile(path.join(app, 'tsconfig.json'), JSON.stringify(tsconfig));
+    // The repository's TypeScript: the consumer folder has production dependencies only.
+    await sh(process.execPath, [path.join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.json'], app);
   });
 });
