@@ -6,8 +6,6 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { M3SearchError } from '../core/errors.js';
 import type { Doc, Fusion, Mode } from '../core/types.js';
-import { M3Search } from '../engine/engine.js';
-import { loadModel } from '../node/load-model.js';
 import { PACKAGE_ROOT } from '../node/package-root.js';
 import { choiceOption, intOption, parse, type Command } from './args.js';
 import { formatHits } from './format.js';
@@ -58,6 +56,7 @@ async function run(args: string[]): Promise<void> {
   });
   const docs = parseJsonl(text, docsFile);
 
+  const [{ loadModel }, { M3Search }] = await Promise.all([import('../node/load-model.js'), import('../engine/engine.js')]);
   const encoder = await loadModel(resolveModel(values.model, log), { dtype: values.fp32 ? 'fp32' : 'q8' });
   try {
     const engine = new M3Search(encoder, nested === undefined ? {} : { multiVectors: 'nested', maxMultiVectors: nested }, {

@@ -1,13 +1,12 @@
 // The static-site subcommands: `index` builds the search index of a built
 // site (and can inject the search box into every page), `serve` serves a
-// folder, `query` searches a built index from Node.
+// folder, `query` searches a built index from Node. The heavy modules
+// (onnxruntime-node, the HTML parser) load only once the arguments are valid,
+// so --help and usage errors answer at once.
 import path from 'node:path';
 import { M3SearchError } from '../core/errors.js';
-import { loadModel } from '../node/load-model.js';
 import type { BuildProgress, BuildReport } from '../site/build.js';
-import { searchIndexDir } from '../site/node-reader.js';
-import { indexSite } from '../site/publish.js';
-import { serveStatic } from '../site/serve.js';
+import type { IndexSiteOptions } from '../site/publish.js';
 import { choiceOption, intOption, parse, type Command } from './args.js';
 import { resolveModel } from './model.js';
 
@@ -65,8 +64,7 @@ async function indexRun(args: string[]): Promise<void> {
   if (positionals.length > 1) throw new M3SearchError('INVALID_OPTION', `index takes one <site-dir>, got ${positionals.length}: ${positionals.join(' ')}`);
   const multi = choiceOption(values.multi, 'multi', ['nested', 'all', 'none'] as const, 'nested');
   const multiStorage = choiceOption(values['multi-storage'], 'multi-storage', ['int8', 'float16'] as const, 'int8');
-  const limit = intOption(values['limit-pages'], 'limit-pages');
-  const report = await indexSite({
+  const options: IndexSiteOptions = {
     site,
     out: values.out,
     model: resolveModel(values.model, log),
@@ -80,14 +78,16 @@ async function indexRun(args: string[]): Promise<void> {
     multiStorage,
     crawl: {
       markdown: values.markdown ?? false,
-      limit,
+      limit: intOption(values['limit-pages'], 'limit-pages'),
       lang: values.lang?.split(',').map((s) => s.trim()).filter(Boolean),
     },
     batchSize: intOption(values['batch-size'], 'batch-size'),
     fresh: values.fresh,
     onProgress: values.quiet ? undefined : progressPrinter(),
     onLog: log,
-  });
+  };
+  const { indexSite } = await import('../site/publish.js');
+  const report = await indexSite(options);
   printSummary(report.build, report.bundleBytes, report.injected, report.out);
   if (values.inject && !values['copy-model']) {
     log('note: the model was not copied next to the index, so pages search by keywords only; add --copy-model, or data-model="URL" on the script tag, for hybrid ranking');
@@ -140,7 +140,9 @@ function printSummary(r: BuildReport, bundleBytes: number, injected: number, out
 async function serveRun(args: string[]): Promise<void> {
   const { values, positionals } = parse(args, { port: { type: 'string' }, host: { type: 'string' } } as const, SERVE_USAGE);
   const dir = positionals[0] ?? '.';
-  const server = await serveStatic(dir, intOption(values.port, 'port', 0) ?? 8080, values.host ?? '127.0.0.1');
+  const port = intOption(values.port, 'port', 0) ?? 8080;
+  const { serveStatic } = await import('../site/serve.js');
+  const server = await serveStatic(dir, port, values.host ?? '127.0.0.1');
   log(`serving ${path.resolve(dir)} at ${server.url} (Ctrl-C stops)`);
 }
 
@@ -153,6 +155,7 @@ async function queryRun(args: string[]): Promise<void> {
   const mode = choiceOption(values.mode, 'mode', ['lexical', 'hybrid'] as const, 'hybrid');
   const k = intOption(values.k, 'k') ?? 10;
   const multiBudget = intOption(values['multi-budget'], 'multi-budget');
+  const [{ loadModel }, { searchIndexDir }] = await Promise.all([import('../node/load-model.js'), import('../site/node-reader.js')]);
   const encoder = await loadModel(resolveModel(values.model, log));
   try {
     const res = await searchIndexDir(dir, query, { encoder, mode, k, multiBudget });

@@ -201,4 +201,16 @@ export async function probe(): Promise<[Hit[], SiteHit[], IndexSiteReport, M3Sea
     // The repository's TypeScript: the consumer folder has production dependencies only.
     await sh(process.execPath, [path.join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.json'], app);
   });
+
+  // Last: it breaks the installed copy on purpose.
+  it('without its prebuilt page script, the installed `index` fails with NOT_READY instead of reaching for vite', async () => {
+    await rm(path.join(app, 'node_modules', 'm3search', 'dist', 'm3search-script', 'm3search.js'));
+    const err = await m3search(['index', site, '--out', path.join(tmp, 'again'), '--model', model, '--quiet']).then(
+      () => undefined,
+      (e: Error) => e.message,
+    );
+    expect(err).toMatch(/NOT_READY: the page script bundle .*m3search-script\/m3search\.js is missing from the installed package/);
+    await expect(stat(path.join(tmp, 'again', 'manifest.json'))).rejects.toThrow();
+  });
 });
+
