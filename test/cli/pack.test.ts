@@ -18,8 +18,6 @@ const PAGES = [
   ...['appetite', 'classes', 'controlflow', 'datastructures', 'errors', 'floatingpoint', 'index', 'inputoutput', 'interpreter', 'introduction', 'modules', 'stdlib', 'stdlib2', 'venv', 'whatnow'].map((p) => `tutorial/${p}.html`),
   ...['csv', 'json', 'pathlib', 'shutil', 'zipfile'].map((p) => `library/${p}.html`),
 ];
-/** Build outputs and local state a clone may hold: not part of what is packed (dist/ is rebuilt by prepack). */
-const NOT_COPIED = new Set(['node_modules', '.git', 'dist', '.cache', 'out', 'coverage', 'test-results', '.vitest']);
 
 const exec = promisify(execFile);
 
@@ -90,7 +88,15 @@ describe('the packed package (npm pack → offline install → npx m3search)', (
 
     // Pack a copy of the working tree, so the build cannot race other suites over the clone's dist/.
     const stage = path.join(tmp, 'repo');
-    await cp(ROOT, stage, { recursive: true, filter: (src) => !NOT_COPIED.has(path.relative(ROOT, src).split(path.sep)[0]!) });
+    // What git tracks or would add (not node_modules, dist/ — prepack rebuilds it — or other ignored state).
+    const { stdout: listed } = await sh('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], ROOT);
+    for (const rel of listed.split('\0').filter(Boolean)) {
+      await mkdir(path.dirname(path.join(stage, rel)), { recursive: true });
+      // A tracked file deleted in the working tree is not part of it.
+      await cp(path.join(ROOT, rel), path.join(stage, rel)).catch((e: NodeJS.ErrnoException) => {
+        if (e.code !== 'ENOENT') throw e;
+      });
+    }
     await symlink(path.join(ROOT, 'node_modules'), path.join(stage, 'node_modules'), 'dir');
     const { stdout } = await sh('npm', ['pack', '--json', '--pack-destination', tmp], stage, 600_000);
     // prepack's build logs precede npm's JSON report on stdout.
