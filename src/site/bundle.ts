@@ -42,6 +42,10 @@ export async function ensureScriptBundle(log: (s: string) => void = () => {}): P
   try {
     vite = await import('vite');
   } catch (e) {
+    if (built) {
+      log('vite (a dev dependency) is not installed: using the existing, older page script bundle');
+      return BUNDLE_DIR;
+    }
     throw new M3SearchError('NOT_READY', `the page script bundle is missing and vite (a dev dependency) is not installed: run \`npm ci && npm run build\` (${(e as Error).message})`, { path: main });
   }
   await vite.build({ configFile: path.join(REPO_ROOT, 'vite.script.config.ts'), root: REPO_ROOT, logLevel: 'warn' });
