@@ -1,86 +1,101 @@
-// `npm run search -- --model <dir> --docs <file.jsonl> [--mode hybrid] [-k 10] "query"`
-// Indexes a JSONL corpus ({id,text,title?,url?} per line) in memory and prints
-// ranked hits with each signal's own score.
+// `m3search search [--model DIR] [--docs FILE.jsonl] … "query"` (in a clone
+// also `npm run search -- …`): indexes a JSONL corpus ({id,text,title?,url?}
+// per line) in memory and prints ranked hits with each signal's own score.
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { parseArgs } from 'node:util';
-import { isM3SearchError } from '../core/errors.js';
+import path from 'node:path';
+import { M3SearchError } from '../core/errors.js';
 import type { Doc, Fusion, Mode } from '../core/types.js';
-import { M3Search } from '../engine/engine.js';
-import { loadModel } from '../node/load-model.js';
+import { PACKAGE_ROOT } from '../node/package-root.js';
+import { choiceOption, intOption, parse, type Command } from './args.js';
 import { formatHits } from './format.js';
-import { defaultModelDir } from './default-model.js';
+import { resolveModel } from './model.js';
 
-const { values, positionals } = parseArgs({
-  allowPositionals: true,
-  options: {
-    model: { type: 'string' },
-    docs: { type: 'string', default: 'public/sample-corpus.jsonl' },
-    mode: { type: 'string', default: 'hybrid' },
-    fusion: { type: 'string', default: 'weighted' },
-    k: { type: 'string', short: 'k', default: '10' },
-    fp32: { type: 'boolean', default: false },
-    // Long documents: index overlapping windows instead of truncating.
-    windows: { type: 'boolean', default: false },
-    'window-size': { type: 'string' },
-    'window-overlap': { type: 'string' },
-    // Flexible late interaction: nested multi-vectors and a query-time budget.
-    nested: { type: 'string' },
-    budget: { type: 'string' },
-  },
-});
+const USAGE = `m3search search [options] "query"     index a JSONL corpus in memory and search it
+    --docs FILE.jsonl     one {"id" or "_id", "text", "title"?, "url"?, …meta} per line (in a clone: the sample corpus)
+    --model DIR|URL       encoder folder (in a clone: the generated test model, if built)
+    --mode dense|sparse|multi|hybrid   (default hybrid)
+    --fusion weighted|rrf (default weighted)
+    -k N                  hits to print (default 10)
+    --windows [--window-size N] [--window-overlap N]   index long documents as overlapping windows
+    --nested N            store at most N nested multi-vectors per passage; --budget N scores the first N
+    --fp32                the fp32 ONNX file instead of the int8 one`;
 
-async function main(): Promise<void> {
+const OPTIONS = {
+  model: { type: 'string' },
+  docs: { type: 'string' },
+  mode: { type: 'string' },
+  fusion: { type: 'string' },
+  k: { type: 'string', short: 'k' },
+  fp32: { type: 'boolean' },
+  windows: { type: 'boolean' },
+  'window-size': { type: 'string' },
+  'window-overlap': { type: 'string' },
+  nested: { type: 'string' },
+  budget: { type: 'string' },
+} as const;
+
+const SAMPLE_CORPUS = path.join(PACKAGE_ROOT, 'public', 'sample-corpus.jsonl');
+const log = (line: string): void => void process.stderr.write(`${line}\n`);
+
+async function run(args: string[]): Promise<void> {
+  const { values, positionals } = parse(args, OPTIONS, USAGE);
   const query = positionals.join(' ');
-  if (!query.trim()) {
-    console.error(
-      'usage: npm run search -- [--model DIR] [--docs FILE.jsonl] [--mode dense|sparse|multi|hybrid] [--fusion weighted|rrf] [-k N]\n' +
-        '         [--windows [--window-size N] [--window-overlap N]] [--nested MAX_VECTORS] [--budget N] [--fp32] "query"',
-    );
-    process.exit(2);
-  }
-  const modelDir = values.model ?? (await defaultModelDir());
-  const encoder = await loadModel(modelDir, { dtype: values.fp32 ? 'fp32' : 'q8' });
-  const docs = parseJsonl(await readFile(values.docs!, 'utf8'));
-  const num = (v: string | undefined): number | undefined => (v === undefined ? undefined : Number(v));
-  const engine = new M3Search(
-    encoder,
-    values.nested === undefined ? {} : { multiVectors: 'nested', maxMultiVectors: num(values.nested) },
-    {
+  if (!query.trim()) throw new M3SearchError('EMPTY_QUERY', `search needs a query.\n${USAGE}`);
+  const mode = choiceOption<Mode>(values.mode, 'mode', ['dense', 'sparse', 'multi', 'hybrid'], 'hybrid');
+  const fusion = choiceOption<Fusion>(values.fusion, 'fusion', ['weighted', 'rrf'], 'weighted');
+  const k = intOption(values.k, 'k') ?? 10;
+  const nested = intOption(values.nested, 'nested');
+  const budget = intOption(values.budget, 'budget');
+  const windowSize = intOption(values['window-size'], 'window-size');
+  const windowOverlap = intOption(values['window-overlap'], 'window-overlap', 0);
+  const docsFile = values.docs ?? (existsSync(SAMPLE_CORPUS) ? SAMPLE_CORPUS : undefined);
+  if (!docsFile) throw new M3SearchError('INVALID_OPTION', '--docs FILE.jsonl is required (the sample corpus ships only with the repository).', { option: 'docs' });
+  const text = await readFile(docsFile, 'utf8').catch((e: Error) => {
+    throw new M3SearchError('INVALID_OPTION', `--docs ${docsFile} cannot be read: ${e.message}`, { option: 'docs', path: docsFile });
+  });
+  const docs = parseJsonl(text, docsFile);
+
+  const [{ loadModel }, { M3Search }] = await Promise.all([import('../node/load-model.js'), import('../engine/engine.js')]);
+  const encoder = await loadModel(resolveModel(values.model, log), { dtype: values.fp32 ? 'fp32' : 'q8' });
+  try {
+    const engine = new M3Search(encoder, nested === undefined ? {} : { multiVectors: 'nested', maxMultiVectors: nested }, {
       longDocuments: values.windows ? 'windows' : 'truncate',
-      windowSize: num(values['window-size']),
-      windowOverlap: num(values['window-overlap']),
-    },
-  );
-  const t0 = performance.now();
-  const report = await engine.add(docs, {
-    onProgress: (p) => process.stderr.write(`\rencoding ${p.done}/${p.total}`),
-  });
-  process.stderr.write(`\rindexed ${report.added} passages in ${((performance.now() - t0) / 1000).toFixed(1)} s with ${encoder.info.modelId} (${encoder.info.onnxFile})\n`);
-  const windowed = Object.entries(report.windowed ?? {});
-  if (windowed.length) process.stderr.write(`split into windows: ${windowed.map(([id, n]) => `${id} (${n})`).join(', ')}\n`);
-  if (report.truncated.length) process.stderr.write(`truncated to ${encoder.info.maxLength} tokens: ${report.truncated.join(', ')}\n`);
-  const hits = await engine.search(query, {
-    k: Number(values.k),
-    mode: values.mode as Mode,
-    fusion: values.fusion as Fusion,
-    multiVectorBudget: num(values.budget),
-  });
-  console.log(formatHits(hits));
-}
-
-function parseJsonl(text: string): Doc[] {
-  return text
-    .split('\n')
-    .filter((l) => l.trim())
-    .map((line, i) => {
-      const o = JSON.parse(line) as Record<string, unknown>;
-      const id = String(o._id ?? o.id ?? i);
-      const { title, text, url, id: _id, _id: _bid, ...meta } = o;
-      return { id, text: String(text ?? ''), title: typeof title === 'string' ? title : undefined, url: typeof url === 'string' ? url : undefined, meta };
+      windowSize,
+      windowOverlap,
     });
+    const t0 = performance.now();
+    const report = await engine.add(docs, { onProgress: (p) => process.stderr.write(`\rencoding ${p.done}/${p.total}`) });
+    process.stderr.write(`\rindexed ${report.added} passages in ${((performance.now() - t0) / 1000).toFixed(1)} s with ${encoder.info.modelId} (${encoder.info.onnxFile})\n`);
+    const windowed = Object.entries(report.windowed ?? {});
+    if (windowed.length) log(`split into windows: ${windowed.map(([id, n]) => `${id} (${n})`).join(', ')}`);
+    if (report.truncated.length) log(`truncated to ${encoder.info.maxLength} tokens: ${report.truncated.join(', ')}`);
+    const hits = await engine.search(query, { k, mode, fusion, multiVectorBudget: budget });
+    console.log(formatHits(hits));
+  } finally {
+    await encoder.dispose();
+  }
 }
 
-main().catch((e: unknown) => {
-  console.error(isM3SearchError(e) ? `m3search: ${e.code}: ${e.message}` : e);
-  process.exit(1);
-});
+function parseJsonl(text: string, file: string): Doc[] {
+  const docs: Doc[] = [];
+  for (const [i, line] of text.split('\n').entries()) {
+    if (!line.trim()) continue;
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(line);
+    } catch (e) {
+      throw new M3SearchError('INVALID_DOCUMENT', `${file}:${i + 1} is not JSON: ${(e as Error).message}`, { path: file, line: i + 1 });
+    }
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+      throw new M3SearchError('INVALID_DOCUMENT', `${file}:${i + 1} is not a JSON object ({"id", "text", …}).`, { path: file, line: i + 1 });
+    }
+    const o = parsed as Record<string, unknown>;
+    const id = String(o._id ?? o.id ?? docs.length);
+    const { title, text: body, url, id: _id, _id: _bid, ...meta } = o;
+    docs.push({ id, text: String(body ?? ''), title: typeof title === 'string' ? title : undefined, url: typeof url === 'string' ? url : undefined, meta });
+  }
+  return docs;
+}
+
+export const searchCommand: Command = { name: 'search', summary: 'index a JSONL corpus in memory and print ranked hits with per-signal scores', usage: USAGE, run };

@@ -1,11 +1,14 @@
-// The page-side script bundle (built by vite from vite.script.config.ts) and
-// copying it, the tokenizer and optionally the model next to a site's index.
+// The page-side script bundle (built by vite from vite.script.config.ts; the
+// published package ships it prebuilt in dist/) and copying it, the tokenizer
+// and optionally the model next to a site's index.
 import { cp, mkdir, readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { M3SearchError } from '../core/errors.js';
+import { isSourceCheckout, PACKAGE_ROOT } from '../node/package-root.js';
 
-export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-export const BUNDLE_DIR = path.join(REPO_ROOT, 'dist', 'm3search-script');
+/** The package root (the clone's root when run from the repository). */
+export const REPO_ROOT = PACKAGE_ROOT;
+export const BUNDLE_DIR = path.join(PACKAGE_ROOT, 'dist', 'm3search-script');
 /** The service worker: copied to the site root, since a worker only controls pages at or below its own folder. */
 export const SW_FILE = 'm3search-sw.js';
 
@@ -19,15 +22,33 @@ async function newestMtime(dir: string): Promise<number> {
   return newest;
 }
 
-/** Builds the bundle when it is missing or older than its sources (a fresh clone has no dist/). */
+/**
+ * The prebuilt bundle's folder. The published package ships it, so vite is
+ * never needed at run time. In a clone (where vite is a dev dependency) it is
+ * built when missing or older than its sources, so `npm ci` alone is enough to
+ * index a site from the repository.
+ */
 export async function ensureScriptBundle(log: (s: string) => void = () => {}): Promise<string> {
   const main = path.join(BUNDLE_DIR, 'm3search.js');
   const built = await stat(main).then((s) => s.mtimeMs).catch(() => 0);
+  if (!isSourceCheckout()) {
+    if (built) return BUNDLE_DIR;
+    throw new M3SearchError('NOT_READY', `the page script bundle ${main} is missing from the installed package; reinstall m3search (or run \`npm run build\` in a clone).`, { path: main });
+  }
   const sources = Math.max(await newestMtime(path.join(REPO_ROOT, 'src', 'element')), await newestMtime(path.join(REPO_ROOT, 'src', 'site')));
   if (built > sources) return BUNDLE_DIR;
-  log('building the page script bundle (vite.script.config.ts)…');
-  const { build } = await import('vite');
-  await build({ configFile: path.join(REPO_ROOT, 'vite.script.config.ts'), root: REPO_ROOT, logLevel: 'warn' });
+  log(`${built ? 'rebuilding the page script bundle (older than src/element, src/site)' : 'building the page script bundle (dist/m3search-script is missing)'} with vite.script.config.ts…`);
+  let vite: typeof import('vite');
+  try {
+    vite = await import('vite');
+  } catch (e) {
+    if (built) {
+      log('vite (a dev dependency) is not installed: using the existing, older page script bundle');
+      return BUNDLE_DIR;
+    }
+    throw new M3SearchError('NOT_READY', `the page script bundle is missing and vite (a dev dependency) is not installed: run \`npm ci && npm run build\` (${(e as Error).message})`, { path: main });
+  }
+  await vite.build({ configFile: path.join(REPO_ROOT, 'vite.script.config.ts'), root: REPO_ROOT, logLevel: 'warn' });
   return BUNDLE_DIR;
 }
 

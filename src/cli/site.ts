@@ -1,0 +1,173 @@
+// The static-site subcommands: `index` builds the search index of a built
+// site (and can inject the search box into every page), `serve` serves a
+// folder, `query` searches a built index from Node. The heavy modules
+// (onnxruntime-node, the HTML parser) load only once the arguments are valid,
+// so --help and usage errors answer at once.
+import type { Fusion } from '../core/types.js';
+import path from 'node:path';
+import { M3SearchError } from '../core/errors.js';
+import type { BuildProgress, BuildReport } from '../site/build.js';
+import type { IndexSiteOptions } from '../site/publish.js';
+import { choiceOption, intOption, parse, type Command } from './args.js';
+import { resolveModel } from './model.js';
+
+const INDEX_USAGE = `m3search index <site-dir> [options]    build the search index of a built static site
+    --out DIR             index folder (default <site-dir>/m3search)
+    --model DIR|URL       encoder folder (in a clone: the generated test model, if built)
+    --inject              add the <script> tag and <m3-search> box to every page
+    --copy-model          copy the model next to the index, so pages rank hybrid with no third-party host
+    --max-tokens N        tokens per passage, special tokens included (default 512, at most the model's limit)
+    --overlap N           tokens repeated between consecutive chunks of a long section (default 64)
+    --multi nested|all|none     multi-vector rows per passage (default nested: at most --multi-vectors
+                          centroids whose every prefix is a summary; all: one row per token, ~20x larger)
+    --multi-vectors N     row cap per passage with --multi nested (default 8)
+    --multi-storage int8|float16   multi-vector precision (default int8)
+    --lang en[,fr]        only pages whose <html lang> starts with one of these
+    --markdown            also index *.md sources (linked as .html)
+    --limit-pages N       only the first N pages (trials)
+    --fresh               ignore the previous build (re-encode everything)
+    --no-sw               with --inject: no service worker (pages will not reload offline)
+    --batch-size N, --quiet`;
+
+const SERVE_USAGE = `m3search serve [dir] [--port 8080] [--host 127.0.0.1]    serve a folder (an indexed site) over http`;
+
+const QUERY_USAGE = `m3search query <index-dir> [options] "query"    search a built index from Node
+    --model DIR|URL       encoder folder (in a clone: the generated test model, if built)
+    --mode lexical|dense|sparse|multi|hybrid   (default hybrid; lexical needs no model)
+    --fusion weighted|rrf (default weighted)
+    -k N                  hits to print (default 10)
+    --budget N            score only each passage's first N multi-vector rows`;
+
+const log = (line: string): void => void process.stderr.write(`${line}\n`);
+
+const INDEX_OPTIONS = {
+  out: { type: 'string' },
+  model: { type: 'string' },
+  'max-tokens': { type: 'string' },
+  overlap: { type: 'string' },
+  multi: { type: 'string' },
+  'multi-vectors': { type: 'string' },
+  'multi-storage': { type: 'string' },
+  lang: { type: 'string' },
+  markdown: { type: 'boolean' },
+  'limit-pages': { type: 'string' },
+  inject: { type: 'boolean' },
+  'copy-model': { type: 'boolean' },
+  'no-sw': { type: 'boolean' },
+  fresh: { type: 'boolean' },
+  'batch-size': { type: 'string' },
+  quiet: { type: 'boolean' },
+} as const;
+
+async function indexRun(args: string[]): Promise<void> {
+  const { values, positionals } = parse(args, INDEX_OPTIONS, INDEX_USAGE);
+  const site = positionals[0];
+  if (!site) throw new M3SearchError('INVALID_OPTION', `index needs a <site-dir>.\n${INDEX_USAGE}`);
+  if (positionals.length > 1) throw new M3SearchError('INVALID_OPTION', `index takes one <site-dir>, got ${positionals.length}: ${positionals.join(' ')}`);
+  const multi = choiceOption(values.multi, 'multi', ['nested', 'all', 'none'] as const, 'nested');
+  const multiStorage = choiceOption(values['multi-storage'], 'multi-storage', ['int8', 'float16'] as const, 'int8');
+  const options: IndexSiteOptions = {
+    site,
+    out: values.out,
+    model: resolveModel(values.model, log),
+    copyModel: values['copy-model'],
+    inject: values.inject,
+    serviceWorker: !values['no-sw'],
+    maxTokens: intOption(values['max-tokens'], 'max-tokens'),
+    overlapTokens: intOption(values.overlap, 'overlap', 0),
+    multi,
+    maxMultiVectors: intOption(values['multi-vectors'], 'multi-vectors'),
+    multiStorage,
+    crawl: {
+      markdown: values.markdown ?? false,
+      limit: intOption(values['limit-pages'], 'limit-pages'),
+      lang: values.lang?.split(',').map((s) => s.trim()).filter(Boolean),
+    },
+    batchSize: intOption(values['batch-size'], 'batch-size'),
+    fresh: values.fresh,
+    onProgress: values.quiet ? undefined : progressPrinter(),
+    onLog: log,
+  };
+  const { indexSite } = await import('../site/publish.js');
+  const report = await indexSite(options);
+  printSummary(report.build, report.bundleBytes, report.injected, report.out);
+  if (values.inject && !values['copy-model']) {
+    log('note: the model was not copied next to the index, so pages search by keywords only; add --copy-model, or data-model="URL" on the script tag, for hybrid ranking');
+  }
+}
+
+function progressPrinter(): (p: BuildProgress) => void {
+  const tty = process.stderr.isTTY;
+  let last = 0;
+  let lastPhase = '';
+  return (p) => {
+    const now = performance.now();
+    const final = p.done === p.total;
+    if (!final && p.phase === lastPhase && now - last < (tty ? 200 : 5000)) return;
+    last = now;
+    lastPhase = p.phase;
+    let line = `pages ${p.pages} · sections ${p.sections} · passages ${p.passages}`;
+    if (p.phase === 'crawl') line = `crawl ${p.done}/${p.total} files · ${line}`;
+    if (p.phase === 'encode') line = `encode ${p.done}/${p.total} passages${p.rate ? ` · ${p.rate.toFixed(1)} passages/s · ETA ${fmtSeconds(p.eta ?? 0)}` : ''}`;
+    if (p.phase === 'write') line = final ? 'shards written' : 'writing shards…';
+    process.stderr.write(tty ? `\r\x1b[2K${line}${final ? '\n' : ''}` : `${line}\n`);
+  };
+}
+
+function fmtSeconds(s: number): string {
+  return s >= 90 ? `${Math.floor(s / 60)}m${String(Math.round(s % 60)).padStart(2, '0')}s` : `${s.toFixed(0)}s`;
+}
+
+export function fmtBytes(n: number): string {
+  return n >= 1 << 20 ? `${(n / (1 << 20)).toFixed(2)} MiB` : n >= 1024 ? `${(n / 1024).toFixed(1)} KiB` : `${n} B`;
+}
+
+function multiLabel(m: BuildReport['manifest']): string {
+  const s = m.shards.multi;
+  if (s.storage === 'none') return 'none';
+  return s.layout === 'nested' ? `nested ≤${s.maxRows} rows, ${s.storage}` : `all tokens, ${s.storage}`;
+}
+
+function printSummary(r: BuildReport, bundleBytes: number, injected: number, out: string): void {
+  const b = r.bytes;
+  const lines = [
+    `indexed ${r.pages} pages (${r.skippedPages} skipped) · ${r.sections} sections · ${r.passages} passages (${r.chunkedSections} sections split into several chunks)`,
+    `encoded ${r.encoded} passages, reused ${r.reused} from the previous build${r.reshaped ? ` (${r.reshaped} multi-vectors re-reduced to the new layout)` : ''}${r.encoded ? ` · ${(r.encoded / r.encodeSeconds).toFixed(1)} passages/s` : ''}${r.truncated ? ` · WARNING: ${r.truncated} still truncated by the encoder` : ''}`,
+    `bytes: dense ${fmtBytes(b.dense)} · sparse ${fmtBytes(b.sparse)} · multi ${fmtBytes(b.multi)} (${multiLabel(r.manifest)}) · lexical ${fmtBytes(b.lexical)} · metadata ${fmtBytes(b.meta)} · tokenizer ${fmtBytes(b.tokenizer)} · manifest ${fmtBytes(b.manifest)} · index total ${fmtBytes(b.total)} (+ script bundle ${fmtBytes(bundleBytes)})`,
+    `build ${r.manifest.build} → ${path.relative(process.cwd(), out) || '.'} in ${r.seconds.toFixed(1)} s${injected ? ` · search box injected into ${injected} pages` : ''}`,
+  ];
+  log(lines.join('\n'));
+}
+
+async function serveRun(args: string[]): Promise<void> {
+  const { values, positionals } = parse(args, { port: { type: 'string' }, host: { type: 'string' } } as const, SERVE_USAGE);
+  const dir = positionals[0] ?? '.';
+  const port = intOption(values.port, 'port', 0) ?? 8080;
+  const { serveStatic } = await import('../site/serve.js');
+  const server = await serveStatic(dir, port, values.host ?? '127.0.0.1');
+  log(`serving ${path.resolve(dir)} at ${server.url} (Ctrl-C stops)`);
+}
+
+async function queryRun(args: string[]): Promise<void> {
+  const { values, positionals } = parse(args, { model: { type: 'string' }, mode: { type: 'string' }, fusion: { type: 'string' }, k: { type: 'string', short: 'k' }, budget: { type: 'string' } } as const, QUERY_USAGE);
+  const [dir, ...words] = positionals;
+  if (!dir) throw new M3SearchError('INVALID_OPTION', `query needs an <index-dir>.\n${QUERY_USAGE}`);
+  const query = words.join(' ');
+  if (!query.trim()) throw new M3SearchError('EMPTY_QUERY', `query needs a query after the index folder.\n${QUERY_USAGE}`);
+  const mode = choiceOption(values.mode, 'mode', ['lexical', 'dense', 'sparse', 'multi', 'hybrid'] as const, 'hybrid');
+  const fusion = choiceOption<Fusion>(values.fusion, 'fusion', ['weighted', 'rrf'], 'weighted');
+  const k = intOption(values.k, 'k') ?? 10;
+  const multiVectorBudget = intOption(values.budget, 'budget');
+  const [{ loadModel }, { searchIndexDir }] = await Promise.all([import('../node/load-model.js'), import('../site/node-reader.js')]);
+  const encoder = await loadModel(resolveModel(values.model, log));
+  try {
+    const res = await searchIndexDir(dir, query, { encoder, mode, fusion, k, multiVectorBudget });
+    for (const [i, h] of res.hits.entries()) console.log(`${String(i + 1).padStart(2)}. ${h.score.toFixed(4)}  ${h.url}\n    ${h.title} › ${h.heading}\n    ${h.snippet.text}`);
+  } finally {
+    await encoder.dispose();
+  }
+}
+
+export const indexCommand: Command = { name: 'index', summary: 'build the search index of a built static site (and inject the search box)', usage: INDEX_USAGE, run: indexRun };
+export const serveCommand: Command = { name: 'serve', summary: 'serve a folder over http (try an indexed site locally)', usage: SERVE_USAGE, run: serveRun };
+export const queryCommand: Command = { name: 'query', summary: 'search a built static-site index from Node', usage: QUERY_USAGE, run: queryRun };

@@ -1,0 +1,86 @@
+// The whole `m3search index` step as one call: load the model, build the
+// index, copy the page script (and optionally the model) next to it, and
+// optionally inject the search box into every page. The CLI is a thin
+// wrapper around it, so scripts get exactly what the command does.
+import path from 'node:path';
+import { M3SearchError } from '../core/errors.js';
+import type { M3Encoder } from '../model/encoder.js';
+import { urlSource } from '../model/source.js';
+import { fsSource } from '../node/fs-source.js';
+import { loadModel } from '../node/load-model.js';
+import { buildSiteIndex, type BuildOptions, type BuildReport } from './build.js';
+import { copyBundle, copyModel, ensureScriptBundle, SW_FILE } from './bundle.js';
+import { listPages } from './crawl.js';
+import { injectSite } from './inject.js';
+
+export interface IndexSiteOptions extends Omit<BuildOptions, 'encoder' | 'modelSource' | 'modelPath' | 'out'> {
+  /** Index folder (default `<site>/m3search`). */
+  out?: string;
+  /** Model folder or http(s) URL. */
+  model: string;
+  /** An encoder already loaded from `model` (otherwise it is loaded, and disposed after the build). */
+  encoder?: M3Encoder;
+  /** Copy the (local) model folder next to the index, so pages rank hybrid with no third-party host. */
+  copyModel?: boolean;
+  /** Add the script tag and `<m3-search>` to every page; needs `out` inside `site`. */
+  inject?: boolean;
+  /** With `inject`: register the offline service worker (default true). */
+  serviceWorker?: boolean;
+  /** One-line notes (model loaded, bundle built). */
+  onLog?: (line: string) => void;
+}
+
+export interface IndexSiteReport {
+  build: BuildReport;
+  /** The index folder written. */
+  out: string;
+  /** Bytes of the page script bundle copied next to the index. */
+  bundleBytes: number;
+  /** Pages the search box was injected into (0 without `inject`). */
+  injected: number;
+  /** Seconds spent loading the model. */
+  modelSeconds: number;
+}
+
+const isUrl = (s: string): boolean => /^https?:\/\//.test(s);
+
+export async function indexSite(opts: IndexSiteOptions): Promise<IndexSiteReport> {
+  const { model, encoder: given, copyModel: copy = false, inject = false, serviceWorker = true, onLog, ...build } = opts;
+  const site = path.resolve(opts.site);
+  const out = path.resolve(opts.out ?? path.join(site, 'm3search'));
+  const rel = path.relative(site, out).split(path.sep).join('/');
+  // Checked before the (slow) model load and encoding, not after.
+  if (copy && isUrl(model)) throw new M3SearchError('INVALID_OPTION', `copyModel (--copy-model) needs a local model folder, not the URL ${model}.`, { model });
+  if (inject && (rel.startsWith('..') || path.isAbsolute(rel))) {
+    throw new M3SearchError('INVALID_OPTION', `inject (--inject) needs the index folder inside the site folder; ${out} is not inside ${site}.`, { site, out });
+  }
+  // A missing bundle is found before encoding, too.
+  await ensureScriptBundle(onLog);
+
+  const t0 = performance.now();
+  const encoder = given ?? (await loadModel(model));
+  const modelSeconds = (performance.now() - t0) / 1000;
+  const { info } = encoder;
+  onLog?.(`model ${info.modelId} (${info.onnxFile}, dense ${info.denseDim}, multi ${info.multiDim}, max ${info.maxLength} tokens) loaded in ${modelSeconds.toFixed(1)} s`);
+  let report: BuildReport;
+  try {
+    if (copy) await copyModel(model, out);
+    report = await buildSiteIndex({
+      ...build,
+      site,
+      out,
+      encoder,
+      modelSource: isUrl(model) ? urlSource(model, { cacheName: false }) : fsSource(model),
+      modelPath: copy ? 'model/' : undefined,
+    });
+  } finally {
+    if (!given) await encoder.dispose();
+  }
+  const bundleBytes = await copyBundle(out, inject && serviceWorker ? site : undefined);
+  let injected = 0;
+  if (inject) {
+    const pages = await listPages(site, { exclude: [rel, 'pagefind'], limit: build.crawl?.limit });
+    injected = await injectSite(site, pages, { indexDir: rel, serviceWorker: serviceWorker ? SW_FILE : undefined });
+  }
+  return { build: report, out, bundleBytes, injected, modelSeconds };
+}
