@@ -2,13 +2,13 @@
 // also `npm run search -- …`): indexes a JSONL corpus ({id,text,title?,url?}
 // per line) in memory and prints ranked hits with each signal's own score.
 import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { M3SearchError } from '../core/errors.js';
-import type { Doc, Fusion, Mode } from '../core/types.js';
+import type { Fusion, Mode } from '../core/types.js';
 import { PACKAGE_ROOT } from '../node/package-root.js';
 import { choiceOption, intOption, parse, type Command } from './args.js';
 import { formatHits } from './format.js';
+import { readJsonl } from './jsonl.js';
 import { resolveModel } from './model.js';
 
 const USAGE = `m3search search [options] "query"     index a JSONL corpus in memory and search it
@@ -51,10 +51,7 @@ async function run(args: string[]): Promise<void> {
   const windowOverlap = intOption(values['window-overlap'], 'window-overlap', 0);
   const docsFile = values.docs ?? (existsSync(SAMPLE_CORPUS) ? SAMPLE_CORPUS : undefined);
   if (!docsFile) throw new M3SearchError('INVALID_OPTION', '--docs FILE.jsonl is required (the sample corpus ships only with the repository).', { option: 'docs' });
-  const text = await readFile(docsFile, 'utf8').catch((e: Error) => {
-    throw new M3SearchError('INVALID_OPTION', `--docs ${docsFile} cannot be read: ${e.message}`, { option: 'docs', path: docsFile });
-  });
-  const docs = parseJsonl(text, docsFile);
+  const docs = await readJsonl(docsFile);
 
   const [{ loadModel }, { M3Search }] = await Promise.all([import('../node/load-model.js'), import('../engine/engine.js')]);
   const encoder = await loadModel(resolveModel(values.model, log), { dtype: values.fp32 ? 'fp32' : 'q8' });
@@ -75,27 +72,6 @@ async function run(args: string[]): Promise<void> {
   } finally {
     await encoder.dispose();
   }
-}
-
-function parseJsonl(text: string, file: string): Doc[] {
-  const docs: Doc[] = [];
-  for (const [i, line] of text.split('\n').entries()) {
-    if (!line.trim()) continue;
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(line);
-    } catch (e) {
-      throw new M3SearchError('INVALID_DOCUMENT', `${file}:${i + 1} is not JSON: ${(e as Error).message}`, { path: file, line: i + 1 });
-    }
-    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
-      throw new M3SearchError('INVALID_DOCUMENT', `${file}:${i + 1} is not a JSON object ({"id", "text", …}).`, { path: file, line: i + 1 });
-    }
-    const o = parsed as Record<string, unknown>;
-    const id = String(o._id ?? o.id ?? docs.length);
-    const { title, text: body, url, id: _id, _id: _bid, ...meta } = o;
-    docs.push({ id, text: String(body ?? ''), title: typeof title === 'string' ? title : undefined, url: typeof url === 'string' ? url : undefined, meta });
-  }
-  return docs;
 }
 
 export const searchCommand: Command = { name: 'search', summary: 'index a JSONL corpus in memory and print ranked hits with per-signal scores', usage: USAGE, run };

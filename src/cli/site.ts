@@ -24,6 +24,8 @@ const INDEX_USAGE = `m3search index <site-dir> [options]    build the search ind
     --multi-storage int8|float16   multi-vector precision (default int8)
     --lang en[,fr]        only pages whose <html lang> starts with one of these
     --markdown            also index *.md sources (linked as .html)
+    --docs FILE.jsonl     index these documents instead of crawling <site-dir>: one passage each (text as is,
+                          linked at its url or #id), so the static index ranks like \`m3search search\`
     --limit-pages N       only the first N pages (trials)
     --fresh               ignore the previous build (re-encode everything)
     --no-sw               with --inject: no service worker (pages will not reload offline)
@@ -50,6 +52,7 @@ const INDEX_OPTIONS = {
   'multi-storage': { type: 'string' },
   lang: { type: 'string' },
   markdown: { type: 'boolean' },
+  docs: { type: 'string' },
   'limit-pages': { type: 'string' },
   inject: { type: 'boolean' },
   'copy-model': { type: 'boolean' },
@@ -66,8 +69,10 @@ async function indexRun(args: string[]): Promise<void> {
   if (positionals.length > 1) throw new M3SearchError('INVALID_OPTION', `index takes one <site-dir>, got ${positionals.length}: ${positionals.join(' ')}`);
   const multi = choiceOption(values.multi, 'multi', ['nested', 'all', 'none'] as const, 'nested');
   const multiStorage = choiceOption(values['multi-storage'], 'multi-storage', ['int8', 'float16'] as const, 'int8');
+  const documents = values.docs === undefined ? undefined : await (await import('./jsonl.js')).readJsonl(values.docs);
   const options: IndexSiteOptions = {
     site,
+    documents,
     out: values.out,
     model: resolveModel(values.model, log),
     copyModel: values['copy-model'],
