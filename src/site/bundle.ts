@@ -23,7 +23,9 @@ async function newestMtime(dir: string): Promise<number> {
 export async function ensureScriptBundle(log: (s: string) => void = () => {}): Promise<string> {
   const main = path.join(BUNDLE_DIR, 'm3search.js');
   const built = await stat(main).then((s) => s.mtimeMs).catch(() => 0);
-  const sources = Math.max(await newestMtime(path.join(REPO_ROOT, 'src', 'element')), await newestMtime(path.join(REPO_ROOT, 'src', 'site')));
+  // The element, the browser runtime and worker it runs on, and everything they import.
+  const dirs = ['src/element', 'src/browser', 'src/site', 'src/model', 'src/core', 'workers'];
+  const sources = Math.max(...(await Promise.all(dirs.map((d) => newestMtime(path.join(REPO_ROOT, d))))));
   if (built > sources) return BUNDLE_DIR;
   log('building the page script bundle (vite.script.config.ts)…');
   const { build } = await import('vite');
