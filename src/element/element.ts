@@ -18,8 +18,6 @@ class SharedSearch {
   private current?: SiteSearch;
   private readonly boxes = new Set<(s: SiteStatus) => void>();
   private unlisten?: () => void;
-  private search?: SiteSearch;
-  private inflight?: AbortController;
 
   constructor(private readonly open: () => SiteSearch) {}
 
@@ -185,7 +183,7 @@ export class M3SearchElement extends HTMLElement {
         break;
       case 'error':
         if (s.where === 'model') this.setStatus(`Keyword results only: ${s.message}`);
-        else if (s.where !== 'offline') this.showError(s.message);
+        else if (s.where !== 'offline') this.showError(unavailable(s.code, s.message));
         break;
       default:
         break;
@@ -217,7 +215,8 @@ export class M3SearchElement extends HTMLElement {
       this.render(res);
     } catch (e) {
       if (seq !== this.seq || isM3SearchError(e, 'ABORTED')) return;
-      this.showError(`Search failed: ${(e as Error).message}`);
+      const message = (e as Error)?.message ?? String(e);
+      this.showError(search.state === 'failed' ? unavailable(isM3SearchError(e) ? e.code : undefined, message) : `Search failed: ${message}`);
     } finally {
       if (this.inflight === ctl) this.inflight = undefined;
     }
@@ -329,6 +328,11 @@ function el<K extends keyof HTMLElementTagNameMap>(tag: K, cls: string): HTMLEle
   const e = document.createElement(tag);
   if (cls) e.className = cls;
   return e;
+}
+
+/** The status line when the search cannot answer at all; the next keystroke tries a fresh one. */
+function unavailable(code: string | undefined, message: string): string {
+  return code === 'WORKER_CRASHED' ? 'Search is unavailable: its worker did not start or stopped. Type to try again.' : `Search is unavailable: ${message}`;
 }
 
 function mb(n: number): string {
