@@ -18,6 +18,8 @@ import { SiteStore } from './site-store.js';
 const TOKENIZER_FILES = ['tokenizer.json', 'tokenizer_config.json'];
 /** With an offline copy at hand, a slow network is not waited on for longer than this. */
 const NETWORK_GRACE_MS = 2500;
+/** Background downloads wait for the first answer, or this long when no query comes. */
+const FIRST_QUERY_GRACE_MS = 1000;
 
 export class SiteSession {
   private encoder?: M3Encoder;
@@ -25,6 +27,9 @@ export class SiteSession {
   private readonly stop = new AbortController();
   /** One query at a time: ONNX sessions do not run concurrently, and typing fires overlapping searches. */
   private readonly queries = new Serial();
+  private answeredFirst!: () => void;
+  /** Settles when the first query has been answered (or has failed). */
+  private readonly firstAnswer = new Promise<void>((r) => (this.answeredFirst = r));
 
   private constructor(
     private readonly options: SiteOpenOptions,
@@ -92,7 +97,7 @@ export class SiteSession {
   }
 
   async search(query: string, opts: SiteQueryOptions, signal: AbortSignal): Promise<SiteResults> {
-    return this.queries.run(async () => {
+    const answer = this.queries.run(async () => {
       if (signal.aborted) throw new M3SearchError('ABORTED', 'The operation was cancelled.');
       const encoder = this.encoder;
       const options = { mode: encoder ? ('hybrid' as const) : ('lexical' as const), k: opts.k ?? 10, tokenizer: this.tokenizer, encoder, multiVectorBudget: this.options.multiVectorBudget };
@@ -104,6 +109,13 @@ export class SiteSession {
         throw new M3SearchError('INVALID_INDEX', `Searching ${this.options.index} failed: ${(e as Error).message}`, { index: this.options.index });
       }
     });
+    void answer.finally(this.answeredFirst).catch(() => undefined);
+    return answer;
+  }
+
+  /** The model and the offline copy download only after the first keyword answer: nothing delays it. */
+  private firstQuerySettled(): Promise<void> {
+    return Promise.race([this.firstAnswer, delay(FIRST_QUERY_GRACE_MS)]);
   }
 
   /** Stops the model download and the offline copy, and releases the encoder. */
@@ -129,6 +141,7 @@ export class SiteSession {
   private async loadModel(url: string): Promise<void> {
     this.emit({ kind: 'model-loading', url });
     try {
+      await this.firstQuerySettled();
       // The model-loading code comes with the model, not before the first keyword result.
       const { loadWebEncoder } = await import('./backend.js');
       const { encoder, backend, backendNote } = await loadWebEncoder(urlSource(url), {
@@ -158,7 +171,7 @@ export class SiteSession {
     const index = this.options.index;
     if (!store) return;
     try {
-      await delay(300); // let the first query's own fetches go first
+      await this.firstQuerySettled();
       const files = [...reader.offlineFiles(), ...TOKENIZER_FILES.map((f) => manifest.tokenizer + f)];
       const have = await store.have(index, files);
       // Shard names carry their content hash; the tokenizer's do not, so a new build always stores them again.

@@ -77,6 +77,8 @@ describe('<m3-search> when its worker fails (Chromium)', () => {
     // The injected service worker would fetch the script itself, past the route below.
     const context = await browser.newContext({ serviceWorkers: 'block' });
     const page = await context.newPage();
+    const urls: string[] = [];
+    context.on('request', (r) => urls.push(r.url()));
     const worker = await breakWorker(page, broken);
     await page.goto(`${server.url}library/json.html`);
     const input = page.locator('m3-search input');
@@ -102,6 +104,8 @@ describe('<m3-search> when its worker fails (Chromium)', () => {
     expect(worker.requests()).toBeGreaterThan(tries);
     expect(recovered.hits).toBeGreaterThan(0);
     expect(recovered.status).not.toMatch(/unavailable/i);
+    // Keyword search only (no model next to this index): ONNX Runtime's JS and wasm are never fetched.
+    expect(urls.filter((u) => /\/[^/]*\bort[-.][^/]*$/.test(u))).toEqual([]);
     await context.close();
   }
 
