@@ -25,7 +25,8 @@ type State =
   | { kind: 'ready'; name: string; search: PersistentSearch; encoder: M3Encoder; backend: Backend }
   | { kind: 'opening-site'; index: string }
   | { kind: 'site'; index: string; session: SiteSession }
-  | { kind: 'failed'; name: string; error: unknown }
+  /** `name`: the index name, or the site index URL when `site`. */
+  | { kind: 'failed'; name: string; error: unknown; site: boolean }
   | { kind: 'closed' };
 
 export function createWorkerApi(deps: WorkerDeps): WorkerApi {
@@ -97,7 +98,7 @@ export function createWorkerApi(deps: WorkerDeps): WorkerApi {
             state = { kind: 'ready', name: options.name, ...opened.state };
             return opened.report;
           } catch (e) {
-            state = { kind: 'failed', name: options.name, error: e };
+            state = { kind: 'failed', name: options.name, error: e, site: false };
             throw e;
           }
         },
@@ -121,7 +122,7 @@ export function createWorkerApi(deps: WorkerDeps): WorkerApi {
           state = { kind: 'site', index: options.index, session };
           return report;
         } catch (e) {
-          if (state.kind === 'opening-site') state = { kind: 'failed', name: options.index, error: e };
+          if (state.kind === 'opening-site') state = { kind: 'failed', name: options.index, error: e, site: true };
           throw e;
         }
       });
@@ -159,7 +160,7 @@ export function createWorkerApi(deps: WorkerDeps): WorkerApi {
       if (state.kind === 'ready') {
         await state.search.destroy();
         await state.encoder.dispose();
-      } else if (state.kind === 'failed' || state.kind === 'opening') {
+      } else if ((state.kind === 'failed' && !state.site) || state.kind === 'opening') {
         const { IndexStore } = await import('./store.js');
         await IndexStore.destroy(state.name);
       } else if (state.kind === 'site') {
