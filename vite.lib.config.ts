@@ -41,7 +41,7 @@ export default defineConfig({
   resolve: {
     // Only transformers.js' tokenizer is used: the shim (shared with the static-site script build)
     // keeps its ~0.5 MB and its second onnxruntime-web copy out of the worker.
-    alias: { '@huggingface/transformers': path.join(root, 'src/element/tokenizer-shim.ts') },
+    alias: { '@huggingface/transformers': path.join(root, 'src/browser/tokenizer-shim.ts') },
     dedupe: ['onnxruntime-web', 'onnxruntime-common'],
     conditions: ['onnxruntime-web-use-extern-wasm', 'module', 'browser', 'import', 'default'],
   },

@@ -1,10 +1,10 @@
 // Builds the drop-in page script for static sites into dist/m3search-script/:
 //   m3search.js         the <m3-search> element (IIFE: works from a plain <script src defer>)
-//   m3search-worker.js  the search worker (ES module worker; ORT is a lazy chunk)
+//   m3search-worker.js  the search worker, built from the library's one worker entry
+//                       (workers/search.worker.ts; the site session and ORT are lazy chunks)
 //   m3search-sw.js      the service worker for offline page loads (copied to the site root)
-//   ort-wasm-*.{mjs,wasm} onnxruntime-web's WASM runtime (plain, and JSEP for WebGPU), served beside the worker
+//   ort-wasm-*.{mjs,wasm} onnxruntime-web's WASM runtime (plain, and asyncify for WebGPU), served beside the worker
 // Run with `npx vite build -c vite.script.config.ts`; `m3search index` builds it when missing.
-import { copyFile, mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build, defineConfig, type InlineConfig, type Plugin } from 'vite';
@@ -16,8 +16,8 @@ const shared: InlineConfig = {
   root,
   logLevel: 'warn',
   publicDir: false,
-  // transformers.js is only used for its tokenizer; see src/element/tokenizer-shim.ts.
-  resolve: { alias: { '@huggingface/transformers': path.join(root, 'src/element/tokenizer-shim.ts') } },
+  // transformers.js is only used for its tokenizer; see src/browser/tokenizer-shim.ts.
+  resolve: { alias: { '@huggingface/transformers': path.join(root, 'src/browser/tokenizer-shim.ts') } },
   define: { 'process.env.NODE_ENV': '"production"' },
 };
 
@@ -32,12 +32,15 @@ function companions(): Plugin {
         // ORT's "extern wasm" builds load their .mjs glue and .wasm from env.wasm.wasmPaths at run time;
         // the default builds reference the wasm through import.meta.url, which lib mode would inline as base64.
         resolve: { ...shared.resolve, conditions: ['onnxruntime-web-use-extern-wasm', 'module', 'browser', 'import', 'default'] },
+        // Asset URLs relative to the worker script (the index folder may live at any path).
+        base: './',
         build: {
           outDir,
           emptyOutDir: false,
           target: 'es2022',
-          lib: { entry: path.join(root, 'src/element/worker.ts'), formats: ['es'], fileName: () => 'm3search-worker.js' },
-          rollupOptions: { output: { chunkFileNames: 'm3search-[name]-[hash].js' } },
+          lib: { entry: path.join(root, 'workers/search.worker.ts'), formats: ['es'], fileName: () => 'm3search-worker.js' },
+          // ORT's files keep their names, beside the worker (the worker's `?url` imports point there).
+          rollupOptions: { output: { chunkFileNames: 'm3search-[name]-[hash].js', assetFileNames: '[name][extname]' } },
         },
       });
       await build({
@@ -49,9 +52,6 @@ function companions(): Plugin {
           lib: { entry: path.join(root, 'src/element/sw.ts'), formats: ['iife'], name: 'M3SearchServiceWorker', fileName: () => 'm3search-sw.js' },
         },
       });
-      const ortDist = path.join(root, 'node_modules', 'onnxruntime-web', 'dist');
-      await mkdir(outDir, { recursive: true });
-      for (const f of ['ort-wasm-simd-threaded.wasm', 'ort-wasm-simd-threaded.mjs', 'ort-wasm-simd-threaded.jsep.wasm', 'ort-wasm-simd-threaded.jsep.mjs']) await copyFile(path.join(ortDist, f), path.join(outDir, f));
     },
   };
 }

@@ -150,7 +150,7 @@ async function main(): Promise<void> {
   const indexDir = path.join(site, 'm3search');
   const manifest = JSON.parse(await readFile(path.join(indexDir, 'manifest.json'), 'utf8')) as SiteManifest;
   const scripts = await dirBytes(BUNDLE_DIR, (f) => !f.startsWith('ort-wasm') && !f.includes('-ort') && f !== 'm3search-sw.js');
-  const ortBytes = await dirBytes(BUNDLE_DIR, (f) => f.startsWith('ort-wasm-simd-threaded.') && !f.includes('jsep'));
+  const ortBytes = await dirBytes(BUNDLE_DIR, (f) => f.startsWith('ort-wasm-simd-threaded.') && !f.includes('asyncify'));
   // Without WebGPU the worker imports ORT's plain WASM build (the chunk named ort.wasm).
   const ortJs = await dirBytes(BUNDLE_DIR, (f) => f.includes('-ort.wasm'));
   const modelBytes = await dirBytes(values.model, (f) => f === 'onnx/model_quantized.onnx' || /\.json$|\.safetensors$/.test(f));

@@ -1,4 +1,4 @@
-// Vite's `?url` imports (the worker uses one for ONNX Runtime's .wasm file).
+// Vite's `?url` imports (the worker uses them for ONNX Runtime's .wasm and .mjs files).
 declare module '*?url&no-inline' {
   const url: string;
   export default url;

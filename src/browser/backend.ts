@@ -1,7 +1,11 @@
-// Backend choice and ONNX Runtime environment set-up inside the worker.
-// WebGPU is used when the browser exposes an adapter; the caller falls back
-// to WASM when the WebGPU session cannot be created or run.
+// Backend choice and ONNX Runtime set-up inside the worker, for both the
+// in-page index (createSearch) and static-site indexes (openSiteSearch).
+// WebGPU is used when the browser exposes an adapter; loading falls back to
+// WASM when the WebGPU session cannot be created or run.
 import type { Env } from 'onnxruntime-common';
+import type { M3Encoder, OrtRuntime } from '../model/encoder.js';
+import { loadEncoder } from '../model/load.js';
+import type { ModelSource } from '../model/source.js';
 import type { Backend } from './protocol.js';
 
 /** The slice of the WebGPU API we touch (the DOM lib in use has no WebGPU types). */
@@ -50,4 +54,96 @@ export function configureOrt(env: Env, opts: OrtEnvOptions): void {
 
 export function executionProviders(backend: Backend): string[] {
   return backend === 'webgpu' ? ['webgpu'] : ['wasm'];
+}
+
+/** onnxruntime-web as the worker uses it: the encoder's runtime plus its environment flags. */
+export type WebOrt = OrtRuntime & { env: Env };
+
+/** One ONNX Runtime build, imported on demand, and where its .wasm/.mjs files are served. */
+export interface LoadedOrt {
+  ort: WebOrt;
+  wasmPaths?: OrtEnvOptions['wasmPaths'];
+}
+
+/**
+ * Imports the ONNX Runtime build for a backend. The worker entry supplies it as
+ * a dynamic import, so a page that never loads a model never downloads ORT.
+ */
+export type OrtLoader = (backend: Backend) => Promise<LoadedOrt>;
+
+export interface WebEncoderOptions extends OrtEnvOptions {
+  loadOrt: OrtLoader;
+  /** 'wasm' never touches the GPU; 'auto' (default) tries WebGPU first. */
+  backend?: 'auto' | 'wasm';
+  dtype?: 'q8' | 'fp32';
+  maxLength?: number;
+  signal?: AbortSignal;
+  /** Model bytes fetched so far, summed over the files seen so far. */
+  onProgress?: (p: { file: string; loaded: number; total?: number }) => void;
+}
+
+export interface WebEncoder {
+  encoder: M3Encoder;
+  backend: Backend;
+  /** Why WebGPU was not used, when it was not. */
+  backendNote?: string;
+}
+
+/**
+ * The one way the browser runtime loads a model: WebGPU when an adapter exists
+ * and the session runs, else WASM, with the ORT build, threads and wasm paths
+ * set in one place. Fetched files are kept, so a WebGPU failure falls back to
+ * WASM without downloading again.
+ */
+export async function loadWebEncoder(source: ModelSource, opts: WebEncoderOptions): Promise<WebEncoder> {
+  const memo = memoSource(source);
+  const bytes = new Map<string, { loaded: number; total?: number }>();
+  const load = async (backend: Backend): Promise<M3Encoder> => {
+    const { ort, wasmPaths } = await opts.loadOrt(backend);
+    configureOrt(ort.env, { wasmPaths: opts.wasmPaths ?? wasmPaths, numThreads: opts.numThreads });
+    return loadEncoder(memo, {
+      ort,
+      dtype: opts.dtype,
+      maxLength: opts.maxLength,
+      signal: opts.signal,
+      sessionOptions: { executionProviders: executionProviders(backend) },
+      onProgress: (p) => {
+        bytes.set(p.file, { loaded: p.loaded, total: p.total });
+        let loaded = 0;
+        let total: number | undefined = 0;
+        for (const b of bytes.values()) {
+          loaded += b.loaded;
+          total = total === undefined || b.total === undefined ? undefined : total + b.total;
+        }
+        opts.onProgress?.({ file: p.file, loaded, total });
+      },
+    });
+  };
+
+  if (opts.backend === 'wasm') return { encoder: await load('wasm'), backend: 'wasm', backendNote: "backend 'wasm' was requested" };
+  const probe = await probeWebGpu();
+  if (!probe.ok) return { encoder: await load('wasm'), backend: 'wasm', backendNote: probe.note };
+  try {
+    return { encoder: await load('webgpu'), backend: 'webgpu' };
+  } catch (e) {
+    if (opts.signal?.aborted) throw e;
+    const backendNote = `WebGPU (${probe.note}) could not run the model, using WASM: ${(e as Error).message}`;
+    return { encoder: await load('wasm'), backend: 'wasm', backendNote };
+  }
+}
+
+function memoSource(source: ModelSource): ModelSource {
+  const files = new Map<string, Promise<Uint8Array | undefined>>();
+  return {
+    location: source.location,
+    read(name, opts) {
+      let p = files.get(name);
+      if (p === undefined) {
+        p = source.read(name, opts);
+        files.set(name, p);
+        p.catch(() => files.delete(name)); // a failed read may be retried
+      }
+      return p;
+    },
+  };
 }

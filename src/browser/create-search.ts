@@ -1,13 +1,11 @@
-// The page side: spawns the search worker, wraps it with comlink and returns
-// a typed handle. Cancellation crosses as a call id (`signal` → cancel(id)),
-// progress as comlink-proxied callbacks, errors keep their `code`, and a dead
-// worker rejects every pending call with WORKER_CRASHED.
+// The page side of an index built in the page: spawns the search worker and
+// returns a typed handle over a WorkerConnection (comlink, cancel by call id,
+// typed errors, crash watch). Progress crosses as comlink-proxied callbacks.
+import { proxy, type Remote } from 'comlink';
 import type { AddOptions } from '../engine/engine.js';
-import { proxy, wrap, type Remote } from 'comlink';
 import { M3SearchError } from '../core/errors.js';
 import type { Doc, Encoded, Hit, IndexOptions } from '../core/types.js';
 import type { ModelInfo } from '../model/encoder.js';
-import { installErrorTransfer } from './error-transfer.js';
 import type {
   AddReport,
   Backend,
@@ -22,7 +20,8 @@ import type {
   SearchWarning,
   WorkerApi,
 } from './protocol.js';
-import { watchWorker } from './worker-watch.js';
+import { spawnSearchWorker } from './spawn-worker.js';
+import { WorkerConnection } from './worker-connection.js';
 
 /**
  * Where a real user's browser gets BGE-M3 when no model is given: the
@@ -108,28 +107,17 @@ export async function createSearch(options: CreateSearchOptions): Promise<Browse
  * reject with NOT_READY. Useful for a UI that renders while the model loads.
  */
 export function openSearch(options: CreateSearchOptions): BrowserSearch {
-  installErrorTransfer();
-  const worker = options.createWorker?.() ?? new Worker(new URL('../../workers/search.worker.ts', import.meta.url), { type: 'module' });
-  return new WorkerSearch(worker, options);
+  return new WorkerSearch(options.createWorker?.() ?? spawnSearchWorker(), options);
 }
 
 class WorkerSearch implements BrowserSearch {
   readonly ready: Promise<OpenReport>;
-  private readonly worker: Worker;
-  private readonly remote: Remote<WorkerApi>;
-  private readonly pending = new Set<(e: M3SearchError) => void>();
-  private readonly stopWatching: () => void;
+  private readonly conn: WorkerConnection;
   private current: SearchInfo;
-  private dead: M3SearchError | undefined;
-  private nextCall = 1;
 
   constructor(worker: Worker, options: CreateSearchOptions) {
-    this.worker = worker;
-    this.remote = wrap<WorkerApi>(worker);
     this.current = { name: options.name, state: 'loading', docCount: 0 };
-    this.stopWatching = watchWorker(worker, this.remote, (message) =>
-      this.fail(new M3SearchError('WORKER_CRASHED', `The search worker stopped unexpectedly (${message}). Create the search again: the stored index is intact.`)),
-    );
+    this.conn = new WorkerConnection(worker, () => (this.current.state = 'failed'), 'Create the search again: the stored index is intact.');
     this.ready = this.open(options);
     this.ready.catch(() => undefined); // surfaced to whoever awaits `ready`; never unhandled
   }
@@ -180,11 +168,11 @@ class WorkerSearch implements BrowserSearch {
   }
 
   crashForTesting(): void {
-    void this.remote.crash().catch(() => undefined);
+    void this.conn.remote.crash().catch(() => undefined);
   }
 
   async close(): Promise<void> {
-    if (this.dead) return;
+    if (this.conn.error) return;
     await this.call((r) => r.close(), undefined, false, true).catch(() => undefined);
     this.end('closed', new M3SearchError('NOT_READY', 'The search was closed.'));
   }
@@ -242,9 +230,8 @@ class WorkerSearch implements BrowserSearch {
   }
 
   /**
-   * Runs one remote call. It rejects with the worker's error, with
-   * WORKER_CRASHED if the worker dies first, and — for read-only calls — with
-   * ABORTED as soon as `signal` fires. `beforeReady` calls may run while loading.
+   * Runs one remote call (see WorkerConnection.call); only `beforeReady` calls
+   * may run while the index is loading, the others reject with NOT_READY.
    */
   private call<T>(
     run: (remote: Remote<WorkerApi>, callId: number) => Promise<T>,
@@ -252,47 +239,14 @@ class WorkerSearch implements BrowserSearch {
     rejectOnAbort = false,
     beforeReady = false,
   ): Promise<T> {
-    if (this.dead) return Promise.reject(this.dead);
-    if (!beforeReady && this.current.state !== 'ready') {
+    if (!this.conn.error && !beforeReady && this.current.state !== 'ready') {
       return Promise.reject(new M3SearchError('NOT_READY', 'The search is not ready: the model and the stored index are still loading (await search.ready).', { state: this.current.state }));
     }
-    if (signal?.aborted) return Promise.reject(new M3SearchError('ABORTED', 'The operation was cancelled.'));
-    const callId = this.nextCall++;
-    return new Promise<T>((resolve, reject) => {
-      const onAbort = () => {
-        void this.remote.cancel(callId).catch(() => undefined);
-        if (rejectOnAbort) settle(() => reject(new M3SearchError('ABORTED', 'The operation was cancelled.')));
-      };
-      let settled = false;
-      const settle = (f: () => void) => {
-        if (settled) return;
-        settled = true;
-        this.pending.delete(onDead);
-        signal?.removeEventListener('abort', onAbort);
-        f();
-      };
-      const onDead = (e: M3SearchError) => settle(() => reject(e));
-      this.pending.add(onDead);
-      signal?.addEventListener('abort', onAbort, { once: true });
-      run(this.remote, callId).then(
-        (v) => settle(() => resolve(v)),
-        (e: unknown) => settle(() => reject(e)),
-      );
-    });
-  }
-
-  private fail(error: M3SearchError): void {
-    this.end('failed', error);
+    return this.conn.call(run, signal, rejectOnAbort);
   }
 
   /** Ends the worker and rejects everything pending with `error`. */
   private end(state: SearchState, error: M3SearchError): void {
-    if (this.dead) return;
-    this.dead = error;
-    this.current.state = state;
-    this.stopWatching();
-    this.worker.terminate();
-    for (const reject of [...this.pending]) reject(error);
-    this.pending.clear();
+    if (this.conn.end(error)) this.current.state = state;
   }
 }

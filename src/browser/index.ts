@@ -15,6 +15,9 @@ export type {
   SkippedRecord,
 } from './protocol.js';
 export type { StoreCounts } from './store.js';
+export { openSiteSearch, type OpenSiteSearchOptions } from './site-search.js';
+export type { SiteSearch, SiteSearchCallOptions, SiteSearchOptions, SiteSearchState } from './site-client.js';
+export type { SiteHit, SiteOpenReport, SiteQueryOptions, SiteResults, SiteStatus } from './protocol.js';
 export { M3SearchError, isM3SearchError, type ErrorCode } from '../core/errors.js';
 export type { Doc, Hit, IndexOptions, Mode, Fusion, Weights, SignalScore, Signal, Encoded } from '../core/types.js';
 export type { ModelInfo } from '../model/encoder.js';

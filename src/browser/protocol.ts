@@ -1,11 +1,17 @@
-// The contract between the page and the search worker. Everything here is
-// plain structured-cloneable data (or a comlink-proxied callback), so it
-// crosses postMessage unchanged; the same types describe the public API.
+// The contract between the page and the search worker, for both an index
+// built in the page (open/add/search) and a static-site index (openSite/
+// searchSite). Everything here is plain structured-cloneable data (or a
+// comlink-proxied callback), so it crosses postMessage unchanged; the same
+// types describe the public API.
+import type { SiteMode } from '../site/query.js';
 import type { ErrorCode } from '../core/errors.js';
 import type { Doc, Encoded, Hit, IndexOptions, IndexStats, SearchOptions } from '../core/types.js';
 import type { AddOptions, AddProgress as IndexProgress, AddReport, RemoveReport } from '../engine/engine.js';
 import type { ModelInfo } from '../model/encoder.js';
+import type { SiteResults } from '../site/search.js';
 import type { StoreCounts } from './store.js';
+
+export type { SiteHit, SiteResults } from '../site/search.js';
 
 /** Where the encoder runs. */
 export type Backend = 'webgpu' | 'wasm';
@@ -101,11 +107,59 @@ export interface SearchStats {
 
 export type ProgressCallback<P> = (p: P) => void;
 
+/** Options the worker needs to open a static-site index (URLs already absolute). */
+export interface SiteOpenOptions {
+  /** Absolute URL of the index folder (ends with '/'), where manifest.json is. */
+  index: string;
+  /** Absolute model folder URL; undefined: the model copied next to the index, if any; 'none': keyword search only. */
+  model?: string;
+  /** Nested indexes: multi-vector rows scored per passage (default: every stored row). */
+  multiVectorBudget?: number;
+  backend?: BackendPreference;
+  /** Where ONNX Runtime's .wasm (and .mjs) files are served; default: the worker's own copies. */
+  wasmPaths?: string | { wasm?: string; mjs?: string };
+  numThreads?: number;
+}
+
+/** What a static-site search reports while it opens, loads the model and saves its offline copy. */
+export type SiteStatus =
+  | { kind: 'index'; source: 'network' | 'offline-copy'; build: string; passages: number }
+  | { kind: 'keyword-ready' }
+  | { kind: 'model-loading'; url: string }
+  | { kind: 'model-progress'; loaded: number; total?: number }
+  | { kind: 'hybrid-ready'; backend: Backend; backendNote?: string }
+  | { kind: 'offline-saving'; done: number; total: number }
+  | { kind: 'offline-saved'; build: string; files: number }
+  /** `where`: 'open' (no index to search), 'model' (keyword search goes on), 'offline' (no offline copy), 'worker' (crashed). */
+  | { kind: 'error'; where: 'open' | 'model' | 'offline' | 'worker'; code: ErrorCode; message: string };
+
+export interface SiteOpenReport {
+  build: string;
+  /** Absolute URL of the site root (hit URLs are relative to it). */
+  siteRoot: string;
+  source: 'network' | 'offline-copy';
+  passages: number;
+  /** Whether a model is being loaded for the hybrid mode. */
+  hasModel: boolean;
+}
+
+/**
+ * A static-site query: the engine's search options (one vocabulary on every
+ * surface; `filter` cannot cross to the worker), plus the mode: default
+ * 'hybrid' once the model has loaded, 'lexical' (keywords, no model) before.
+ * A mode that needs the model before it has loaded fails with NOT_READY.
+ */
+export type SiteQueryOptions = Omit<RemoteSearchOptions, 'mode'> & { mode?: SiteMode };
+
 /** What the worker exposes through comlink. Long calls take a `callId` that `cancel` aborts. */
 export interface WorkerApi {
   /** Holds a Web Lock named `name` until the worker dies, so the page can notice a crash. */
   holdLifeLock(name: string): Promise<boolean>;
   open(callId: number, options: OpenOptions, onProgress?: ProgressCallback<LoadProgress>, onWarning?: ProgressCallback<SearchWarning>): Promise<OpenReport>;
+  /** Opens a static-site index instead (one per worker); keyword search works as soon as it resolves. */
+  openSite(callId: number, options: SiteOpenOptions, onStatus?: ProgressCallback<SiteStatus>): Promise<SiteOpenReport>;
+  /** Searches the static-site index: keyword mode until the model has loaded, hybrid after. */
+  searchSite(callId: number, query: string, options: SiteQueryOptions): Promise<SiteResults>;
   add(callId: number, docs: Doc[], options: WriteOptions, onProgress?: ProgressCallback<IndexProgress>): Promise<AddReport>;
   update(callId: number, docs: Doc[], options: WriteOptions, onProgress?: ProgressCallback<IndexProgress>): Promise<AddReport>;
   remove(callId: number, ids: string[]): Promise<RemoveReport>;

@@ -1,24 +1,20 @@
-// The worker side of the protocol: picks the backend, loads the model, opens
-// the persistent index and serves calls. Kept free of `self`/comlink wiring
-// (see workers/search.worker.ts) so it can be driven directly in tests.
+// The worker side of the protocol: serves either an index built in the page
+// (open → add/search, persisted in IndexedDB) or a static-site index
+// (openSite → searchSite). Each mode's code is imported on first use, so a
+// static-site visitor downloads neither the other mode nor ONNX Runtime until
+// a model is loaded. Kept free of `self`/comlink wiring (see
+// workers/search.worker.ts) so it can be driven directly in tests.
 import { releaseProxy } from 'comlink';
-import type { Env } from 'onnxruntime-common';
 import { M3SearchError } from '../core/errors.js';
-import type { M3Encoder, OrtRuntime } from '../model/encoder.js';
-import { loadEncoder } from '../model/load.js';
-import { urlSource, type ModelSource } from '../model/source.js';
-import { configureOrt, executionProviders, probeWebGpu } from './backend.js';
-import { countsConsistent, PersistentSearch } from './persistent-search.js';
-import type { Backend, LoadProgress, OpenOptions, OpenReport, ProgressCallback, SearchWarning, WorkerApi } from './protocol.js';
-import { IndexStore } from './store.js';
-
-/** onnxruntime-web as the worker uses it: the encoder's runtime plus its environment flags. */
-export type WebOrt = OrtRuntime & { env: Env };
+import type { M3Encoder } from '../model/encoder.js';
+import type { OrtLoader } from './backend.js';
+import type { PersistentSearch } from './persistent-search.js';
+import type { Backend, LoadProgress, ProgressCallback, SiteStatus, WorkerApi } from './protocol.js';
+import type { SiteSession } from './site-session.js';
 
 export interface WorkerDeps {
-  ort: WebOrt;
-  /** Where ORT's .wasm is served when the caller does not say (the bundled asset). */
-  wasmPaths?: OpenOptions['wasmPaths'];
+  /** Imports ONNX Runtime for a backend, with the default location of its .wasm/.mjs files. */
+  loadOrt: OrtLoader;
   /** Ends the worker at once (`self.close()`); used by the `crash` debug call. */
   closeSelf: () => void;
 }
@@ -27,7 +23,10 @@ type State =
   | { kind: 'idle' }
   | { kind: 'opening'; name: string }
   | { kind: 'ready'; name: string; search: PersistentSearch; encoder: M3Encoder; backend: Backend }
-  | { kind: 'failed'; name: string; error: unknown }
+  | { kind: 'opening-site'; index: string }
+  | { kind: 'site'; index: string; session: SiteSession }
+  /** `name`: the index name, or the site index URL when `site`. */
+  | { kind: 'failed'; name: string; error: unknown; site: boolean }
   | { kind: 'closed' };
 
 export function createWorkerApi(deps: WorkerDeps): WorkerApi {
@@ -41,15 +40,27 @@ export function createWorkerApi(deps: WorkerDeps): WorkerApi {
   };
   const end = (callId: number) => calls.delete(callId);
 
+  const notReady = (why: string) => new M3SearchError('NOT_READY', `The search is not ready: ${why}.`, { state: state.kind });
+  const stateNote = () =>
+    state.kind === 'idle' || state.kind === 'opening' || state.kind === 'opening-site'
+      ? 'the index is still loading'
+      : state.kind === 'failed'
+        ? `opening failed: ${(state.error as Error)?.message ?? String(state.error)}`
+        : state.kind === 'closed'
+          ? 'the search was closed'
+          : state.kind === 'site'
+            ? 'this worker serves a static-site index (use searchSite)'
+            : 'this worker serves an index built in the page (use search)';
   const ready = () => {
     if (state.kind === 'ready') return state;
-    const why =
-      state.kind === 'idle' || state.kind === 'opening'
-        ? 'the model and the stored index are still loading'
-        : state.kind === 'failed'
-          ? `opening failed: ${(state.error as Error)?.message ?? String(state.error)}`
-          : 'the search was closed';
-    throw new M3SearchError('NOT_READY', `The search is not ready: ${why}.`, { state: state.kind });
+    throw notReady(state.kind === 'opening' ? 'the model and the stored index are still loading' : stateNote());
+  };
+  const site = () => {
+    if (state.kind === 'site') return state;
+    throw notReady(stateNote());
+  };
+  const claim = () => {
+    if (state.kind !== 'idle') throw new M3SearchError('INVALID_OPTION', 'This worker has already opened an index; create another search instead.');
   };
 
   /** Runs a cancellable call; the callbacks' comlink proxies are released when it settles. */
@@ -79,20 +90,46 @@ export function createWorkerApi(deps: WorkerDeps): WorkerApi {
       return track(
         callId,
         async (signal) => {
-          if (state.kind !== 'idle') throw new M3SearchError('INVALID_OPTION', 'This worker has already opened an index; create another search instead.');
+          claim();
           state = { kind: 'opening', name: options.name };
           try {
-            const opened = await openIndex(deps, options, signal, throttle(onProgress), (w) => fire(onWarning, w));
+            const { openIndex } = await import('./open-index.js');
+            const opened = await openIndex(deps.loadOrt, options, signal, throttle(onProgress), (w) => fire(onWarning, w));
             state = { kind: 'ready', name: options.name, ...opened.state };
             return opened.report;
           } catch (e) {
-            state = { kind: 'failed', name: options.name, error: e };
+            state = { kind: 'failed', name: options.name, error: e, site: false };
             throw e;
           }
         },
         onProgress,
         onWarning,
       );
+    },
+
+    openSite(callId, options, onStatus) {
+      return track(callId, async () => {
+        claim();
+        state = { kind: 'opening-site', index: options.index };
+        try {
+          const { SiteSession } = await import('./site-session.js');
+          // Status keeps flowing after open resolves (model, offline copy): the proxy lives as long as the worker.
+          const { session, report } = await SiteSession.open(deps.loadOrt, options, (s: SiteStatus) => fire(onStatus, s));
+          if (state.kind !== 'opening-site') {
+            await session.close(); // closed while opening
+            throw notReady(stateNote());
+          }
+          state = { kind: 'site', index: options.index, session };
+          return report;
+        } catch (e) {
+          if (state.kind === 'opening-site') state = { kind: 'failed', name: options.index, error: e, site: true };
+          throw e;
+        }
+      });
+    },
+
+    searchSite(callId, query, options) {
+      return track(callId, (signal) => site().session.search(query, options, signal));
     },
 
     add(callId, docs, options, onProgress) {
@@ -123,8 +160,11 @@ export function createWorkerApi(deps: WorkerDeps): WorkerApi {
       if (state.kind === 'ready') {
         await state.search.destroy();
         await state.encoder.dispose();
-      } else if (state.kind === 'failed' || state.kind === 'opening') {
+      } else if ((state.kind === 'failed' && !state.site) || state.kind === 'opening') {
+        const { IndexStore } = await import('./store.js');
         await IndexStore.destroy(state.name);
+      } else if (state.kind === 'site') {
+        await state.session.close(); // the offline copy is shared by every page of the site: kept
       }
       state = { kind: 'closed' };
     },
@@ -132,6 +172,7 @@ export function createWorkerApi(deps: WorkerDeps): WorkerApi {
     async stats() {
       const s = ready();
       const stored = await s.search.counts();
+      const { countsConsistent } = await import('./persistent-search.js'); // already loaded by open
       return {
         name: s.name,
         backend: s.backend,
@@ -153,6 +194,8 @@ export function createWorkerApi(deps: WorkerDeps): WorkerApi {
       if (state.kind === 'ready') {
         state.search.close();
         await state.encoder.dispose().catch(() => undefined);
+      } else if (state.kind === 'site') {
+        await state.session.close();
       }
       state = { kind: 'closed' };
     },
@@ -162,110 +205,6 @@ export function createWorkerApi(deps: WorkerDeps): WorkerApi {
     },
   };
   return api;
-}
-
-interface Opened {
-  state: { search: PersistentSearch; encoder: M3Encoder; backend: Backend };
-  report: OpenReport;
-}
-
-async function openIndex(
-  deps: WorkerDeps,
-  options: OpenOptions,
-  signal: AbortSignal,
-  onProgress: ((p: LoadProgress) => void) | undefined,
-  onWarning: (w: SearchWarning) => void,
-): Promise<Opened> {
-  configureOrt(deps.ort.env, { wasmPaths: options.wasmPaths ?? deps.wasmPaths, numThreads: options.numThreads });
-  const t0 = performance.now();
-  // Remember fetched bytes, so a WebGPU failure falls back to WASM without downloading again.
-  const source = memoSource(urlSource(options.model, { cacheName: options.modelCacheName }));
-  const bytes = new Map<string, { loaded: number; total?: number }>();
-  const load = (backend: Backend) =>
-    loadEncoder(source, {
-      ort: deps.ort,
-      dtype: options.dtype,
-      maxLength: options.maxLength,
-      signal,
-      sessionOptions: { executionProviders: executionProviders(backend) },
-      onProgress: (p) => {
-        bytes.set(p.file, { loaded: p.loaded, total: p.total });
-        let loaded = 0;
-        let total: number | undefined = 0;
-        for (const b of bytes.values()) {
-          loaded += b.loaded;
-          total = total === undefined || b.total === undefined ? undefined : total + b.total;
-        }
-        onProgress?.({ phase: 'model', file: p.file, loaded, total });
-      },
-    });
-
-  // The model loads while the stored index is read (PersistentSearch.open overlaps them).
-  const loading = (async () => {
-    let backend: Backend = 'wasm';
-    let backendNote: string | undefined;
-    let encoder: M3Encoder | undefined;
-    if (options.backend === 'wasm') backendNote = "backend 'wasm' was requested";
-    else {
-      const probe = await probeWebGpu();
-      if (!probe.ok) backendNote = probe.note;
-      else {
-        try {
-          encoder = await load('webgpu');
-          backend = 'webgpu';
-        } catch (e) {
-          if (signal.aborted) throw e;
-          backendNote = `WebGPU (${probe.note}) could not run the model, using WASM: ${(e as Error).message}`;
-        }
-      }
-    }
-    encoder ??= await load('wasm');
-    return { encoder, backend, backendNote, modelMs: performance.now() - t0 };
-  })();
-  loading.catch(() => undefined); // awaited through PersistentSearch.open and below
-
-  let opened;
-  try {
-    opened = await PersistentSearch.open(
-      loading.then((l) => l.encoder),
-      { name: options.name, storage: options.storage, onMismatch: options.onMismatch, onProgress, onWarning },
-    );
-  } catch (e) {
-    await loading.then((l) => l.encoder.dispose()).catch(() => undefined);
-    throw e;
-  }
-  const { encoder, backend, backendNote, modelMs } = await loading;
-  const { search, report: restored } = opened;
-  const report: OpenReport = {
-    name: options.name,
-    backend,
-    model: { ...encoder.info },
-    storage: { ...search.index.options },
-    docCount: search.size,
-    restored: restored.restored,
-    skipped: restored.skipped,
-    created: restored.created,
-    timings: { modelMs, restoreMs: restored.restoreMs, buildMs: restored.buildMs, openMs: performance.now() - t0 },
-  };
-  if (backendNote !== undefined) report.backendNote = backendNote;
-  if (restored.rebuilt) report.rebuilt = restored.rebuilt;
-  return { state: { search, encoder, backend }, report };
-}
-
-function memoSource(source: ModelSource): ModelSource {
-  const files = new Map<string, Promise<Uint8Array | undefined>>();
-  return {
-    location: source.location,
-    read(name, opts) {
-      let p = files.get(name);
-      if (p === undefined) {
-        p = source.read(name, opts);
-        files.set(name, p);
-        p.catch(() => files.delete(name)); // a failed read may be retried
-      }
-      return p;
-    },
-  };
 }
 
 /** Calls a (possibly comlink-proxied) callback without waiting for, or failing on, the reply. */

@@ -1,17 +1,52 @@
-// <m3-search>: a search box with results as you type. Keyboard: ↑/↓ move,
+// <m3-search>: a search box with results as you type, a UI over the browser
+// runtime's SiteSearch (src/browser/site-client.ts). Keyboard: ↑/↓ move,
 // Enter opens, Escape closes (twice: clears), "/" anywhere focuses the box.
 // Hits are built from text nodes and <mark> elements only; index text is
 // never parsed as HTML.
-import type { SiteClient } from './client.js';
-import type { SiteHit, SiteResults, Status } from './protocol.js';
-import { STYLES } from './styles.js';
+import { isM3SearchError } from '../core/errors.js';
+import type { SiteSearch } from '../browser/site-client.js';
+import type { SiteHit, SiteResults, SiteStatus } from '../browser/protocol.js';
 import { safeHref } from '../browser/safe-url.js';
+import { STYLES } from './styles.js';
 
-let sharedClient: SiteClient | undefined;
+/**
+ * One search per page, shared by every box on it. A search that failed (the
+ * worker did not load, crashed, or the index could not be opened) is dropped,
+ * never cached: the next focus or keystroke opens a fresh one.
+ */
+class SharedSearch {
+  private current?: SiteSearch;
+  private readonly boxes = new Set<(s: SiteStatus) => void>();
+  private unlisten?: () => void;
 
-/** Set by the script bundle's entry before the element is defined. */
-export function useClient(client: SiteClient): void {
-  sharedClient = client;
+  constructor(private readonly open: () => SiteSearch) {}
+
+  /** The live search, opening a fresh one when there is none or the last one failed. */
+  get(): SiteSearch {
+    if (!this.current || this.current.state === 'failed' || this.current.state === 'closed') {
+      this.unlisten?.();
+      const search = this.open();
+      this.current = search;
+      this.unlisten = search.onStatus((s) => {
+        for (const box of [...this.boxes]) box(s);
+      });
+    }
+    return this.current;
+  }
+
+  /** Subscribes a box to the status of the current search (what it said so far first) and of any later one. */
+  subscribe(box: (s: SiteStatus) => void): () => void {
+    this.current?.onStatus(box)(); // onStatus replays the history synchronously; the broadcast carries the rest
+    this.boxes.add(box);
+    return () => this.boxes.delete(box);
+  }
+}
+
+let shared: SharedSearch | undefined;
+
+/** Set by the script bundle's entry before the element is defined: how to open the page's search. */
+export function useSiteSearch(open: () => SiteSearch): void {
+  shared = new SharedSearch(open);
 }
 
 let uid = 0;
@@ -29,6 +64,8 @@ export class M3SearchElement extends HTMLElement {
   private siteRoot = document.baseURI;
   private lastQuery = '';
   private unlisten?: () => void;
+  private search?: SiteSearch;
+  private inflight?: AbortController;
   private readonly onSlash = (e: KeyboardEvent): void => {
     const t = e.composedPath()[0] as HTMLElement | undefined;
     const typing = t && (t.isContentEditable || ['INPUT', 'TEXTAREA', 'SELECT'].includes(t.tagName));
@@ -98,6 +135,8 @@ export class M3SearchElement extends HTMLElement {
     this.unlisten?.();
     // A re-attached element subscribes again (start() checks this).
     this.unlisten = undefined;
+    this.search = undefined;
+    this.inflight?.abort();
     clearTimeout(this.timer);
   }
 
@@ -106,16 +145,24 @@ export class M3SearchElement extends HTMLElement {
     return this.modeEl.dataset.mode ?? '';
   }
 
-  private start(): void {
-    if (!sharedClient || this.unlisten) return;
-    this.unlisten = sharedClient.onStatus((s) => this.onStatus(s));
-    sharedClient.open().then(
-      (info) => (this.siteRoot = info.siteRoot),
-      (e: Error) => this.setStatus(`Search is unavailable: ${e.message}`),
-    );
+  /** Subscribes (once per connection to the page) and makes sure a live search is opening. */
+  private start(): SiteSearch | undefined {
+    if (!shared) return undefined;
+    if (!this.unlisten) {
+      this.unlisten = shared.subscribe((s) => this.onStatus(s));
+    }
+    const search = shared.get();
+    if (search !== this.search) {
+      this.search = search;
+      search.ready.then(
+        (info) => (this.siteRoot = info.siteRoot),
+        () => undefined, // reported through the status (kind 'error')
+      );
+    }
+    return search;
   }
 
-  private onStatus(s: Status): void {
+  private onStatus(s: SiteStatus): void {
     switch (s.kind) {
       case 'index':
         this.setStatus(s.source === 'offline-copy' ? 'Offline: searching the saved copy of the index.' : '');
@@ -135,7 +182,8 @@ export class M3SearchElement extends HTMLElement {
         this.dataset.offline = 'saved';
         break;
       case 'error':
-        if (s.where !== 'offline') this.setStatus(s.where === 'model' ? `Keyword results only: ${s.message}` : s.message);
+        if (s.where === 'model') this.setStatus(`Keyword results only: ${s.message}`);
+        else if (s.where !== 'offline') this.showError(unavailable(s.code, s.message));
         break;
       default:
         break;
@@ -148,22 +196,36 @@ export class M3SearchElement extends HTMLElement {
   }
 
   private async run(query: string): Promise<void> {
-    this.start();
+    const search = this.start();
     const q = query.trim();
     const seq = ++this.seq;
-    if (!q) {
+    this.inflight?.abort(); // a newer query replaces it: the worker drops the older one
+    this.inflight = undefined;
+    if (!q || !search) {
       this.lastQuery = '';
       this.render(undefined);
       return;
     }
+    const ctl = new AbortController();
+    this.inflight = ctl;
     try {
-      const res = await sharedClient!.search(q, Number(this.getAttribute('k') ?? 10));
+      const res = await search.search(q, { k: Number(this.getAttribute('k') ?? 10), signal: ctl.signal });
       if (seq !== this.seq) return; // a newer query is on its way
       this.lastQuery = q;
       this.render(res);
     } catch (e) {
-      if (seq === this.seq) this.setStatus(`Search failed: ${(e as Error).message}`);
+      if (seq !== this.seq || isM3SearchError(e, 'ABORTED')) return;
+      const message = (e as Error)?.message ?? String(e);
+      this.showError(search.state === 'failed' ? unavailable(isM3SearchError(e) ? e.code : undefined, message) : `Search failed: ${message}`);
+    } finally {
+      if (this.inflight === ctl) this.inflight = undefined;
     }
+  }
+
+  /** Errors show even when no list is open; the next keystroke retries with a fresh search. */
+  private showError(message: string): void {
+    this.setStatus(message);
+    this.panel.hidden = false;
   }
 
   private render(res: SiteResults | undefined): void {
@@ -266,6 +328,11 @@ function el<K extends keyof HTMLElementTagNameMap>(tag: K, cls: string): HTMLEle
   const e = document.createElement(tag);
   if (cls) e.className = cls;
   return e;
+}
+
+/** The status line when the search cannot answer at all; the next keystroke tries a fresh one. */
+function unavailable(code: string | undefined, message: string): string {
+  return code === 'WORKER_CRASHED' ? 'Search is unavailable: its worker did not start or stopped. Type to try again.' : `Search is unavailable: ${message}`;
 }
 
 function mb(n: number): string {

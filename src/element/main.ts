@@ -4,19 +4,28 @@
 //   data-model  model folder, e.g. a self-hosted copy (default: the index's copied model, if any; "none": keyword only)
 //   data-multi-budget  nested indexes: score only each passage's first N multi-vector rows (less work per query)
 //   data-sw     service worker to register for offline page loads (written by `m3search index --inject`)
-import { SiteClient } from './client.js';
-import { M3SearchElement, useClient } from './element.js';
+// The search itself is the browser runtime's SiteSearch, in the worker
+// m3search-worker.js beside this script (one worker per page, started on the
+// first focus or keystroke, so a page that never searches downloads nothing).
+import { connectSiteSearch } from '../browser/site-client.js';
+import { M3SearchElement, useSiteSearch } from './element.js';
 
 const script = document.currentScript as HTMLScriptElement | null;
 const scriptUrl = script?.src || new URL('m3search.js', document.baseURI).href;
-const indexUrl = new URL(script?.dataset.index ?? './', script?.dataset.index ? document.baseURI : scriptUrl).href.replace(/\/?$/, '/');
+const index = new URL(script?.dataset.index ?? './', script?.dataset.index ? document.baseURI : scriptUrl).href;
 const model = script?.dataset.model;
-const modelUrl = model === undefined || model === 'none' ? model : new URL(model, document.baseURI).href;
+const workerUrl = new URL('m3search-worker.js', scriptUrl).href;
 
 const budget = Number(script?.dataset.multiBudget);
-const multiBudget = Number.isInteger(budget) && budget >= 1 ? budget : undefined;
+const multiVectorBudget = Number.isInteger(budget) && budget >= 1 ? budget : undefined;
 
-useClient(new SiteClient({ indexUrl, modelUrl, multiBudget, workerUrl: new URL('m3search-worker.js', scriptUrl).href }));
+useSiteSearch(() =>
+  connectSiteSearch(new Worker(workerUrl, { type: 'module', name: 'm3search' }), {
+    index,
+    ...(model === undefined ? {} : { model: model === 'none' ? model : new URL(model, document.baseURI).href }),
+    ...(multiVectorBudget === undefined ? {} : { multiVectorBudget }),
+  }),
+);
 if (!customElements.get('m3-search')) customElements.define('m3-search', M3SearchElement);
 
 const sw = script?.dataset.sw;

@@ -35,9 +35,11 @@ export async function ensureScriptBundle(log: (s: string) => void = () => {}): P
     if (built) return BUNDLE_DIR;
     throw new M3SearchError('NOT_READY', `the page script bundle ${main} is missing from the installed package; reinstall m3search (or run \`npm run build\` in a clone).`, { path: main });
   }
-  const sources = Math.max(await newestMtime(path.join(REPO_ROOT, 'src', 'element')), await newestMtime(path.join(REPO_ROOT, 'src', 'site')));
+  // The element, the browser runtime and worker it runs on, and everything they import.
+  const dirs = ['src/element', 'src/browser', 'src/site', 'src/model', 'src/core', 'workers'];
+  const sources = Math.max(...(await Promise.all(dirs.map((d) => newestMtime(path.join(REPO_ROOT, d))))));
   if (built > sources) return BUNDLE_DIR;
-  log(`${built ? 'rebuilding the page script bundle (older than src/element, src/site)' : 'building the page script bundle (dist/m3search-script is missing)'} with vite.script.config.ts…`);
+  log(`${built ? 'rebuilding the page script bundle (older than its sources)' : 'building the page script bundle (dist/m3search-script is missing)'} with vite.script.config.ts…`);
   let vite: typeof import('vite');
   try {
     vite = await import('vite');

@@ -2,7 +2,7 @@
 // a new build's files sit beside the old ones until one commit switches over.
 import 'fake-indexeddb/auto';
 import { describe, expect, it } from 'vitest';
-import { SiteStore } from '../../src/element/store.js';
+import { SiteStore } from '../../src/browser/site-store.js';
 
 const bytes = (s: string): Uint8Array => new TextEncoder().encode(s);
 const text = (b: Uint8Array | undefined): string | undefined => (b ? new TextDecoder().decode(b) : undefined);

@@ -1,5 +1,5 @@
 // Stand-in for `@huggingface/transformers` in the page bundle (vite alias in
-// vite.script.config.ts). src/model/tokenizer.ts only needs PreTrainedTokenizer,
+// vite.script.config.ts, vite.lib.config.ts). src/model/tokenizer.ts only needs PreTrainedTokenizer,
 // which in transformers.js is a thin layer over @huggingface/tokenizers; the
 // full library would add ~0.5 MB and a second onnxruntime-web to the bundle.
 // Mirrors transformers.js 4.x: encode() → Tokenizer.encode().ids, the special

@@ -1,0 +1,243 @@
+// A static-site index inside the search worker: the manifest and shards (from
+// the network, or the IndexedDB copy when offline), the tokenizer (keyword
+// mode from the start), the encoder (hybrid mode once the model has arrived,
+// through the same ONNX Runtime set-up as createSearch) and the background
+// offline copy. Imported by the worker on demand.
+import { isM3SearchError, M3SearchError, type ErrorCode } from '../core/errors.js';
+import type { M3Encoder } from '../model/encoder.js';
+import { urlSource } from '../model/source.js';
+import { createTokenizer, type JsonObject, type M3Tokenizer } from '../model/tokenizer.js';
+import { SiteIndexReader } from '../site/query.js';
+import { searchSite, type SiteResults } from '../site/search.js';
+import type { SiteManifest } from '../site/types.js';
+import type { OrtLoader } from './backend.js';
+import type { SiteOpenOptions, SiteOpenReport, SiteQueryOptions, SiteStatus } from './protocol.js';
+import { Serial } from '../engine/serial.js';
+import { SiteStore } from './site-store.js';
+
+const TOKENIZER_FILES = ['tokenizer.json', 'tokenizer_config.json'];
+/** With an offline copy at hand, a slow network is not waited on for longer than this. */
+const NETWORK_GRACE_MS = 2500;
+/** Background downloads wait for the first answer, or this long when no query comes. */
+const FIRST_QUERY_GRACE_MS = 1000;
+
+export class SiteSession {
+  private encoder?: M3Encoder;
+  private closed = false;
+  private readonly stop = new AbortController();
+  /** One query at a time: ONNX sessions do not run concurrently, and typing fires overlapping searches. */
+  private readonly queries = new Serial();
+  private answeredFirst!: () => void;
+  /** Settles when the first query has been answered (or has failed). */
+  private readonly firstAnswer = new Promise<void>((r) => (this.answeredFirst = r));
+
+  private constructor(
+    private readonly options: SiteOpenOptions,
+    private readonly loadOrt: OrtLoader,
+    private readonly status: (s: SiteStatus) => void,
+    private readonly store: SiteStore | undefined,
+    private readonly manifest: SiteManifest,
+    private readonly manifestText: string,
+    private readonly reader: SiteIndexReader,
+    private readonly tokenizer: M3Tokenizer,
+    /** Files fetched over the network this session, handed to the offline copy so nothing is downloaded twice. */
+    private readonly fetched: ReadonlyMap<string, Uint8Array>,
+  ) {}
+
+  /** Resolves once keyword search works; the model and the offline copy follow in the background. */
+  static async open(loadOrt: OrtLoader, options: SiteOpenOptions, status: (s: SiteStatus) => void): Promise<{ session: SiteSession; report: SiteOpenReport }> {
+    const index = options.index;
+    const store = await SiteStore.open();
+    const saved = await store?.current(index).catch(() => undefined);
+    const netFetch = fetchFile(index, 'manifest.json', { cache: 'no-cache' }).then(
+      (b) => ({ ok: true as const, text: new TextDecoder().decode(b) }),
+      (e: unknown) => ({ ok: false as const, error: e }),
+    );
+    const net = saved ? await Promise.race([netFetch, delay(NETWORK_GRACE_MS).then(() => undefined)]) : await netFetch;
+    let text: string;
+    let source: SiteOpenReport['source'];
+    if (net?.ok) {
+      text = net.text;
+      source = 'network';
+    } else if (saved) {
+      text = saved.manifest;
+      source = 'offline-copy';
+    } else {
+      const why = net && !net.ok ? (net.error as Error).message : 'no answer';
+      throw new M3SearchError('INVALID_INDEX', `Cannot load the search index: ${why}, and there is no offline copy.`, { file: `${index}manifest.json` });
+    }
+    const manifest = parseManifest(text, `${index}manifest.json`);
+    const usable = saved?.build === manifest.build ? new Set(saved.files) : new Set<string>();
+    const fetched = new Map<string, Uint8Array>();
+    /** The IndexedDB copy first (when it holds this build), then the network. */
+    const load = async (name: string): Promise<Uint8Array> => {
+      if (usable.has(name)) {
+        const b = await store?.file(index, name).catch(() => undefined);
+        if (b) return b;
+      }
+      const b = await fetchFile(index, name);
+      fetched.set(name, b);
+      return b;
+    };
+    const reader = new SiteIndexReader(manifest, load);
+    status({ kind: 'index', source, build: manifest.build, passages: manifest.counts.passages });
+
+    const tok = manifest.tokenizer;
+    const [json, config] = await Promise.all([load(tok + TOKENIZER_FILES[0]!), load(tok + TOKENIZER_FILES[1]!).catch(() => undefined)]);
+    const tokenizer = createTokenizer(parseJson(json!, `${index}${tok}${TOKENIZER_FILES[0]}`), config ? parseJson(config, `${index}${tok}${TOKENIZER_FILES[1]}`) : {});
+    const session = new SiteSession(options, loadOrt, status, store, manifest, text, reader, tokenizer, fetched);
+    status({ kind: 'keyword-ready' });
+
+    const model = options.model === 'none' ? undefined : (options.model ?? (manifest.model.path ? new URL(manifest.model.path, index).href : undefined));
+    if (model) void session.loadModel(model);
+    if (store && saved?.build !== manifest.build && source === 'network') void session.saveOffline();
+    else if (saved?.build === manifest.build) status({ kind: 'offline-saved', build: manifest.build, files: saved.files.length });
+    const report: SiteOpenReport = { build: manifest.build, siteRoot: new URL(manifest.siteRoot, index).href, source, passages: manifest.counts.passages, hasModel: Boolean(model) };
+    return { session, report };
+  }
+
+  async search(query: string, opts: SiteQueryOptions, signal: AbortSignal): Promise<SiteResults> {
+    const answer = this.queries.run(async () => {
+      if (signal.aborted) throw new M3SearchError('ABORTED', 'The operation was cancelled.');
+      const encoder = this.encoder;
+      const mode = opts.mode ?? (encoder ? 'hybrid' : 'lexical');
+      try {
+        return await searchSite(this.reader, query, { multiVectorBudget: this.options.multiVectorBudget, ...opts, mode, tokenizer: this.tokenizer, encoder });
+      } catch (e) {
+        if (isM3SearchError(e)) throw e;
+        throw new M3SearchError('INVALID_INDEX', `Searching ${this.options.index} failed: ${(e as Error).message}`, { index: this.options.index });
+      }
+    });
+    void answer.finally(this.answeredFirst).catch(() => undefined);
+    return answer;
+  }
+
+  /** The model and the offline copy download only after the first keyword answer: nothing delays it. */
+  private firstQuerySettled(): Promise<void> {
+    return Promise.race([this.firstAnswer, delay(FIRST_QUERY_GRACE_MS)]);
+  }
+
+  /** Stops the model download and the offline copy, and releases the encoder. */
+  async close(): Promise<void> {
+    this.closed = true;
+    this.stop.abort();
+    await this.queries.run(async () => {
+      await this.encoder?.dispose().catch(() => undefined);
+      this.encoder = undefined;
+    });
+  }
+
+  private emit(s: SiteStatus): void {
+    if (!this.closed) this.status(s);
+  }
+
+  private error(where: 'model' | 'offline', e: unknown, fallback: ErrorCode): void {
+    if (this.closed) return;
+    const code = isM3SearchError(e) ? e.code : fallback;
+    this.emit({ kind: 'error', where, code, message: (e as Error)?.message ?? String(e) });
+  }
+
+  private async loadModel(url: string): Promise<void> {
+    this.emit({ kind: 'model-loading', url });
+    try {
+      await this.firstQuerySettled();
+      // The model-loading code comes with the model, not before the first keyword result.
+      const { loadWebEncoder } = await import('./backend.js');
+      const { encoder, backend, backendNote } = await loadWebEncoder(urlSource(url), {
+        loadOrt: this.loadOrt,
+        backend: this.options.backend,
+        wasmPaths: this.options.wasmPaths,
+        numThreads: this.options.numThreads,
+        signal: this.stop.signal,
+        onProgress: (p) => this.emit({ kind: 'model-progress', loaded: p.loaded, total: p.total }),
+      });
+      const want = this.manifest.model.fingerprint;
+      if (encoder.info.fingerprint !== want || this.closed) {
+        await encoder.dispose();
+        if (this.closed) return;
+        throw new M3SearchError('MODEL_MISMATCH', `The model at ${url} (${encoder.info.fingerprint}) is not the one the index was built with (${want}); staying with keyword search.`, { model: url, fingerprint: encoder.info.fingerprint, expected: want });
+      }
+      this.encoder = encoder;
+      this.emit({ kind: 'hybrid-ready', backend, ...(backendNote === undefined ? {} : { backendNote }) });
+    } catch (e) {
+      this.error('model', e, 'MODEL_FILES');
+    }
+  }
+
+  /** Downloads every file of this build into IndexedDB, then switches the copy over in one transaction. */
+  private async saveOffline(): Promise<void> {
+    const { store, manifest, reader } = this;
+    const index = this.options.index;
+    if (!store) return;
+    try {
+      await this.firstQuerySettled();
+      const files = [...reader.offlineFiles(), ...TOKENIZER_FILES.map((f) => manifest.tokenizer + f)];
+      const have = await store.have(index, files);
+      // Shard names carry their content hash; the tokenizer's do not, so a new build always stores them again.
+      const missing = files.filter((f) => !have.has(f) || f.startsWith(manifest.tokenizer));
+      const absent = new Set<string>();
+      let done = files.length - missing.length;
+      const queue = [...missing];
+      const next = async (): Promise<void> => {
+        for (let f = queue.shift(); f !== undefined && !this.closed; f = queue.shift()) {
+          let b = this.fetched.get(f);
+          if (!b) {
+            try {
+              b = await fetchFile(index, f);
+            } catch (e) {
+              if (f === manifest.tokenizer + TOKENIZER_FILES[1] && isM3SearchError(e) && e.details?.status === 404) {
+                absent.add(f); // tokenizer_config.json is optional
+                continue;
+              }
+              throw e;
+            }
+          }
+          await store.putFiles(index, [[f, b]]);
+          this.emit({ kind: 'offline-saving', done: ++done, total: files.length });
+        }
+      };
+      await Promise.all(Array.from({ length: 6 }, next));
+      if (this.closed) return;
+      const stored = files.filter((f) => !absent.has(f));
+      await store.commit(index, manifest.build, this.manifestText, stored);
+      this.emit({ kind: 'offline-saved', build: manifest.build, files: stored.length });
+    } catch (e) {
+      this.error('offline', e, 'STORAGE');
+    }
+  }
+}
+
+/** Fetches one index file; any failure is INVALID_INDEX naming the file (and the HTTP status). */
+async function fetchFile(index: string, name: string, init?: RequestInit): Promise<Uint8Array> {
+  const url = new URL(name, index).href;
+  let res: Response;
+  try {
+    res = await fetch(url, init);
+  } catch (e) {
+    throw new M3SearchError('INVALID_INDEX', `Cannot fetch ${url}: ${(e as Error).message}`, { file: url });
+  }
+  if (!res.ok) throw new M3SearchError('INVALID_INDEX', `Cannot fetch ${url}: HTTP ${res.status}`, { file: url, status: res.status });
+  return new Uint8Array(await res.arrayBuffer());
+}
+
+function parseJson(bytes: Uint8Array | string, file: string): JsonObject {
+  try {
+    const v: unknown = JSON.parse(typeof bytes === 'string' ? bytes : new TextDecoder().decode(bytes));
+    if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new Error('not a JSON object');
+    return v as JsonObject;
+  } catch (e) {
+    throw new M3SearchError('INVALID_INDEX', `${file} is not valid JSON: ${(e as Error).message}`, { file });
+  }
+}
+
+/** The fields the page reads before any shard; the reader checks the rest as it loads them. */
+function parseManifest(text: string, file: string): SiteManifest {
+  const m = parseJson(text, file) as unknown as Partial<SiteManifest>;
+  const ok = m.format === 'm3search-site' && typeof m.build === 'string' && typeof m.tokenizer === 'string' && typeof m.siteRoot === 'string' && typeof m.counts?.passages === 'number' && typeof m.model?.fingerprint === 'string';
+  if (!ok) throw new M3SearchError('INVALID_INDEX', `${file} is not an m3search site manifest (format, build, tokenizer, siteRoot, counts or model missing).`, { file });
+  return m as SiteManifest;
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}

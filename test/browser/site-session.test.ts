@@ -1,0 +1,174 @@
+// The static-site session inside the worker, driven directly (fetch served
+// from a built index folder, IndexedDB from fake-indexeddb, ONNX Runtime from
+// onnxruntime-node): statuses in order, keyword answers at once, hybrid once
+// the index's own model has loaded, and typed errors that name the file.
+import 'fake-indexeddb/auto';
+import { execFile } from 'node:child_process';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import * as ortNode from 'onnxruntime-node';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { isM3SearchError, type M3SearchError } from '../../src/core/errors.js';
+import type { OrtLoader, WebOrt } from '../../src/browser/backend.js';
+import type { SiteOpenOptions, SiteStatus } from '../../src/browser/protocol.js';
+import { SiteSession } from '../../src/browser/site-session.js';
+import { testModel } from '../helpers/test-model.js';
+import { ROOT } from '../e2e/support.js';
+
+const ORIGIN = 'http://site.test';
+const INDEX = `${ORIGIN}/m3search/`;
+
+const page = (title: string, sections: [string, string, string][]): string =>
+  `<html><head><title>${title}</title></head><body><main><h1>${title}</h1>${sections
+    .map(([id, h, p]) => `<section id="${id}"><h2>${h}</h2><p>${p}</p></section>`)
+    .join('')}</main></body></html>`;
+
+/** onnxruntime-node standing in for onnxruntime-web: same API, CPU instead of the 'wasm' provider. */
+const loadOrt: OrtLoader = async () => {
+  const ort = ortNode as unknown as WebOrt;
+  const create = ortNode.InferenceSession.create.bind(ortNode.InferenceSession) as (...a: unknown[]) => Promise<unknown>;
+  const InferenceSession = { ...ortNode.InferenceSession, create: (model: unknown, opts?: object) => create(model, { ...opts, executionProviders: ['cpu'] }) };
+  return { ort: { ...ort, InferenceSession } as unknown as WebOrt };
+};
+
+async function rejection(p: Promise<unknown>): Promise<M3SearchError> {
+  const e = await p.then(() => undefined, (err: unknown) => err);
+  if (!isM3SearchError(e)) throw new Error(`expected an M3SearchError, got ${String(e)}`);
+  return e;
+}
+
+describe('SiteSession (the static-site half of the worker)', () => {
+  let dir: string;
+  let site: string;
+  let models: Record<string, string>;
+  /** Per-URL overrides of what the fake network answers. */
+  const answers = new Map<string, () => Response>();
+  const fetched: string[] = [];
+  const realFetch = globalThis.fetch;
+
+  beforeAll(async () => {
+    models = (await testModel()).layouts;
+    dir = await mkdtemp(path.join(os.tmpdir(), 'm3search-site-session-'));
+    site = path.join(dir, 'site');
+    await mkdir(path.join(site, 'guide'), { recursive: true });
+    await writeFile(path.join(site, 'index.html'), page('Home', [['welcome', 'Welcome', 'Start here with the tutorial and the guide.']]));
+    await writeFile(path.join(site, 'guide', 'config.html'), page('Configuration', [
+      ['timeouts', 'Timeouts', 'Set the request timeout in seconds for slow servers.'],
+      ['cache', 'Cache', 'The cache keeps compiled templates on disk between runs.'],
+    ]));
+    await promisify(execFile)(process.execPath, [path.join(ROOT, 'bin', 'm3search.mjs'), 'index', site, '--out', path.join(site, 'm3search'), '--model', models['heads-in-graph']!, '--copy-model', '--quiet'], { cwd: ROOT });
+    globalThis.fetch = (async (input: RequestInfo | URL) => {
+      const url = new URL(typeof input === 'string' || input instanceof URL ? input : input.url);
+      fetched.push(url.href);
+      const override = answers.get(url.href);
+      if (override) return override();
+      if (url.origin !== ORIGIN) return new Response('not found', { status: 404 });
+      // /mirror/ serves the same index under another URL: one with no offline copy yet.
+      const file = decodeURIComponent(url.pathname).replace(/^\/mirror\//, '/m3search/');
+      const bytes = await readFile(path.join(site, file)).catch(() => undefined);
+      return bytes ? new Response(bytes) : new Response('not found', { status: 404 });
+    }) as typeof fetch;
+  }, 180_000);
+
+  afterEach(() => {
+    answers.clear();
+    fetched.length = 0;
+  });
+
+  afterAll(async () => {
+    globalThis.fetch = realFetch;
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  /** Opens a session; statuses are collected, and `until(kind)` waits for one (no sleeps). */
+  async function open(options: Partial<SiteOpenOptions> = {}) {
+    const statuses: SiteStatus[] = [];
+    const waiters: { kind: SiteStatus['kind']; resolve: (s: SiteStatus) => void }[] = [];
+    const onStatus = (s: SiteStatus) => {
+      statuses.push(s);
+      for (const w of waiters.filter((w) => w.kind === s.kind)) w.resolve(s);
+    };
+    const until = <K extends SiteStatus['kind']>(kind: K): Promise<Extract<SiteStatus, { kind: K }>> => {
+      const seen = statuses.find((s) => s.kind === kind);
+      if (seen) return Promise.resolve(seen as Extract<SiteStatus, { kind: K }>);
+      return new Promise((resolve) => waiters.push({ kind, resolve: resolve as (s: SiteStatus) => void }));
+    };
+    const opened = await SiteSession.open(loadOrt, { index: INDEX, backend: 'wasm', ...options }, onStatus);
+    return { ...opened, statuses, until };
+  }
+
+  it('answers by keywords at once, hybrid once the copied model has loaded, and saves the offline copy', async () => {
+    const { session, report, statuses, until } = await open();
+    expect(report).toMatchObject({ source: 'network', siteRoot: `${ORIGIN}/`, hasModel: true });
+    expect(statuses.slice(0, 2).map((s) => s.kind)).toEqual(['index', 'keyword-ready']);
+    const keyword = await session.search('request timeout', { k: 3 }, new AbortController().signal);
+    expect(keyword.mode).toBe('lexical');
+    expect(keyword.hits[0]?.url).toBe('guide/config.html#timeouts');
+
+    expect(await until('hybrid-ready')).toMatchObject({ backend: 'wasm' });
+    const hybrid = await session.search('request timeout', { k: 3 }, new AbortController().signal);
+    expect(hybrid.mode).toBe('hybrid');
+    expect(hybrid.hits.length).toBeGreaterThan(0);
+    expect(await until('offline-saved')).toMatchObject({ build: report.build });
+    await session.close();
+  }, 60_000);
+
+  it('a model other than the index’s reports MODEL_MISMATCH and keeps keyword search', async () => {
+    const other = `${ORIGIN}/other-model/`;
+    const dirOf = models['splade']!;
+    // Serve the other layout's folder at /other-model/.
+    for (const f of ['m3search.json', 'config.json', 'tokenizer.json', 'tokenizer_config.json', 'onnx/model_quantized.onnx', 'onnx/model.onnx', 'sparse_linear.safetensors', 'colbert_linear.safetensors']) {
+      const bytes = await readFile(path.join(dirOf, f)).catch(() => undefined);
+      answers.set(other + f, () => (bytes ? new Response(bytes) : new Response('not found', { status: 404 })));
+    }
+    const { session, until } = await open({ model: other });
+    const error = await until('error');
+    expect(error).toMatchObject({ where: 'model', code: 'MODEL_MISMATCH' });
+    expect(error.message).toContain(other);
+    expect((await session.search('cache', {}, new AbortController().signal)).mode).toBe('lexical');
+    await session.close();
+  }, 60_000);
+
+  it('a missing manifest (and no offline copy) is INVALID_INDEX naming the file', async () => {
+    const index = `${ORIGIN}/nowhere/`;
+    const e = await rejection(open({ index }));
+    expect(e.code).toBe('INVALID_INDEX');
+    expect(e.details).toMatchObject({ file: `${index}manifest.json` });
+    expect(e.message).toContain(`${index}manifest.json`);
+    expect(e.message).toContain('HTTP 404');
+  });
+
+  it('a manifest that is not JSON, or not a site manifest, is INVALID_INDEX naming the file', async () => {
+    const index = `${ORIGIN}/broken/`;
+    answers.set(`${index}manifest.json`, () => new Response('<html>oops</html>'));
+    const notJson = await rejection(open({ index }));
+    expect(notJson).toMatchObject({ code: 'INVALID_INDEX', details: { file: `${index}manifest.json` } });
+    expect(notJson.message).toMatch(/manifest\.json is not valid JSON/);
+
+    answers.set(`${index}manifest.json`, () => new Response('{"format":"something-else"}'));
+    const foreign = await rejection(open({ index }));
+    expect(foreign.code).toBe('INVALID_INDEX');
+    expect(foreign.message).toMatch(/manifest\.json is not an m3search site manifest/);
+  });
+
+  it('a shard that cannot be fetched fails the query with INVALID_INDEX naming the shard', async () => {
+    const index = `${ORIGIN}/mirror/`; // no offline copy of it to fall back on
+    const { session } = await open({ index, model: 'none' });
+    const manifest = JSON.parse(await readFile(path.join(site, 'm3search', 'manifest.json'), 'utf8')) as { shards: { postings: { files: string[] } } };
+    for (const f of manifest.shards.postings.files) answers.set(new URL(f, index).href, () => new Response('gone', { status: 500 }));
+    const e = await rejection(session.search('request timeout', {}, new AbortController().signal));
+    expect(e.code).toBe('INVALID_INDEX');
+    expect(e.message).toMatch(/mirror\/shards\/post-\d+\.[0-9a-f]+\.bin: HTTP 500/);
+    await session.close();
+  });
+
+  it('a cancelled query rejects with ABORTED', async () => {
+    const { session } = await open({ model: 'none' });
+    const ctl = new AbortController();
+    ctl.abort();
+    expect((await rejection(session.search('cache', {}, ctl.signal))).code).toBe('ABORTED');
+    await session.close();
+  });
+});
