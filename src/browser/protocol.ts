@@ -116,6 +116,8 @@ export interface SiteOpenOptions {
   /** Nested indexes: multi-vector rows scored per passage (default: every stored row). */
   multiVectorBudget?: number;
   backend?: BackendPreference;
+  /** 'q8' (default) prefers onnx/model_quantized.onnx, 'fp32' onnx/model.onnx: the one the index was built with. */
+  dtype?: 'q8' | 'fp32';
   /** Where ONNX Runtime's .wasm (and .mjs) files are served; default: the worker's own copies. */
   wasmPaths?: string | { wasm?: string; mjs?: string };
   numThreads?: number;

@@ -19,6 +19,8 @@ export interface SiteSearchOptions {
   multiVectorBudget?: number;
   /** 'auto' (default) tries WebGPU first; 'wasm' never touches the GPU. */
   backend?: BackendPreference;
+  /** 'q8' (default) prefers onnx/model_quantized.onnx, 'fp32' onnx/model.onnx: the file the index was built with. */
+  dtype?: 'q8' | 'fp32';
   /** Where ONNX Runtime's .wasm and .mjs files are served (absolute URLs or a folder); default: beside the worker. */
   wasmPaths?: string | { wasm?: string; mjs?: string };
   /** WASM threads (default: 1 unless the page is cross-origin isolated). */
@@ -112,6 +114,7 @@ class WorkerSiteSearch implements SiteSearch {
     if (o.model !== undefined) options.model = o.model === 'none' ? 'none' : abs(o.model);
     if (o.multiVectorBudget !== undefined) options.multiVectorBudget = o.multiVectorBudget;
     if (o.backend !== undefined) options.backend = o.backend;
+    if (o.dtype !== undefined) options.dtype = o.dtype;
     if (o.numThreads !== undefined) options.numThreads = o.numThreads;
     if (o.wasmPaths !== undefined) {
       options.wasmPaths =

@@ -146,6 +146,7 @@ export class SiteSession {
       const { encoder, backend, backendNote } = await loadWebEncoder(urlSource(url), {
         loadOrt: this.loadOrt,
         backend: this.options.backend,
+        dtype: this.options.dtype,
         wasmPaths: this.options.wasmPaths,
         numThreads: this.options.numThreads,
         signal: this.stop.signal,
