@@ -63,7 +63,15 @@ export class SiteIndexReader {
   private file<T>(name: string, decode: (b: Uint8Array) => T): Promise<T> {
     let p = this.decoded.get(name) as Promise<T> | undefined;
     if (!p) {
-      p = this.load(name).then(decode);
+      p = this.load(name).then((bytes) => {
+        try {
+          return decode(bytes);
+        } catch (e) {
+          // A file that arrived but does not decode is a broken index, named as such (not a network failure).
+          if (e instanceof M3SearchError && e.code === 'INVALID_INDEX' && e.details?.file === name) throw e;
+          throw new M3SearchError('INVALID_INDEX', `${name} is not a valid m3search shard: ${(e as Error).message}`, { file: name });
+        }
+      });
       // A failed fetch must not stick: the next query tries again.
       p.catch(() => this.decoded.delete(name));
       this.decoded.set(name, p);

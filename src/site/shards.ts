@@ -1,6 +1,7 @@
 // Encoding and decoding of the index's shard files (layout in FORMAT.md).
 // Environment-free: the Node builder writes them, the page's worker reads them.
 import { ByteReader, ByteWriter } from '../core/bytes.js';
+import { M3SearchError } from '../core/errors.js';
 import type { PassageMeta, StoredMulti } from './types.js';
 
 const MAGIC = 0x5353334d; // "M3SS" read as a little-endian u32
@@ -13,11 +14,11 @@ function header(w: ByteWriter, kind: ShardKind): void {
 }
 
 function checkHeader(r: ByteReader, kind: ShardKind): void {
-  if (r.u32() !== MAGIC) throw new Error('not an m3search shard');
+  if (r.u32() !== MAGIC) throw new M3SearchError('INVALID_INDEX', 'not an m3search shard (bad magic)');
   const version = r.u16();
-  if (version !== VERSION) throw new Error(`unsupported shard version ${version}`);
+  if (version !== VERSION) throw new M3SearchError('INVALID_INDEX', `unsupported shard version ${version}`);
   const k = r.u16();
-  if (k !== kind) throw new Error(`expected shard kind ${kind}, got ${k}`);
+  if (k !== kind) throw new M3SearchError('INVALID_INDEX', `expected shard kind ${kind}, got ${k}`);
 }
 
 // ---------------------------------------------------------------- dense
@@ -170,7 +171,7 @@ export function encodeMultiShard(s: MultiShard, kind: 'float16' | 'int8'): Uint8
   for (const m of s.rows) w.u32(m?.count ?? 0);
   for (const m of s.rows) {
     if (!m) continue;
-    if (m.kind !== kind) throw new Error(`multi rows must all be ${kind}`);
+    if (m.kind !== kind) throw new M3SearchError('INVALID_OPTION', `multi rows must all be ${kind}`);
     if (m.kind === 'int8') w.bytes(m.scales);
   }
   for (const m of s.rows) if (m) w.bytes(m.data);

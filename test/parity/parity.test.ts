@@ -78,3 +78,23 @@ describe('cross-surface parity: Node engine vs static-site index', () => {
     for (const h of a) expect(h.score).toBeCloseTo(w.dense * h.signals.dense!.score + w.sparse * h.signals.sparse!.score + w.multi * (h.signals.multi?.score ?? 0), 6);
   });
 });
+
+describe('a broken shard is a typed error naming the file', () => {
+  it('INVALID_INDEX with the file name when a fetched shard does not decode; the next query tries again', async () => {
+    const m = reader.manifest;
+    const bad = m.shards.dense.files[0]!.file;
+    let broken = true;
+    const { SiteIndexReader } = await import('../../src/site/query.js');
+    const flaky = new SiteIndexReader(m, async (f) => {
+      const b = new Uint8Array(await readFile(path.join(dir, 'idx', f)));
+      if (f === bad && broken) b[0] ^= 0xff; // magic no longer matches
+      return b;
+    });
+    const err = await searchSite(flaky, queries[0]!, { mode: 'dense', k: 3, tokenizer: encoder.tokenizer, encoder }).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'INVALID_INDEX', details: { file: bad } });
+    expect((err as Error).message).toContain(bad);
+    broken = false;
+    const ok = await searchSite(flaky, queries[0]!, { mode: 'dense', k: 3, tokenizer: encoder.tokenizer, encoder });
+    expect(ok.hits.map((h) => h.url.slice(1))).toEqual((await engine.search(queries[0]!, { mode: 'dense', k: 3 })).map((h) => h.id));
+  });
+});
