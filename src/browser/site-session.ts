@@ -84,7 +84,14 @@ export class SiteSession {
 
     const tok = manifest.tokenizer;
     const [json, config] = await Promise.all([load(tok + TOKENIZER_FILES[0]!), load(tok + TOKENIZER_FILES[1]!).catch(() => undefined)]);
-    const tokenizer = createTokenizer(parseJson(json!, `${index}${tok}${TOKENIZER_FILES[0]}`), config ? parseJson(config, `${index}${tok}${TOKENIZER_FILES[1]}`) : {});
+    const tokenizerFile = `${index}${tok}${TOKENIZER_FILES[0]}`;
+    let tokenizer: M3Tokenizer;
+    try {
+      tokenizer = createTokenizer(parseJson(json, tokenizerFile), config ? parseJson(config, `${index}${tok}${TOKENIZER_FILES[1]}`) : {});
+    } catch (e) {
+      if (isM3SearchError(e)) throw e;
+      throw new M3SearchError('INVALID_INDEX', `${tokenizerFile} is not a usable tokenizer: ${(e as Error).message}`, { file: tokenizerFile });
+    }
     const session = new SiteSession(options, loadOrt, status, store, manifest, text, reader, tokenizer, fetched);
     status({ kind: 'keyword-ready' });
 

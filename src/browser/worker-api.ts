@@ -94,7 +94,7 @@ export function createWorkerApi(deps: WorkerDeps): WorkerApi {
           state = { kind: 'opening', name: options.name };
           try {
             const { openIndex } = await import('./open-index.js');
-            const opened = await openIndex(deps.loadOrt, options, signal, throttle(onProgress), (w) => fire(onWarning, w));
+            const opened = await openIndex(deps.loadOrt, options, signal, throttle(onProgress, loadFinal), (w) => fire(onWarning, w));
             state = { kind: 'ready', name: options.name, ...opened.state };
             return opened.report;
           } catch (e) {
@@ -114,7 +114,8 @@ export function createWorkerApi(deps: WorkerDeps): WorkerApi {
         try {
           const { SiteSession } = await import('./site-session.js');
           // Status keeps flowing after open resolves (model, offline copy): the proxy lives as long as the worker.
-          const { session, report } = await SiteSession.open(deps.loadOrt, options, (s: SiteStatus) => fire(onStatus, s));
+          const status = throttle(onStatus, statusFinal) ?? (() => undefined);
+          const { session, report } = await SiteSession.open(deps.loadOrt, options, status);
           if (state.kind !== 'opening-site') {
             await session.close(); // closed while opening
             throw notReady(stateNote());
@@ -217,18 +218,23 @@ function fire<P>(cb: ProgressCallback<P> | undefined, p: P): void {
   }
 }
 
-/** Byte progress arrives per network chunk; forward at most every 50 ms (and always the last of a file). */
-function throttle(cb: ProgressCallback<LoadProgress> | undefined): ((p: LoadProgress) => void) | undefined {
+/**
+ * Byte progress arrives per network chunk; forward at most every 50 ms, and
+ * always what `final` accepts (the last chunk of a file, any other event).
+ */
+function throttle<P>(cb: ProgressCallback<P> | undefined, final: (p: P) => boolean): ((p: P) => void) | undefined {
   if (cb === undefined) return undefined;
   let last = 0;
   return (p) => {
     const now = performance.now();
-    const final = p.phase === 'restore' || p.total === undefined || p.loaded >= p.total;
-    if (!final && now - last < 50) return;
+    if (!final(p) && now - last < 50) return;
     last = now;
     fire(cb, p);
   };
 }
+
+const loadFinal = (p: LoadProgress): boolean => p.phase === 'restore' || p.total === undefined || p.loaded >= p.total;
+const statusFinal = (s: SiteStatus): boolean => s.kind !== 'model-progress' || s.total === undefined || s.loaded >= s.total;
 
 /** Frees the MessagePort behind a comlink-proxied callback (a no-op for plain functions). */
 function release(cb: unknown): void {
