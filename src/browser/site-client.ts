@@ -4,27 +4,15 @@
 // so the <m3-search> script can pass its own without bundling another copy.
 import { proxy } from 'comlink';
 import { M3SearchError, isM3SearchError } from '../core/errors.js';
-import type { BackendPreference, SiteOpenOptions, SiteOpenReport, SiteQueryOptions, SiteResults, SiteStatus } from './protocol.js';
+import type { SiteOpenOptions, SiteOpenReport, SiteQueryOptions, SiteResults, SiteStatus } from './protocol.js';
 import { WorkerConnection } from './worker-connection.js';
 
-export interface SiteSearchOptions {
-  /** Index folder URL (absolute, or relative to the page), where `m3search index` wrote manifest.json, e.g. '/m3search/'. */
-  index: string;
-  /**
-   * Model folder URL (absolute, or relative to the page). Default: the model
-   * copied next to the index (`--copy-model`), if any. 'none': keyword search only.
-   */
-  model?: string;
-  /** Nested indexes: score only each passage's first N multi-vector rows (less work per query). */
-  multiVectorBudget?: number;
-  /** 'auto' (default) tries WebGPU first; 'wasm' never touches the GPU. */
-  backend?: BackendPreference;
-  /** 'q8' (default) prefers onnx/model_quantized.onnx, 'fp32' onnx/model.onnx: the file the index was built with. */
-  dtype?: 'q8' | 'fp32';
-  /** Where ONNX Runtime's .wasm and .mjs files are served (absolute URLs or a folder); default: beside the worker. */
-  wasmPaths?: string | { wasm?: string; mjs?: string };
-  /** WASM threads (default: 1 unless the page is cross-origin isolated). */
-  numThreads?: number;
+/**
+ * The worker's open options (`SiteOpenOptions`: index, model, multiVectorBudget,
+ * backend, dtype, wasmPaths, numThreads) with URLs that may be relative to the
+ * page, plus a status listener.
+ */
+export interface SiteSearchOptions extends SiteOpenOptions {
   /** Every status from the start, as `onStatus()` would report it. */
   onStatus?: (s: SiteStatus) => void;
 }
