@@ -153,7 +153,8 @@ export class SiteSession {
       const { encoder, backend, backendNote } = await loadWebEncoder(urlSource(url), {
         loadOrt: this.loadOrt,
         backend: this.options.backend,
-        dtype: this.options.dtype,
+        // The file the index was encoded with, unless the page asks otherwise.
+        dtype: this.options.dtype ?? (/(^|\/)model\.onnx$/.test(this.manifest.model.onnxFile ?? '') ? 'fp32' : 'q8'),
         wasmPaths: this.options.wasmPaths,
         numThreads: this.options.numThreads,
         signal: this.stop.signal,

@@ -24,6 +24,7 @@ const INDEX_USAGE = `m3search index <site-dir> [options]    build the search ind
     --multi-storage int8|float16   multi-vector precision (default int8)
     --lang en[,fr]        only pages whose <html lang> starts with one of these
     --markdown            also index *.md sources (linked as .html)
+    --fp32                encode with the fp32 ONNX file instead of the int8 one (the manifest records it; pages load the same)
     --docs FILE.jsonl     index these documents instead of crawling <site-dir>: one passage each (text as is,
                           linked at its url or #id), so the static index ranks like \`m3search search\`
     --limit-pages N       only the first N pages (trials)
@@ -53,6 +54,7 @@ const INDEX_OPTIONS = {
   lang: { type: 'string' },
   markdown: { type: 'boolean' },
   docs: { type: 'string' },
+  fp32: { type: 'boolean' },
   'limit-pages': { type: 'string' },
   inject: { type: 'boolean' },
   'copy-model': { type: 'boolean' },
@@ -73,6 +75,7 @@ async function indexRun(args: string[]): Promise<void> {
   const options: IndexSiteOptions = {
     site,
     documents,
+    dtype: values.fp32 ? 'fp32' : 'q8',
     out: values.out,
     model: resolveModel(values.model, log),
     copyModel: values['copy-model'],

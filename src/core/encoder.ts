@@ -24,6 +24,8 @@ export interface EncoderInfo {
   multiDim: number;
   sparseStyle: 'lexical' | 'splade' | 'none';
   hasMulti: boolean;
+  /** The ONNX file loaded (e.g. onnx/model_quantized.onnx): a static index records it, so its pages load the same one. */
+  onnxFile?: string;
 }
 
 /** The model's tokenizer as search needs it: token counting (windows, chunking) and lexical ids. */

@@ -215,6 +215,7 @@ export async function buildSiteIndex(opts: BuildOptions): Promise<BuildReport> {
       denseDim: info.denseDim,
       multiDim: multi === 'none' ? 0 : info.multiDim,
       sparseStyle: info.sparseStyle,
+      ...(info.onnxFile ? { onnxFile: info.onnxFile } : {}),
       ...(opts.modelPath ? { path: opts.modelPath } : {}),
     },
     tokenizer: 'tokenizer/',

@@ -20,6 +20,8 @@ export interface IndexSiteOptions extends Omit<BuildOptions, 'encoder' | 'modelS
   model: string;
   /** An encoder already loaded from `model` (otherwise it is loaded, and disposed after the build). */
   encoder?: M3Encoder;
+  /** Which ONNX file to load: 'q8' (default) prefers onnx/model_quantized.onnx, 'fp32' onnx/model.onnx. Pages must load the same one. */
+  dtype?: 'q8' | 'fp32';
   /** Copy the (local) model folder next to the index, so pages rank hybrid with no third-party host. */
   copyModel?: boolean;
   /** Add the script tag and `<m3-search>` to every page; needs `out` inside `site`. */
@@ -45,7 +47,7 @@ export interface IndexSiteReport {
 const isUrl = (s: string): boolean => /^https?:\/\//.test(s);
 
 export async function indexSite(opts: IndexSiteOptions): Promise<IndexSiteReport> {
-  const { model, encoder: given, copyModel: copy = false, inject = false, serviceWorker = true, onLog, ...build } = opts;
+  const { model, encoder: given, dtype, copyModel: copy = false, inject = false, serviceWorker = true, onLog, ...build } = opts;
   const site = path.resolve(opts.site);
   const out = path.resolve(opts.out ?? path.join(site, 'm3search'));
   const rel = path.relative(site, out).split(path.sep).join('/');
@@ -58,7 +60,7 @@ export async function indexSite(opts: IndexSiteOptions): Promise<IndexSiteReport
   await ensureScriptBundle(onLog);
 
   const t0 = performance.now();
-  const encoder = given ?? (await loadModel(model));
+  const encoder = given ?? (await loadModel(model, { dtype }));
   const modelSeconds = (performance.now() - t0) / 1000;
   const { info } = encoder;
   onLog?.(`model ${info.modelId} (${info.onnxFile}, dense ${info.denseDim}, multi ${info.multiDim}, max ${info.maxLength} tokens) loaded in ${modelSeconds.toFixed(1)} s`);

@@ -78,6 +78,8 @@ export interface SiteManifest {
     sparseStyle: 'lexical' | 'splade' | 'none';
     /** Model folder relative to the index folder when it was copied (`--copy-model`). */
     path?: string;
+    /** The ONNX file the passages were encoded with; pages load the same one (its int8 and fp32 kernels differ slightly). */
+    onnxFile?: string;
   };
   /** Folder (relative to the index) holding tokenizer.json + tokenizer_config.json for the lexical mode. */
   tokenizer: string;

@@ -1,7 +1,7 @@
 // Cross-surface parity in Chromium. The sample corpus, indexed (b) by
 // `createSearch` in the page (worker, onnxruntime-web WASM, IndexedDB) at a
-// static site's precision, and (c) as a static-site index built in Node and
-// read through the element's runtime (`openSiteSearch`, the same worker),
+// static site's precision, and (c) as a static-site index built by
+// `m3search index --docs` and read through the element's runtime (`openSiteSearch`, the same worker),
 // must rank like (a) the Node engine (onnxruntime-node) for every sample query
 // and mode: the same top-10 ids in order, fused scores within 1e-4. All run the
 // fp32 graph: int8 MatMul kernels differ between onnxruntime-web and -node by
@@ -16,9 +16,11 @@ import { PARITY_MODES, SITE_PRECISION } from '../helpers/parity.js';
 import { testModel } from '../helpers/test-model.js';
 import { mkdir, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
-import { fsSource } from '../../src/node/fs-source.js';
-import { buildSiteIndex } from '../../src/site/build.js';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { launch, MODEL_URL, openHarness, ROOT, sampleCorpus, startServer, type Server } from './support.js';
+
+const run = promisify(execFile);
 
 /** Where the static index is built: inside the served root, so the page fetches it like a site's. */
 const SITE_DIR = path.join(ROOT, '.cache', 'parity-site');
@@ -39,8 +41,11 @@ beforeAll(async () => {
   encoder = await loadModel(modelDir, { dtype: 'fp32' });
   await rm(SITE_DIR, { recursive: true, force: true });
   await mkdir(SITE_DIR, { recursive: true });
-  const built = await buildSiteIndex({ site: SITE_DIR, out: path.join(SITE_DIR, 'idx'), encoder, modelSource: fsSource(modelDir), documents: corpus, multi: 'nested', maxMultiVectors: 8, multiStorage: 'int8' });
-  expect(built.passages).toBe(corpus.length);
+  const cli = [path.join(ROOT, 'bin', 'm3search.mjs'), 'index', SITE_DIR, '--docs', path.join(ROOT, 'public', 'sample-corpus.jsonl'), '--out', path.join(SITE_DIR, 'idx'), '--model', modelDir, '--fp32', '--quiet'];
+  await run(process.execPath, cli, { cwd: ROOT, maxBuffer: 1 << 24 });
+  const manifest = JSON.parse(await readFile(path.join(SITE_DIR, 'idx', 'manifest.json'), 'utf8')) as { counts: { passages: number }; model: { onnxFile?: string } };
+  expect(manifest.counts.passages).toBe(corpus.length);
+  expect(manifest.model.onnxFile).toBe('onnx/model.onnx'); // the page loads the same file
   queries = (JSON.parse(await readFile(path.join(ROOT, 'public', 'sample-queries.json'), 'utf8')) as { query: string }[]).map((q) => q.query);
   const page = await openHarness(browser, server);
   fromPage = await page.evaluate(
@@ -54,7 +59,8 @@ beforeAll(async () => {
       }
       await search.delete();
       // The element's runtime: the site handle, once the model has loaded (hybrid-ready).
-      const site = window.m3.openSiteSearch({ index, model, dtype: 'fp32', backend: 'wasm' });
+      // No dtype: the page loads the ONNX file the manifest names.
+      const site = window.m3.openSiteSearch({ index, model, backend: 'wasm' });
       await new Promise<void>((resolve, reject) =>
         site.onStatus((s) => {
           if (s.kind === 'hybrid-ready') resolve();
