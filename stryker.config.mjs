@@ -4,6 +4,13 @@
 // `npm run mutation:ci` the scoped, time-bounded subset that .ci/run uses.
 // Reports: coverage/mutation/index.html (every surviving mutant, with its
 // diff) and coverage/mutation/mutation.json (for scripts/mutation-score.mjs).
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+// Stryker runs the tests in a sandbox copy under .cache/stryker-tmp: point
+// them at the real ../shared (tokenizers, collections) beside this checkout.
+process.env.M3S_SHARED_DIR ??= path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', 'shared');
+
 /** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */
 export default {
   testRunner: 'vitest',
