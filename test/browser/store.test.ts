@@ -145,6 +145,7 @@ describe('persistent index: reopen and resume', () => {
     expect(await b.search.counts()).toEqual({ docs: 5, dense: 5, sparse: 5, multi: 5, meta: 5 });
     await b.search.clear();
     expect(await b.search.counts()).toEqual({ docs: 0, dense: 0, sparse: 0, multi: 0, meta: 0 });
+    expect((await indexedDB.databases()).map((d) => d.name)).toContain(databaseName(name));
     await b.search.destroy();
     const names = (await indexedDB.databases()).map((d) => d.name);
     expect(names).not.toContain(databaseName(name));
