@@ -16,6 +16,8 @@ export default defineConfig({
       'test/site/build.test.ts',
       'test/site/nested.test.ts',
       'test/site/ranking.test.ts',
+      'test/site/snippet.test.ts',
+      'test/engine/windows.test.ts',
     ],
     globalSetup: ['test/global-setup.ts'],
     testTimeout: 60_000,
