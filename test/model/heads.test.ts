@@ -1,6 +1,7 @@
-// The BGE-M3 head formulas on hand-written numbers (expectations worked out on
+// The BGE-M3 head formulas (and sparse pruning) on hand-written numbers (expectations worked out on
 // paper, not with the functions under test).
 import { describe, expect, it } from 'vitest';
+import { pruneSparse } from '../../src/model/sparse-pruning.js';
 import { applyLinear, colbertVectors, lexicalWeights, normalized, normalizeRows, poolSparse, spladeFromPooled, spladeMax, toSparse } from '../../src/model/heads.js';
 
 const pairs = (v: { ids: Uint32Array; weights: Float32Array }): [number, number][] => [...v.ids].map((id, i) => [id, v.weights[i]!]);
@@ -92,5 +93,28 @@ describe('SPLADE-max', () => {
   it('spladeFromPooled keeps positive, non-excluded entries only', () => {
     const v = spladeFromPooled(Float32Array.from([0, 1, -1, Math.E - 1]), new Set([1]));
     expect(pairs(v)).toEqual([[3, 1]]);
+  });
+});
+
+describe('pruneSparse', () => {
+  const v = { ids: Uint32Array.from([3, 8, 20, 41, 77]), weights: Float32Array.from([0.5, 0.1, 0.9, 0.5, 0.3]) };
+
+  it('keeps the top k by weight (ties: the earlier id), ids stay ascending', () => {
+    // By weight: 20 (.9), 3 (.5), 41 (.5), 77 (.3), 8 (.1).
+    expect(pairs(pruneSparse(v, { topK: 2 }))).toEqual([[3, 0.5], [20, f32(0.9)]]);
+    expect(pairs(pruneSparse(v, { topK: 3 }))).toEqual([[3, 0.5], [20, f32(0.9)], [41, 0.5]]);
+    expect(pairs(pruneSparse(v, { topK: 0 }))).toEqual([]);
+    expect(pairs(pruneSparse(v, { topK: -1 }))).toEqual([]);
+  });
+
+  it('drops weights below the threshold (a weight equal to it stays)', () => {
+    expect(pairs(pruneSparse(v, { threshold: 0.5 }))).toEqual([[3, 0.5], [20, f32(0.9)], [41, 0.5]]);
+    expect(pairs(pruneSparse(v, { threshold: 0.5, topK: 1 }))).toEqual([[20, f32(0.9)]]);
+  });
+
+  it('returns the same vector when nothing is dropped', () => {
+    expect(pruneSparse(v, {})).toBe(v);
+    expect(pruneSparse(v, { topK: 5, threshold: 0.1 })).toBe(v);
+    expect(pruneSparse(v, { topK: 4 })).not.toBe(v);
   });
 });
