@@ -145,6 +145,7 @@ describe('persistent index: reopen and resume', () => {
     expect(await b.search.counts()).toEqual({ docs: 5, dense: 5, sparse: 5, multi: 5, meta: 5 });
     await b.search.clear();
     expect(await b.search.counts()).toEqual({ docs: 0, dense: 0, sparse: 0, multi: 0, meta: 0 });
+    expect((await indexedDB.databases()).map((d) => d.name)).toContain(databaseName(name));
     await b.search.destroy();
     const names = (await indexedDB.databases()).map((d) => d.name);
     expect(names).not.toContain(databaseName(name));
@@ -294,6 +295,68 @@ describe('persistent index: storage failures', () => {
     // Space freed: the same call picks up where it failed.
     const rep = await a.search.add(docs(10), { batchSize: 5 });
     expect(rep).toMatchObject({ added: 5, unchanged: 5, docCount: 10 });
+  });
+
+  it('a write that fails at its last vector row rolls back every row of the batch written before it', async () => {
+    const name = uniqueName('late-failure');
+    const a = await openTracked(new FakeEncoder(), name);
+    await a.search.add(docs(5));
+    const proto = IDBObjectStore.prototype;
+    const put = proto.put;
+    let multiPuts = 0;
+    let before = -1;
+    // Batch two (d5…d9): its docs/dense/sparse rows and four multi rows are queued, then the
+    // fifth multi row fails — the transaction already holds 19 successful requests (d0…d4 are
+    // unchanged and not written again).
+    proto.put = function (this: IDBObjectStore, value: unknown, key?: IDBValidKey) {
+      if (this.name === 'multi' && ++multiPuts === 5) {
+        before = multiPuts;
+        throw new DOMException('could not be cloned', 'DataCloneError');
+      }
+      return put.call(this, value, key);
+    };
+    let err: M3SearchError;
+    try {
+      err = await rejection(a.search.add(docs(10), { batchSize: 5 }));
+    } finally {
+      proto.put = put;
+    }
+    expect(before).toBe(5);
+    expect(err.code).toBe('STORAGE');
+    expect(err.details).toMatchObject({ cause: 'DataCloneError' });
+    expect(await a.search.counts()).toEqual({ docs: 5, dense: 5, sparse: 5, multi: 5, meta: 5 });
+    a.search.close();
+    // What is on disk, read without the library: exactly the first batch, in every store.
+    const db = await raw(name);
+    for (const store of ['docs', 'dense', 'sparse', 'multi'] as const) {
+      const keys = (await db.getAllKeys(store)).map(String).sort();
+      expect(keys, store).toEqual(['d0', 'd1', 'd2', 'd3', 'd4']);
+    }
+    db.close();
+    const b = await openTracked(new FakeEncoder(), name);
+    expect(b.report.restored).toBe(5);
+  });
+
+  it('a removal whose transaction fails removes nothing', async () => {
+    const name = uniqueName('remove-failure');
+    const a = await openTracked(new FakeEncoder(), name);
+    await a.search.add(docs(4));
+    const proto = IDBObjectStore.prototype;
+    const put = proto.put;
+    // The deletes are queued first; the meta row (the last request) fails.
+    proto.put = function (this: IDBObjectStore, value: unknown, key?: IDBValidKey) {
+      if (this.name === 'meta') throw new DOMException('disk error', 'UnknownError');
+      return put.call(this, value, key);
+    };
+    try {
+      expect((await rejection(a.search.remove(['d1', 'd2']))).code).toBe('STORAGE');
+    } finally {
+      proto.put = put;
+    }
+    a.search.close();
+    const db = await raw(name);
+    for (const store of ['docs', 'dense', 'sparse', 'multi'] as const) expect((await db.getAllKeys(store)).map(String).sort(), store).toEqual(['d0', 'd1', 'd2', 'd3']);
+    db.close();
   });
 
   it('an aborted transaction (how some browsers report a full disk) is QUOTA_EXCEEDED too, with nothing half-written', async () => {

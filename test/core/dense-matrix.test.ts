@@ -87,14 +87,37 @@ describe('DenseIndex on the SIMD scan', () => {
         .slice(0, 10);
       const hits = index.search(q, 10);
       expect(hits.map((h) => h.slot)).toEqual(exact.map((h) => h.slot));
-      hits.forEach((h, i) => expect(h.score).toBe(exact[i]!.score)); // the same arithmetic, bit for bit
-      // float32 rows score like a float64 dot of the original vectors.
-      if (kind === 'float32') {
-        const v = vectors[hits[0]!.slot]!;
-        let want = 0;
-        for (let i = 0; i < 32; i++) want += q[i]! * v[i]!;
-        expect(hits[0]!.score).toBeCloseTo(want, 5);
-      }
+      hits.forEach((h, i) => expect(h.score).toBe(exact[i]!.score)); // search() and score() agree bit for bit
+      // Against the original vectors, by a float64 dot: exact for float32 rows; for int8 rows within
+      // the rounding bound Σ|q_i| · (max|v| / 127) / 2 (each element is off by at most half a step).
+      const trueDot = (v: Float32Array): number => {
+        let d = 0;
+        for (let i = 0; i < 32; i++) d += q[i]! * v[i]!;
+        return d;
+      };
+      const qAbs = q.reduce((a, x) => a + Math.abs(x), 0);
+      const bound = (v: Float32Array): number => (kind === 'float32' ? 1e-5 : (qAbs * Math.max(...v.map(Math.abs))) / 127 / 2 + 1e-6);
+      for (const h of hits) expect(Math.abs(h.score - trueDot(vectors[h.slot]!))).toBeLessThanOrEqual(bound(vectors[h.slot]!));
+      // …and the top 10 are the true top 10 up to that error.
+      const truth = vectors.map((v, slot) => ({ slot, d: trueDot(v) })).filter((h) => h.slot !== removed).sort((a, b) => b.d - a.d);
+      const worstBound = Math.max(...vectors.map(bound));
+      for (const h of hits) expect(trueDot(vectors[h.slot]!)).toBeGreaterThanOrEqual(truth[9]!.d - 2 * worstBound);
+    }
+  });
+
+  it('int8 rows: a vector on the quantization grid scores exactly (hand-worked scale 0.01)', () => {
+    // max |v| = 1.27 → scale 1.27 / 127 = 0.01, stored as [127, -64, 32, 5, 0, 0, 0, 0].
+    const v = Float32Array.from([1.27, -0.64, 0.32, 0.05, 0, 0, 0, 0]);
+    for (const dim of [8, 6]) {
+      const index = new DenseIndex('int8');
+      const slot = index.add(v.subarray(0, dim));
+      index.add(Float32Array.from({ length: dim }, (_, i) => (i === 1 ? 2 : 0)));
+      const ones = new Float32Array(dim).fill(1);
+      // (127 - 64 + 32 + 5) · 0.01 = 1.00; the second row is [0, 2, 0…]: 127 · (2 / 127) = 2.
+      expect(index.score(slot, ones)).toBeCloseTo(1, 5);
+      expect(index.score(slot, Float32Array.from({ length: dim }, (_, i) => (i === 0 ? 1 : 0)))).toBeCloseTo(1.27, 5);
+      expect(index.search(ones, 2).map((h) => [h.slot, +h.score.toFixed(5)])).toEqual([[1, 2], [slot, 1]]);
+      expect(index.search(Float32Array.from({ length: dim }, (_, i) => (i === 1 ? -1 : 0)), 2).map((h) => +h.score.toFixed(5))).toEqual([0.64, -2]);
     }
   });
 });

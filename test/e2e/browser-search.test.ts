@@ -43,14 +43,23 @@ describe('browser search (WASM backend)', () => {
         const loads: { phase: string; loaded: number; total?: number }[] = [];
         const search = await window.m3.createSearch({ model, name: 'wasm-main', backend: 'wasm', onProgress: (p) => loads.push(p) });
         const progress: number[] = [];
-        const added = await search.add(docs, { batchSize: 16, onProgress: (p) => progress.push(p.done) });
+        // Progress travels on its own port and may land after add() resolves: wait for its last
+        // message (done === total) instead of sleeping.
+        let lastProgress!: () => void;
+        const allProgress = new Promise<void>((r) => (lastProgress = r));
+        const added = await search.add(docs, {
+          batchSize: 16,
+          onProgress: (p) => {
+            progress.push(p.done);
+            if (p.done === p.total) lastProgress();
+          },
+        });
+        await allProgress;
         const afterAdd = (await search.stats()).encoderPasses;
         const hits = [];
         for (const p of probes) hits.push(await search.search(p.text, { k: 5 }));
         const stats = await search.stats();
         await search.close();
-        // Progress travels on its own port: let the last message land.
-        await new Promise((r) => setTimeout(r, 100));
         return { report: await search.ready, added, progress, afterAdd, hits, stats, loads };
       },
       { docs, probes, model: MODEL_URL },
@@ -266,7 +275,8 @@ describe('browser search (WASM backend)', () => {
       async ({ gone, changed, donor, model }) => {
         const search = await window.m3.createSearch({ model, name: 'mutations', backend: 'wasm' });
         const passes0 = (await search.stats()).encoderPasses;
-        const goneHits = await search.search(gone.text, { k: 5, mode: 'sparse' });
+        // Dense mode ranks every stored passage: a complete list, so "absent" means something.
+        const goneHits = await search.search(gone.text, { k: 1000, mode: 'dense' });
         const donorHits = await search.search(donor.text, { k: 1, mode: 'sparse' });
         const oldHits = await search.search(changed.text, { k: 5, mode: 'sparse' });
         const report = await search.ready;
@@ -276,19 +286,22 @@ describe('browser search (WASM backend)', () => {
           (e: { code?: string }) => e.code,
         );
         const cleared = await search.stats();
+        const dbsBefore = (await indexedDB.databases()).map((d) => d.name);
         await search.delete();
         const dbs = (await indexedDB.databases()).map((d) => d.name);
-        return { passes0, goneHits: goneHits.map((h) => h.id), donorTop: donorHits[0]!, oldHits: oldHits.map((h) => h.id), report, emptyError, cleared, dbs };
+        return { passes0, goneHits: goneHits.map((h) => h.id), donorTop: donorHits[0]!, oldHits: oldHits.map((h) => h.id), report, emptyError, cleared, dbsBefore, dbs };
       },
       { gone, changed, donor, model: MODEL_URL },
     );
     expect(after.passes0).toBe(0);
     expect(after.report).toMatchObject({ restored: docs.length - 1, created: false });
+    expect(after.goneHits).toHaveLength(docs.length - 1);
     expect(after.goneHits).not.toContain(gone.id);
     expect(after.donorTop).toMatchObject({ id: changed.id, doc: { title: 'rewritten', text: donor.text } });
     expect(after.oldHits[0]).not.toBe(changed.id);
     expect(after.emptyError).toBe('INDEX_EMPTY');
     expect(after.cleared).toMatchObject({ docCount: 0, stored: { docs: 0, dense: 0, sparse: 0, multi: 0, meta: 0 } });
+    expect(after.dbsBefore).toContain('m3search:mutations');
     expect(after.dbs).not.toContain('m3search:mutations');
     await page.close();
   });

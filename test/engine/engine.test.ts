@@ -36,13 +36,19 @@ describe('M3Search over the sample corpus', () => {
     expect(report.added).toBe(120);
   });
 
-  it('finds a passage from a query made of its own words, in every mode, with all three signals', async () => {
+  it('finds a passage from a query made of its own words, in every mode (dense: its whole text), with all three signals', async () => {
     const target = CORPUS[37]!;
     const query = target.text.split(/\s+/).slice(0, 12).join(' ');
     for (const mode of ['sparse', 'multi', 'hybrid'] as const) {
       const hits = await engine.search(query, { k: 5, mode });
       expect(hits[0]!.id, mode).toBe(target.id);
     }
+    // The generated model's dense vectors carry little meaning, but a passage's whole text is its
+    // own nearest neighbour: same text, same vector, cosine 1.
+    const dense = await engine.search(target.text, { k: 5, mode: 'dense' });
+    expect(dense[0]!.id).toBe(target.id);
+    expect(dense[0]!.score).toBeCloseTo(1, 2);
+    expect(dense[1]!.score).toBeLessThan(dense[0]!.score);
     const [top] = await engine.search(query, { k: 1 });
     expect(Object.keys(top!.signals).sort()).toEqual(['dense', 'multi', 'sparse']);
     expect(top!.doc.title).toBe(target.title);
@@ -55,7 +61,13 @@ describe('M3Search over the sample corpus', () => {
     const hits = await engine.search(CORPUS[3]!.text, { k: 7, fusion: 'rrf' });
     expect(hits).toHaveLength(7);
     for (let i = 1; i < hits.length; i++) expect(hits[i - 1]!.score).toBeGreaterThanOrEqual(hits[i]!.score);
-    expect(hits[0]!.score).toBeLessThanOrEqual(3 / 61 + 1e-9);
+    // Σ w_s / (60 + rank_s) with the default weights (0.4 + 0.2 + 0.4 = 1): at most 1/61, reached
+    // only by a document ranked first by all three signals.
+    expect(hits[0]!.score).toBeLessThanOrEqual(1 / 61 + 1e-12);
+    for (const h of hits) {
+      const r = { dense: h.signals.dense!.rank, sparse: h.signals.sparse!.rank, multi: h.signals.multi!.rank };
+      expect(h.score).toBeCloseTo(0.4 / (60 + r.dense) + 0.2 / (60 + r.sparse) + 0.4 / (60 + r.multi), 12);
+    }
   });
 
   it('refuses a bad batch as a whole and keeps what was indexed', async () => {
@@ -79,8 +91,11 @@ describe('M3Search over the sample corpus', () => {
     let hits = await engine.search('zebra giraffe savanna', { k: 1, mode: 'sparse' });
     expect(hits[0]!.id).toBe(id);
     expect(await engine.remove(id)).toEqual({ removed: 1, docCount: engine.size });
-    hits = await engine.search('zebra giraffe savanna', { k: 10, mode: 'sparse' });
+    // Dense mode ranks every document: a complete list, so "absent" means something.
+    hits = await engine.search('zebra giraffe savanna', { k: engine.size + 5, mode: 'dense' });
+    expect(hits).toHaveLength(engine.size);
     expect(hits.map((h) => h.id)).not.toContain(id);
+    expect(engine.has(id)).toBe(false);
   });
 
   it('re-adding skips unchanged documents, rewrites field-only changes without encoding and re-encodes changed text', async () => {
@@ -122,5 +137,25 @@ describe('M3Search over the sample corpus', () => {
     ctl.abort();
     expect((await rejection(small.add(CORPUS.slice(0, 40), { signal: ctl.signal }))).code).toBe('ABORTED');
     expect(small.size).toBe(0);
+  });
+
+  it('cancels an add in the middle of encoding (after two batches): the committed batches stay, the rest is not added', async () => {
+    const small = new M3Search(encoder);
+    const ctl = new AbortController();
+    const done: number[] = [];
+    const run = small.add(CORPUS.slice(0, 40), {
+      batchSize: 4,
+      signal: ctl.signal,
+      onProgress: (p) => {
+        done.push(p.done);
+        if (p.done >= 8) ctl.abort();
+      },
+    });
+    const err = await rejection(run);
+    expect(err.code).toBe('ABORTED');
+    expect(err.details).toMatchObject({ committed: 8, total: 40 });
+    expect(done).toEqual([0, 4, 8]);
+    expect(small.size).toBe(8);
+    for (const [i, d] of CORPUS.slice(0, 40).entries()) expect(small.has(d.id)).toBe(i < 8);
   });
 });

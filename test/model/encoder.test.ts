@@ -17,11 +17,54 @@ const TEXTS = [
   'IndexedDB stores structured data in the browser, including typed arrays, and survives reloads of the page.',
 ];
 const MULTILINGUAL = ['日本語のテキストを検索します', '한국어 텍스트 검색', '中文文本检索', 'البحث في النص العربي'];
+/**
+ * Repeated words whose largest lexical weight (in the generated model) sits at
+ * the first, a middle or the last occurrence: pooling that keeps the first or
+ * the last weight instead of the largest gets some of them wrong. The test
+ * below checks that each case is really present, so the fixture cannot go
+ * soft if the generated model changes.
+ */
+const REPEATS = [
+  'word word word word',
+  'the search index the search index the search index',
+  'search engine search engine search engine',
+];
+
+/** The test model's tokenizer.json, read here rather than through the encoder. */
+interface TokenizerJson {
+  model: { vocab: [string, number][] };
+  added_tokens: { id: number; content: string; special: boolean }[];
+  post_processor: { special_tokens: Record<string, { ids: number[] }> };
+}
+function readTokenizerJson(dir: string): TokenizerJson {
+  return JSON.parse(readFileSync(path.join(dir, 'tokenizer.json'), 'utf8')) as TokenizerJson;
+}
+
+/** Special ids as tokenizer.json declares them (added tokens marked special). */
+function specialIdsOf(tj: TokenizerJson): Set<number> {
+  return new Set(tj.added_tokens.filter((t) => t.special).map((t) => t.id));
+}
+
+/**
+ * Ids of a text made of whole vocabulary words, by direct lookup: `<s> ▁w1 ▁w2 … </s>`
+ * (the template of tokenizer.json's post-processor). Not the tokenizer under test.
+ */
+function idsByLookup(tj: TokenizerJson, text: string): number[] {
+  const vocab = new Map(tj.model.vocab.map(([piece], id) => [piece, id]));
+  const body = text.split(' ').map((w) => {
+    const id = vocab.get(`\u2581${w}`);
+    if (id === undefined) throw new Error(`"${w}" is not a whole piece of the test vocabulary`);
+    return id;
+  });
+  return [...tj.post_processor.special_tokens['<s>']!.ids, ...body, ...tj.post_processor.special_tokens['</s>']!.ids];
+}
 
 interface Reference {
   dense: number[];
   sparse: Map<number, number>;
   multi: number[][];
+  /** relu(H_t·w + b) at every position, special ones included. */
+  weights: number[];
 }
 
 function readSafetensors(file: string): Record<string, { shape: number[]; data: Float32Array }> {
@@ -55,15 +98,15 @@ async function reference(dir: string, onnx: string, ids: number[], special: Set<
   const cb = readSafetensors(path.join(dir, 'colbert_linear.safetensors'));
   const linear = (w: { shape: number[]; data: Float32Array }, b: { data: Float32Array }, x: number[]) =>
     Array.from({ length: w.shape[0]! }, (_, o) => x.reduce((a, xi, i) => a + xi * w.data[o * w.shape[1]! + i]!, b.data[o]!));
+  const weights = Array.from({ length: T }, (_, t) => Math.max(0, linear(sp.weight!, sp.bias!, row(t))[0]!));
+  // Max over the occurrences of each id, by collecting them all first.
+  const occurrences = new Map<number, number[]>();
+  for (let t = 0; t < T; t++) if (!special.has(ids[t]!)) occurrences.set(ids[t]!, [...(occurrences.get(ids[t]!) ?? []), weights[t]!]);
   const sparse = new Map<number, number>();
-  for (let t = 0; t < T; t++) {
-    if (special.has(ids[t]!)) continue;
-    const w = Math.max(0, linear(sp.weight!, sp.bias!, row(t))[0]!);
-    if (w > 0 && w > (sparse.get(ids[t]!) ?? 0)) sparse.set(ids[t]!, w);
-  }
+  for (const [id, ws] of occurrences) if (Math.max(...ws) > 0) sparse.set(id, Math.max(...ws));
   const multi = [];
   for (let t = 1; t < T; t++) multi.push(norm(linear(cb.weight!, cb.bias!, row(t))));
-  return { dense: norm(row(0)), sparse, multi };
+  return { dense: norm(row(0)), sparse, multi, weights };
 }
 
 function maxDiff(enc: Encoded, ref: Reference): number {
@@ -94,7 +137,8 @@ describe.each(['heads-in-graph', 'hidden-state'] as const)('encoder, %s layout',
   });
 
   it('matches an independent computation of the BGE-M3 formulas (≤ 1e-4)', async () => {
-    const special = new Set(encoder.tokenizer.specialIds);
+    const special = specialIdsOf(readTokenizerJson(dir));
+    expect([...special].sort((a, b) => a - b)).toEqual([0, 1, 2, 3, 11854]);
     for (const text of [...TEXTS, ...MULTILINGUAL]) {
       const ids = encoder.tokenize(text).ids;
       const ref = await reference(dir, 'onnx/model.onnx', ids, special);
@@ -102,6 +146,32 @@ describe.each(['heads-in-graph', 'hidden-state'] as const)('encoder, %s layout',
       expect(maxDiff(enc!, ref)).toBeLessThanOrEqual(1e-4);
       expect(enc!.tokens).toBe(ids.length);
     }
+  });
+
+  it('max-pools repeated ids, whichever occurrence carries the largest weight (ids looked up, not tokenized)', async () => {
+    const tj = readTokenizerJson(dir);
+    const special = specialIdsOf(tj);
+    const seen = new Set<'first' | 'middle' | 'last'>();
+    for (const text of REPEATS) {
+      const ids = idsByLookup(tj, text);
+      expect(encoder.tokenize(text).ids).toEqual(ids);
+      const ref = await reference(dir, 'onnx/model.onnx', ids, special);
+      const [enc] = await encoder.encode([text]);
+      for (const id of new Set(ids)) {
+        if (special.has(id)) continue;
+        const ws = ids.flatMap((x, t) => (x === id ? [ref.weights[t]!] : []));
+        if (ws.length < 2) continue;
+        const best = ws.indexOf(Math.max(...ws));
+        // A clear winner: every other occurrence at least 0.05 below it.
+        if (ws.some((w, i) => i !== best && w > ws[best]! - 0.05)) continue;
+        seen.add(best === 0 ? 'first' : best === ws.length - 1 ? 'last' : 'middle');
+        const at = [...enc!.sparse.ids].indexOf(id);
+        expect(at).toBeGreaterThanOrEqual(0);
+        expect(enc!.sparse.weights[at]).toBeCloseTo(ws[best]!, 4);
+      }
+      expect(maxDiff(enc!, ref)).toBeLessThanOrEqual(1e-4);
+    }
+    expect([...seen].sort()).toEqual(['first', 'last', 'middle']);
   });
 
   it('gives the same vectors in a padded batch as one by one', async () => {

@@ -1,0 +1,27 @@
+// The suites Stryker runs against each mutant (`npm run mutation`): the fast,
+// pure ones. Left out: Chromium and CLI suites, benchmarks, and the suites
+// that load the ONNX test model (model/encoder, engine/engine, splade, long):
+// each mutant they cover would cost an encoder run of seconds on a shared
+// 2-core machine. test/engine/engine-logic.test.ts covers the engine with a
+// fake encoder instead.
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: [
+      'test/core/**/*.test.ts',
+      'test/model/heads.test.ts',
+      'test/engine/engine-logic.test.ts',
+      'test/nested/**/*.test.ts',
+      'test/site/build.test.ts',
+      'test/site/nested.test.ts',
+      'test/site/ranking.test.ts',
+      'test/site/ranking-as-given.test.ts',
+      'test/site/snippet.test.ts',
+      'test/engine/windows.test.ts',
+    ],
+    globalSetup: ['test/global-setup.ts'],
+    testTimeout: 60_000,
+    hookTimeout: 180_000,
+  },
+});
