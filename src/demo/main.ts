@@ -215,7 +215,7 @@ function wireSearch(search: BrowserSearch): void {
 
 main().catch((e: unknown) => {
   page.failed = true;
-  setState('failed', 'Search is unavailable: see the message above');
+  setState('failed', 'Search is unavailable (see above)');
   ui.q.disabled = true;
   ui.summary.textContent = '';
   delete document.body.dataset.queued;
