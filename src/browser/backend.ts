@@ -136,6 +136,9 @@ function memoSource(source: ModelSource): ModelSource {
   const files = new Map<string, Promise<Uint8Array | undefined>>();
   return {
     location: source.location,
+    // Forwarded so a missing file's error names its URL and why (404, HTML fallback page).
+    where: source.where?.bind(source),
+    whyMissing: source.whyMissing?.bind(source),
     read(name, opts) {
       let p = files.get(name);
       if (p === undefined) {

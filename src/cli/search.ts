@@ -10,6 +10,7 @@ import { choiceOption, intOption, parse, type Command } from './args.js';
 import { formatHits } from './format.js';
 import { readJsonl } from './jsonl.js';
 import { resolveModel } from './model.js';
+import { progressLine } from './progress.js';
 
 const USAGE = `m3search search [options] "query"     index a JSONL corpus in memory and search it
     --docs FILE.jsonl     one {"id" or "_id", "text", "title"?, "url"?, …meta} per line (in a clone: the sample corpus)
@@ -62,8 +63,10 @@ async function run(args: string[]): Promise<void> {
       windowOverlap,
     });
     const t0 = performance.now();
-    const report = await engine.add(docs, { onProgress: (p) => process.stderr.write(`\rencoding ${p.done}/${p.total}`) });
-    process.stderr.write(`\rindexed ${report.added} passages in ${((performance.now() - t0) / 1000).toFixed(1)} s with ${encoder.info.modelId} (${encoder.info.onnxFile})\n`);
+    const progress = progressLine(process.stderr);
+    const report = await engine.add(docs, { onProgress: (p) => progress.update(`encoding ${p.done}/${p.total}`, p.done === p.total) });
+    progress.done();
+    log(`indexed ${report.added} passages in ${((performance.now() - t0) / 1000).toFixed(1)} s with ${encoder.info.modelId} (${encoder.info.onnxFile})`);
     const windowed = Object.entries(report.windowed ?? {});
     if (windowed.length) log(`split into windows: ${windowed.map(([id, n]) => `${id} (${n})`).join(', ')}`);
     if (report.truncated.length) log(`truncated to ${encoder.info.maxLength} tokens: ${report.truncated.join(', ')}`);

@@ -10,6 +10,7 @@ import type { BuildProgress, BuildReport } from '../site/build.js';
 import type { IndexSiteOptions } from '../site/publish.js';
 import { choiceOption, intOption, parse, type Command } from './args.js';
 import { resolveModel } from './model.js';
+import { progressLine, type ProgressLine } from './progress.js';
 
 const INDEX_USAGE = `m3search index <site-dir> [options]    build the search index of a built static site
     --out DIR             index folder (default <site-dir>/m3search)
@@ -71,6 +72,8 @@ async function indexRun(args: string[]): Promise<void> {
   if (positionals.length > 1) throw new M3SearchError('INVALID_OPTION', `index takes one <site-dir>, got ${positionals.length}: ${positionals.join(' ')}`);
   const multi = choiceOption(values.multi, 'multi', ['nested', 'all', 'none'] as const, 'nested');
   const multiStorage = choiceOption(values['multi-storage'], 'multi-storage', ['int8', 'float16'] as const, 'int8');
+  // Log lines go through the progress line so they never run into it.
+  const progress = progressLine(process.stderr);
   const documents = values.docs === undefined ? undefined : await (await import('./jsonl.js')).readJsonl(values.docs);
   const options: IndexSiteOptions = {
     site,
@@ -93,8 +96,8 @@ async function indexRun(args: string[]): Promise<void> {
     },
     batchSize: intOption(values['batch-size'], 'batch-size'),
     fresh: values.fresh,
-    onProgress: values.quiet ? undefined : progressPrinter(),
-    onLog: log,
+    onProgress: values.quiet ? undefined : progressPrinter(progress),
+    onLog: (line) => progress.log(line),
   };
   const { indexSite } = await import('../site/publish.js');
   const report = await indexSite(options);
@@ -104,21 +107,29 @@ async function indexRun(args: string[]): Promise<void> {
   }
 }
 
-function progressPrinter(): (p: BuildProgress) => void {
-  const tty = process.stderr.isTTY;
-  let last = 0;
+/** Build progress on one redrawn terminal line per phase (nothing when stderr is not a terminal). */
+function progressPrinter(progress: ProgressLine): (p: BuildProgress) => void {
   let lastPhase = '';
+  let lastFinal = '';
   return (p) => {
-    const now = performance.now();
+    if (!progress.live) return;
     const final = p.done === p.total;
-    if (!final && p.phase === lastPhase && now - last < (tty ? 200 : 5000)) return;
-    last = now;
+    // A new phase starts on a fresh line; the previous one keeps its last state.
+    if (lastPhase && p.phase !== lastPhase) progress.done();
     lastPhase = p.phase;
     let line = `pages ${p.pages} · sections ${p.sections} · passages ${p.passages}`;
     if (p.phase === 'crawl') line = `crawl ${p.done}/${p.total} files · ${line}`;
     if (p.phase === 'encode') line = `encode ${p.done}/${p.total} passages${p.rate ? ` · ${p.rate.toFixed(1)} passages/s · ETA ${fmtSeconds(p.eta ?? 0)}` : ''}`;
     if (p.phase === 'write') line = final ? 'shards written' : 'writing shards…';
-    process.stderr.write(tty ? `\r\x1b[2K${line}${final ? '\n' : ''}` : `${line}\n`);
+    if (final) {
+      // A phase may report its last step more than once: end its line once.
+      if (line !== lastFinal) progress.done(line);
+      lastFinal = line;
+      lastPhase = '';
+    } else {
+      lastFinal = '';
+      progress.update(line);
+    }
   };
 }
 

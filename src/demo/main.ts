@@ -1,17 +1,25 @@
 // The demo page: indexes the sample corpus on first visit (later visits
 // restore it from IndexedDB and skip unchanged passages), then searches as
 // you type. ?model=<url> points at a real BGE-M3 folder; the default is the
-// generated tiny test model, whose semantic scores are noise.
-import { isM3SearchError, openSearch, type BrowserSearch, type Hit, type LoadProgress, type Mode } from '../browser/index.js';
+// generated tiny test model, whose semantic scores are noise, so with it the
+// page ranks by keyword unless asked otherwise (?mode=, or the radio buttons).
+import { isM3SearchError, openSearch, type BrowserSearch, type Hit, type LoadProgress, type Mode, type OpenReport } from '../browser/index.js';
 import { loadCorpus, loadExampleQueries } from './corpus.js';
+import { KeywordIndex } from './keyword.js';
 import { renderHits } from './render.js';
+
+/** The engine's modes plus the page's own word-level BM25 (src/demo/keyword.ts). */
+type DemoMode = Mode | 'keyword';
+const MODES: readonly DemoMode[] = ['keyword', 'hybrid', 'dense', 'sparse', 'multi'];
+/** Model ids of the generated test models (scripts/test-model): semantic scores are noise. */
+const TEST_MODEL_PREFIX = 'm3search/tiny-test-';
 
 const params = new URLSearchParams(location.search);
 const modelUrl = params.get('model') ?? '/models/tiny/';
-const usesTestModel = !params.has('model');
 const indexName = params.get('index') ?? `demo:${modelUrl}`;
 const corpusUrl = params.get('corpus') ?? '/sample-corpus.jsonl';
 const queriesUrl = params.get('queries') ?? '/sample-queries.json';
+const modeParam = MODES.find((m) => m === params.get('mode'));
 const DEBOUNCE_MS = 150;
 
 const byId = <T extends HTMLElement>(id: string): T => document.getElementById(id) as T;
@@ -27,7 +35,17 @@ const ui = {
   summary: byId<HTMLParagraphElement>('summary'),
   results: byId<HTMLOListElement>('results'),
   examples: byId<HTMLParagraphElement>('examples'),
+  modeNote: byId<HTMLParagraphElement>('mode-note'),
 };
+
+/** Page state: queries typed before the index is ready wait for it. */
+const page: { keyword?: KeywordIndex; testModel: boolean; ready: boolean; failed: boolean; runQuery?: () => void } = { testModel: false, ready: false, failed: false };
+
+function setState(state: 'loading' | 'indexing' | 'ready' | 'failed', placeholder: string): void {
+  document.body.dataset.state = state;
+  ui.q.placeholder = placeholder;
+  ui.form.setAttribute('aria-busy', String(state === 'loading' || state === 'indexing'));
+}
 
 function setStatus(text: string, isError = false): void {
   ui.status.textContent = text;
@@ -46,6 +64,7 @@ function showLoad(p: LoadProgress): void {
 }
 
 async function main(): Promise<void> {
+  setState('loading', 'Loading the model… type now: your search runs once the corpus is indexed');
   const search = openSearch({
     model: modelUrl,
     name: indexName,
@@ -56,22 +75,25 @@ async function main(): Promise<void> {
     onWarning: (w) => console.warn(`m3search: ${w.code}: ${w.message}`),
   });
   (window as unknown as { m3demo: BrowserSearch }).m3demo = search;
+  wireSearch(search);
+  void showExamples();
 
   const report = await search.ready;
   ui.backend.textContent = report.backend + (report.backendNote ? ` (${report.backendNote})` : '');
   ui.model.textContent = `${report.model.modelId} · ${report.model.denseDim}-d`;
   ui.docCount.textContent = String(report.docCount);
-  if (usesTestModel) {
+  page.testModel = report.model.modelId.startsWith(TEST_MODEL_PREFIX);
+  if (page.testModel) {
     ui.note.hidden = false;
     ui.note.textContent =
-      'This is the generated tiny test model: its dense and multi-vector scores are noise, only exact word overlap (sparse) means something. Add ?model=<url of a BGE-M3 ONNX folder> for real semantic search.';
+      'This is the generated tiny test model: its dense and multi-vector scores are noise, and its sparse weights only match word pieces. Add ?model=<url of a BGE-M3 ONNX folder> for real semantic search.';
   }
-  ui.q.disabled = false;
-  wireSearch(search);
-  void showExamples();
+  chooseMode(report);
+  setState('indexing', 'Indexing the sample corpus… type now: your search runs when it is ready');
 
   setStatus('Loading the sample corpus…');
   const docs = await loadCorpus(corpusUrl);
+  page.keyword = new KeywordIndex(docs);
   const added = await search.add(docs, {
     onProgress: (p) => {
       ui.progress.value = p.total ? p.done / p.total : 1;
@@ -85,8 +107,25 @@ async function main(): Promise<void> {
     `Ready: ${added.docCount} passages` +
       (added.added + added.updated > 0 ? ` (${added.added} indexed now, ${added.unchanged} restored).` : ', all restored from IndexedDB without encoding.'),
   );
-  document.body.dataset.state = 'ready';
-  if (ui.q.value.trim()) ui.q.dispatchEvent(new Event('input'));
+  page.ready = true;
+  setState('ready', 'Search the sample corpus (any language)…');
+  page.runQuery?.(); // a query typed while indexing
+}
+
+/**
+ * The default ranking fits the model: with the test model only the words carry
+ * meaning, so keyword; with a real model, hybrid. ?mode= and a choice the user
+ * already made win.
+ */
+function chooseMode(report: OpenReport): void {
+  const picked = ui.form.querySelector<HTMLInputElement>('input[name=mode]:checked');
+  const mode: DemoMode = picked ? (picked.value as DemoMode) : (modeParam ?? (page.testModel ? 'keyword' : 'hybrid'));
+  if (!picked) ui.form.querySelector<HTMLInputElement>(`input[name=mode][value=${mode}]`)!.checked = true;
+  ui.modeNote.hidden = false;
+  ui.modeNote.dataset.defaultMode = mode;
+  ui.modeNote.textContent = page.testModel
+    ? `Ranking: ${mode}${mode === 'keyword' ? ' by default' : ''}. The test model's dense and multi-vector scores are noise and its sparse weights match word pieces, so the words themselves rank best (keyword: BM25 over the passages' words, computed in this page). Every mode stays selectable to compare; with a real BGE-M3 model the default is hybrid.`
+    : `Ranking: ${mode}${mode === 'hybrid' ? ' by default' : ''}. Hybrid fuses the dense, sparse and multi-vector scores of one encoder pass (BGE-M3's recommended mix); keyword ranks by the words alone (BM25 in this page).`;
 }
 
 /** One example query per language from the sample queries; clicking one searches it. */
@@ -107,37 +146,59 @@ async function showExamples(): Promise<void> {
   ui.examples.hidden = perLang.size === 0;
 }
 
-/** Results as you type: debounced, and a newer query cancels the one in flight. */
+/** Results as you type: debounced, and a newer query cancels the one in flight; before the index is ready, queued. */
 function wireSearch(search: BrowserSearch): void {
   let timer: ReturnType<typeof setTimeout> | undefined;
   let inflight: AbortController | undefined;
-  const mode = (): Mode => (ui.form.querySelector<HTMLInputElement>('input[name=mode]:checked')?.value ?? 'hybrid') as Mode;
+  const mode = (): DemoMode => (ui.form.querySelector<HTMLInputElement>('input[name=mode]:checked')?.value ?? 'hybrid') as DemoMode;
+  const show = (summary: string, hits: readonly Hit[], query: string, caveat?: string) => {
+    renderHits(ui.results, hits, query);
+    ui.summary.textContent = summary;
+    ui.summary.classList.toggle('empty', hits.length === 0);
+    if (caveat) ui.summary.append(Object.assign(document.createElement('span'), { className: 'caveat', textContent: caveat }));
+  };
 
   const run = async () => {
     inflight?.abort();
     const query = ui.q.value;
     if (!query.trim()) {
-      ui.results.replaceChildren();
-      ui.summary.textContent = '';
+      show('', [], query);
+      delete document.body.dataset.queued;
       return;
     }
+    if (!page.ready) {
+      // Nothing to search yet (INDEX_EMPTY) or only part of the corpus: hold the query until main() calls back.
+      show(page.failed ? '' : `Indexing… “${query.trim()}” will run as soon as the index is ready.`, [], query);
+      if (!page.failed) document.body.dataset.queued = query;
+      return;
+    }
+    delete document.body.dataset.queued;
+    const m = mode();
     const ctl = new AbortController();
     inflight = ctl;
     const t0 = performance.now();
     let hits: Hit[];
     try {
-      hits = await search.search(query, { k: 10, mode: mode(), signal: ctl.signal });
+      hits = m === 'keyword' ? page.keyword!.search(query, 10) : await search.search(query, { k: 10, mode: m, signal: ctl.signal });
     } catch (e) {
       if (isM3SearchError(e, 'ABORTED')) return; // a newer query replaced this one
-      ui.results.replaceChildren();
-      ui.summary.textContent = isM3SearchError(e) ? `${e.code}: ${e.message}` : String(e);
+      show(isM3SearchError(e) ? `${e.code}: ${e.message}` : String(e), [], query);
       return;
     }
     if (ctl !== inflight) return;
-    renderHits(ui.results, hits, query);
-    ui.summary.textContent = `${hits.length} results (${mode()}) in ${Math.round(performance.now() - t0)} ms`;
+    if (hits.length === 0) show(`No results for “${query.trim()}” (${m}): no passage contains any of its words.`, [], query);
+    else {
+      // Dense and multi-vector ranking always return k passages; say when none shares a word with the query.
+      const wordless = m !== 'keyword' && page.keyword!.search(query, 1).length === 0;
+      const caveat = wordless
+        ? `No passage contains a word of “${query.trim()}”: these are only the nearest by ${m}${page.testModel ? ', which with the test model is noise' : ''}.`
+        : undefined;
+      show(`${hits.length} results (${m}) in ${Math.round(performance.now() - t0)} ms`, hits, query, caveat);
+    }
     document.body.dataset.lastQuery = query;
+    document.body.dataset.lastMode = m;
   };
+  page.runQuery = () => void run();
   const later = () => {
     clearTimeout(timer);
     inflight?.abort();
@@ -153,7 +214,11 @@ function wireSearch(search: BrowserSearch): void {
 }
 
 main().catch((e: unknown) => {
-  document.body.dataset.state = 'failed';
+  page.failed = true;
+  setState('failed', 'Search is unavailable (see above)');
+  ui.q.disabled = true;
+  ui.summary.textContent = '';
+  delete document.body.dataset.queued;
   setStatus(isM3SearchError(e) ? `${e.code}: ${e.message}` : `Error: ${String(e)}`, true);
   console.error(e);
 });

@@ -31,6 +31,15 @@ function renderHit(hit: Hit, words: string[]): HTMLElement {
 
   const signals = el('div', 'signals');
   signals.append(Object.assign(el('span', 'final'), { textContent: `score ${hit.score.toFixed(4)}` }));
+  if ('matched' in hit && Array.isArray(hit.matched)) {
+    // A keyword hit (src/demo/keyword.ts) has no encoder signals: show the words it matched instead.
+    const span = el('span');
+    span.dataset.signal = 'keyword';
+    span.textContent = `keyword: ${hit.matched.join(', ')}`;
+    signals.append(span);
+    li.append(signals);
+    return li;
+  }
   for (const s of SIGNALS) {
     const v = hit.signals[s];
     const span = el('span');

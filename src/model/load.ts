@@ -10,7 +10,7 @@ import { DEFAULT_HEAD_FILES, DEFAULT_OUTPUT_NAMES, MANIFEST_FILE, type ModelMani
 import { punctuationIds, userNoiseIds } from './noise.js';
 import { parseSafetensors } from './safetensors.js';
 import type { SparsePruning } from './sparse-pruning.js';
-import { parseJson, readJson, type FileProgress, type ModelSource } from './source.js';
+import { notFound, parseJson, readJson, type FileProgress, type ModelSource } from './source.js';
 import { createTokenizer, type JsonObject } from './tokenizer.js';
 
 export interface LoadOptions {
@@ -47,7 +47,8 @@ export async function loadEncoder(source: ModelSource, opts: LoadOptions): Promi
   const manifest = await readJson<ModelManifest>(source, MANIFEST_FILE, read);
   // The raw bytes are kept for the fingerprint: re-serializing a 17 MB XLM-R tokenizer would cost a second parse's time.
   const tokenizerBytes = await source.read('tokenizer.json', read);
-  if (!tokenizerBytes) throw missing(source, 'tokenizer.json');
+  // Neither the (optional) manifest nor the tokenizer: most likely a wrong folder URL or path.
+  if (!tokenizerBytes) throw notFound(source, ['tokenizer.json'], manifest === undefined);
   const tokenizerJson = parseJson<JsonObject>(tokenizerBytes, source, 'tokenizer.json');
   const tokenizerConfig = (await readJson<JsonObject>(source, 'tokenizer_config.json', read)) ?? {};
   const tokenizer = createTokenizer(tokenizerJson, tokenizerConfig);
@@ -62,7 +63,7 @@ export async function loadEncoder(source: ModelSource, opts: LoadOptions): Promi
       break;
     }
   }
-  if (!onnxBytes || !onnxFile) throw missing(source, candidates.join(' or '));
+  if (!onnxBytes || !onnxFile) throw notFound(source, candidates);
   throwIfAborted(opts.signal);
 
   let session: InferenceSession;
@@ -91,7 +92,7 @@ export async function loadEncoder(source: ModelSource, opts: LoadOptions): Promi
       const file = declared ?? DEFAULT_HEAD_FILES[kind];
       const bytes = await source.read(file, read);
       if (!bytes) {
-        if (declared) throw missing(source, declared);
+        if (declared) throw notFound(source, [declared]);
         continue;
       }
       headBytes.push(bytes);
@@ -198,10 +199,6 @@ function linearHead(tensors: ReturnType<typeof parseSafetensors>, file: string):
   const [outDim, inDim] = weight.shape as [number, number];
   if (bias && bias.data.length !== outDim) throw new M3SearchError('MODEL_FILES', `${file}: 'bias' has ${bias.data.length} entries, expected ${outDim}.`);
   return { weight: weight.data, bias: bias?.data ?? new Float32Array(outDim), outDim, inDim };
-}
-
-function missing(source: ModelSource, what: string): M3SearchError {
-  return new M3SearchError('MODEL_FILES', `The model folder ${source.location} has no ${what}.`, { location: source.location });
 }
 
 function numberOr(v: unknown, fallback: number): number {

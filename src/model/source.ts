@@ -21,6 +21,27 @@ export interface ModelSource {
   readonly location: string;
   /** Bytes of `name`, or undefined when the file does not exist. */
   read(name: string, opts?: ReadOptions): Promise<Uint8Array | undefined>;
+  /** Full URL or path of `name`, for error messages (default: `name` in `location`). */
+  where?(name: string): string;
+  /** Why the last `read(name)` found nothing (e.g. 'HTTP 404'), when the source knows. */
+  whyMissing?(name: string): string | undefined;
+}
+
+/**
+ * `details` of a MODEL_FILES error about one file: `reason` 'not-found' (absent,
+ * HTTP 404/410, or the server's HTML fallback page instead of the file) or
+ * 'malformed' (present but unreadable as that kind of file); `url` is the
+ * file's URL or path, `location` the model folder's.
+ */
+export interface ModelFileErrorDetails {
+  url: string;
+  location: string;
+  reason: 'not-found' | 'malformed';
+}
+
+/** Where a file of a source lives, for messages. */
+export function whereOf(source: ModelSource, name: string): string {
+  return source.where?.(name) ?? `${source.location.replace(/\/?$/, '/')}${name}`;
 }
 
 export interface UrlSourceOptions {
@@ -36,24 +57,50 @@ export function urlSource(baseUrl: string, options: UrlSourceOptions = {}): Mode
   const cacheName = options.cacheName ?? 'm3search-models';
   const caches = (globalThis as { caches?: CacheStorage }).caches;
 
+  const misses = new Map<string, string>();
+  const urlOf = (name: string) => new URL(name, resolveBase(base)).toString();
   return {
     location: base,
+    where: urlOf,
+    whyMissing: (name) => misses.get(name),
     async read(name, opts = {}) {
       throwIfAborted(opts.signal);
-      const url = new URL(name, resolveBase(base)).toString();
+      const url = urlOf(name);
       const cache = cacheName && caches ? await caches.open(cacheName).catch(() => undefined) : undefined;
       const cached = await cache?.match(url);
       const response = cached ?? (await fetchOrThrow(doFetch, url, opts.signal));
-      if (response.status === 404) return undefined;
+      if (response.status === 404 || response.status === 410) {
+        misses.set(name, `HTTP ${response.status}`);
+        return undefined;
+      }
       if (!response.ok) {
         throw new M3SearchError('MODEL_FILES', `Could not fetch ${url}: HTTP ${response.status}.`, { url });
       }
+      // Dev servers and SPA hosts answer a missing path with index.html (200):
+      // no model file is HTML, so that page means "not there", not "malformed".
+      if (/^text\/html\b/i.test(response.headers.get('content-type') ?? '')) {
+        await response.body?.cancel().catch(() => undefined);
+        misses.set(name, HTML_FALLBACK);
+        return undefined;
+      }
       const bytes = await readWithProgress(response, name, opts);
+      if (looksLikeHtml(bytes)) {
+        misses.set(name, HTML_FALLBACK);
+        return undefined;
+      }
       // Cache only complete downloads so a cancelled fetch never poisons later visits.
       if (cache && !cached) await cache.put(url, new Response(bytes.slice())).catch(() => undefined);
       return bytes;
     },
   };
+}
+
+const HTML_FALLBACK = 'the server answered with an HTML page instead of the file';
+
+/** An HTML document's start (also catches a fallback page without a content type, e.g. from the cache). */
+function looksLikeHtml(bytes: Uint8Array): boolean {
+  const head = new TextDecoder().decode(bytes.subarray(0, 64)).trimStart().toLowerCase();
+  return head.startsWith('<!doctype html') || /^<html[\s>]/.test(head);
 }
 
 function resolveBase(base: string): string {
@@ -108,11 +155,25 @@ export async function readJson<T>(source: ModelSource, name: string, opts?: Read
   return bytes && parseJson<T>(bytes, source, name);
 }
 
-/** Parses a model file's bytes as JSON; garbage is MODEL_FILES naming the file. */
+/** Parses a model file's bytes as JSON; garbage is MODEL_FILES naming the file (reason 'malformed'). */
 export function parseJson<T>(bytes: Uint8Array, source: ModelSource, name: string): T {
   try {
     return JSON.parse(new TextDecoder().decode(bytes)) as T;
-  } catch {
-    throw new M3SearchError('MODEL_FILES', `${name} in ${source.location} is not valid JSON.`);
+  } catch (e) {
+    const url = whereOf(source, name);
+    const details: ModelFileErrorDetails = { url, location: source.location, reason: 'malformed' };
+    throw new M3SearchError('MODEL_FILES', `${url} is not valid JSON (${(e as Error).message}).`, { ...details });
   }
+}
+
+/** MODEL_FILES for files that are not there (reason 'not-found'); `names` are alternatives, first preferred. */
+export function notFound(source: ModelSource, names: readonly string[], folderMissing = false): M3SearchError {
+  const urls = names.map((n) => whereOf(source, n));
+  const why = source.whyMissing?.(names[0]!);
+  const because = why ? ` (${why})` : '';
+  const message = folderMissing
+    ? `The model folder ${source.location} was not found: ${urls[0]} is not there${because}. Check the model URL or path.`
+    : `${urls.join(' or ')} was not found${because}; the model folder ${source.location} needs it.`;
+  const details: ModelFileErrorDetails = { url: urls[0]!, location: source.location, reason: 'not-found' };
+  return new M3SearchError('MODEL_FILES', message, { ...details });
 }

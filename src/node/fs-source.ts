@@ -14,7 +14,7 @@ export function fsSource(dir: string): ModelSource {
       const info = await stat(file).catch(() => undefined);
       if (!info) {
         if (name === 'tokenizer.json' && !(await stat(root).catch(() => undefined))) {
-          throw new M3SearchError('MODEL_FILES', `The model folder ${root} does not exist.`, { location: root });
+          throw new M3SearchError('MODEL_FILES', `The model folder ${root} does not exist (not found).`, { url: root, location: root, reason: 'not-found' });
         }
         return undefined;
       }
