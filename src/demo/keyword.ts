@@ -3,7 +3,7 @@
 // with the generated test model (whose sparse signal matches sub-word pieces,
 // and whose dense and multi-vector scores are noise), and it answers "no
 // results" when no passage contains a word of the query.
-import { bm25Idf, bm25TermWeight, DEFAULT_BM25 } from '../core/bm25.js';
+import { LexicalIndex } from '../core/lexical-index.js';
 import type { Doc, Hit } from '../browser/index.js';
 
 /** A keyword hit: the query words the passage contains. */
@@ -29,49 +29,41 @@ export function words(text: string): string[] {
   return out;
 }
 
+/**
+ * The core's BM25 (LexicalIndex, the same scorer as the tokenizer-only lexical
+ * mode) over word ids: each distinct word gets a number the first time it is seen.
+ */
 export class KeywordIndex {
-  private readonly docs: Doc[] = [];
-  private readonly tfs: Map<string, number>[] = [];
-  private readonly lengths: number[] = [];
-  private readonly df = new Map<string, number>();
-  private totalLength = 0;
+  private readonly index = new LexicalIndex();
+  private readonly docs = new Map<string, Doc>();
+  private readonly vocab = new Map<string, number>();
 
   constructor(docs: readonly Doc[]) {
     for (const doc of docs) {
-      const tf = new Map<string, number>();
-      const ws = words(`${doc.title ?? ''} ${doc.text}`);
-      for (const w of ws) tf.set(w, (tf.get(w) ?? 0) + 1);
-      for (const w of tf.keys()) this.df.set(w, (this.df.get(w) ?? 0) + 1);
-      this.docs.push(doc);
-      this.tfs.push(tf);
-      this.lengths.push(ws.length);
-      this.totalLength += ws.length;
+      const ids = words(`${doc.title ?? ''} ${doc.text}`).map((w) => this.idOf(w, true)!);
+      this.index.add(doc.id, ids);
+      this.docs.set(doc.id, doc);
     }
   }
 
   get size(): number {
-    return this.docs.length;
+    return this.docs.size;
   }
 
   /** Passages containing at least one query word, best BM25 first; empty when none does. */
   search(query: string, k = 10): KeywordHit[] {
-    const terms = [...new Set(words(query))].filter((w) => this.df.has(w));
+    const terms = [...new Set(words(query))].filter((w) => this.vocab.has(w));
     if (terms.length === 0) return [];
-    const n = this.docs.length;
-    const avg = this.totalLength / n;
-    const hits: KeywordHit[] = [];
-    this.docs.forEach((doc, i) => {
-      let score = 0;
-      const matched: string[] = [];
-      for (const t of terms) {
-        const tf = this.tfs[i]!.get(t);
-        if (!tf) continue;
-        score += bm25Idf(n, this.df.get(t)!) * bm25TermWeight(tf, this.lengths[i]!, avg, DEFAULT_BM25);
-        matched.push(t);
-      }
-      if (matched.length) hits.push({ id: doc.id, score, doc, signals: {}, matched });
+    return this.index.search(terms.map((w) => this.idOf(w, false)!), k).map(({ id, score }) => {
+      const doc = this.docs.get(id)!;
+      const own = new Set(words(`${doc.title ?? ''} ${doc.text}`));
+      return { id, score, doc, signals: {}, matched: terms.filter((t) => own.has(t)) };
     });
-    hits.sort((a, b) => b.score - a.score || (a.id < b.id ? -1 : 1));
-    return hits.slice(0, k);
+  }
+
+  private idOf(word: string, add: boolean): number | undefined {
+    let id = this.vocab.get(word);
+    if (id === undefined && add) this.vocab.set(word, (id = this.vocab.size));
+    return id;
   }
 }
