@@ -64,9 +64,7 @@ export function* rankSteps(src: RankSource, q: PreparedQuery, o: ResolvedSearch,
   function* withMulti(slots: readonly number[], s: Scorers): Generator<RankNeed, Scorers, boolean | undefined> {
     if (s.multi === undefined || slots.length === 0) return s;
     const ok = yield { multi: slots };
-    if (ok !== false) return s;
-    const { multi: _dropped, ...rest } = s;
-    return rest;
+    return ok === false ? withoutMulti(s) : s;
   }
 
   if (o.mode === 'dense' || o.mode === 'sparse') {
