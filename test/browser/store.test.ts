@@ -35,6 +35,13 @@ async function raw(name: string) {
   return openDB(databaseName(name));
 }
 
+/** What is on disk, read without the library: exactly these ids in every per-document store. */
+async function expectStoredIds(name: string, ids: string[]): Promise<void> {
+  const db = await raw(name);
+  for (const store of ['docs', 'dense', 'sparse', 'multi'] as const) expect((await db.getAllKeys(store)).map(String).sort(), store).toEqual(ids);
+  db.close();
+}
+
 describe('persistent index: reopen and resume', () => {
   it('reopens without encoding and returns identical results', async () => {
     const name = uniqueName('reopen');
@@ -327,12 +334,7 @@ describe('persistent index: storage failures', () => {
     expect(await a.search.counts()).toEqual({ docs: 5, dense: 5, sparse: 5, multi: 5, meta: 5 });
     a.search.close();
     // What is on disk, read without the library: exactly the first batch, in every store.
-    const db = await raw(name);
-    for (const store of ['docs', 'dense', 'sparse', 'multi'] as const) {
-      const keys = (await db.getAllKeys(store)).map(String).sort();
-      expect(keys, store).toEqual(['d0', 'd1', 'd2', 'd3', 'd4']);
-    }
-    db.close();
+    await expectStoredIds(name, ['d0', 'd1', 'd2', 'd3', 'd4']);
     const b = await openTracked(new FakeEncoder(), name);
     expect(b.report.restored).toBe(5);
   });
@@ -354,9 +356,7 @@ describe('persistent index: storage failures', () => {
       proto.put = put;
     }
     a.search.close();
-    const db = await raw(name);
-    for (const store of ['docs', 'dense', 'sparse', 'multi'] as const) expect((await db.getAllKeys(store)).map(String).sort(), store).toEqual(['d0', 'd1', 'd2', 'd3']);
-    db.close();
+    await expectStoredIds(name, ['d0', 'd1', 'd2', 'd3']);
   });
 
   it('an aborted transaction (how some browsers report a full disk) is QUOTA_EXCEEDED too, with nothing half-written', async () => {
