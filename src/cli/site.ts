@@ -156,6 +156,10 @@ function printSummary(r: BuildReport, bundleBytes: number, injected: number, out
     `build ${r.manifest.build} → ${path.relative(process.cwd(), out) || '.'} in ${r.seconds.toFixed(1)} s${injected ? ` · search box injected into ${injected} pages` : ''}`,
   ];
   log(lines.join('\n'));
+  // Each skipped or guessed page by name, on stderr so `--quiet` scripts still see them.
+  const shown = r.warnings.slice(0, 20);
+  for (const w of shown) process.stderr.write(`warning: ${w.file} ${w.message}\n`);
+  if (r.warnings.length > shown.length) process.stderr.write(`warning: … and ${r.warnings.length - shown.length} more pages\n`);
 }
 
 async function serveRun(args: string[]): Promise<void> {

@@ -69,6 +69,8 @@ export interface BuildOptions {
 export interface BuildReport {
   pages: number;
   skippedPages: number;
+  /** Pages skipped or read with a workaround, each naming its file (unreadable, empty, unknown charset). */
+  warnings: { file: string; message: string }[];
   sections: number;
   passages: number;
   chunkedSections: number;
@@ -121,9 +123,21 @@ export async function buildSiteIndex(opts: BuildOptions): Promise<BuildReport> {
   const passages: Passage[] = [];
   let skippedPages = 0;
   let chunkedSections = 0;
+  const warnings: BuildReport['warnings'] = [];
   for (let i = 0; i < files.length; i++) {
     throwIfAborted(opts.signal);
-    const page = await readPage(site, files[i]!);
+    const file = files[i]!;
+    // One page that cannot be read or parsed never stops the build: it is skipped and named.
+    const page = await readPage(site, file).catch((e: unknown) => {
+      warnings.push({ file, message: `could not be read: ${e instanceof Error ? e.message : String(e)}` });
+      return undefined;
+    });
+    if (!page) {
+      skippedPages++;
+      emit('crawl', i + 1, files.length);
+      continue;
+    }
+    if (page.warning) warnings.push({ file, message: page.warning });
     const langs = opts.crawl?.lang;
     const otherLang = langs?.length && page.lang && !langs.some((l) => page.lang!.toLowerCase().startsWith(l.toLowerCase()));
     if (page.skipped || otherLang || page.sections.length === 0) skippedPages++;
@@ -239,6 +253,7 @@ export async function buildSiteIndex(opts: BuildOptions): Promise<BuildReport> {
   return {
     pages: pages.length,
     skippedPages,
+    warnings,
     sections: progress.sections,
     passages: passages.length,
     chunkedSections,

@@ -42,7 +42,9 @@ export function chunkText(text: string, opts: ChunkOptions): Chunk[] {
     else spans.push(...splitWord(text, s, e, budget, opts.count));
   }
   const estimate = spans.reduce((sum, sp) => sum + sp.cost, 0);
-  if (estimate <= budget * SURE || opts.count(text) <= budget) return [{ text, start: 0, end: text.length }];
+  // The whole text is counted only when it may still fit: counting a 600 KB section at once
+  // overflows the tokenizer's stack, and its chunks are counted below anyway.
+  if (estimate <= budget * SURE || (estimate <= budget * 2 && opts.count(text) <= budget)) return [{ text, start: 0, end: text.length }];
 
   const chunks: Chunk[] = [];
   const slice = (i: number, j: number): Chunk => ({ text: text.slice(spans[i]!.s, spans[j - 1]!.e), start: spans[i]!.s, end: spans[j - 1]!.e });

@@ -2,6 +2,7 @@
 // each into title + sections. Node only.
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { decodeHtml } from './decode.js';
 import { extractHtml, type ExtractedPage } from './html.js';
 import { extractMarkdown } from './markdown.js';
 
@@ -20,6 +21,10 @@ export interface CrawledPage extends ExtractedPage {
   /** Site-relative URL, forward slashes. */
   url: string;
   file: string;
+  /** The encoding the file was read in (`utf-8`, `windows-1252`, `shift_jis`, `utf-16le`…). */
+  encoding: string;
+  /** Something the reader had to guess or work around, worth a warning naming the file. */
+  warning?: string;
 }
 
 const HTML = /\.html?$/i;
@@ -43,11 +48,17 @@ export async function listPages(root: string, opts: CrawlOptions = {}): Promise<
   return opts.limit !== undefined ? out.slice(0, opts.limit) : out;
 }
 
+/** Reads one page in its declared encoding. Throws on a file that cannot be read (the build skips it with a warning). */
 export async function readPage(root: string, rel: string): Promise<CrawledPage> {
-  const source = await readFile(path.join(root, rel), 'utf8');
+  const bytes = await readFile(path.join(root, rel));
   if (MD.test(rel)) {
     const url = rel.replace(MD, '.html');
-    return { ...extractMarkdown(source, path.basename(rel).replace(MD, '')), url, file: rel };
+    const source = new TextDecoder('utf-8').decode(bytes);
+    return { ...extractMarkdown(source, path.basename(rel).replace(MD, '')), url, file: rel, encoding: 'utf-8' };
   }
-  return { ...extractHtml(source), url: rel, file: rel };
+  const decoded = decodeHtml(bytes);
+  const warning = decoded.unknownLabel ? `declares the unknown charset "${decoded.unknownLabel}"; read as UTF-8` : undefined;
+  // An empty (or whitespace-only) file is a page with nothing to index, not an error.
+  if (decoded.text.trim() === '') return { title: '', sections: [], skipped: true, url: rel, file: rel, encoding: decoded.encoding, warning: 'is empty' };
+  return { ...extractHtml(decoded.text), url: rel, file: rel, encoding: decoded.encoding, warning };
 }

@@ -97,12 +97,12 @@ function walk(node: El, b: SectionBuilder): void {
   }
 }
 
-/** Heading text without Sphinx/MkDocs permalink markers ("¶", "#", "🔗"). */
+/** Heading text without Sphinx/MkDocs permalink markers ("¶", "#", "🔗") or script/style contents. */
 function headingText(h: El): string {
   let text = '';
   const visit = (n: El & { nodeValue: string | null }): void => {
     if (n.nodeType === 3) text += n.nodeValue ?? '';
-    else if (n.nodeType === 1 && !PERMALINK.test(n.getAttribute('class') ?? '') && !n.hasAttribute('data-m3search-ignore')) {
+    else if (n.nodeType === 1 && !SKIP.has(n.tagName.toUpperCase()) && !PERMALINK.test(n.getAttribute('class') ?? '') && !n.hasAttribute('data-m3search-ignore')) {
       for (const c of Array.from(n.childNodes)) visit(c);
     }
   };
