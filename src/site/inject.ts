@@ -20,8 +20,8 @@ export function injectionFor(pageUrl: string, opts: InjectOptions): { head: stri
   const depth = pageUrl.split('/').length - 1;
   const up = '../'.repeat(depth);
   const idx = `${up}${opts.indexDir.replace(/\/+$/, '')}/`;
-  const sw = opts.serviceWorker ? ` data-sw="${up}${opts.serviceWorker}"` : '';
-  const head = `${START}<script src="${idx}m3search.js" data-index="${idx}"${sw} defer></script>${END}\n`;
+  const sw = opts.serviceWorker ? ` data-sw="${escapeAttr(up + opts.serviceWorker)}"` : '';
+  const head = `${START}<script src="${escapeAttr(`${idx}m3search.js`)}" data-index="${escapeAttr(idx)}"${sw} defer></script>${END}\n`;
   const body = `${START}<m3-search data-m3search-ignore placeholder="${escapeAttr(opts.placeholder ?? 'Search the docs')}"></m3-search>${END}\n`;
   return { head, body };
 }
@@ -29,7 +29,8 @@ export function injectionFor(pageUrl: string, opts: InjectOptions): { head: stri
 export function injectHtml(html: string, pageUrl: string, opts: InjectOptions): string {
   const { head, body } = injectionFor(pageUrl, opts);
   let out = html.replace(BLOCK, '');
-  out = /<\/head>/i.test(out) ? out.replace(/<\/head>/i, `${head}</head>`) : head + out;
+  // Functions, not replacement strings: a folder name holding `$&`, `$'` or `$1` is inserted as written.
+  out = /<\/head>/i.test(out) ? out.replace(/<\/head>/i, (m) => `${head}${m}`) : head + out;
   out = /<body[^>]*>/i.test(out) ? out.replace(/<body[^>]*>/i, (m) => `${m}${body}`) : out + body;
   return out;
 }

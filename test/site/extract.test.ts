@@ -146,3 +146,18 @@ describe('injectHtml', () => {
     expect(injectHtml(once, 'library/os.html', { indexDir: 'm3search', serviceWorker: 'm3search-sw.js' })).toBe(once);
   });
 });
+
+describe('injectHtml with special replacement patterns in the folder name', () => {
+  it("inserts an index folder named with $&, $' and $1 literally", () => {
+    const html = '<html><head><title>t</title></head><body><p>hi</p></body></html>';
+    for (const indexDir of ["a$&b", "s$'x", 'x$`y', 'g$1$$']) {
+      const out = injectHtml(html, 'page.html', { indexDir });
+      const attr = indexDir.replace(/&/g, '&amp;');
+      expect(out).toContain(`<script src="${attr}/m3search.js" data-index="${attr}/" defer></script><!-- m3search:end -->\n</head>`);
+      // The page around the tag is untouched: one head, one body, and a re-run is stable.
+      expect(out.match(/<\/head>/g)).toHaveLength(1);
+      expect(out.match(/<title>t<\/title>/g)).toHaveLength(1);
+      expect(injectHtml(out, 'page.html', { indexDir })).toBe(out);
+    }
+  });
+});
