@@ -2,10 +2,11 @@
 // HTML page, between marker comments so a re-run replaces instead of repeating.
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { decodeHtml } from './decode.js';
 
 const START = '<!-- m3search:start -->';
 const END = '<!-- m3search:end -->';
-const BLOCK = new RegExp(`${START}[\\s\\S]*?${END}\\n?`, 'g');
+const BLOCK = new RegExp(`${START}[\\s\\S]*?${END}(\\r\\n|\\n)?`, 'g');
 
 export interface InjectOptions {
   /** Index folder relative to the site root, e.g. `m3search`. */
@@ -28,10 +29,39 @@ export function injectionFor(pageUrl: string, opts: InjectOptions): { head: stri
 
 export function injectHtml(html: string, pageUrl: string, opts: InjectOptions): string {
   const { head, body } = injectionFor(pageUrl, opts);
+  // The page's own line ending after each block, so a CRLF file stays CRLF.
+  const eol = /\r\n/.test(html) ? '\r\n' : '\n';
+  const headBlock = head.replace(/\n$/, eol);
+  const bodyBlock = body.replace(/\n$/, eol);
   let out = html.replace(BLOCK, '');
   // Functions, not replacement strings: a folder name holding `$&`, `$'` or `$1` is inserted as written.
-  out = /<\/head>/i.test(out) ? out.replace(/<\/head>/i, (m) => `${head}${m}`) : head + out;
-  out = /<body[^>]*>/i.test(out) ? out.replace(/<body[^>]*>/i, (m) => `${m}${body}`) : out + body;
+  if (/<\/head>/i.test(out)) out = out.replace(/<\/head>/i, (m) => `${headBlock}${m}`);
+  else if (/<body[^>]*>/i.test(out)) out = out.replace(/<body[^>]*>/i, (m) => `${m}${headBlock}`);
+  // Never before a doctype: that would put the page in quirks mode.
+  else if (/<(!doctype|html)[^>]*>/i.test(out)) out = out.replace(/<(!doctype|html)[^>]*>/i, (m) => `${m}${headBlock}`);
+  else out = headBlock + out;
+  out = /<body[^>]*>/i.test(out) ? out.replace(/<body[^>]*>/i, (m) => `${m}${bodyBlock}`) : out + bodyBlock;
+  return out;
+}
+
+/**
+ * `injectHtml` on a file's bytes, whatever its encoding: every byte outside the inserted blocks
+ * is kept. The blocks are ASCII (non-ASCII written as character references), so an
+ * ASCII-compatible file (UTF-8, windows-1252, Shift_JIS, EUC-*, GBK, Big5…) is edited as one
+ * char per byte and a UTF-16 file as one char per code unit: no decode/encode round trip.
+ */
+export function injectBytes(bytes: Uint8Array, pageUrl: string, opts: InjectOptions): Uint8Array {
+  const wide = utf16Order(bytes);
+  const text = wide ? unitsToString(bytes, wide) : bytesToString(bytes);
+  const next = injectHtml(text, pageUrl, opts);
+  if (next === text) return bytes;
+  if (!wide) return stringToBytes(next);
+  // An odd trailing byte is no code unit: it is carried through as it was.
+  const units = stringToUnits(next, wide);
+  if (bytes.length % 2 === 0) return units;
+  const out = new Uint8Array(units.length + 1);
+  out.set(units);
+  out[units.length] = bytes[bytes.length - 1]!;
   return out;
 }
 
@@ -40,9 +70,9 @@ export async function injectSite(site: string, pages: readonly string[], opts: I
   for (const rel of pages) {
     if (!/\.html?$/i.test(rel)) continue;
     const file = path.join(site, rel);
-    const html = await readFile(file, 'utf8');
-    const next = injectHtml(html, rel, opts);
-    if (next !== html) {
+    const bytes = new Uint8Array(await readFile(file));
+    const next = injectBytes(bytes, rel, opts);
+    if (next !== bytes) {
       await writeFile(file, next);
       n++;
     }
@@ -50,6 +80,50 @@ export async function injectSite(site: string, pages: readonly string[], opts: I
   return n;
 }
 
+/** UTF-16 by its byte order mark, or by the zero bytes beside ASCII markup. */
+function utf16Order(b: Uint8Array): 'le' | 'be' | undefined {
+  if (b[0] === 0xff && b[1] === 0xfe) return 'le';
+  if (b[0] === 0xfe && b[1] === 0xff) return 'be';
+  const { encoding, source } = decodeHtml(b.subarray(0, 512));
+  if (source !== 'sniffed') return undefined;
+  return encoding === 'utf-16le' ? 'le' : encoding === 'utf-16be' ? 'be' : undefined;
+}
+
+function bytesToString(b: Uint8Array): string {
+  let s = '';
+  for (let at = 0; at < b.length; at += 8192) s += String.fromCharCode(...b.subarray(at, at + 8192));
+  return s;
+}
+
+function stringToBytes(s: string): Uint8Array {
+  const out = new Uint8Array(s.length);
+  for (let i = 0; i < s.length; i++) out[i] = s.charCodeAt(i);
+  return out;
+}
+
+function unitsToString(b: Uint8Array, order: 'le' | 'be'): string {
+  const units = new Array<number>(b.length >> 1);
+  for (let i = 0; i + 1 < b.length; i += 2) units[i >> 1] = order === 'le' ? b[i]! | (b[i + 1]! << 8) : (b[i]! << 8) | b[i + 1]!;
+  let s = '';
+  for (let at = 0; at < units.length; at += 8192) s += String.fromCharCode(...units.slice(at, at + 8192));
+  return s;
+}
+
+function stringToUnits(s: string, order: 'le' | 'be'): Uint8Array {
+  const out = new Uint8Array(s.length * 2);
+  for (let i = 0; i < s.length; i++) {
+    const u = s.charCodeAt(i);
+    out[2 * i + (order === 'le' ? 0 : 1)] = u & 0xff;
+    out[2 * i + (order === 'le' ? 1 : 0)] = u >> 8;
+  }
+  return out;
+}
+
+/** Attribute text, ASCII only: non-ASCII as character references, so the block fits any page encoding. */
 function escapeAttr(s: string): string {
-  return s.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;');
+  return s
+    .replace(/&/g, '&amp;')
+    .replace(/"/g, '&quot;')
+    .replace(/</g, '&lt;')
+    .replace(/[^\x00-\x7f]/gu, (c) => `&#x${c.codePointAt(0)!.toString(16)};`);
 }

@@ -11,6 +11,7 @@ import { decodeHtml } from '../../src/site/decode.js';
 import { openIndexDir } from '../../src/site/node-reader.js';
 import { searchSite } from '../../src/site/search.js';
 import { chunkText } from '../../src/site/chunk.js';
+import { injectBytes } from '../../src/site/inject.js';
 import { fakeEncoder } from './fake-encoder.js';
 
 /** Latin-1 bytes of an ASCII/Latin-1 string (each char ≤ U+00FF → one byte). */
@@ -132,5 +133,75 @@ describe('a huge section', () => {
     expect(chunks[0]!.start).toBe(0);
     expect(chunks.at(-1)!.end).toBe(text.length);
     for (const c of chunks) expect(c.text.split(' ').length).toBeLessThanOrEqual(500);
+  });
+});
+
+describe('injectBytes', () => {
+  const opts = { indexDir: 'm3search', serviceWorker: 'm3search-sw.js', placeholder: 'Chercher — 検索' };
+  const START = '<!-- m3search:start -->';
+  const END = '<!-- m3search:end -->';
+
+  /** The bytes with every injected block (and the line ending after it) cut out, found by byte search. */
+  function stripBlocks(out: Uint8Array, enc: (s: string) => Uint8Array): Uint8Array {
+    const find = (needle: Uint8Array, from: number): number => {
+      outer: for (let i = from; i + needle.length <= out.length; i++) {
+        for (let j = 0; j < needle.length; j++) if (out[i + j] !== needle[j]) continue outer;
+        return i;
+      }
+      return -1;
+    };
+    const [start, end, crlf, lf] = [enc(START), enc(END), enc('\r\n'), enc('\n')];
+    const kept: number[] = [];
+    let at = 0;
+    for (let s = find(start, 0); s >= 0; s = find(start, at)) {
+      kept.push(...out.subarray(at, s));
+      let e = find(end, s) + end.length;
+      const eol = [crlf, lf].find((x) => x.every((b, k) => out[e + k] === b));
+      e += eol?.length ?? 0;
+      at = e;
+    }
+    kept.push(...out.subarray(at));
+    return Uint8Array.from(kept);
+  }
+
+  const cases: { name: string; bytes: Uint8Array; enc: (s: string) => Uint8Array; decodeAs: string; expectText: string }[] = [
+    {
+      name: 'Latin-1',
+      bytes: latin1('<!DOCTYPE html>\n<html><head><meta charset="iso-8859-1"><title>Crème brûlée</title></head><body class="x"><p>Été</p></body></html>\n'),
+      enc: latin1, decodeAs: 'windows-1252', expectText: 'Crème brûlée',
+    },
+    {
+      name: 'Shift_JIS',
+      bytes: Uint8Array.from([...ascii('<html><head><meta charset="shift_jis"></head><body><p>'), ...SJIS_KENSAKU_ENGINE, ...ascii('</p></body></html>')]),
+      enc: latin1, decodeAs: 'shift_jis', expectText: '検索エンジン',
+    },
+    {
+      name: 'CRLF UTF-8',
+      bytes: new TextEncoder().encode('<html>\r\n<head>\r\n<title>Ünï</title>\r\n</head>\r\n<body>\r\n<p>x</p>\r\n</body>\r\n</html>\r\n'),
+      enc: latin1, decodeAs: 'utf-8', expectText: 'Ünï',
+    },
+    { name: 'UTF-16LE with BOM', bytes: utf16('<html><head><title>Wïde</title></head><body><p>x</p></body></html>', 'le', true), enc: (s) => utf16(s, 'le', false), decodeAs: 'utf-16le', expectText: 'Wïde' },
+    { name: 'UTF-16BE with BOM', bytes: utf16('<html><head><title>Wïde</title></head><body><p>x</p></body></html>', 'be', true), enc: (s) => utf16(s, 'be', false), decodeAs: 'utf-16be', expectText: 'Wïde' },
+  ];
+
+  for (const c of cases) {
+    it(`keeps every byte of a ${c.name} page outside the inserted blocks, and a re-run changes nothing`, () => {
+      const out = injectBytes(c.bytes, 'guide/page.html', opts);
+      expect(out.length).toBeGreaterThan(c.bytes.length);
+      expect(stripBlocks(out, c.enc)).toEqual(c.bytes);
+      expect(injectBytes(out, 'guide/page.html', opts)).toEqual(out);
+      const text = new TextDecoder(c.decodeAs).decode(out);
+      expect(text).toContain(c.expectText);
+      expect(text).toContain('<script src="../m3search/m3search.js" data-index="../m3search/" data-sw="../m3search-sw.js" defer></script>');
+      // Non-ASCII option text travels as character references, valid in any encoding.
+      expect(text).toContain('placeholder="Chercher &#x2014; &#x691c;&#x7d22;"');
+      if (c.name.startsWith('CRLF')) expect(text).not.toMatch(/[^\r]\n/);
+    });
+  }
+
+  it('never puts the script before a doctype when the page has no </head>', () => {
+    const out = new TextDecoder().decode(injectBytes(new TextEncoder().encode('<!DOCTYPE html><p>bare</p>'), 'a.html', { indexDir: 'm3search' }));
+    expect(out.startsWith('<!DOCTYPE html><!-- m3search:start --><script src="m3search/m3search.js"')).toBe(true);
+    expect(out.endsWith('</m3-search><!-- m3search:end -->\n')).toBe(true);
   });
 });
