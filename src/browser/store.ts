@@ -119,7 +119,7 @@ export interface StoreCounts {
 
 /** Log bounds: a tab further behind than this re-reads the whole store. */
 const LOG_ENTRIES = 32;
-const LOG_IDS = 4096;
+const LOG_IDS = 1024;
 
 /** One record to store with its content hash (the engine's StoredPut). */
 export type Put = StoredPut;
@@ -359,7 +359,8 @@ export class IndexStore implements Store {
         return undefined;
       }
       const byGen = new Map(known);
-      for (const e of meta.log ?? []) byGen.set(e.generation, e);
+      // A broadcast may carry the ids a too-large stored entry left out.
+      for (const e of meta.log ?? []) if (e.ids !== undefined || !byGen.has(e.generation)) byGen.set(e.generation, e);
       const entries: ChangeEntry[] = [];
       for (let g = generation + 1; g <= now; g++) {
         const e = byGen.get(g);
