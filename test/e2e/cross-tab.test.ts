@@ -165,7 +165,7 @@ describe('two tabs on one index (Web Locks + BroadcastChannel)', () => {
     expect(await expectAgree(name, tabs)).toHaveLength(48);
     expect(await reloadAndAgree(name, tabs)).toHaveLength(48);
     for (const p of tabs) await p.close();
-  }, 240_000);
+  }, 420_000);
 
   it("the issue's exact steps, no gate: A adds 48 in groups of 8, B clears once 16 are stored; add(allDocs) in A then stores all 48", async () => {
     const name = 'xt-issue';
@@ -189,7 +189,7 @@ describe('two tabs on one index (Web Locks + BroadcastChannel)', () => {
     expect(resumed).toMatchObject({ added: 48 - storedBefore, docCount: 48 });
     expect(await expectAgree(name, tabs)).toEqual(docs.map((d) => d.id).sort());
     for (const p of tabs) await p.close();
-  }, 180_000);
+  }, 300_000);
 
   it("B adds other documents during A's add: nothing lost, each tab searches the other's documents without a reload", async () => {
     const name = 'xt-add';
@@ -213,7 +213,7 @@ describe('two tabs on one index (Web Locks + BroadcastChannel)', () => {
     expect(top).toBe(mine[39]!.id);
     expect(await reloadAndAgree(name, tabs)).toEqual(want);
     for (const p of tabs) await p.close();
-  }, 180_000);
+  }, 300_000);
 
   it("B removes documents during A's add: the removal stays; tabs and IndexedDB agree, before and after a reload", async () => {
     const name = 'xt-remove';
@@ -233,5 +233,5 @@ describe('two tabs on one index (Web Locks + BroadcastChannel)', () => {
     expect(await expectAgree(name, tabs)).toEqual(want);
     expect(await reloadAndAgree(name, tabs)).toEqual(want);
     for (const p of tabs) await p.close();
-  }, 180_000);
+  }, 300_000);
 });

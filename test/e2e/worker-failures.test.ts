@@ -92,7 +92,7 @@ describe('worker failures during a write', () => {
     expect(run.remove.code).toBe('WORKER_CRASHED');
     expect(run.state).toBe('failed');
     await expectConsistentAndReopens(page, 'wf-throw', docs);
-  }, 180_000);
+  }, 300_000);
 
   it('the worker running out of memory mid-transaction: nothing of the open group is stored, the next createSearch opens it', async () => {
     // A small heap so the hook exhausts it in a moment (the page and the test model need far less).
@@ -117,5 +117,5 @@ describe('worker failures during a write', () => {
     const n = await expectConsistentAndReopens(next, 'wf-oom', docs);
     // The hook armed at 16 committed and fired in the next write, which died before committing.
     expect(n).toBe(16);
-  }, 180_000);
+  }, 300_000);
 });
