@@ -10,6 +10,7 @@ import type {
   AddReport,
   Backend,
   BackendPreference,
+  CrashKind,
   IndexProgress,
   LoadProgress,
   OpenOptions,
@@ -82,8 +83,11 @@ export interface BrowserSearch {
   stats(): Promise<SearchStats>;
   /** Debug: raw encoder output for texts. */
   encode(texts: readonly string[], kind?: 'query' | 'passage'): Promise<Encoded[]>;
-  /** Debug: makes the worker close itself abruptly, as a crash would. */
-  crashForTesting(): void;
+  /**
+   * Debug: makes the worker fail abruptly — close itself ('exit', default), throw an uncaught
+   * error ('throw') or run out of memory ('oom') — now, or inside its next write transaction.
+   */
+  crashForTesting(how?: CrashKind, when?: 'now' | 'next-write'): void;
   /** Lets the worker release the model and database, then ends it. */
   close(): Promise<void>;
   /** Ends the worker now; pending calls reject with ABORTED. Committed batches stay stored. */
@@ -167,8 +171,8 @@ class WorkerSearch implements BrowserSearch {
     return this.call((r, id) => r.encode(id, [...texts], kind));
   }
 
-  crashForTesting(): void {
-    void this.conn.remote.crash().catch(() => undefined);
+  crashForTesting(how: CrashKind = 'exit', when: 'now' | 'next-write' = 'now'): void {
+    void this.conn.remote.crash(how, when).catch(() => undefined);
   }
 
   async close(): Promise<void> {

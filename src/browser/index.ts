@@ -5,6 +5,7 @@ export type {
   AddReport,
   Backend,
   BackendPreference,
+  CrashKind,
   IndexProgress,
   LoadProgress,
   OpenReport,

@@ -2,7 +2,8 @@
 // the in-memory index (overlapping the model load) and hands the engine the
 // store, so every add, remove and search is the engine's own (windows, batch
 // commits, resume by content hash) — this class adds only the database's
-// life cycle: open, restore, warnings, counts, close, delete.
+// life cycle: open, restore, warnings, counts, close, delete — and, through
+// ./cross-tab.ts, keeps the in-memory index in step with other tabs' writes.
 import type { Encoder } from '../core/encoder.js';
 import { M3SearchError } from '../core/errors.js';
 import { resolveIndexOptions } from '../core/options.js';
@@ -10,6 +11,7 @@ import { SearchIndex } from '../core/search-index.js';
 import type { Doc, Encoded, Hit, IndexOptions } from '../core/types.js';
 import { M3Search, type AddOptions, type AddReport, type EngineSearchOptions, type RemoveReport } from '../engine/engine.js';
 import type { LoadProgress, SearchWarning, SkippedRecord } from './protocol.js';
+import { CrossTab } from './cross-tab.js';
 import { IndexStore, type IndexMeta, type MismatchPolicy, type OpenedStore, type StoreCounts } from './store.js';
 
 export interface PersistentOpenOptions {
@@ -40,12 +42,24 @@ export class PersistentSearch {
   /** The engine: every add, remove and search goes through it, with this index's IndexedDB store. */
   readonly engine: M3Search;
   private readonly store: IndexStore;
+  private readonly sync: CrossTab;
   readonly name: string;
 
-  private constructor(name: string, store: IndexStore, restored: Restored, encoder: Encoder) {
+  private constructor(name: string, store: IndexStore, restored: Restored, encoder: Encoder, onWarning?: (w: SearchWarning) => void) {
     this.name = name;
     this.store = store;
-    this.engine = new M3Search(encoder, restored.index, { store, hashes: restored.hashes });
+    this.sync = new CrossTab(name, store, restored.meta.generation ?? 0, (skipped) =>
+      onWarning?.({
+        code: 'CORRUPT_RECORD',
+        message: `${skipped.length} document(s) another tab stored in "${name}" could not be read and were left out: ${skipped
+          .slice(0, 5)
+          .map((s) => `"${s.id}" (${s.reason})`)
+          .join('; ')}. Add them again to repair.`,
+        details: { skipped: skipped.slice(0, 100) },
+      }),
+    );
+    this.engine = new M3Search(encoder, restored.index, { store: this.sync.asStore(), hashes: restored.hashes });
+    this.sync.attach((change) => this.engine.applyStored(change));
   }
 
   /**
@@ -79,6 +93,7 @@ export class PersistentSearch {
       throw e;
     }
     const { store, meta } = opened;
+    let search: PersistentSearch | undefined;
     try {
       if (opts.storage && !sameStorage(meta.storage, requested)) {
         opts.onWarning?.({
@@ -92,13 +107,16 @@ export class PersistentSearch {
       if (restored !== undefined && !sameState(restored.meta, meta)) restored = undefined;
       if (opened.rebuilt) await settle();
       restored ??= (await restore(store, meta, opts, () => false)) ?? fail('restore stopped unasked');
-      const search = new PersistentSearch(opts.name, store, restored, enc);
+      search = new PersistentSearch(opts.name, store, restored, enc, opts.onWarning);
+      // Another tab may have written while the records were read: take that in before the first call.
+      await search.sync.refresh();
       await search.warnAbout(restored.skipped, opts);
       const report: RestoreReport = { restored: search.size, skipped: restored.skipped, created: opened.created, restoreMs: restored.ms, buildMs: restored.buildMs, openMs: performance.now() - t0 };
       if (opened.rebuilt) report.rebuilt = opened.rebuilt;
       return { search, report };
     } catch (e) {
       await settle().catch(() => undefined);
+      search?.close();
       store.close();
       throw e;
     }
@@ -146,11 +164,18 @@ export class PersistentSearch {
   }
 
   close(): void {
+    this.sync.close();
     this.store.close();
+  }
+
+  /** Test hook: `fault` runs inside the next write transaction, before it commits (a crash mid-write). */
+  duringNextWrite(fault: () => void): void {
+    this.store.duringNextWrite = fault;
   }
 
   /** Closes and deletes the database. */
   async destroy(): Promise<void> {
+    this.sync.close();
     this.store.close();
     this.engine.index.clear();
     await IndexStore.destroy(this.name);
@@ -240,7 +265,6 @@ function fail(why: string): never {
   throw new M3SearchError('STORAGE', why);
 }
 
-/** The same stored state: nothing was written between the two reads of meta. */
 /** Stored and requested storage agree on every field (older metas lack the layout fields: defaults). */
 function sameStorage(stored: IndexOptions, requested: Required<IndexOptions>): boolean {
   const have = resolveIndexOptions(stored);
@@ -252,8 +276,9 @@ function describeStorage(o: IndexOptions): string {
   return `dense ${r.dense} / multi ${r.multi} (${r.multiVectors === 'nested' ? `nested ≤ ${r.maxMultiVectors}` : 'all'} token vectors)`;
 }
 
+/** The same stored state: nothing was written between the two reads of meta. */
 function sameState(a: IndexMeta, b: IndexMeta): boolean {
-  return a.updatedAt === b.updatedAt && a.count === b.count && a.fingerprint === b.fingerprint && a.schemaVersion === b.schemaVersion;
+  return a.generation === b.generation && a.updatedAt === b.updatedAt && a.count === b.count && a.fingerprint === b.fingerprint && a.schemaVersion === b.schemaVersion;
 }
 
 function consistent(c: StoreCounts): boolean {

@@ -153,6 +153,9 @@ export interface SiteOpenReport {
  */
 export type SiteQueryOptions = Omit<RemoteSearchOptions, 'mode'> & { mode?: SiteMode };
 
+/** How the debug `crash` call makes the worker fail. */
+export type CrashKind = 'exit' | 'throw' | 'oom';
+
 /** What the worker exposes through comlink. Long calls take a `callId` that `cancel` aborts. */
 export interface WorkerApi {
   /** Holds a Web Lock named `name` until the worker dies, so the page can notice a crash. */
@@ -175,6 +178,10 @@ export interface WorkerApi {
   cancel(callId: number): void;
   /** Releases the model and the database; the worker can then be terminated. */
   close(): Promise<void>;
-  /** Debug: the worker closes itself at once, as if it had crashed. */
-  crash(): void;
+  /**
+   * Debug: the worker fails as `how` says — 'exit' closes itself, 'throw' raises an uncaught
+   * error, 'oom' allocates until the JavaScript heap is exhausted — at once, or (`'next-write'`)
+   * inside the next IndexedDB write transaction, before it commits.
+   */
+  crash(how?: CrashKind, when?: 'now' | 'next-write'): void;
 }

@@ -6,6 +6,11 @@
 // Every write is ONE readwrite transaction over all five stores, so a tab
 // closed mid-indexing keeps every committed batch and never a half-written
 // document; callers update their in-memory index only after `write` resolves.
+//
+// Several tabs may hold the same index: every write bumps `meta.generation`
+// and appends what it touched to `meta.log` in the same transaction, so a tab
+// whose in-memory index is behind reads exactly those ids back (`changesSince`)
+// instead of the whole store (see ./cross-tab.ts).
 import type { Store, StoredPut } from '../engine/store.js';
 import { deleteDB, openDB, type DBSchema, type IDBPDatabase, type IDBPTransaction } from 'idb';
 import { M3SearchError } from '../core/errors.js';
@@ -36,7 +41,27 @@ export interface IndexMeta extends ModelIdentity {
   count: number;
   createdAt: number;
   updatedAt: number;
+  /** Bumped by every write and clear (absent in indexes written before cross-tab sync: 0). */
+  generation?: number;
+  /** The last writes, oldest first: what a tab that is a few generations behind must re-read. */
+  log?: ChangeEntry[];
 }
+
+/** One committed write: the entry ids it put or deleted, or a clear. */
+export interface ChangeEntry {
+  generation: number;
+  /** Every document was deleted first. */
+  cleared?: boolean;
+  /** Entry ids put or deleted (after the clear, if any); absent when too many to log: re-read everything. */
+  ids?: string[];
+}
+
+/** Where memory must go to match the store from a given generation. */
+export type StoredChanges =
+  /** Re-read ids: `entries` are stored now, `removed` are not; `cleared` drops everything else first. */
+  | { kind: 'delta'; generation: number; cleared: boolean; entries: StoredEntry[]; removed: string[]; problems: LoadProblem[] }
+  /** The log does not reach back far enough: everything stored, read in one transaction. */
+  | { kind: 'all'; generation: number; entries: StoredEntry[]; problems: LoadProblem[] };
 
 interface StoreSchema extends DBSchema {
   docs: { key: string; value: DocRow };
@@ -92,6 +117,10 @@ export interface StoreCounts {
   meta: number;
 }
 
+/** Log bounds: a tab further behind than this re-reads the whole store. */
+const LOG_ENTRIES = 32;
+const LOG_IDS = 1024;
+
 /** One record to store with its content hash (the engine's StoredPut). */
 export type Put = StoredPut;
 
@@ -103,6 +132,8 @@ export class IndexStore implements Store {
   private db: IDBPDatabase<StoreSchema> | undefined;
   private current: IndexMeta;
   private closedBecause: string | undefined;
+  /** Test hook (the worker's `crash(…, 'next-write')`): runs once inside the next write transaction, before it commits. */
+  duringNextWrite: (() => void) | undefined;
 
   private constructor(db: IDBPDatabase<StoreSchema>, meta: IndexMeta) {
     this.db = db;
@@ -229,7 +260,8 @@ export class IndexStore implements Store {
    * failure the transaction is aborted, so nothing of it is stored.
    */
   async write(puts: readonly Put[], deletes: readonly string[] = []): Promise<number> {
-    const meta = await this.mutate('write to the index', async (tx, pending) => {
+    const ids = [...new Set([...deletes, ...puts.map((p) => p.record.doc.id)])];
+    const meta = await this.mutate('write to the index', { ids }, async (tx, pending) => {
       for (const id of deletes) {
         for (const name of ['docs', ...VECTOR_STORES] as const) pending.add(tx.objectStore(name).delete(id));
       }
@@ -248,7 +280,7 @@ export class IndexStore implements Store {
 
   /** Removes every document (one transaction), keeping the model identity. */
   async clear(): Promise<void> {
-    await this.mutate('clear the index', async (tx, pending) => {
+    await this.mutate('clear the index', { cleared: true, ids: [] }, async (tx, pending) => {
       for (const n of ['docs', ...VECTOR_STORES] as const) pending.add(tx.objectStore(n).clear());
       return 0;
     });
@@ -258,18 +290,25 @@ export class IndexStore implements Store {
    * One read-write transaction over every store: `change` queues its requests
    * and returns the new document count, which goes into `meta` in the same
    * transaction. All or nothing: on any failure the transaction is aborted and
-   * the error surfaces as a typed storage error.
+   * the error surfaces as a typed storage error. The stored meta is read in
+   * the same transaction: another tab may have written since this one last did.
    */
   private async mutate(
     what: string,
+    entry: Omit<ChangeEntry, 'generation'>,
     change: (tx: IDBPTransaction<StoreSchema, typeof ALL_STORES, 'readwrite'>, pending: ReturnType<typeof tracked>) => Promise<number>,
   ): Promise<IndexMeta> {
     const tx = this.handle().transaction(ALL_STORES, 'readwrite');
     const pending = tracked(tx.done);
     try {
+      const stored = (await tx.objectStore('meta').get(META_KEY)) ?? this.current;
       const count = await change(tx, pending);
-      const meta: IndexMeta = { ...this.current, count, updatedAt: Date.now() };
+      const generation = (stored.generation ?? 0) + 1;
+      const meta: IndexMeta = { ...stored, count, updatedAt: Date.now(), generation, log: appendLog(stored.log, { ...entry, generation }) };
       pending.add(tx.objectStore('meta').put(meta, META_KEY));
+      const hook = this.duringNextWrite;
+      this.duringNextWrite = undefined;
+      hook?.();
       await pending.all();
       this.current = meta;
       return meta;
@@ -296,6 +335,58 @@ export class IndexStore implements Store {
       return { docs, dense, sparse, multi, meta: meta?.count ?? 0 };
     } catch (e) {
       throw storageError(e, 'count the stored index');
+    }
+  }
+
+  /**
+   * What another writer stored after `generation`, in one read transaction
+   * (a consistent snapshot even while another tab writes): the ids the log
+   * names since then, read back now — or, when the log does not reach back
+   * that far, every stored document. `known` adds entries learnt elsewhere
+   * (another tab's broadcast) for generations the stored log no longer holds.
+   */
+  async changesSince(generation: number, known: ReadonlyMap<number, ChangeEntry> = new Map()): Promise<StoredChanges | undefined> {
+    const db = this.handle();
+    try {
+      const tx = db.transaction(ALL_STORES, 'readonly');
+      tx.done.catch(() => undefined); // awaited below
+      const meta = await tx.objectStore('meta').get(META_KEY);
+      if (meta === undefined) throw new M3SearchError('STORAGE', 'The index metadata is gone (the database was emptied by something else).');
+      const now = meta.generation ?? 0;
+      if (now === generation) {
+        await tx.done;
+        this.current = meta;
+        return undefined;
+      }
+      const byGen = new Map(known);
+      // A broadcast may carry the ids a too-large stored entry left out.
+      for (const e of meta.log ?? []) if (e.ids !== undefined || !byGen.has(e.generation)) byGen.set(e.generation, e);
+      const entries: ChangeEntry[] = [];
+      for (let g = generation + 1; g <= now; g++) {
+        const e = byGen.get(g);
+        if (e === undefined || e.ids === undefined) {
+          entries.length = 0;
+          break;
+        }
+        entries.push(e);
+      }
+      if (generation < 0 || now < generation || entries.length === 0) {
+        const all = await readRows(tx, undefined);
+        await tx.done;
+        this.current = meta;
+        return { kind: 'all', generation: now, ...all };
+      }
+      let from = 0;
+      entries.forEach((e, i) => e.cleared && (from = i));
+      const cleared = entries.some((e) => e.cleared);
+      const ids = [...new Set(entries.slice(from).flatMap((e) => e.ids!))];
+      const read = await readRows(tx, ids);
+      await tx.done;
+      const found = new Set([...read.entries.map((e) => e.id), ...read.problems.map((p) => p.id)]);
+      this.current = meta;
+      return { kind: 'delta', generation: now, cleared, ...read, removed: ids.filter((id) => !found.has(id)) };
+    } catch (e) {
+      throw storageError(e, 'read what another tab stored');
     }
   }
 
@@ -409,15 +500,38 @@ function schemaMismatch(name: string, found: string): M3SearchError {
   );
 }
 
+/** The documents with these ids (every document when undefined), joined with their vector rows, inside `tx`. */
+async function readRows(tx: IDBPTransaction<StoreSchema, typeof ALL_STORES, 'readonly'>, ids: readonly string[] | undefined): Promise<LoadedChunk> {
+  if (ids === undefined) return joinAll(tx, undefined);
+  const loaded: LoadedChunk = { entries: [], problems: [] };
+  const rows = await Promise.all(
+    ids.map((id) =>
+      Promise.all([tx.objectStore('docs').get(id), ...VECTOR_STORES.map((n) => tx.objectStore(n).get(id))]).then(([doc, dense, sparse, multi]) => ({ id, doc, dense, sparse, multi })),
+    ),
+  );
+  for (const { id, ...row } of rows) {
+    if (row.doc === undefined) continue; // not stored (removed); vector rows without a doc are orphans, not documents
+    const joined = joinRows(id, row);
+    if ('problem' in joined) loaded.problems.push({ id, reason: joined.problem });
+    else loaded.entries.push({ id, hash: joined.hash, record: joined.record });
+  }
+  return loaded;
+}
+
 /** The documents whose ids fall in `span`, joined with their vector rows (all eight reads in one transaction, in parallel). */
 async function readSpan(db: IDBPDatabase<StoreSchema>, span: IDBKeyRange): Promise<LoadedChunk> {
   const tx = db.transaction(ALL_STORES, 'readonly');
+  const loaded = await joinAll(tx, span);
+  await tx.done;
+  return loaded;
+}
+
+async function joinAll(tx: IDBPTransaction<StoreSchema, typeof ALL_STORES, 'readonly'>, span: IDBKeyRange | undefined): Promise<LoadedChunk> {
   const both = <N extends (typeof ALL_STORES)[number]>(n: N) => {
     const s = tx.objectStore(n);
     return Promise.all([s.getAllKeys(span), s.getAll(span)]);
   };
   const [[keys, docRows], ...vectors] = await Promise.all([both('docs'), ...VECTOR_STORES.map((n) => both(n))]);
-  await tx.done;
   const [dense, sparse, multi] = vectors.map(([k, v]) => {
     const map = new Map<string, unknown>();
     k.forEach((key, i) => map.set(key, v[i]));
@@ -430,6 +544,16 @@ async function readSpan(db: IDBPDatabase<StoreSchema>, span: IDBKeyRange): Promi
     else loaded.entries.push({ id, hash: joined.hash, record: joined.record });
   });
   return loaded;
+}
+
+/** The log with `entry` appended, trimmed to the last LOG_ENTRIES entries and LOG_IDS ids (a too-long entry logs no ids). */
+function appendLog(log: readonly ChangeEntry[] | undefined, entry: ChangeEntry): ChangeEntry[] {
+  const e = entry.ids !== undefined && entry.ids.length > LOG_IDS ? { generation: entry.generation, ...(entry.cleared ? { cleared: true } : {}) } : entry;
+  const out = [...(log ?? []), e];
+  let ids = 0;
+  let keep = out.length;
+  while (keep > 0 && out.length - keep < LOG_ENTRIES && ids + (out[keep - 1]!.ids?.length ?? 0) <= LOG_IDS) ids += out[--keep]!.ids?.length ?? 0;
+  return out.slice(keep);
 }
 
 /**

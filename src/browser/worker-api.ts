@@ -201,11 +201,27 @@ export function createWorkerApi(deps: WorkerDeps): WorkerApi {
       state = { kind: 'closed' };
     },
 
-    crash() {
-      deps.closeSelf();
+    crash(how = 'exit', when = 'now') {
+      const fail = () => {
+        if (how === 'exit') deps.closeSelf();
+        else if (how === 'throw') {
+          // Outside any promise chain, as a bug in a callback would be: the worker's `error` event.
+          setTimeout(() => {
+            throw new Error('m3search test: an uncaught error in the worker');
+          });
+        } else exhaustHeap();
+      };
+      if (when === 'now' || state.kind !== 'ready') fail();
+      else state.search.duringNextWrite(fail);
     },
   };
   return api;
+}
+
+/** Allocates until the JavaScript heap is exhausted: the engine kills the worker's isolate (in Chromium, its renderer). */
+function exhaustHeap(): never {
+  const hog: unknown[][] = [];
+  for (;;) hog.push(new Array<number>(1 << 20).fill(hog.length));
 }
 
 /** Calls a (possibly comlink-proxied) callback without waiting for, or failing on, the reply. */

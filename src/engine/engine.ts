@@ -16,7 +16,7 @@
 import type { Encoder } from '../core/encoder.js';
 import { cloneDoc } from '../core/doc.js';
 import { M3SearchError, throwIfAborted } from '../core/errors.js';
-import { encodeRecord } from '../core/record.js';
+import { encodeRecord, type StoredRecord } from '../core/record.js';
 import { SearchIndex } from '../core/search-index.js';
 import type { SparsityReport } from '../core/sparsity.js';
 import type { Doc, Encoded, Hit, IndexOptions, SearchOptions } from '../core/types.js';
@@ -75,6 +75,12 @@ export interface AddReport {
   windowed?: Record<string, number>;
   /** Documents indexed after the call. */
   docCount: number;
+  /**
+   * Ids this call committed that another writer of the same store (another
+   * tab) removed or cleared before the call ended: not stored now. Adding the
+   * documents again restores them.
+   */
+  removedElsewhere?: string[];
 }
 
 export interface RemoveReport {
@@ -170,21 +176,43 @@ export class M3Search {
     if (!Array.isArray(list) || list.some((id) => typeof id !== 'string')) {
       throw new M3SearchError('INVALID_DOCUMENT', 'remove() expects a document id or an array of ids (strings).');
     }
-    return this.calls.run(async () => {
-      const present = [...new Set(list)].filter((id) => this.has(id));
-      await this.commit([], present);
-      return { removed: present.length, docCount: this.size };
-    });
+    return this.calls.run(() =>
+      // Which ids are present is decided under the store's lock, against memory brought up to date.
+      this.exclusive(async () => {
+        const present = [...new Set(list)].filter((id) => this.has(id));
+        await this.commitHeld([], present);
+        return { removed: present.length, docCount: this.size };
+      }),
+    );
   }
 
   /** Removes every document. */
   clear(): Promise<void> {
-    return this.calls.run(async () => {
-      await this.store.clear();
-      this.index.clear();
-      this.hashes.clear();
-      this.windowed.clear();
-    });
+    return this.calls.run(() =>
+      this.exclusive(async () => {
+        await this.store.clear();
+        this.forgetAll();
+      }),
+    );
+  }
+
+  /**
+   * Applies what another writer of the same store committed (a store's
+   * catch-up, e.g. another browser tab's write): `cleared` drops everything
+   * first, `removes` are entry ids no longer stored, `puts` the stored
+   * records of entries written since. Memory only; records that fail to load
+   * are left out, as at restore.
+   */
+  applyStored(change: { cleared: boolean; puts: readonly StoredPut[]; removes: readonly string[] }): void {
+    if (change.cleared) this.forgetAll();
+    for (const id of change.removes) this.dropEntry(id);
+    for (const put of change.puts) {
+      try {
+        this.applyPut(put);
+      } catch {
+        this.dropEntry(put.record.doc.id);
+      }
+    }
   }
 
   /** L0 (non-zero count) distribution of indexed documents' and recent queries' sparse vectors. */
@@ -225,13 +253,17 @@ export class M3Search {
   // ------------------------------------------------------------ writing
 
   private async addInOrder(docs: readonly Doc[], opts: AddOptions, spec: WindowSpec | undefined, size: number): Promise<AddReport> {
+    // "Unchanged" must mean stored: first take in what other writers (tabs) stored or removed.
+    await this.store.refresh?.();
     const plan = await this.plan(docs);
     const report: AddReport = { added: 0, updated: 0, unchanged: plan.unchanged, truncated: [], docCount: this.size };
     const total = plan.rewrite.length + plan.encode.length;
     const charsTotal = plan.encode.reduce((n, p) => n + p.doc.text.length, 0);
     const progress = { done: 0, windows: 0, chars: 0 };
     const emit = (): void => opts.onProgress?.({ done: progress.done, total, unchanged: plan.unchanged, ...(spec ? { windows: progress.windows, chars: progress.chars, charsTotal } : {}) });
+    const mine = new Set<string>();
     const committed = (docIds: readonly string[], wasNew: number): void => {
+      for (const id of docIds) mine.add(id);
       progress.done += docIds.length;
       report.added += wasNew;
       report.updated += docIds.length - wasNew;
@@ -243,7 +275,7 @@ export class M3Search {
       // Field-only changes (title, url, meta) reuse the stored vectors.
       if (plan.rewrite.length > 0) {
         throwIfAborted(opts.signal);
-        const puts = plan.rewrite.map(({ doc, hash }) => ({ record: { ...this.index.toRecord(doc.id)!, doc }, hash }));
+        const puts = plan.rewrite.map(({ doc, hash, vectors }) => ({ record: { ...vectors!, doc }, hash }));
         const ids = plan.rewrite.map((p) => p.doc.id);
         committed(ids, await this.commit(puts, []));
       }
@@ -280,6 +312,9 @@ export class M3Search {
     } catch (e) {
       throw withCommitted(e, progress.done, total);
     }
+    const lost = [...mine].filter((id) => !this.has(id));
+    if (lost.length > 0) report.removedElsewhere = lost;
+    report.docCount = this.size;
     return report;
   }
 
@@ -346,7 +381,17 @@ export class M3Search {
    * replaces is deleted. Returns how many of the puts' documents were not
    * indexed before.
    */
-  private async commit(puts: readonly StoredPut[], removeDocs: readonly string[]): Promise<number> {
+  private commit(puts: readonly StoredPut[], removeDocs: readonly string[]): Promise<number> {
+    return this.exclusive(() => this.commitHeld(puts, removeDocs));
+  }
+
+  /** `section` as the store's only writer, memory up to date first (see Store.exclusive). */
+  private exclusive<T>(section: () => Promise<T>): Promise<T> {
+    return this.store.exclusive ? this.store.exclusive(section) : section();
+  }
+
+  /** commit's body, run holding the store's lock. */
+  private async commitHeld(puts: readonly StoredPut[], removeDocs: readonly string[]): Promise<number> {
     for (const { record } of puts) this.checkDims(record);
     const putIds = new Set(puts.map((p) => p.record.doc.id));
     const removeIds = this.entriesOf(removeDocs).filter((id) => !putIds.has(id));
@@ -355,14 +400,23 @@ export class M3Search {
     for (const { record } of puts) before.add(this.ownerOf(record.doc.id, record.doc));
     const wasNew = [...before].filter((id) => !this.has(id)).length;
     for (const id of removeIds) this.dropEntry(id);
-    for (const { record, hash } of puts) {
-      this.dropEntry(record.doc.id);
-      this.index.addRecord(record);
-      const owner = this.ownerOf(record.doc.id, record.doc);
-      this.hashes.set(owner, hash);
-      if (owner !== record.doc.id) this.windowed.set(owner, (this.windowed.get(owner) ?? 0) + 1);
-    }
+    for (const put of puts) this.applyPut(put);
     return wasNew;
+  }
+
+  /** One stored entry into memory, replacing whatever had its id. */
+  private applyPut({ record, hash }: StoredPut): void {
+    this.dropEntry(record.doc.id);
+    this.index.addRecord(record);
+    const owner = this.ownerOf(record.doc.id, record.doc);
+    this.hashes.set(owner, hash);
+    if (owner !== record.doc.id) this.windowed.set(owner, (this.windowed.get(owner) ?? 0) + 1);
+  }
+
+  private forgetAll(): void {
+    this.index.clear();
+    this.hashes.clear();
+    this.windowed.clear();
   }
 
   /** Vectors must match the index's dimensions before anything is written (another model's encoder). */
@@ -421,7 +475,8 @@ export class M3Search {
         if (first !== undefined && sameFields(parentView(first).doc, doc)) out.unchanged++;
         else out.encode.push({ doc, hash });
       } else if (sameDoc(this.index.getDoc(doc.id), doc)) out.unchanged++;
-      else out.rewrite.push({ doc, hash });
+      // The stored vectors are copied now: another tab may remove the document before the rewrite commits.
+      else out.rewrite.push({ doc, hash, vectors: this.index.toRecord(doc.id)! });
     });
     return out;
   }
@@ -477,6 +532,8 @@ interface WindowSpec {
 interface Planned {
   doc: Doc;
   hash: string;
+  /** A field-only change: the stored vectors it keeps. */
+  vectors?: StoredRecord;
 }
 
 /** Title, url and meta equal (the text is compared by hash). */

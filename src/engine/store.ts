@@ -18,6 +18,14 @@ export interface Store {
   write(puts: readonly StoredPut[], removes: readonly string[]): Promise<unknown>;
   /** Deletes every record, all or nothing. */
   clear(): Promise<void>;
+  /**
+   * Runs one write (the store call and the memory change after it) as the only
+   * writer of this store, e.g. across browser tabs, having first brought memory
+   * up to what others stored. Absent: sections run as they come.
+   */
+  exclusive?<T>(section: () => Promise<T>): Promise<T>;
+  /** Brings memory up to what others stored (before `add` plans which documents are unchanged). */
+  refresh?(): Promise<void>;
 }
 
 /** No store: the index lives in memory only (Node tools, tests, a page that rebuilds on every visit). */
