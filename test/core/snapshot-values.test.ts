@@ -46,7 +46,7 @@ function snapshot(opts: IndexOptions) {
 /** A typed view of one section of the binary area. */
 function sectionOf<T>(p: Parts, name: string, ctor: new (b: ArrayBuffer, off: number, len: number) => T, bpe: number): T {
   const [off, len] = p.header.sections[name]!;
-  return new ctor(p.bin.buffer, p.bin.byteOffset + off, len / bpe);
+  return new ctor(p.bin.buffer as ArrayBuffer, p.bin.byteOffset + off, len / bpe);
 }
 
 function rejected(bytes: Uint8Array): string {
