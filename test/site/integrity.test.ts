@@ -2,11 +2,13 @@
 // SHA-256 name prefix and declared size, the manifest's shape and build hash,
 // and every shard against the manifest. One flipped byte that still decodes
 // used to change rankings silently; now it is INVALID_INDEX naming the file.
+import { createHash } from 'node:crypto';
 import { cp, readFile, rm, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isM3SearchError, type M3SearchError } from '../../src/core/errors.js';
 import { lexicalTokenIds } from '../../src/core/lexical-index.js';
+import { sha256 } from '../../src/site/integrity.js';
 import { openIndexDir } from '../../src/site/node-reader.js';
 import { searchSite, type SiteSearchOptions } from '../../src/site/search.js';
 import { decodeMetaShard, decodeMultiShard, decodePostingsShard, encodeMetaShard, encodeMultiShard, encodePostingsShard } from '../../src/site/shards.js';
@@ -162,5 +164,14 @@ describe('shard decoders refuse values no writer produces', () => {
     const json = JSON.parse(new TextDecoder().decode(b)) as { items: unknown[][] };
     json.items[0]![0] = 4;
     expect(() => decodeMetaShard(new TextEncoder().encode(JSON.stringify(json)))).toThrow(/names page 4 of 1/);
+  });
+});
+
+describe('SHA-256 without SubtleCrypto (a page served over plain http)', () => {
+  it('the script version matches node:crypto at every padding boundary', () => {
+    for (const n of [0, 1, 55, 56, 63, 64, 65, 1000, 70_000]) {
+      const b = Uint8Array.from({ length: n }, (_, i) => (i * 31 + 7) & 255);
+      expect(Buffer.from(sha256(b)).toString('hex'), `${n} bytes`).toBe(createHash('sha256').update(b).digest('hex'));
+    }
   });
 });
