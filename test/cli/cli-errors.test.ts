@@ -76,7 +76,8 @@ describe('m3search serve stays inside its root', () => {
   });
 });
 
-describe('m3search index / query on the wrong input', () => {
+// Independent CLI runs (each starts a process): concurrently.
+describe.concurrent('m3search index / query on the wrong input', () => {
   let dir: string;
   beforeAll(async () => {
     dir = await mkdtemp(path.join(os.tmpdir(), 'm3s-cli-errors-'));
