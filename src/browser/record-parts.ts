@@ -1,6 +1,7 @@
 // A StoredRecord split across the four IndexedDB object stores, and joined
 // back. Vectors stay ArrayBuffers (structured clone, never JSON), so a reopen
 // reads bytes, not numbers in text.
+import { foldBytes, foldValues } from '../core/checksum.js';
 import type { StoredRecord } from '../core/record.js';
 import type { DenseStorage, Doc, MultiStorage } from '../core/types.js';
 
@@ -8,6 +9,12 @@ export interface DocRow {
   doc: Doc;
   /** Content hash of the text the vectors were computed from. */
   hash: string;
+  /**
+   * Checksum of the three vector rows (`vectorSum`): bytes that changed in
+   * storage make the record skipped and reported, not a different ranking.
+   * Absent in records written before it existed (those are read unchecked).
+   */
+  sum?: number;
 }
 
 export interface DenseRow {
@@ -41,12 +48,19 @@ export function splitRecord(rec: StoredRecord, hash: string): RecordRows {
   if (rec.denseScale !== undefined) dense.scale = rec.denseScale;
   const multi: MultiRow = { kind: rec.multiKind, data: rec.multi, count: rec.multiCount, dim: rec.multiDim };
   if (rec.multiScales !== undefined) multi.scales = rec.multiScales;
-  return {
-    doc: { doc: rec.doc, hash },
-    dense,
-    sparse: { ids: rec.sparseIds, weights: rec.sparseWeights },
-    multi,
-  };
+  const sparse: SparseRow = { ids: rec.sparseIds, weights: rec.sparseWeights };
+  return { doc: { doc: rec.doc, hash, sum: vectorSum(dense, sparse, multi) }, dense, sparse, multi };
+}
+
+const isBinary = (v: unknown): v is ArrayBuffer | ArrayBufferView => ArrayBuffer.isView(v) || Object.prototype.toString.call(v) === '[object ArrayBuffer]';
+
+/** The checksum of a record's vector rows: every byte and every field the index reads. undefined when a row is not binary (decodeRecord says why). */
+export function vectorSum(dense: Partial<DenseRow>, sparse: Partial<SparseRow>, multi: Partial<MultiRow>): number | undefined {
+  const buffers = [dense.data, sparse.ids, sparse.weights, multi.data, ...(multi.scales === undefined ? [] : [multi.scales])];
+  if (!buffers.every(isBinary)) return undefined;
+  let h = foldValues(0x811c9dc5, [dense.kind, dense.scale, multi.kind, multi.count, multi.dim, multi.scales === undefined ? 0 : 1]);
+  for (const b of buffers) h = foldBytes(h, b as ArrayBuffer);
+  return h;
 }
 
 /**
@@ -63,6 +77,7 @@ export function joinRows(id: string, rows: Partial<Record<keyof RecordRows, unkn
   const multi = rows.multi as Partial<MultiRow>;
   if (!isObject(docRow.doc) || (docRow.doc as { id?: unknown }).id !== id) return { problem: 'document row does not match its key' };
   if (typeof docRow.hash !== 'string') return { problem: 'document row has no content hash' };
+  if (docRow.sum !== undefined && vectorSum(dense, sparse, multi) !== docRow.sum) return { problem: 'its vectors do not match the checksum written with them (changed in storage)' };
   const record = {
     doc: docRow.doc,
     denseKind: dense.kind,

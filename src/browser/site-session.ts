@@ -7,6 +7,7 @@ import { isM3SearchError, M3SearchError, type ErrorCode } from '../core/errors.j
 import type { M3Encoder } from '../model/encoder.js';
 import { urlSource } from '../model/source.js';
 import { createTokenizer, type JsonObject, type M3Tokenizer } from '../model/tokenizer.js';
+import { checkManifest, invalidFile, isOfflineError, verifyFileHash, verifyManifestBuild } from '../site/integrity.js';
 import { SiteIndexReader } from '../site/query.js';
 import { searchSite, type SiteResults } from '../site/search.js';
 import type { SiteManifest } from '../site/types.js';
@@ -66,17 +67,34 @@ export class SiteSession {
       const why = net && !net.ok ? (net.error as Error).message : 'no answer';
       throw new M3SearchError('INVALID_INDEX', `Cannot load the search index: ${why}, and there is no offline copy.`, { file: `${index}manifest.json` });
     }
-    const manifest = parseManifest(text, `${index}manifest.json`);
+    const manifest = await parseManifest(text, `${index}manifest.json`);
     const usable = saved?.build === manifest.build ? new Set(saved.files) : new Set<string>();
     const fetched = new Map<string, Uint8Array>();
-    /** The IndexedDB copy first (when it holds this build), then the network. */
+    /**
+     * The IndexedDB copy first (when it holds this build and its bytes still
+     * hash to the name), then the network; a damaged stored file is replaced
+     * by the downloaded one. The reader checks sizes, hashes and contents of
+     * whatever this returns.
+     */
     const load = async (name: string): Promise<Uint8Array> => {
+      let damaged = false;
       if (usable.has(name)) {
         const b = await store?.file(index, name).catch(() => undefined);
-        if (b) return b;
+        if (b) {
+          const ok = await verifyFileHash(name, b).then(() => true, () => false);
+          if (ok) return b;
+          damaged = true;
+        }
       }
-      const b = await fetchFile(index, name);
+      let b: Uint8Array;
+      try {
+        b = await fetchFile(index, name);
+      } catch (e) {
+        if (damaged && isOfflineError(e)) throw invalidFile(`${index}${name}`, `The offline copy of ${index}${name} is corrupt and the network cannot be reached to fetch it again.`, 'hash');
+        throw e;
+      }
       fetched.set(name, b);
+      if (damaged) await verifyFileHash(name, b, `${index}${name}`).then(() => store?.putFiles(index, [[name, b]])).catch(() => undefined);
       return b;
     };
     const reader = new SiteIndexReader(manifest, load);
@@ -201,6 +219,8 @@ export class SiteSession {
               throw e;
             }
           }
+          // Nothing unverified goes into the copy a later visit trusts (cached: free for files a query already checked).
+          await verifyFileHash(f, b, `${index}${f}`);
           await store.putFiles(index, [[f, b]]);
           this.emit({ kind: 'offline-saving', done: ++done, total: files.length });
         }
@@ -216,17 +236,27 @@ export class SiteSession {
   }
 }
 
-/** Fetches one index file; any failure is INVALID_INDEX naming the file (and the HTTP status). */
+/**
+ * Fetches one index file; any failure is INVALID_INDEX naming the file (and
+ * the HTTP status). `reason: 'offline'` only when the request never got an
+ * answer (fetch's network TypeError, or the browser says it is offline): an
+ * HTTP error or a cut-off body is a broken index, not a missing network.
+ */
 async function fetchFile(index: string, name: string, init?: RequestInit): Promise<Uint8Array> {
   const url = new URL(name, index).href;
   let res: Response;
   try {
     res = await fetch(url, init);
   } catch (e) {
-    throw new M3SearchError('INVALID_INDEX', `Cannot fetch ${url}: ${(e as Error).message}`, { file: url });
+    const offline = e instanceof TypeError || (typeof navigator !== 'undefined' && navigator.onLine === false);
+    throw invalidFile(url, `Cannot fetch ${url}: ${(e as Error).message}${offline ? ' (offline)' : ''}`, offline ? 'offline' : 'http');
   }
-  if (!res.ok) throw new M3SearchError('INVALID_INDEX', `Cannot fetch ${url}: HTTP ${res.status}`, { file: url, status: res.status });
-  return new Uint8Array(await res.arrayBuffer());
+  if (!res.ok) throw invalidFile(url, `Cannot fetch ${url}: HTTP ${res.status}`, 'http', { status: res.status });
+  try {
+    return new Uint8Array(await res.arrayBuffer());
+  } catch (e) {
+    throw invalidFile(url, `Cannot fetch ${url}: the body broke off (${(e as Error).message})`, 'http');
+  }
 }
 
 function parseJson(bytes: Uint8Array | string, file: string): JsonObject {
@@ -239,12 +269,11 @@ function parseJson(bytes: Uint8Array | string, file: string): JsonObject {
   }
 }
 
-/** The fields the page reads before any shard; the reader checks the rest as it loads them. */
-function parseManifest(text: string, file: string): SiteManifest {
-  const m = parseJson(text, file) as unknown as Partial<SiteManifest>;
-  const ok = m.format === 'm3search-site' && typeof m.build === 'string' && typeof m.tokenizer === 'string' && typeof m.siteRoot === 'string' && typeof m.counts?.passages === 'number' && typeof m.model?.fingerprint === 'string';
-  if (!ok) throw new M3SearchError('INVALID_INDEX', `${file} is not an m3search site manifest (format, build, tokenizer, siteRoot, counts or model missing).`, { file });
-  return m as SiteManifest;
+/** The manifest's shape and build hash, from the network or the offline copy alike; the reader checks each shard as it loads it. */
+async function parseManifest(text: string, file: string): Promise<SiteManifest> {
+  const m = checkManifest(parseJson(text, file), file);
+  await verifyManifestBuild(m, file);
+  return m;
 }
 
 function delay(ms: number): Promise<void> {

@@ -165,7 +165,9 @@ function printSummary(r: BuildReport, bundleBytes: number, injected: number, out
 async function serveRun(args: string[]): Promise<void> {
   const { values, positionals } = parse(args, { port: { type: 'string' }, host: { type: 'string' } } as const, SERVE_USAGE);
   const dir = positionals[0] ?? '.';
+  if (positionals.length > 1) throw new M3SearchError('INVALID_OPTION', `serve takes one folder, got ${positionals.length}: ${positionals.join(' ')}`);
   const port = intOption(values.port, 'port', 0) ?? 8080;
+  if (port > 65535) throw new M3SearchError('INVALID_OPTION', `--port must be at most 65535, not ${port}.`, { option: 'port', value: values.port });
   const { serveStatic } = await import('../site/serve.js');
   const server = await serveStatic(dir, port, values.host ?? '127.0.0.1');
   log(`serving ${path.resolve(dir)} at ${server.url} (Ctrl-C stops)`);
@@ -181,10 +183,13 @@ async function queryRun(args: string[]): Promise<void> {
   const fusion = choiceOption<Fusion>(values.fusion, 'fusion', ['weighted', 'rrf'], 'weighted');
   const k = intOption(values.k, 'k') ?? 10;
   const multiVectorBudget = intOption(values.budget, 'budget');
-  const [{ loadModel }, { searchIndexDir }] = await Promise.all([import('../node/load-model.js'), import('../site/node-reader.js')]);
+  const [{ loadModel }, { openIndexDir }, { searchSite }] = await Promise.all([import('../node/load-model.js'), import('../site/node-reader.js'), import('../site/search.js')]);
+  // The index first: a wrong folder (or a JSONL file) is reported before the model loads.
+  const reader = await openIndexDir(dir);
   const encoder = await loadModel(resolveModel(values.model, log));
   try {
-    const res = await searchIndexDir(dir, query, { encoder, mode, fusion, k, multiVectorBudget });
+    const res = await searchSite(reader, query, { encoder, tokenizer: encoder.tokenizer, mode, fusion, k, multiVectorBudget });
+    if (res.hits.length === 0) log(`no results for "${query}" in ${dir} (${reader.manifest.counts.passages} passages, ${mode} mode)`);
     for (const [i, h] of res.hits.entries()) console.log(`${String(i + 1).padStart(2)}. ${h.score.toFixed(4)}  ${h.url}\n    ${h.title} › ${h.heading}\n    ${h.snippet.text}`);
   } finally {
     await encoder.dispose();

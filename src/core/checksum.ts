@@ -22,3 +22,35 @@ export function crc32(bytes: Uint8Array, crc = 0): number {
   for (let i = 0; i < bytes.length; i++) c = t[(c ^ bytes[i]!) & 0xff]! ^ (c >>> 8);
   return ~c >>> 0;
 }
+
+const FNV_PRIME = 0x01000193;
+
+/**
+ * Folds the bytes of `data` into a 32-bit hash, four bytes at a time (FNV-1a
+ * over words). Each step is a bijection of the running hash, so changing any
+ * one word always changes the result. Several times faster than crc32 on
+ * large vectors; for stored records, where restore time matters.
+ */
+export function foldBytes(h: number, data: ArrayBuffer | ArrayBufferView): number {
+  const bytes = ArrayBuffer.isView(data) ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength) : new Uint8Array(data);
+  const words = bytes.length >>> 2;
+  let i = 0;
+  if (bytes.byteOffset % 4 === 0) {
+    const w = new Uint32Array(bytes.buffer, bytes.byteOffset, words);
+    for (; i < words; i++) h = Math.imul(h ^ w[i]!, FNV_PRIME);
+    i = words * 4;
+  }
+  for (; i < bytes.length; i++) h = Math.imul(h ^ bytes[i]!, FNV_PRIME);
+  // The length too: a cut that drops trailing zero bytes still changes the hash.
+  return Math.imul(h ^ bytes.length, FNV_PRIME) >>> 0;
+}
+
+/** Folds numbers (as float64 bits) and strings into the hash. */
+export function foldValues(h: number, values: readonly (number | string | undefined)[]): number {
+  for (const v of values) {
+    if (typeof v === 'number') h = foldBytes(h, Float64Array.of(v));
+    else if (typeof v === 'string') h = foldBytes(h, new TextEncoder().encode(v));
+    else h = Math.imul(h ^ 0xffffffff, FNV_PRIME);
+  }
+  return h >>> 0;
+}

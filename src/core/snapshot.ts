@@ -13,6 +13,7 @@
 // Typed arrays are written in platform byte order, which is little-endian on
 // every engine this runs on.
 
+import { denseDataProblem, multiDataProblem, sparseProblem } from './check-vectors.js';
 import { crc32 } from './checksum.js';
 import { docProblem } from './doc.js';
 import { M3SearchError } from './errors.js';
@@ -181,6 +182,7 @@ export function decodeSnapshot(input: Uint8Array | ArrayBuffer): Snapshot {
   if (typeof h.sections !== 'object' || h.sections === null) invalid('missing section table');
 
   const binStart = align8(FIXED + jsonLen);
+  checkSectionTable(h.sections, bytes.length - binStart);
   const section = <T>(name: string, ctor: { new (b: ArrayBuffer): T; BYTES_PER_ELEMENT: number }, elems: number): T => {
     const s = h.sections[name];
     if (!Array.isArray(s) || s.length !== 2) return invalid(`missing section ${name}`);
@@ -230,12 +232,32 @@ export function decodeSnapshot(input: Uint8Array | ArrayBuffer): Snapshot {
         : mk === 'float16'
           ? { kind: mk, data: multiF16.subarray(a, b), count: c, dim: md }
           : { kind: mk, data: multiI8.subarray(a, b), scales: multiScales.subarray(row, row + c), count: c, dim: md };
+    // The same value checks a stored record gets (record.ts): a checksum only proves the bytes are the ones written.
+    const bad = denseDataProblem(dense) ?? sparseProblem(sparse) ?? multiDataProblem(multi);
+    if (bad !== undefined) invalid(`document "${(doc as Doc).id}": ${bad}`);
     records.push({ doc: doc as Doc, dense, sparse, multi });
     p += k;
     row += c;
   }
   if (p !== nnz || row !== rows) invalid('section sizes do not add up');
   return { options, dims: { dense: dd, multi: md }, records };
+}
+
+/** Sections are 8-aligned, inside the binary area and disjoint (overlapping ones would alias each other's bytes). */
+function checkSectionTable(sections: Record<string, unknown>, binBytes: number): void {
+  const spans: [string, number, number][] = [];
+  for (const [name, s] of Object.entries(sections)) {
+    if (!Array.isArray(s) || s.length !== 2) invalid(`section ${name} is malformed`);
+    const [off, len] = s as unknown[];
+    if (!Number.isSafeInteger(off) || !Number.isSafeInteger(len) || (off as number) < 0 || (len as number) < 0 || (off as number) % 8 !== 0) invalid(`section ${name} has a bad offset or length`);
+    if ((off as number) + (len as number) > binBytes) invalid(`section ${name} out of range`);
+    if ((len as number) > 0) spans.push([name, off as number, len as number]);
+  }
+  spans.sort((a, b) => a[1] - b[1]);
+  for (let i = 1; i < spans.length; i++) {
+    const [prev, at, len] = spans[i - 1]!;
+    if (at + len > spans[i]![1]) invalid(`sections ${prev} and ${spans[i]![0]} overlap`);
+  }
 }
 
 /** Covers version, header length and everything after the fixed header. */

@@ -166,6 +166,12 @@ export async function buildSiteIndex(opts: BuildOptions): Promise<BuildReport> {
     progress.passages = passages.length;
   }
 
+  // An index of nothing would publish a search box that never finds anything: say why instead.
+  if (passages.length === 0) {
+    const what = opts.documents ? `the document list (${opts.documents.length} documents) has no text` : `${site} has ${files.length} page file(s) but none with indexable text${skippedPages ? ` (${skippedPages} skipped: empty, marked data-m3search-ignore, or another --lang)` : ''}`;
+    throw new M3SearchError('INVALID_OPTION', `Nothing to index: ${what}.`, { site, pages: files.length, skipped: skippedPages });
+  }
+
   // 2. Vectors: reuse by hash, encode the rest in batches.
   const previous = opts.fresh ? undefined : await readPreviousBuild(out, { fingerprint: info.fingerprint, multi, denseDim: info.denseDim });
   // Content-hash reuse never mixes layouts: a previous passage's multi-vectors are re-reduced to

@@ -2,6 +2,7 @@
 // index, copy the page script (and optionally the model) next to it, and
 // optionally inject the search box into every page. The CLI is a thin
 // wrapper around it, so scripts get exactly what the command does.
+import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { M3SearchError } from '../core/errors.js';
 import type { M3Encoder } from '../model/encoder.js';
@@ -46,6 +47,21 @@ export interface IndexSiteReport {
 
 const isUrl = (s: string): boolean => /^https?:\/\//.test(s);
 
+async function checkSiteFolder(site: string, crawl: { exclude: string[]; markdown?: boolean }): Promise<void> {
+  const info = await stat(site).catch(() => undefined);
+  if (!info) throw new M3SearchError('INVALID_OPTION', `The site folder ${site} does not exist.`, { site });
+  if (!info.isDirectory()) {
+    const hint = /\.jsonl?$/i.test(site) ? ' To index a JSONL corpus, give a folder and the file as --docs FILE.jsonl.' : ' Give the folder that holds the built HTML.';
+    throw new M3SearchError('INVALID_OPTION', `${site} is a file, not a site folder.${hint}`, { site });
+  }
+  const pages = await listPages(site, crawl).catch((e: Error) => {
+    throw new M3SearchError('INVALID_OPTION', `The site folder ${site} cannot be read: ${e.message}`, { site });
+  });
+  if (pages.length === 0) {
+    throw new M3SearchError('INVALID_OPTION', `${site} holds no .html pages${crawl.markdown ? ' or Markdown sources' : ' (add --markdown to index *.md sources)'}: nothing to index.`, { site });
+  }
+}
+
 export async function indexSite(opts: IndexSiteOptions): Promise<IndexSiteReport> {
   const { model, encoder: given, dtype, copyModel: copy = false, inject = false, serviceWorker = true, onLog, ...build } = opts;
   const site = path.resolve(opts.site);
@@ -56,6 +72,8 @@ export async function indexSite(opts: IndexSiteOptions): Promise<IndexSiteReport
   if (inject && (rel.startsWith('..') || path.isAbsolute(rel))) {
     throw new M3SearchError('INVALID_OPTION', `inject (--inject) needs the index folder inside the site folder; ${out} is not inside ${site}.`, { site, out });
   }
+  // A missing or empty site folder is found before the model loads, with a message rather than ENOENT.
+  if (!build.documents) await checkSiteFolder(site, { exclude: [rel, 'pagefind'], markdown: build.crawl?.markdown });
   // A missing bundle is found before encoding, too.
   await ensureScriptBundle(onLog);
 

@@ -27,6 +27,7 @@ import {
   type PostingsShard,
   type TermPostings,
 } from './shards.js';
+import { checkManifest, checkMultiTable, invalidFile, isOfflineError, verifyFileHash } from './integrity.js';
 import type { PassageMeta, RangeFile, SiteManifest } from './types.js';
 
 /** `lexical`: tokenizer-only BM25 (no model needed); the others as everywhere else. */
@@ -53,23 +54,42 @@ export class SiteIndexReader {
   readonly manifest: SiteManifest;
   private readonly load: LoadFile;
   private readonly decoded = new Map<string, Promise<unknown>>();
+  /** Byte length of each file as the manifest (or the multi-vector table) declares it. */
+  private readonly sizes = new Map<string, number>();
 
+  /** Checks the manifest's shape (INVALID_INDEX naming manifest.json) before anything is sized from it. */
   constructor(manifest: SiteManifest, load: LoadFile) {
-    this.manifest = manifest;
+    this.manifest = checkManifest(manifest, 'manifest.json');
     this.load = load;
+    const s = this.manifest.shards;
+    for (const f of [...s.dense.files, ...s.meta.files]) this.sizes.set(f.file, f.bytes);
+    s.postings.files.forEach((f, i) => this.sizes.set(f, s.postings.bytes[i]!));
+    if (s.multi.table) this.sizes.set(s.multi.table.file, s.multi.table.bytes);
   }
 
-  /** Each file is fetched and decoded once per reader. */
+  /**
+   * Each file is fetched and decoded once per reader. Every failure is
+   * INVALID_INDEX naming the file: unreadable, not the declared size, not the
+   * SHA-256 its name carries, or not decodable. Only an unreachable network
+   * (the loader's `reason: 'offline'`) is told apart.
+   */
   private file<T>(name: string, decode: (b: Uint8Array) => T): Promise<T> {
     let p = this.decoded.get(name) as Promise<T> | undefined;
     if (!p) {
-      p = this.load(name).then((bytes) => {
+      const loaded = this.load(name).catch((e: unknown) => {
+        if (e instanceof M3SearchError) throw e;
+        throw invalidFile(name, `Cannot read ${name}: ${(e as Error)?.message ?? String(e)}`, 'missing');
+      });
+      p = loaded.then(async (bytes) => {
+        const want = this.sizes.get(name);
+        if (want !== undefined && bytes.length !== want) throw invalidFile(name, `${name} is ${bytes.length} bytes, the index says ${want}.`, 'size');
+        await verifyFileHash(name, bytes);
         try {
           return decode(bytes);
         } catch (e) {
           // A file that arrived but does not decode is a broken index, named as such (not a network failure).
           if (e instanceof M3SearchError && e.code === 'INVALID_INDEX' && e.details?.file === name) throw e;
-          throw new M3SearchError('INVALID_INDEX', `${name} is not a valid m3search shard: ${(e as Error).message}`, { file: name });
+          throw invalidFile(name, `${name} is not a valid m3search shard: ${(e as Error).message}`, 'decode');
         }
       });
       // A failed fetch must not stick: the next query tries again.
@@ -80,7 +100,18 @@ export class SiteIndexReader {
   }
 
   private postingsShard(i: number): Promise<PostingsShard> {
-    return this.file(this.manifest.shards.postings.files[i]!, decodePostingsShard);
+    const { count } = this.manifest.shards.postings;
+    const n = this.manifest.counts.passages;
+    return this.file(this.manifest.shards.postings.files[i]!, (b) => {
+      const s = decodePostingsShard(b);
+      if (s.shard !== i) throw new RangeError(`holds postings shard ${s.shard}, the manifest lists it as ${i}`);
+      for (const t of s.terms.values()) {
+        if (t.token % count !== i) throw new RangeError(`token ${t.token} does not belong in shard ${i} of ${count}`);
+        const last = Math.max(t.lexPassages[t.lexPassages.length - 1] ?? -1, t.sparsePassages[t.sparsePassages.length - 1] ?? -1);
+        if (last >= n) throw new RangeError(`token ${t.token} names passage ${last} of ${n}`);
+      }
+      return s;
+    });
   }
 
   /** Postings of the given tokens (absent tokens are left out). */
@@ -141,12 +172,27 @@ export class SiteIndexReader {
     try {
       const files = await this.multiFiles();
       const wanted = [...new Set(need.multi.map((p) => rangeFileOf(files, p)).filter((i) => i >= 0))];
-      const shards = await Promise.all(wanted.map((i) => this.file(files[i]!.file, decodeMultiShard)));
+      const shards = await Promise.all(wanted.map((i) => this.file(files[i]!.file, (b) => this.checkMulti(decodeMultiShard(b), files[i]!))));
       for (const s of shards) source.addMulti(s);
       return true;
-    } catch {
-      return false;
+    } catch (e) {
+      // Offline (the copy never holds multi-vectors): rank without them. A broken or missing shard is an error.
+      if (isOfflineError(e)) return false;
+      throw e;
     }
+  }
+
+  /** A multi-vector shard agrees with its table entry and the manifest. */
+  private checkMulti(s: MultiShard, f: RangeFile): MultiShard {
+    const m = this.manifest;
+    const { maxRows, layout } = this.multiLayout;
+    if (s.first !== f.first || s.rows.length !== f.count) throw new RangeError(`holds passages ${s.first}+${s.rows.length}, the table says ${f.first}+${f.count}`);
+    if (s.dim !== m.model.multiDim) throw new RangeError(`holds ${s.dim}-dim rows, the manifest says ${m.model.multiDim}`);
+    for (const row of s.rows) {
+      if (row && row.kind !== m.shards.multi.storage) throw new RangeError(`holds ${row.kind} rows, the manifest says ${m.shards.multi.storage}`);
+      if (row && layout === 'nested' && maxRows !== null && row.count > maxRows) throw new RangeError(`a passage has ${row.count} rows, the cap is ${maxRows}`);
+    }
+    return s;
   }
 
   /** Learned-sparse scores of every passage sharing an id with the query. */
@@ -163,8 +209,18 @@ export class SiteIndexReader {
   /** Dense dot products of every passage, scanned shard by shard with the core's kernel. */
   private async denseScores(qv: Float32Array): Promise<Float32Array> {
     const m = this.manifest;
+    const shards = await Promise.all(
+      m.shards.dense.files.map((f) =>
+        this.file<DenseShard>(f.file, (b) => {
+          const s = decodeDenseShard(b);
+          if (s.first !== f.first || s.count !== f.count) throw new RangeError(`holds passages ${s.first}+${s.count}, the manifest says ${f.first}+${f.count}`);
+          if (s.dim !== m.model.denseDim) throw new RangeError(`holds ${s.dim}-dim vectors, the manifest says ${m.model.denseDim}`);
+          return s;
+        }),
+      ),
+    );
+    // Sized only once every shard has arrived at its declared size: a forged count cannot allocate more than the files hold.
     const out = new Float32Array(m.counts.passages);
-    const shards = await Promise.all(m.shards.dense.files.map((f) => this.file<DenseShard>(f.file, decodeDenseShard)));
     for (const [i, s] of shards.entries()) {
       if (s.dim !== qv.length) {
         throw new M3SearchError('INVALID_INDEX', `${m.shards.dense.files[i]!.file} holds ${s.dim}-dim vectors but the query has ${qv.length}: the index was built with another model.`, {
@@ -194,7 +250,11 @@ export class SiteIndexReader {
       passages.map(async (p) => {
         const f = files[rangeFileOf(files, p)];
         if (!f) throw new M3SearchError('INVALID_INDEX', `passage ${p} is not in the index (${this.manifest.counts.passages} passages).`, { passage: p });
-        const shard = await this.file(f.file, decodeMetaShard);
+        const shard = await this.file(f.file, (b) => {
+          const s = decodeMetaShard(b);
+          if (s.first !== f.first || s.items.length !== f.count) throw new RangeError(`holds passages ${s.first}+${s.items.length}, the manifest says ${f.first}+${f.count}`);
+          return s;
+        });
         return shard.items[p - shard.first]!;
       }),
     );
@@ -203,7 +263,12 @@ export class SiteIndexReader {
   /** The multi-vector shard list (its own file: see SiteManifest). */
   multiFiles(): Promise<RangeFile[]> {
     const table = this.manifest.shards.multi.table;
-    return table ? this.file(table.file, (b) => JSON.parse(new TextDecoder().decode(b)) as RangeFile[]) : Promise.resolve([]);
+    if (!table) return Promise.resolve([]);
+    return this.file(table.file, (b) => {
+      const files = checkMultiTable(JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(b)), this.manifest, table.file);
+      for (const f of files) this.sizes.set(f.file, f.bytes);
+      return files;
+    });
   }
 
   /** Every file of the build. */

@@ -6,6 +6,7 @@ import { stat } from 'node:fs/promises';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
+import { M3SearchError } from '../core/errors.js';
 
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -37,14 +38,39 @@ export interface ServeOptions {
   onServe?: (pathname: string, bytes: number) => void;
 }
 
+/** `file` is `base` or below it (a path separator after the prefix, not just the same characters). */
+function inside(base: string, file: string): boolean {
+  const rel = path.relative(base, file);
+  return rel === '' || (!rel.startsWith(`..${path.sep}`) && rel !== '..' && !path.isAbsolute(rel));
+}
+
+function listenError(e: NodeJS.ErrnoException, port: number, host: string): Error {
+  const where = `${host}:${port}`;
+  if (e.code === 'EADDRINUSE') return new M3SearchError('INVALID_OPTION', `Port ${port} on ${host} is already in use: stop the other server or pick another port with --port N (0 picks a free one).`, { port, host, errno: e.code });
+  if (e.code === 'EACCES') return new M3SearchError('INVALID_OPTION', `Not allowed to listen on ${where} (ports below 1024 need privileges): pick another with --port N.`, { port, host, errno: e.code });
+  if (e.code === 'EADDRNOTAVAIL' || e.code === 'ENOTFOUND') return new M3SearchError('INVALID_OPTION', `Cannot listen on ${where}: ${host} is not an address of this machine (--host).`, { port, host, errno: e.code });
+  return new M3SearchError('INVALID_OPTION', `Cannot listen on ${where}: ${e.message}`, { port, host, errno: e.code });
+}
+
 export async function serveStatic(root: string, port = 0, host = '127.0.0.1', opts: ServeOptions = {}): Promise<StaticServer> {
   const base = path.resolve(root);
+  const info = await stat(base).catch(() => undefined);
+  if (!info?.isDirectory()) throw new M3SearchError('INVALID_OPTION', `${base} ${info ? 'is a file, not a folder' : 'does not exist'}: nothing to serve.`, { root: base });
   const server = http.createServer(async (req, res) => {
     try {
       const url = new URL(req.url ?? '/', 'http://x');
-      let file = path.join(base, decodeURIComponent(url.pathname));
-      if (!file.startsWith(base)) {
-        res.writeHead(403).end();
+      let pathname: string;
+      try {
+        pathname = decodeURIComponent(url.pathname);
+      } catch {
+        res.writeHead(400, { 'content-type': 'text/plain' }).end('bad request');
+        return;
+      }
+      // `%2f..` decodes to a parent step the URL parser never saw: only paths that stay inside the root are served.
+      // (A bare startsWith(base) let /site-pristine pass for a root /site.)
+      let file = path.join(base, pathname);
+      if (!inside(base, file) || pathname.includes('\0')) {
+        res.writeHead(403, { 'content-type': 'text/plain' }).end('forbidden');
         return;
       }
       let info = await stat(file).catch(() => undefined);
@@ -72,7 +98,11 @@ export async function serveStatic(root: string, port = 0, host = '127.0.0.1', op
   });
   // Keep-alive sockets would hold close() open; tests stop servers to simulate being offline.
   server.keepAliveTimeout = 1000;
-  await new Promise<void>((resolve) => server.listen(port, host, resolve));
+  await new Promise<void>((resolve, reject) => {
+    // Without a listener a busy port is an unhandled 'error' event: a stack trace instead of a message.
+    server.once('error', (e: NodeJS.ErrnoException) => reject(listenError(e, port, host)));
+    server.listen(port, host, resolve);
+  });
   const actual = (server.address() as AddressInfo).port;
   return {
     url: `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${actual}/`,

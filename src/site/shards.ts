@@ -21,6 +21,18 @@ function checkHeader(r: ByteReader, kind: ShardKind): void {
   if (k !== kind) throw new M3SearchError('INVALID_INDEX', `expected shard kind ${kind}, got ${k}`);
 }
 
+/** The whole file was read (up to the final 4-byte padding): trailing bytes mean the counts are wrong. */
+function end(r: ByteReader): void {
+  r.align();
+  if (!r.done) throw new RangeError(`${r.bytes.length - r.pos} unexpected bytes after the data`);
+}
+
+/** No float16 Inf/NaN (exponent bits all set): such a value would rank first or poison every sum. */
+function finiteHalves(h: Uint16Array): boolean {
+  for (let i = 0; i < h.length; i++) if ((h[i]! & 0x7c00) === 0x7c00) return false;
+  return true;
+}
+
 // ---------------------------------------------------------------- dense
 
 export interface DenseShard {
@@ -48,6 +60,8 @@ export function decodeDenseShard(bytes: Uint8Array): DenseShard {
   const dim = r.u32();
   const scales = r.float32(count);
   const q = r.int8(count * dim);
+  end(r);
+  for (let i = 0; i < count; i++) if (!(Number.isFinite(scales[i]) && scales[i]! >= 0)) throw new RangeError(`row ${i} has an invalid scale ${scales[i]}`);
   return { first, count, dim, q, scales };
 }
 
@@ -121,6 +135,7 @@ export function decodePostingsShard(bytes: Uint8Array): PostingsShard {
   let totalWeights = 0;
   for (let i = 0; i < n; i++) totalWeights += table[4 * i + 1]! + table[4 * i + 2]!;
   const weights = r.uint16(totalWeights);
+  if (!finiteHalves(weights)) throw new RangeError('a posting weight is NaN or Infinity');
   r.align();
   const gapStart = r.pos;
   const terms = new Map<number, TermPostings>();
@@ -129,7 +144,9 @@ export function decodePostingsShard(bytes: Uint8Array): PostingsShard {
     const token = table[4 * i]!;
     const lexCount = table[4 * i + 1]!;
     const sparseCount = table[4 * i + 2]!;
-    r.pos = gapStart + table[4 * i + 3]!;
+    if (i > 0 && token <= table[4 * (i - 1)]!) throw new RangeError('terms are not in ascending token order');
+    // The writer lays the gap lists end to end: any other offset is damage.
+    if (table[4 * i + 3]! !== r.pos - gapStart) throw new RangeError(`term ${token}: passage list at ${table[4 * i + 3]}, expected ${r.pos - gapStart}`);
     const lexPassages = readGaps(r, lexCount);
     const sparsePassages = readGaps(r, sparseCount);
     const lexWeights = weights.subarray(wAt, wAt + lexCount);
@@ -137,6 +154,7 @@ export function decodePostingsShard(bytes: Uint8Array): PostingsShard {
     wAt += lexCount + sparseCount;
     terms.set(token, { token, lexPassages, lexWeights, sparsePassages, sparseWeights });
   }
+  end(r);
   return { shard, terms };
 }
 
@@ -144,7 +162,10 @@ function readGaps(r: ByteReader, n: number): Uint32Array {
   const out = new Uint32Array(n);
   let prev = 0;
   for (let i = 0; i < n; i++) {
-    prev = i === 0 ? r.varint() : prev + r.varint();
+    const gap = r.varint();
+    if (i > 0 && gap === 0) throw new RangeError('posting passages do not ascend');
+    prev = i === 0 ? gap : prev + gap;
+    if (prev > 0xffffffff) throw new RangeError('posting passage out of range');
     out[i] = prev;
   }
   return out;
@@ -185,15 +206,20 @@ export function decodeMultiShard(bytes: Uint8Array): MultiShard {
   const first = r.u32();
   const n = r.u32();
   const dim = r.u32();
-  const kind = r.u32() === 1 ? 'float16' : 'int8';
+  const code = r.u32();
+  if (code !== 1 && code !== 2) throw new RangeError(`unknown multi-vector kind ${code}`);
+  const kind = code === 1 ? 'float16' : 'int8';
   const counts = Array.from(r.uint32(n));
   const rows: (StoredMulti | null)[] = [];
   if (kind === 'int8') {
     const scales = counts.map((c) => r.float32(c));
+    for (const sc of scales) for (let i = 0; i < sc.length; i++) if (!(Number.isFinite(sc[i]) && sc[i]! >= 0)) throw new RangeError(`invalid row scale ${sc[i]}`);
     counts.forEach((c, i) => rows.push(c ? { kind, count: c, scales: scales[i]!, data: r.int8(c * dim) } : null));
   } else {
     counts.forEach((c) => rows.push(c ? { kind, count: c, data: r.uint16(c * dim) } : null));
+    for (const row of rows) if (row && !finiteHalves(row.data as Uint16Array)) throw new RangeError('a multi-vector holds NaN or Infinity');
   }
+  end(r);
   return { first, dim, rows };
 }
 
@@ -223,12 +249,24 @@ export function encodeMetaShard(first: number, items: readonly PassageMeta[]): U
 }
 
 export function decodeMetaShard(bytes: Uint8Array): { first: number; items: PassageMeta[] } {
-  const json = JSON.parse(new TextDecoder().decode(bytes)) as MetaShardJson;
+  const json = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes)) as unknown;
+  const bad = (why: string): never => {
+    throw new RangeError(`metadata ${why}`);
+  };
+  if (typeof json !== 'object' || json === null) return bad('is not an object');
+  const { first, pages, items } = json as Partial<MetaShardJson>;
+  if (!Number.isSafeInteger(first) || first! < 0 || !Array.isArray(pages) || !Array.isArray(items)) return bad('lacks first, pages or items');
+  const str = (v: unknown): v is string => typeof v === 'string';
+  for (const pg of pages) if (!Array.isArray(pg) || pg.length !== 2 || !str(pg[0]) || !str(pg[1])) bad('has a malformed page');
   return {
-    first: json.first,
-    items: json.items.map(([p, anchor, heading, text]) => {
-      const [url, title] = json.pages[p]!;
-      return { url, title, anchor, heading, text };
+    first: first!,
+    items: items.map((item) => {
+      if (!Array.isArray(item) || item.length !== 4) return bad('has a malformed item');
+      const [p, anchor, heading, text] = item as unknown[];
+      if (!Number.isInteger(p) || !str(anchor) || !str(heading) || !str(text)) return bad('has a malformed item');
+      const page = pages[p as number];
+      if (page === undefined) return bad(`names page ${String(p)} of ${pages.length}`);
+      return { url: page[0], title: page[1], anchor, heading, text };
     }),
   };
 }

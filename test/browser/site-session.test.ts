@@ -164,6 +164,76 @@ describe('SiteSession (the static-site half of the worker)', () => {
     await session.close();
   });
 
+  it('multi-vector shards: an unreachable network ranks without them; an HTTP error is INVALID_INDEX naming the shard', async () => {
+    const m = JSON.parse(await readFile(path.join(site, 'm3search', 'manifest.json'), 'utf8')) as { shards: { multi: { table: { file: string } } } };
+    const table = m.shards.multi.table.file;
+    const shards = (JSON.parse(await readFile(path.join(site, 'm3search', table), 'utf8')) as { file: string }[]).map((f) => f.file);
+    const clean = await open();
+    await clean.until('hybrid-ready');
+    const want = await clean.session.search('request timeout', { k: 3 }, new AbortController().signal);
+    expect(want.hits[0]!.signals.multi).toBeDefined();
+    await clean.session.close();
+
+    for (const f of shards) answers.set(new URL(f, INDEX).href, () => new Response('oops', { status: 500 }));
+    const broken = await open();
+    await broken.until('hybrid-ready');
+    const e = await rejection(broken.session.search('request timeout', { k: 3 }, new AbortController().signal));
+    expect(e).toMatchObject({ code: 'INVALID_INDEX', details: { reason: 'http', status: 500 } });
+    expect(e.message).toMatch(/shards\/multi-\d+\.[0-9a-f]{10}\.bin: HTTP 500/);
+    await broken.session.close();
+
+    for (const f of shards) answers.set(new URL(f, INDEX).href, () => { throw new TypeError('Failed to fetch'); });
+    const offline = await open();
+    await offline.until('hybrid-ready');
+    const got = await offline.session.search('request timeout', { k: 3 }, new AbortController().signal);
+    expect(got.mode).toBe('hybrid');
+    expect(got.hits.length).toBeGreaterThan(0);
+    expect(got.hits.every((h) => h.signals.multi === undefined)).toBe(true);
+    await offline.session.close();
+  }, 60_000);
+
+  it('a stored shard whose bytes no longer hash to its name is fetched again and repaired; offline it is INVALID_INDEX naming it', async () => {
+    const first = await open({ model: 'none' });
+    await first.until('offline-saved');
+    await first.session.close();
+    const m = JSON.parse(await readFile(path.join(site, 'm3search', 'manifest.json'), 'utf8')) as { shards: { postings: { files: string[] } } };
+    const { openDB } = await import('idb');
+    const db = await openDB('m3search-site');
+    const damage = async () => {
+      for (const f of m.shards.postings.files) {
+        const b = new Uint8Array((await db.get('files', `${INDEX}\n${f}`)) as ArrayBuffer);
+        b[b.length - 5] ^= 0x01;
+        await db.put('files', b.buffer, `${INDEX}\n${f}`);
+      }
+    };
+    const clean = await open({ model: 'none' });
+    const want = (await clean.session.search('request timeout', { k: 3 }, new AbortController().signal)).hits;
+    await clean.session.close();
+    await damage();
+    fetched.length = 0;
+    const again = await open({ model: 'none' });
+    expect(again.report.source).toBe('network');
+    expect((await again.session.search('request timeout', { k: 3 }, new AbortController().signal)).hits).toEqual(want);
+    // The damaged postings came from the network, and the copy holds the good bytes again.
+    expect(fetched.some((u) => /\/shards\/post-/.test(u))).toBe(true);
+    for (const f of m.shards.postings.files) {
+      const stored = new Uint8Array((await db.get('files', `${INDEX}\n${f}`)) as ArrayBuffer);
+      expect(Buffer.from(stored).equals(await readFile(path.join(site, 'm3search', f)))).toBe(true);
+    }
+    await again.session.close();
+
+    await damage();
+    const down = () => { throw new TypeError('Failed to fetch'); };
+    for (const f of ['manifest.json', ...m.shards.postings.files]) answers.set(new URL(f, INDEX).href, down);
+    const offline = await open({ model: 'none' });
+    expect(offline.report.source).toBe('offline-copy');
+    const e = await rejection(offline.session.search('request timeout', { k: 3 }, new AbortController().signal));
+    expect(e).toMatchObject({ code: 'INVALID_INDEX', details: { reason: 'hash' } });
+    expect(e.message).toMatch(/offline copy of .*shards\/post-\d+\.[0-9a-f]{10}\.bin is corrupt/);
+    await offline.session.close();
+    db.close();
+  }, 60_000);
+
   it('a cancelled query rejects with ABORTED', async () => {
     const { session } = await open({ model: 'none' });
     const ctl = new AbortController();
