@@ -126,6 +126,7 @@ export class M3Search {
   private readonly calls = new Serial();
 
   constructor(encoder: Encoder, index: SearchIndex | IndexOptions = {}, opts: EngineOptions = {}) {
+    opts = optionsObject(opts, 'engine options');
     const { store, hashes, maxDocumentChars = DEFAULT_MAX_DOCUMENT_CHARS, maxQueryChars = DEFAULT_MAX_QUERY_CHARS, ...defaults } = opts;
     for (const [name, v] of Object.entries({ maxDocumentChars, maxQueryChars })) {
       if (!Number.isSafeInteger(v) || v < 1) throw new M3SearchError('INVALID_OPTION', `${name} must be a positive integer`, { [name]: v });
@@ -165,6 +166,7 @@ export class M3Search {
   async add(docs: readonly Doc[], opts: AddOptions = {}): Promise<AddReport> {
     // Validated and copied before the first await, so a caller mutating its array mid-call changes nothing.
     validateDocs(docs, () => false, this.limits.maxDocumentChars);
+    opts = optionsObject(opts, 'add options');
     const batch = docs.map(cloneDoc);
     const mode = this.mode(opts);
     const spec = mode === 'windows' ? this.windowSpec(opts) : undefined;
@@ -224,9 +226,7 @@ export class M3Search {
         limit: this.limits.maxQueryChars,
       });
     }
-    // `null` (a JSON caller's "no options") means the defaults; anything else that is not an object is refused.
-    if (opts === null) opts = {};
-    if (typeof opts !== 'object') throw new M3SearchError('INVALID_OPTION', 'search options must be an object', { options: opts });
+    opts = optionsObject(opts, 'search options');
     if (this.index.size === 0) {
       throw new M3SearchError('INDEX_EMPTY', 'Nothing is indexed yet; add documents before searching.');
     }
@@ -239,6 +239,8 @@ export class M3Search {
     if (this.windowed.size === 0) return this.index.search(q!, searchOpts);
     // Window entries carry their parent's title/url/meta; a filter sees the parent document.
     const { filter, ...rest } = searchOpts;
+    // Checked here because the wrapper below would turn a non-function into a function (a TypeError later).
+    if (filter !== undefined && typeof filter !== 'function') throw new M3SearchError('INVALID_OPTION', 'filter must be a function');
     const k = rest.k ?? 10;
     const wrapped = filter === undefined ? undefined : (d: Readonly<Doc>): boolean => filter(parentView(d).doc);
     // More window hits than documents asked for, but first-stage depth as for k documents
@@ -513,6 +515,13 @@ function sameFields(a: Doc, b: Doc): boolean {
 
 function sameDoc(a: Doc | undefined, b: Doc): boolean {
   return a !== undefined && JSON.stringify(cloneDoc(a)) === JSON.stringify(cloneDoc(b));
+}
+
+/** `null` (a JSON caller's "no options") means the defaults; anything else that is not an object is INVALID_OPTION. */
+function optionsObject<T extends object>(opts: T | null | undefined, what: string): T {
+  if (opts === null || opts === undefined) return {} as T;
+  if (typeof opts !== 'object' || Array.isArray(opts)) throw new M3SearchError('INVALID_OPTION', `${what} must be an object`, { options: String(opts) });
+  return opts;
 }
 
 /** Adds how far a write got to its error, so callers know committed groups stayed. */
