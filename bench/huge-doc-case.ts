@@ -1,7 +1,7 @@
 // One huge-document case, run as its own process by the huge-docs section so
 // its peak RSS (maxRSS) is its own: node --import tsx bench/huge-doc-case.ts <chars> <truncate|windows>
 // Prints one JSON line: seconds to add, windows, truncated, peak RSS in MB,
-// and the RSS after loading the model (the baseline the document adds to).
+// and the RSS before add (model loaded, text built: the baseline the add grows from).
 import { M3Search } from '../src/engine/engine.js';
 import { loadModel } from '../src/node/load-model.js';
 import { ensureTestModel } from '../scripts/test-model/index.js';

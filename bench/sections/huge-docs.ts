@@ -40,7 +40,7 @@ export const hugeDocs: BenchSection = {
   title: 'Huge documents: one 1 / 10 / 50 MB document, truncate vs windows',
   notes: () => [
     'Test model (heads-in-graph) at maxLength 512; windows of 512 tokens, 64 overlap; text = seeded English-like words (~0.2 tokens per character).',
-    `Each case is its own node process: "peak RSS" is its maxRSS (model loaded ≈ "model RSS"); cases over ${CASE_LIMIT_S} s are stopped (M3S_HUGE_LIMIT_S); M3S_HUGE_MB=1,10 picks the sizes.`,
+    `Each case is its own node process: "peak RSS" is its maxRSS; "model RSS" is its RSS before add (model loaded, text built); cases over ${CASE_LIMIT_S} s are stopped (M3S_HUGE_LIMIT_S); M3S_HUGE_MB=1,10 picks the sizes.`,
   ],
   run: async (ctx: BenchContext): Promise<BenchRow[]> => {
     const sizes = ctx.quick ? [0.05] : (process.env.M3S_HUGE_MB?.split(',').map(Number) ?? [1, 10, 50]);
