@@ -9,6 +9,7 @@ import { multiBudget } from './multi-budget.js';
 import { sparseL0 } from './sparse-l0.js';
 import { longDocs } from './long-docs.js';
 import { kernelsSection } from './kernels.js';
+import { hugeDocs } from './huge-docs.js';
 
 export const SECTIONS: BenchSection[] = [
   latencySection,
@@ -19,4 +20,5 @@ export const SECTIONS: BenchSection[] = [
   multiBudget,
   sparseL0,
   longDocs,
+  hugeDocs,
 ];

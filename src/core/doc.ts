@@ -71,8 +71,11 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
   return proto === null || Object.getPrototypeOf(proto) === null;
 }
 
+/** Deepest nesting of arrays/objects accepted in `meta`: deeper would overflow the stack of every recursive copy and of JSON.stringify. */
+export const MAX_META_DEPTH = 64;
+
 /** Metadata must survive JSON (snapshots) and structured clone (IndexedDB, postMessage). */
-function jsonProblem(v: unknown, path: string, seen: Set<object>): string | undefined {
+function jsonProblem(v: unknown, path: string, seen: Set<object>, depth = 0): string | undefined {
   switch (typeof v) {
     case 'string':
     case 'boolean':
@@ -83,15 +86,16 @@ function jsonProblem(v: unknown, path: string, seen: Set<object>): string | unde
     case 'object': {
       if (v === null) return undefined;
       if (seen.has(v)) return `${path} is circular`;
+      if (depth >= MAX_META_DEPTH) return `${path} is nested deeper than ${MAX_META_DEPTH} levels`;
       seen.add(v);
       let bad: string | undefined;
       if (Array.isArray(v)) {
-        for (let i = 0; i < v.length && bad === undefined; i++) bad = jsonProblem(v[i], `${path}[${i}]`, seen);
+        for (let i = 0; i < v.length && bad === undefined; i++) bad = jsonProblem(v[i], `${path}[${i}]`, seen, depth + 1);
       } else if (!isPlainObject(v)) {
         bad = `${path} is not plain JSON data`;
       } else {
         for (const k of Object.keys(v)) {
-          bad = jsonProblem(v[k], `${path}.${k}`, seen);
+          bad = jsonProblem(v[k], `${path}.${k}`, seen, depth + 1);
           if (bad !== undefined) break;
         }
       }
@@ -107,6 +111,7 @@ function cloneJson(v: unknown): unknown {
   if (typeof v !== 'object' || v === null) return v;
   if (Array.isArray(v)) return v.map(cloneJson);
   const out: Record<string, unknown> = {};
-  for (const k of Object.keys(v)) out[k] = cloneJson((v as Record<string, unknown>)[k]);
+  // defineProperty, not assignment: a JSON "__proto__" key is data and must stay an own key, not set the prototype.
+  for (const k of Object.keys(v)) Object.defineProperty(out, k, { value: cloneJson((v as Record<string, unknown>)[k]), enumerable: true, writable: true, configurable: true });
   return out;
 }

@@ -5,6 +5,8 @@ export type ErrorCode =
   | 'INVALID_DOCUMENT'
   | 'DUPLICATE_ID'
   | 'EMPTY_QUERY'
+  /** A query longer than the engine's maxQueryChars or than the model could read (details: length, limit). */
+  | 'QUERY_TOO_LONG'
   | 'INDEX_EMPTY'
   | 'NOT_READY'
   | 'MODEL_FILES'

@@ -72,6 +72,10 @@ export function resolveSearchOptions(opts: SearchOptions = {}): ResolvedSearch {
     if (typeof w !== 'number' || !Number.isFinite(w)) bad(`weights.${s} must be a finite number`, { [s]: w });
     weights[s] = w;
   }
+  // All zero ranks every document 0 (order by id); all negative ranks the worst first. Neither is a ranking.
+  if (Math.max(weights.dense, weights.sparse, weights.multi) <= 0) {
+    bad('weights need at least one positive weight (all zero or all negative would not rank anything)', { weights: { ...weights } });
+  }
   const candidates = opts.candidates ?? Math.max(100, 10 * k);
   positiveInt(candidates, 'candidates');
   const rrfK = opts.rrfK ?? DEFAULT_RRF_K;

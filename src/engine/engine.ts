@@ -94,7 +94,18 @@ export type EngineSearchOptions = SearchOptions & {
   aggregate?: Aggregation;
 };
 
-export interface EngineOptions extends LongDocumentOptions {
+/** What the engine refuses outright, before any tokenizing (typed errors naming the limit). */
+export interface InputLimits {
+  /** Longest document text in UTF-16 characters (default 67,108,864 = 64 Mi); longer ones are INVALID_DOCUMENT. */
+  maxDocumentChars?: number;
+  /** Longest query in UTF-16 characters (default 32,768); longer ones are QUERY_TOO_LONG. */
+  maxQueryChars?: number;
+}
+
+export const DEFAULT_MAX_DOCUMENT_CHARS = 64 * 1024 * 1024;
+export const DEFAULT_MAX_QUERY_CHARS = 32 * 1024;
+
+export interface EngineOptions extends LongDocumentOptions, InputLimits {
   /** Where committed groups are written before memory changes (default: memory only). */
   store?: Store;
   /** Content hash of every entry already in `index`, as a store keeps them (entry id → hash), so re-adds skip unchanged documents. */
@@ -110,6 +121,7 @@ export class M3Search {
   private readonly encoder: Encoder;
   private readonly store: Store;
   private readonly defaults: LongDocumentOptions;
+  private readonly limits: Required<InputLimits>;
   /** Document id → content hash of its text (a windowed document counts once). */
   private readonly hashes: Map<string, string>;
   /** Document id → number of windows, for documents indexed as windows. */
@@ -120,7 +132,12 @@ export class M3Search {
   private readonly calls = new Serial();
 
   constructor(encoder: Encoder, index: SearchIndex | IndexOptions = {}, opts: EngineOptions = {}) {
-    const { store, hashes, ...defaults } = opts;
+    opts = optionsObject(opts, 'engine options');
+    const { store, hashes, maxDocumentChars = DEFAULT_MAX_DOCUMENT_CHARS, maxQueryChars = DEFAULT_MAX_QUERY_CHARS, ...defaults } = opts;
+    for (const [name, v] of Object.entries({ maxDocumentChars, maxQueryChars })) {
+      if (!Number.isSafeInteger(v) || v < 1) throw new M3SearchError('INVALID_OPTION', `${name} must be a positive integer`, { [name]: v });
+    }
+    this.limits = { maxDocumentChars, maxQueryChars };
     this.encoder = encoder;
     this.index = index instanceof SearchIndex ? index : new SearchIndex(index);
     this.store = store ?? MEMORY_ONLY;
@@ -154,7 +171,8 @@ export class M3Search {
    */
   async add(docs: readonly Doc[], opts: AddOptions = {}): Promise<AddReport> {
     // Validated and copied before the first await, so a caller mutating its array mid-call changes nothing.
-    validateDocs(docs, () => false);
+    validateDocs(docs, () => false, this.limits.maxDocumentChars);
+    opts = optionsObject(opts, 'add options');
     const batch = docs.map(cloneDoc);
     const mode = this.mode(opts);
     const spec = mode === 'windows' ? this.windowSpec(opts) : undefined;
@@ -229,6 +247,14 @@ export class M3Search {
     if (typeof query !== 'string' || query.trim() === '') {
       throw new M3SearchError('EMPTY_QUERY', 'The query is empty; type at least one word.');
     }
+    // A 1M-character query is refused, never tokenized.
+    if (query.length > this.limits.maxQueryChars) {
+      throw new M3SearchError('QUERY_TOO_LONG', `The query is ${query.length} characters; maxQueryChars is ${this.limits.maxQueryChars}.`, {
+        length: query.length,
+        limit: this.limits.maxQueryChars,
+      });
+    }
+    opts = optionsObject(opts, 'search options');
     if (this.index.size === 0) {
       throw new M3SearchError('INDEX_EMPTY', 'Nothing is indexed yet; add documents before searching.');
     }
@@ -241,6 +267,8 @@ export class M3Search {
     if (this.windowed.size === 0) return this.index.search(q!, searchOpts);
     // Window entries carry their parent's title/url/meta; a filter sees the parent document.
     const { filter, ...rest } = searchOpts;
+    // Checked here because the wrapper below would turn a non-function into a function (a TypeError later).
+    if (filter !== undefined && typeof filter !== 'function') throw new M3SearchError('INVALID_OPTION', 'filter must be a function');
     const k = rest.k ?? 10;
     const wrapped = filter === undefined ? undefined : (d: Readonly<Doc>): boolean => filter(parentView(d).doc);
     // More window hits than documents asked for, but first-stage depth as for k documents
@@ -544,6 +572,13 @@ function sameFields(a: Doc, b: Doc): boolean {
 
 function sameDoc(a: Doc | undefined, b: Doc): boolean {
   return a !== undefined && JSON.stringify(cloneDoc(a)) === JSON.stringify(cloneDoc(b));
+}
+
+/** `null` (a JSON caller's "no options") means the defaults; anything else that is not an object is INVALID_OPTION. */
+function optionsObject<T extends object>(opts: T | null | undefined, what: string): T {
+  if (opts === null || opts === undefined) return {} as T;
+  if (typeof opts !== 'object' || Array.isArray(opts)) throw new M3SearchError('INVALID_OPTION', `${what} must be an object`, { options: String(opts) });
+  return opts;
 }
 
 /** Adds how far a write got to its error, so callers know committed groups stayed. */

@@ -101,16 +101,47 @@ export class M3Encoder implements Encoder {
     this.needsTokenTypes = parts.session.inputNames.includes('token_type_ids');
   }
 
-  /** Token ids as the model will see them: special tokens added, cut to maxLength (the final EOS kept). */
+  /**
+   * Token ids as the model will see them: special tokens added, cut to maxLength (the final EOS kept).
+   * The work is bounded before tokenizing: a long text is tokenized a slice at a time, only until
+   * maxLength tokens are reached and never past `charBound(maxLength)` characters, so a 50 MB text
+   * costs what its first few pages cost (the tokenizer overflows its stack on ~120k tokens at once).
+   */
   tokenize(text: string, maxLength = this.info.maxLength): Tokenized {
     if (typeof text !== 'string') throw new M3SearchError('INVALID_DOCUMENT', `Expected text to be a string, got ${typeof text}.`);
-    const ids = this.withExtraCls(this.tokenizer.ids(text));
-    if (ids.length <= maxLength) return { ids, truncated: false };
-    const last = ids[ids.length - 1]!;
-    const keep = ids.slice(0, maxLength - 1);
-    keep.push(last);
-    return { ids: keep, truncated: true };
+    // Ordinary texts: one tokenizer call, exactly as the model's own tokenizer does it.
+    if (text.length <= TOKENIZE_SLICE) return cut(this.withExtraCls(this.tokenizer.ids(capMarks(text))), maxLength, false);
+    const limit = Math.min(text.length, this.charBound(maxLength));
+    const content: number[] = [];
+    let pos = 0;
+    // Content tokens past maxLength + 1 change nothing: the text is cut there anyway.
+    while (pos < limit && content.length + this.specials.length <= maxLength) {
+      const end = sliceEnd(text, pos, Math.min(limit, pos + TOKENIZE_SLICE));
+      for (const id of this.tokenizer.ids(capMarks(text.slice(pos, end)), { special: false })) content.push(id);
+      pos = end;
+    }
+    const ids = this.withExtraCls([...this.specials.slice(0, 1), ...content, ...this.specials.slice(1)]);
+    return cut(ids, maxLength, hasNonSpace(text, pos));
   }
+
+  /**
+   * Characters tokenized at most for `maxLength` tokens: maxLength × the
+   * longest vocabulary piece (+1 for the space before it), that per-token
+   * figure clamped to [4, 32]. Text made of vocabulary pieces and single
+   * spaces always reaches maxLength tokens within it; what does not (runs of
+   * whitespace, characters the normalizer drops, long unknown runs the
+   * tokenizer fuses into one token) is cut there and reported as truncated.
+   */
+  charBound(maxLength = this.info.maxLength): number {
+    const perToken = Math.min(32, Math.max(4, (this.tokenizer.maxPieceChars ?? 16) + 1));
+    return maxLength * perToken;
+  }
+
+  /** [CLS]/<s> and [SEP]/</s> as the tokenizer adds them around a text. */
+  private get specials(): number[] {
+    return (this.specialIdsCache ??= this.tokenizer.ids(''));
+  }
+  private specialIdsCache?: number[];
 
   /** Inserts [CLS] before every `multiCls` content tokens (after the first block). */
   private withExtraCls(ids: number[]): number[] {
@@ -130,6 +161,13 @@ export class M3Encoder implements Encoder {
     for (const t of texts) {
       if (typeof t !== 'string') throw new M3SearchError('INVALID_DOCUMENT', `Expected text to be a string, got ${typeof t}.`);
       if (t.trim() === '') throw new M3SearchError(opts.kind === 'query' ? 'EMPTY_QUERY' : 'INVALID_DOCUMENT', 'Text is empty or whitespace only.');
+      // A query is never cut silently: one longer than the model could ever read is refused.
+      if (opts.kind === 'query' && t.length > this.charBound()) {
+        throw new M3SearchError('QUERY_TOO_LONG', `The query is ${t.length} characters; this model reads at most ${this.charBound()} (${this.info.maxLength} tokens).`, {
+          length: t.length,
+          limit: this.charBound(),
+        });
+      }
     }
     const tokenized = texts.map((t) => this.tokenize(t));
     // Batch texts of similar length together so little compute is spent on padding.
@@ -299,6 +337,46 @@ export class M3Encoder implements Encoder {
     }
     return { data: new Float32Array(0), count: 0, dim: 0 };
   }
+}
+
+/** Characters tokenized per tokenizer call for long texts (well below the ~120k tokens that overflow its stack). */
+const TOKENIZE_SLICE = 16_384;
+/** Combining marks kept in a row (Unicode's Stream-Safe Text Format, UAX #15: no real text needs more than 30). */
+const MAX_MARKS = 30;
+const MARK_RUN = new RegExp(`(\\p{M}{${MAX_MARKS}})\\p{M}+`, 'gu');
+
+/** Drops combining marks past 30 in a row ("Zalgo" text): 5,000 marks would be 5,000 tokens for one visible letter. */
+export function capMarks(text: string): string {
+  MARK_RUN.lastIndex = 0;
+  return MARK_RUN.test(text) ? text.replace(MARK_RUN, '$1') : text;
+}
+
+/** Ids cut to maxLength (the final special token kept). */
+function cut(ids: number[], maxLength: number, rest: boolean): Tokenized {
+  if (ids.length <= maxLength) return { ids, truncated: rest };
+  const last = ids[ids.length - 1]!;
+  const keep = ids.slice(0, maxLength - 1);
+  keep.push(last);
+  return { ids: keep, truncated: true };
+}
+
+/** End of a slice `[start, end)`: after the last whitespace near `end` (the tokenizers split words there), never inside a surrogate pair. */
+function sliceEnd(text: string, start: number, end: number): number {
+  if (end >= text.length) return text.length;
+  for (let i = end; i > Math.max(start, end - 256); i--) if (isSpace(text.charCodeAt(i - 1))) return i;
+  const c = text.charCodeAt(end);
+  return c >= 0xdc00 && c <= 0xdfff ? end + 1 : end;
+}
+
+function isSpace(c: number): boolean {
+  return c === 0x20 || (c >= 0x09 && c <= 0x0d) || c === 0xa0 || c === 0x3000 || (c >= 0x2000 && c <= 0x200a) || c === 0x2028 || c === 0x2029;
+}
+
+/** Whether anything but whitespace follows `from` (scans without copying the rest). */
+function hasNonSpace(text: string, from: number): boolean {
+  const re = /\S/g;
+  re.lastIndex = from;
+  return re.test(text);
 }
 
 /**

@@ -6,11 +6,11 @@ import { M3SearchError, throwIfAborted } from '../core/errors.js';
 import { fingerprintBytes } from './fingerprint.js';
 import type { LinearHead } from './heads.js';
 import { M3Encoder, type EncoderParts, type ModelInfo, type OrtRuntime } from './encoder.js';
-import { DEFAULT_HEAD_FILES, DEFAULT_OUTPUT_NAMES, MANIFEST_FILE, type ModelManifest, type OutputLayout } from './manifest.js';
+import { checkManifest, DEFAULT_HEAD_FILES, DEFAULT_OUTPUT_NAMES, MANIFEST_FILE, MIN_MAX_LENGTH, modelPositions, type ModelManifest, type OutputLayout } from './manifest.js';
 import { punctuationIds, userNoiseIds } from './noise.js';
 import { parseSafetensors } from './safetensors.js';
 import type { SparsePruning } from './sparse-pruning.js';
-import { notFound, parseJson, readJson, type FileProgress, type ModelSource } from './source.js';
+import { notFound, parseJson, readJson, whereOf, type FileProgress, type ModelSource } from './source.js';
 import { createTokenizer, type JsonObject } from './tokenizer.js';
 
 export interface LoadOptions {
@@ -44,7 +44,8 @@ const ONNX_CANDIDATES = { q8: ['onnx/model_quantized.onnx', 'onnx/model.onnx', '
 
 export async function loadEncoder(source: ModelSource, opts: LoadOptions): Promise<M3Encoder> {
   const read = { signal: opts.signal, onProgress: opts.onProgress };
-  const manifest = await readJson<ModelManifest>(source, MANIFEST_FILE, read);
+  const rawManifest = await readJson<unknown>(source, MANIFEST_FILE, read);
+  const manifest = rawManifest === undefined ? undefined : checkManifest(rawManifest, whereOf(source, MANIFEST_FILE));
   // The raw bytes are kept for the fingerprint: re-serializing a 17 MB XLM-R tokenizer would cost a second parse's time.
   const tokenizerBytes = await source.read('tokenizer.json', read);
   // Neither the (optional) manifest nor the tokenizer: most likely a wrong folder URL or path.
@@ -110,7 +111,7 @@ export async function loadEncoder(source: ModelSource, opts: LoadOptions): Promi
     layout,
     fingerprint: fingerprintBytes([onnxBytes, tokenizerBytes, ...headBytes]),
     onnxFile,
-    maxLength: opts.maxLength ?? manifest?.maxLength ?? numberOr(tokenizerConfig.model_max_length, 512),
+    maxLength: await checkedMaxLength(source, read, opts.maxLength, manifest?.maxLength, numberOr(tokenizerConfig.model_max_length, 512)),
     denseDim: 0,
     multiDim: 0,
     vocabSize: tokenizer.vocabSize,
@@ -199,6 +200,42 @@ function linearHead(tensors: ReturnType<typeof parseSafetensors>, file: string):
   const [outDim, inDim] = weight.shape as [number, number];
   if (bias && bias.data.length !== outDim) throw new M3SearchError('MODEL_FILES', `${file}: 'bias' has ${bias.data.length} entries, expected ${outDim}.`);
   return { weight: weight.data, bias: bias?.data ?? new Float32Array(outDim), outDim, inDim };
+}
+
+/**
+ * The max length in use (option, then manifest, then tokenizer config), checked
+ * against the model's position table when its config.json says how large it
+ * is: a longer input would fail inside the graph on the first long document.
+ */
+async function checkedMaxLength(
+  source: ModelSource,
+  read: { signal?: AbortSignal; onProgress?: (p: FileProgress) => void },
+  option: number | undefined,
+  declared: number | undefined,
+  fallback: number,
+): Promise<number> {
+  if (option !== undefined && !(Number.isInteger(option) && option >= MIN_MAX_LENGTH)) {
+    throw new M3SearchError('INVALID_OPTION', `maxLength must be an integer ≥ ${MIN_MAX_LENGTH}.`, { maxLength: option });
+  }
+  const maxLength = option ?? declared ?? fallback;
+  if (option === undefined && declared === undefined) return maxLength;
+  // Only read when a length was asked for: the default comes from the model's own tokenizer config.
+  let config: unknown;
+  try {
+    config = await readJson<unknown>(source, 'config.json', read);
+  } catch {
+    config = undefined; // config.json is optional; an unreadable one proves nothing either way
+  }
+  const positions = modelPositions(config);
+  if (positions !== undefined && maxLength > positions) {
+    const from = option !== undefined ? 'the maxLength option' : `${whereOf(source, MANIFEST_FILE)}: maxLength`;
+    throw new M3SearchError('MODEL_MISMATCH', `${from} is ${maxLength}, but the model has ${positions} token positions (config.json).`, {
+      field: 'maxLength',
+      maxLength,
+      positions,
+    });
+  }
+  return maxLength;
 }
 
 function numberOr(v: unknown, fallback: number): number {

@@ -3,6 +3,8 @@
 // `m3search.json` manifest; without one, the layout is inferred from the ONNX
 // graph's output names (see `resolveManifest` in ./layout.ts).
 
+import { M3SearchError } from '../core/errors.js';
+
 /**
  * How the three representations come out of the graph.
  * - `heads-in-graph`: the graph outputs `dense_embeddings [B,H]`,
@@ -58,3 +60,56 @@ export const DEFAULT_HEAD_FILES = {
 } as const;
 
 export const MANIFEST_FILE = 'm3search.json';
+
+const LAYOUTS: readonly OutputLayout[] = ['heads-in-graph', 'hidden-state', 'splade'];
+/** Fewest tokens a pass may hold: the special tokens plus a little text. */
+export const MIN_MAX_LENGTH = 8;
+
+/**
+ * Checks an `m3search.json` as read (any JSON) field by field, so a typo is a
+ * MODEL_FILES naming the field at load, not a TypeError or a failed forward
+ * pass on some later document. Whether maxLength fits the model's position
+ * table is checked once the model's config is known (`checkMaxLength`).
+ */
+export function checkManifest(raw: unknown, url: string): ModelManifest {
+  const fail = (field: string, what: string, value: unknown): never => {
+    throw new M3SearchError('MODEL_FILES', `${url}: ${field} ${what} (got ${show(value)}).`, { url, reason: 'malformed', field });
+  };
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) fail('the manifest', 'must be a JSON object', raw);
+  const m = raw as Record<string, unknown>;
+  if (m.modelId !== undefined && (typeof m.modelId !== 'string' || m.modelId === '')) fail('modelId', 'must be a non-empty string', m.modelId);
+  if (m.layout !== undefined && !LAYOUTS.includes(m.layout as OutputLayout)) fail('layout', `must be one of ${LAYOUTS.join(', ')}`, m.layout);
+  if (m.onnx !== undefined && (typeof m.onnx !== 'string' || m.onnx === '')) fail('onnx', 'must be a file name', m.onnx);
+  if (m.maxLength !== undefined && !(Number.isInteger(m.maxLength) && (m.maxLength as number) >= MIN_MAX_LENGTH && (m.maxLength as number) <= 1e6)) {
+    fail('maxLength', `must be an integer from ${MIN_MAX_LENGTH} to the model's positions`, m.maxLength);
+  }
+  for (const group of ['outputs', 'heads'] as const) {
+    const g = m[group];
+    if (g === undefined) continue;
+    if (typeof g !== 'object' || g === null || Array.isArray(g)) fail(group, 'must be an object of names', g);
+    for (const [k, v] of Object.entries(g as Record<string, unknown>)) if (typeof v !== 'string' || v === '') fail(`${group}.${k}`, 'must be a non-empty string', v);
+  }
+  if (m.colbertIncludesCls !== undefined && typeof m.colbertIncludesCls !== 'boolean') fail('colbertIncludesCls', 'must be true or false', m.colbertIncludesCls);
+  return m as unknown as ModelManifest;
+}
+
+/**
+ * Token positions the model has, from a Hugging Face `config.json`:
+ * `max_position_embeddings`, less the RoBERTa/XLM-R offset (positions start
+ * at pad_token_id + 1, so BGE-M3's 8,194 rows hold 8,192 tokens). Undefined
+ * when the config does not say.
+ */
+export function modelPositions(config: unknown): number | undefined {
+  if (typeof config !== 'object' || config === null) return undefined;
+  const c = config as Record<string, unknown>;
+  const rows = c.max_position_embeddings;
+  if (typeof rows !== 'number' || !Number.isInteger(rows) || rows < 1) return undefined;
+  const roberta = typeof c.model_type === 'string' && /roberta|camembert/i.test(c.model_type);
+  const pad = typeof c.pad_token_id === 'number' ? c.pad_token_id : 1;
+  return roberta ? rows - pad - 1 : rows;
+}
+
+function show(v: unknown): string {
+  const s = typeof v === 'string' ? JSON.stringify(v) : v === undefined ? 'nothing' : (JSON.stringify(v) ?? String(v));
+  return s.length > 60 ? `${s.slice(0, 57)}...` : s;
+}

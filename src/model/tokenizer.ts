@@ -13,6 +13,8 @@ export interface M3Tokenizer {
   readonly specialIds: ReadonlySet<number>;
   readonly padId: number;
   readonly vocabSize: number;
+  /** UTF-16 length of the longest vocabulary piece (markers such as ▁ or ## included): bounds the characters one token covers. */
+  readonly maxPieceChars?: number;
   /** The token string for an id (for explaining sparse hits and building noise filters). */
   token(id: number): string | undefined;
 }
@@ -41,6 +43,7 @@ export function createTokenizer(tokenizerJSON: JsonObject, tokenizerConfig: Json
     specialIds,
     padId,
     vocabSize,
+    maxPieceChars: longestPiece(tokenizerJSON),
     token: (id) => inner._tokenizer.id_to_token(id),
   };
 }
@@ -55,4 +58,13 @@ function countVocab(json: JsonObject): number {
   const added = (json.added_tokens as { id: number }[] | undefined) ?? [];
   for (const t of added) size = Math.max(size, t.id + 1);
   return size;
+}
+
+/** Longest vocabulary piece in UTF-16 units (Unigram: [piece, score] pairs; WordPiece/BPE: piece → id). */
+function longestPiece(json: JsonObject): number {
+  const vocab = (json.model as { vocab?: unknown } | undefined)?.vocab;
+  let n = 0;
+  if (Array.isArray(vocab)) for (const e of vocab) n = Math.max(n, Array.isArray(e) && typeof e[0] === 'string' ? e[0].length : 0);
+  else if (vocab && typeof vocab === 'object') for (const k of Object.keys(vocab)) n = Math.max(n, k.length);
+  return n;
 }
