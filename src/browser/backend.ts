@@ -3,6 +3,7 @@
 // WebGPU is used when the browser exposes an adapter; loading falls back to
 // WASM when the WebGPU session cannot be created or run.
 import type { Env } from 'onnxruntime-common';
+import { M3SearchError } from '../core/errors.js';
 import type { M3Encoder, OrtRuntime } from '../model/encoder.js';
 import { loadEncoder } from '../model/load.js';
 import type { ModelSource } from '../model/source.js';
@@ -96,6 +97,30 @@ export interface WebEncoder {
  * WASM without downloading again.
  */
 export async function loadWebEncoder(source: ModelSource, opts: WebEncoderOptions): Promise<WebEncoder> {
+  try {
+    return await loadWebEncoderOnce(source, opts);
+  } catch (e) {
+    // ONNX Runtime reports a CSP refusal as an opaque abort; say what the page's policy lacks instead.
+    if (!opts.signal?.aborted && wasmRefused()) throw new M3SearchError('WASM_BLOCKED', WASM_BLOCKED_MESSAGE, { cause: (e as Error)?.message ?? String(e) });
+    throw e;
+  }
+}
+
+export const WASM_BLOCKED_MESSAGE = "This page's Content-Security-Policy blocks WebAssembly ('wasm-unsafe-eval'); showing keyword results.";
+
+/** Whether this context refuses to compile WebAssembly (a CSP without 'wasm-unsafe-eval'): an 8-byte empty module is compiled to find out. */
+export function wasmRefused(): boolean {
+  const W = (globalThis as { WebAssembly?: typeof WebAssembly }).WebAssembly;
+  if (!W) return false;
+  try {
+    new W.Module(new Uint8Array([0, 0x61, 0x73, 0x6d, 1, 0, 0, 0]));
+    return false;
+  } catch (e) {
+    return /Content Security Policy|wasm-(unsafe-)?eval|unsafe-eval/i.test(String((e as Error)?.message ?? e));
+  }
+}
+
+async function loadWebEncoderOnce(source: ModelSource, opts: WebEncoderOptions): Promise<WebEncoder> {
   const memo = memoSource(source);
   const bytes = new Map<string, { loaded: number; total?: number }>();
   const load = async (backend: Backend): Promise<M3Encoder> => {

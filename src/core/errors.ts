@@ -18,7 +18,9 @@ export type ErrorCode =
   | 'ABORTED'
   | 'WORKER_CRASHED'
   | 'INVALID_OPTION'
-  | 'INVALID_INDEX';
+  | 'INVALID_INDEX'
+  /** The page's Content-Security-Policy refuses to compile WebAssembly (no 'wasm-unsafe-eval'). */
+  | 'WASM_BLOCKED';
 
 export class M3SearchError extends Error {
   readonly code: ErrorCode;

@@ -7,7 +7,7 @@ import { isM3SearchError } from '../core/errors.js';
 import type { SiteSearch } from '../browser/site-client.js';
 import type { SiteHit, SiteResults, SiteStatus } from '../browser/protocol.js';
 import { safeHref } from '../browser/safe-url.js';
-import { STYLES } from './styles.js';
+import { applyStyles } from './styles.js';
 
 /**
  * One search per page, shared by every box on it. A search that failed (the
@@ -78,8 +78,6 @@ export class M3SearchElement extends HTMLElement {
   constructor() {
     super();
     const root = this.attachShadow({ mode: 'open' });
-    const style = document.createElement('style');
-    style.textContent = STYLES;
     const id = `m3s-${++uid}`;
     const box = el('div', 'box');
     box.setAttribute('part', 'box');
@@ -106,7 +104,8 @@ export class M3SearchElement extends HTMLElement {
     this.statusEl = el('div', 'status');
     this.statusEl.setAttribute('aria-live', 'polite');
     this.panel.append(this.list, this.statusEl);
-    root.append(style, box, this.panel);
+    root.append(box, this.panel);
+    applyStyles(root);
 
     this.input.addEventListener('focus', () => this.start());
     this.input.addEventListener('input', () => this.schedule());
@@ -182,7 +181,8 @@ export class M3SearchElement extends HTMLElement {
         this.dataset.offline = 'saved';
         break;
       case 'error':
-        if (s.where === 'model') this.setStatus(`Keyword results only: ${s.message}`);
+        // WASM_BLOCKED's message is written for people (what the policy lacks), not an ONNX Runtime trace.
+        if (s.where === 'model') this.setStatus(s.code === 'WASM_BLOCKED' ? s.message : `Keyword results only: ${s.message}`);
         else if (s.where !== 'offline') this.showError(unavailable(s.code, s.message));
         break;
       default:

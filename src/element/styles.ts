@@ -23,3 +23,30 @@ mark { background: var(--m3s-mark-bg, #ffe58a); color: var(--m3s-mark-fg, inheri
 .status { font-size: 12px; color: var(--m3s-muted, #6e6e73); padding: .4em .8em; border-top: 1px solid var(--m3s-border, #e4e4e7); }
 .empty { padding: .8em; color: var(--m3s-muted, #6e6e73); }
 `;
+
+let sheet: CSSStyleSheet | null | undefined;
+
+/**
+ * Styles a shadow root. A constructable stylesheet (`adoptedStyleSheets`) is
+ * not an inline style, so a strict Content-Security-Policy (no
+ * `style-src 'unsafe-inline'`) does not block it; browsers without it get a
+ * `<style>` element (which such a policy would block). One sheet is shared by
+ * every box on the page.
+ */
+export function applyStyles(root: ShadowRoot): void {
+  if (sheet === undefined) {
+    try {
+      sheet = 'adoptedStyleSheets' in root ? new CSSStyleSheet() : null;
+      sheet?.replaceSync(STYLES);
+    } catch {
+      sheet = null;
+    }
+  }
+  if (sheet) {
+    root.adoptedStyleSheets = [...root.adoptedStyleSheets, sheet];
+    return;
+  }
+  const style = document.createElement('style');
+  style.textContent = STYLES;
+  root.prepend(style);
+}
