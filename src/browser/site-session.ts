@@ -10,13 +10,12 @@ import { createTokenizer, type JsonObject, type M3Tokenizer } from '../model/tok
 import { checkManifest, invalidFile, isOfflineError, verifyFileHash, verifyManifestBuild } from '../site/integrity.js';
 import { SiteIndexReader } from '../site/query.js';
 import { searchSite, type SiteResults } from '../site/search.js';
-import type { SiteManifest } from '../site/types.js';
+import { tokenizerFilesOf, type SiteManifest } from '../site/types.js';
 import type { OrtLoader } from './backend.js';
 import type { SiteOpenOptions, SiteOpenReport, SiteQueryOptions, SiteStatus } from './protocol.js';
 import { Serial } from '../engine/serial.js';
 import { SiteStore } from './site-store.js';
 
-const TOKENIZER_FILES = ['tokenizer.json', 'tokenizer_config.json'];
 /** With an offline copy at hand, a slow network is not waited on for longer than this. */
 const NETWORK_GRACE_MS = 2500;
 /** Background downloads wait for the first answer, or this long when no query comes. */
@@ -29,6 +28,8 @@ export class SiteSession {
   /** One query at a time: ONNX sessions do not run concurrently, and typing fires overlapping searches. */
   private readonly queries = new Serial();
   private answeredFirst!: () => void;
+  /** The build whose missing file made this session take the current manifest (once per build). */
+  private reloadedFrom?: string;
   /** Settles when the first query has been answered (or has failed). */
   private readonly firstAnswer = new Promise<void>((r) => (this.answeredFirst = r));
 
@@ -37,12 +38,13 @@ export class SiteSession {
     private readonly loadOrt: OrtLoader,
     private readonly status: (s: SiteStatus) => void,
     private readonly store: SiteStore | undefined,
-    private readonly manifest: SiteManifest,
-    private readonly manifestText: string,
-    private readonly reader: SiteIndexReader,
-    private readonly tokenizer: M3Tokenizer,
+    // Replaced together when a rebuild is found (reloadManifest).
+    private manifest: SiteManifest,
+    private manifestText: string,
+    private reader: SiteIndexReader,
+    private tokenizer: M3Tokenizer,
     /** Files fetched over the network this session, handed to the offline copy so nothing is downloaded twice. */
-    private readonly fetched: ReadonlyMap<string, Uint8Array>,
+    private readonly fetched: Map<string, Uint8Array>,
   ) {}
 
   /** Resolves once keyword search works; the model and the offline copy follow in the background. */
@@ -70,46 +72,9 @@ export class SiteSession {
     const manifest = await parseManifest(text, `${index}manifest.json`);
     const usable = saved?.build === manifest.build ? new Set(saved.files) : new Set<string>();
     const fetched = new Map<string, Uint8Array>();
-    /**
-     * The IndexedDB copy first (when it holds this build and its bytes still
-     * hash to the name), then the network; a damaged stored file is replaced
-     * by the downloaded one. The reader checks sizes, hashes and contents of
-     * whatever this returns.
-     */
-    const load = async (name: string): Promise<Uint8Array> => {
-      let damaged = false;
-      if (usable.has(name)) {
-        const b = await store?.file(index, name).catch(() => undefined);
-        if (b) {
-          const ok = await verifyFileHash(name, b).then(() => true, () => false);
-          if (ok) return b;
-          damaged = true;
-        }
-      }
-      let b: Uint8Array;
-      try {
-        b = await fetchFile(index, name);
-      } catch (e) {
-        if (damaged && isOfflineError(e)) throw invalidFile(`${index}${name}`, `The offline copy of ${index}${name} is corrupt and the network cannot be reached to fetch it again.`, 'hash');
-        throw e;
-      }
-      fetched.set(name, b);
-      if (damaged) await verifyFileHash(name, b, `${index}${name}`).then(() => store?.putFiles(index, [[name, b]])).catch(() => undefined);
-      return b;
-    };
-    const reader = new SiteIndexReader(manifest, load);
-    status({ kind: 'index', source, build: manifest.build, passages: manifest.counts.passages });
-
-    const tok = manifest.tokenizer;
-    const [json, config] = await Promise.all([load(tok + TOKENIZER_FILES[0]!), load(tok + TOKENIZER_FILES[1]!).catch(() => undefined)]);
-    const tokenizerFile = `${index}${tok}${TOKENIZER_FILES[0]}`;
-    let tokenizer: M3Tokenizer;
-    try {
-      tokenizer = createTokenizer(parseJson(json, tokenizerFile), config ? parseJson(config, `${index}${tok}${TOKENIZER_FILES[1]}`) : {});
-    } catch (e) {
-      if (isM3SearchError(e)) throw e;
-      throw new M3SearchError('INVALID_INDEX', `${tokenizerFile} is not a usable tokenizer: ${(e as Error).message}`, { file: tokenizerFile });
-    }
+    const { reader, tokenizer } = await openBuild(index, manifest, store, usable, fetched, () =>
+      status({ kind: 'index', source, build: manifest.build, passages: manifest.counts.passages }),
+    );
     const session = new SiteSession(options, loadOrt, status, store, manifest, text, reader, tokenizer, fetched);
     status({ kind: 'keyword-ready' });
 
@@ -124,17 +89,53 @@ export class SiteSession {
   async search(query: string, opts: SiteQueryOptions, signal: AbortSignal): Promise<SiteResults> {
     const answer = this.queries.run(async () => {
       if (signal.aborted) throw new M3SearchError('ABORTED', 'The operation was cancelled.');
-      const encoder = this.encoder;
-      const mode = opts.mode ?? (encoder ? 'hybrid' : 'lexical');
       try {
-        return await searchSite(this.reader, query, { multiVectorBudget: this.options.multiVectorBudget, ...opts, mode, tokenizer: this.tokenizer, encoder });
+        return await this.searchOnce(query, opts);
       } catch (e) {
-        if (isM3SearchError(e)) throw e;
-        throw new M3SearchError('INVALID_INDEX', `Searching ${this.options.index} failed: ${(e as Error).message}`, { index: this.options.index });
+        // A file of this build is gone (a rebuild, then another, while the page stayed open):
+        // take the current manifest once and ask again, rather than failing until a reload.
+        const status = isM3SearchError(e, 'INVALID_INDEX') ? e.details?.status : undefined;
+        if ((status !== 404 && status !== 410) || this.reloadedFrom === this.manifest.build) throw e;
+        this.reloadedFrom = this.manifest.build;
+        if (!(await this.reloadManifest())) throw e;
+        return await this.searchOnce(query, opts);
       }
     });
     void answer.finally(this.answeredFirst).catch(() => undefined);
     return answer;
+  }
+
+  private async searchOnce(query: string, opts: SiteQueryOptions): Promise<SiteResults> {
+    const encoder = this.encoder;
+    const mode = opts.mode ?? (encoder ? 'hybrid' : 'lexical');
+    try {
+      return await searchSite(this.reader, query, { multiVectorBudget: this.options.multiVectorBudget, ...opts, mode, tokenizer: this.tokenizer, encoder });
+    } catch (e) {
+      if (isM3SearchError(e)) throw e;
+      throw new M3SearchError('INVALID_INDEX', `Searching ${this.options.index} failed: ${(e as Error).message}`, { index: this.options.index });
+    }
+  }
+
+  /** Switches to the build manifest.json names now; false when it is still this one. */
+  private async reloadManifest(): Promise<boolean> {
+    const index = this.options.index;
+    const text = new TextDecoder().decode(await fetchFile(index, 'manifest.json', { cache: 'no-cache' }));
+    const manifest = await parseManifest(text, `${index}manifest.json`);
+    if (manifest.build === this.manifest.build) return false;
+    const { reader, tokenizer } = await openBuild(index, manifest, this.store, new Set(), this.fetched, () =>
+      this.emit({ kind: 'index', source: 'network', build: manifest.build, passages: manifest.counts.passages }),
+    );
+    this.manifest = manifest;
+    this.manifestText = text;
+    this.reader = reader;
+    this.tokenizer = tokenizer;
+    if (this.encoder && this.encoder.info.fingerprint !== manifest.model.fingerprint) {
+      // The site was rebuilt with another model: keyword search until the page reloads.
+      void this.encoder.dispose().catch(() => undefined);
+      this.encoder = undefined;
+    }
+    if (this.store) void this.saveOffline();
+    return true;
   }
 
   /** The model and the offline copy download only after the first keyword answer: nothing delays it. */
@@ -198,10 +199,11 @@ export class SiteSession {
     if (!store) return;
     try {
       await this.firstQuerySettled();
-      const files = [...reader.offlineFiles(), ...TOKENIZER_FILES.map((f) => manifest.tokenizer + f)];
+      const tok = tokenizerFilesOf(manifest);
+      const files = [...reader.offlineFiles(), tok.json, ...(tok.config ? [tok.config] : [])];
       const have = await store.have(index, files);
-      // Shard names carry their content hash; the tokenizer's do not, so a new build always stores them again.
-      const missing = files.filter((f) => !have.has(f) || f.startsWith(manifest.tokenizer));
+      // Every name carries its content hash, except the tokenizer's in builds older than tokenizerFiles.
+      const missing = files.filter((f) => !have.has(f) || (!manifest.tokenizerFiles && f.startsWith(manifest.tokenizer)));
       const absent = new Set<string>();
       let done = files.length - missing.length;
       const queue = [...missing];
@@ -212,7 +214,7 @@ export class SiteSession {
             try {
               b = await fetchFile(index, f);
             } catch (e) {
-              if (f === manifest.tokenizer + TOKENIZER_FILES[1] && isM3SearchError(e) && e.details?.status === 404) {
+              if (f === tok.config && !manifest.tokenizerFiles && isM3SearchError(e) && e.details?.status === 404) {
                 absent.add(f); // tokenizer_config.json is optional
                 continue;
               }
@@ -226,13 +228,67 @@ export class SiteSession {
         }
       };
       await Promise.all(Array.from({ length: 6 }, next));
-      if (this.closed) return;
+      // A newer build took over while this one was saving: that build saves itself.
+      if (this.closed || manifest !== this.manifest) return;
       const stored = files.filter((f) => !absent.has(f));
       await store.commit(index, manifest.build, this.manifestText, stored);
       this.emit({ kind: 'offline-saved', build: manifest.build, files: stored.length });
     } catch (e) {
       this.error('offline', e, 'STORAGE');
     }
+  }
+}
+
+/**
+* A build's reader (the IndexedDB copy first for the files in `usable`, then the network; what the
+ * network gave is put in `fetched` for the offline copy) and its tokenizer; `opened` runs between.
+ */
+async function openBuild(
+  index: string,
+  manifest: SiteManifest,
+  store: SiteStore | undefined,
+  usable: ReadonlySet<string>,
+  fetched: Map<string, Uint8Array>,
+  opened: () => void,
+): Promise<{ reader: SiteIndexReader; tokenizer: M3Tokenizer }> {
+  /**
+   * The IndexedDB copy first (when it holds this build and its bytes still
+   * hash to the name), then the network; a damaged stored file is replaced
+   * by the downloaded one. The reader checks sizes, hashes and contents of
+   * whatever this returns.
+   */
+  const load = async (name: string): Promise<Uint8Array> => {
+    let damaged = false;
+    if (usable.has(name)) {
+      const b = await store?.file(index, name).catch(() => undefined);
+      if (b) {
+        const ok = await verifyFileHash(name, b).then(() => true, () => false);
+        if (ok) return b;
+        damaged = true;
+      }
+    }
+    let b: Uint8Array;
+    try {
+      b = await fetchFile(index, name);
+    } catch (e) {
+      if (damaged && isOfflineError(e)) throw invalidFile(`${index}${name}`, `The offline copy of ${index}${name} is corrupt and the network cannot be reached to fetch it again.`, 'hash');
+      throw e;
+    }
+    fetched.set(name, b);
+    if (damaged) await verifyFileHash(name, b, `${index}${name}`).then(() => store?.putFiles(index, [[name, b]])).catch(() => undefined);
+    return b;
+  };
+  const reader = new SiteIndexReader(manifest, load);
+  opened();
+  const tok = tokenizerFilesOf(manifest);
+  const [json, config] = await Promise.all([load(tok.json), tok.config ? load(tok.config).catch(() => undefined) : undefined]);
+  const tokenizerFile = `${index}${tok.json}`;
+  try {
+    const tokenizer = createTokenizer(parseJson(json, tokenizerFile), config ? parseJson(config, `${index}${tok.config}`) : {});
+    return { reader, tokenizer };
+  } catch (e) {
+    if (isM3SearchError(e)) throw e;
+    throw new M3SearchError('INVALID_INDEX', `${tokenizerFile} is not a usable tokenizer: ${(e as Error).message}`, { file: tokenizerFile });
   }
 }
 

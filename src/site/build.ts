@@ -12,8 +12,8 @@ import type { Encoded } from '../core/types.js';
 import type { ModelSource } from '../model/source.js';
 import { listPages, readPage, type CrawlOptions } from './crawl.js';
 import { sectionPassages } from './passages.js';
-import { readPreviousBuild } from './previous.js';
-import { DEFAULT_SITE_MULTI_VECTORS, type MultiLayout, type MultiStorageKind, type Passage, type PassageMeta, type SiteManifest, type StoredVectors } from './types.js';
+import { buildFiles, readManifest, readPreviousBuild } from './previous.js';
+import { DEFAULT_SITE_MULTI_VECTORS, type MultiLayout, type MultiStorageKind, type Passage, type PassageMeta, type SiteManifest, type StoredVectors, type TokenizerFiles } from './types.js';
 import { adaptMulti, storeVectors, type MultiPlan } from './vectors.js';
 import { DEFAULT_TARGETS, writeShards, type ShardTargets } from './write.js';
 
@@ -222,7 +222,7 @@ export async function buildSiteIndex(opts: BuildOptions): Promise<BuildReport> {
     multiLayout: multi === 'none' ? undefined : { layout: plan.layout, maxRows: plan.layout === 'nested' ? maxRows : null },
     bm25: DEFAULT_BM25,
   }, { ...DEFAULT_TARGETS, ...opts.targets });
-  const tokenizerBytes = await copyTokenizer(opts.modelSource, path.join(out, 'tokenizer'));
+  const tokenizer = await copyTokenizer(opts.modelSource, out);
 
   const body: Omit<SiteManifest, 'build' | 'createdAt'> = {
     format: 'm3search-site',
@@ -239,11 +239,12 @@ export async function buildSiteIndex(opts: BuildOptions): Promise<BuildReport> {
       ...(opts.modelPath ? { path: opts.modelPath } : {}),
     },
     tokenizer: 'tokenizer/',
+    tokenizerFiles: tokenizer.files,
     chunking: { maxTokens, overlapTokens },
     counts: { pages: pages.length, sections: progress.sections, passages: passages.length, chunkedSections, tokens: lexTokens.reduce((s, t) => s + t.length, 0) },
     lexical: { k1: DEFAULT_BM25.k1, b: DEFAULT_BM25.b, avgLength: written.avgLength },
     shards: written.shards,
-    bytes: { ...written.bytes, tokenizer: tokenizerBytes, manifest: 0, total: 0 },
+    bytes: { ...written.bytes, tokenizer: tokenizer.bytes, manifest: 0, total: 0 },
   };
   const build = createHash('sha256').update(JSON.stringify(body)).digest('hex').slice(0, 16);
   const manifest: SiteManifest = { ...body, build, createdAt: new Date().toISOString() };
@@ -251,9 +252,14 @@ export async function buildSiteIndex(opts: BuildOptions): Promise<BuildReport> {
   manifest.bytes.manifest = text.length;
   manifest.bytes.total = Object.entries(manifest.bytes).reduce((s, [k, v]) => (k === 'total' ? s : s + v), 0);
   text = JSON.stringify(manifest);
+  // The build being replaced keeps its files until the next build: a page that still holds its
+  // manifest reads a consistent (older) index instead of 404s. Anything older goes.
+  const replaced = await readManifest(out);
+  const keep = new Set([...written.files, tokenizer.files.json, ...(tokenizer.files.config ? [tokenizer.files.config] : [])]);
+  if (replaced) for (const f of await buildFiles(out, replaced)) keep.add(f);
   await writeFile(path.join(out, 'manifest.json.tmp'), text);
   await rename(path.join(out, 'manifest.json.tmp'), path.join(out, 'manifest.json'));
-  await removeStale(out, new Set(written.files));
+  await removeStale(out, keep);
   emit('write', 1, 1);
 
   return {
@@ -280,19 +286,27 @@ function relUrl(from: string, to: string): string {
   return rel === '' ? './' : `${rel}/`;
 }
 
-async function copyTokenizer(source: ModelSource, dir: string): Promise<number> {
-  await mkdir(dir, { recursive: true });
+/** Copies the tokenizer files under content-hashed names (`tokenizer/tokenizer.<h>.json`), as the shards are named. */
+async function copyTokenizer(source: ModelSource, out: string): Promise<{ bytes: number; files: TokenizerFiles }> {
+  await mkdir(path.join(out, 'tokenizer'), { recursive: true });
   let bytes = 0;
-  for (const name of ['tokenizer.json', 'tokenizer_config.json']) {
-    const b = await source.read(name);
-    if (!b) continue;
-    await writeFile(path.join(dir, name), b);
+  const put = async (name: string): Promise<string | null> => {
+    const b = await source.read(`${name}.json`);
+    if (!b) return null;
+    const file = `tokenizer/${name}.${createHash('sha256').update(b).digest('hex').slice(0, 10)}.json`;
+    await writeFile(path.join(out, file), b);
     bytes += b.length;
-  }
-  return bytes;
+    return file;
+  };
+  const json = await put('tokenizer');
+  if (!json) throw new M3SearchError('MODEL_FILES', 'The model has no tokenizer.json to copy next to the index.');
+  return { bytes, files: { json, config: await put('tokenizer_config') } };
 }
 
+/** Deletes files under shards/ and tokenizer/ that `keep` does not name. */
 async function removeStale(out: string, keep: ReadonlySet<string>): Promise<void> {
-  const names = await readdir(path.join(out, 'shards')).catch(() => [] as string[]);
-  for (const name of names) if (!keep.has(`shards/${name}`)) await rm(path.join(out, 'shards', name), { force: true });
+  for (const dir of ['shards', 'tokenizer']) {
+    const names = await readdir(path.join(out, dir)).catch(() => [] as string[]);
+    for (const name of names) if (!keep.has(`${dir}/${name}`)) await rm(path.join(out, dir, name), { force: true });
+  }
 }

@@ -4,7 +4,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { decodeDenseShard, decodeMultiShard, decodePostingsShard, unpackHashes } from './shards.js';
-import type { RangeFile, SiteManifest, StoredVectors } from './types.js';
+import { tokenizerFilesOf, type RangeFile, type SiteManifest, type StoredVectors } from './types.js';
 
 export interface PreviousBuild {
   manifest: SiteManifest;
@@ -76,4 +76,21 @@ export async function readPreviousBuild(outDir: string, want: Compatibility): Pr
     // A damaged previous build is not an error: everything is simply encoded again.
     return undefined;
   }
+}
+
+/** Every file of the build `m` describes (manifest.json aside), its multi-vector table read from `outDir`. */
+export async function buildFiles(outDir: string, m: SiteManifest): Promise<string[]> {
+  const s = m.shards;
+  const files = [s.hashes.file, ...s.dense.files.map((f) => f.file), ...s.postings.files, ...s.meta.files.map((f) => f.file)];
+  if (s.multi.table) {
+    files.push(s.multi.table.file);
+    const table = await readFile(path.join(outDir, s.multi.table.file), 'utf8').catch(() => '[]');
+    try {
+      files.push(...(JSON.parse(table) as RangeFile[]).map((f) => f.file));
+    } catch {
+      // An unreadable table: its shards are simply not kept.
+    }
+  }
+  const tok = tokenizerFilesOf(m);
+  return [...files, tok.json, ...(tok.config ? [tok.config] : [])];
 }

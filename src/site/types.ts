@@ -81,8 +81,14 @@ export interface SiteManifest {
     /** The ONNX file the passages were encoded with; pages load the same one (its int8 and fp32 kernels differ slightly). */
     onnxFile?: string;
   };
-  /** Folder (relative to the index) holding tokenizer.json + tokenizer_config.json for the lexical mode. */
+  /** Folder (relative to the index) holding the tokenizer files for the lexical mode. */
   tokenizer: string;
+  /**
+   * The tokenizer files, content-hashed like the shards (`tokenizer/tokenizer.<h>.json`; `config`
+   * null when the model has none), so a page holding this manifest never gets another build's
+   * tokenizer. Absent in older builds, which read `<tokenizer>tokenizer.json` and `<tokenizer>tokenizer_config.json`.
+   */
+  tokenizerFiles?: TokenizerFiles;
   chunking: { maxTokens: number; overlapTokens: number };
   counts: { pages: number; sections: number; passages: number; chunkedSections: number; tokens: number };
   lexical: { k1: number; b: number; avgLength: number };
@@ -117,4 +123,14 @@ export interface PassageMeta {
   anchor: string;
   heading: string;
   text: string;
+}
+
+export interface TokenizerFiles {
+  json: string;
+  config: string | null;
+}
+
+/** The tokenizer files a manifest names (older builds: the fixed names in its tokenizer folder). */
+export function tokenizerFilesOf(m: Pick<SiteManifest, 'tokenizer' | 'tokenizerFiles'>): TokenizerFiles {
+  return m.tokenizerFiles ?? { json: `${m.tokenizer}tokenizer.json`, config: `${m.tokenizer}tokenizer_config.json` };
 }

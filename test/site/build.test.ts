@@ -6,7 +6,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildSiteIndex, type BuildReport } from '../../src/site/build.js';
 import { openIndexDir } from '../../src/site/node-reader.js';
-import { readPreviousBuild } from '../../src/site/previous.js';
+import { buildFiles, readPreviousBuild } from '../../src/site/previous.js';
 import { searchSite } from '../../src/site/search.js';
 import {
   decodeDenseShard,
@@ -99,6 +99,9 @@ describe('buildSiteIndex', () => {
     await rm(site, { recursive: true, force: true });
   });
 
+  const filesOnDisk = async (): Promise<Set<string>> =>
+    new Set([...(await readdir(path.join(out, 'shards'))).map((f) => `shards/${f}`), ...(await readdir(path.join(out, 'tokenizer'))).map((f) => `tokenizer/${f}`)]);
+
   it('indexes pages into sections and chunks long ones to the token limit', async () => {
     expect(first).toMatchObject({ pages: 3, skippedPages: 1, sections: 4, encoded: first.passages, reused: 0, truncated: 0 });
     expect(first.chunkedSections).toBe(1);
@@ -112,7 +115,9 @@ describe('buildSiteIndex', () => {
     expect(m.shards.multi.count).toBeGreaterThan(1);
     expect(m.bytes.total).toBe(Object.entries(m.bytes).reduce((s, [k, v]) => (k === 'total' ? s : s + v), 0));
     expect(JSON.parse(await readFile(path.join(out, 'manifest.json'), 'utf8'))).toEqual(m);
-    expect(await readFile(path.join(out, 'tokenizer', 'tokenizer.json'), 'utf8')).toBe('{"fake":true}');
+    // Content-hashed like the shards; a model without tokenizer_config.json has none.
+    expect(m.tokenizerFiles).toEqual({ json: expect.stringMatching(/^tokenizer\/tokenizer\.[0-9a-f]{10}\.json$/), config: null });
+    expect(await readFile(path.join(out, m.tokenizerFiles!.json), 'utf8')).toBe('{"fake":true}');
   });
 
   it('answers keyword and hybrid queries with section links, fetching only what the query needs', async () => {
@@ -135,6 +140,7 @@ describe('buildSiteIndex', () => {
 
   it('re-encodes only the edited section on a rebuild, copying the rest bit for bit', async () => {
     const before = await readPreviousBuild(out, { fingerprint: 'fake-1', multi: 'int8', denseDim: 8 });
+    const firstFiles = await buildFiles(out, first.manifest);
     encoder.encoded.length = 0;
     const file = path.join(site, 'guide', 'config.html');
     await writeFile(file, (await readFile(file, 'utf8')).replace('in seconds', 'in milliseconds'));
@@ -149,11 +155,14 @@ describe('buildSiteIndex', () => {
     }
     expect(same).toBe(first.passages - 1);
     expect(second.manifest.build).not.toBe(first.manifest.build);
-    // Files of the old build that the new one does not use are gone.
-    const files = new Set((await readdir(path.join(out, 'shards'))).map((f) => `shards/${f}`));
-    const m = second.manifest.shards;
-    const listed = new Set([m.hashes.file, ...(await (await openIndexDir(out)).allFiles())]);
-    expect(files).toEqual(listed);
+    // The replaced build keeps its files (a page holding its manifest still reads it), and nothing else is left.
+    const secondFiles = await buildFiles(out, second.manifest);
+    expect(secondFiles).toEqual(expect.arrayContaining([second.manifest.shards.hashes.file, ...(await (await openIndexDir(out)).allFiles())]));
+    expect(firstFiles.filter((f) => !secondFiles.includes(f)).length).toBeGreaterThan(0);
+    expect(await filesOnDisk()).toEqual(new Set([...firstFiles, ...secondFiles]));
+    // The build after that drops what only the first build used.
+    await build();
+    expect(await filesOnDisk()).toEqual(new Set(secondFiles));
   });
 
   it('an unchanged rebuild reuses everything and reproduces the build hash; another model re-encodes', async () => {
