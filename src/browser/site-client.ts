@@ -123,6 +123,11 @@ class WorkerSiteSearch implements SiteSearch {
   }
 
   private emit(s: SiteStatus): void {
+    // The replay keeps the latest status of each kind (errors: of each place), in the order they
+    // came: bounded however long the visit, and still the story a late subscriber needs.
+    const key = statusKey(s);
+    const i = this.history.findIndex((h) => statusKey(h) === key);
+    if (i >= 0) this.history.splice(i, 1);
     this.history.push(s);
     for (const fn of [...this.listeners]) {
       try {
@@ -146,4 +151,8 @@ class WorkerSiteSearch implements SiteSearch {
       if (state === 'failed') this.failure = error;
     }
   }
+}
+
+function statusKey(s: SiteStatus): string {
+  return s.kind === 'error' ? `error:${s.where}` : s.kind;
 }

@@ -15,9 +15,12 @@ import type { OrtLoader } from './backend.js';
 import type { SiteOpenOptions, SiteOpenReport, SiteQueryOptions, SiteStatus } from './protocol.js';
 import { Serial } from '../engine/serial.js';
 import { SiteStore } from './site-store.js';
+import { ByteLru } from '../site/byte-lru.js';
 
 /** With an offline copy at hand, a slow network is not waited on for longer than this. */
 const NETWORK_GRACE_MS = 2500;
+/** Bytes fetched over the network kept for the offline copy until it is saved (least recently used go first, to be fetched again). */
+const FETCHED_BYTES = 16 << 20;
 /** Background downloads wait for the first answer, or this long when no query comes. */
 const FIRST_QUERY_GRACE_MS = 1000;
 
@@ -44,7 +47,7 @@ export class SiteSession {
     private reader: SiteIndexReader,
     private tokenizer: M3Tokenizer,
     /** Files fetched over the network this session, handed to the offline copy so nothing is downloaded twice. */
-    private readonly fetched: Map<string, Uint8Array>,
+    private readonly fetched: ByteLru<Uint8Array>,
   ) {}
 
   /** Resolves once keyword search works; the model and the offline copy follow in the background. */
@@ -71,7 +74,7 @@ export class SiteSession {
     }
     const manifest = await parseManifest(text, `${index}manifest.json`);
     const usable = saved?.build === manifest.build ? new Set(saved.files) : new Set<string>();
-    const fetched = new Map<string, Uint8Array>();
+    const fetched = new ByteLru<Uint8Array>(store ? FETCHED_BYTES : 0); // nothing to hand over without IndexedDB
     const { reader, tokenizer } = await openBuild(index, manifest, store, usable, fetched, () =>
       status({ kind: 'index', source, build: manifest.build, passages: manifest.counts.passages }),
     );
@@ -134,7 +137,10 @@ export class SiteSession {
       void this.encoder.dispose().catch(() => undefined);
       this.encoder = undefined;
     }
-    if (this.store) void this.saveOffline();
+    if (this.store) {
+      this.fetched.resize(FETCHED_BYTES);
+      void this.saveOffline();
+    }
     return true;
   }
 
@@ -224,6 +230,7 @@ export class SiteSession {
           // Nothing unverified goes into the copy a later visit trusts (cached: free for files a query already checked).
           await verifyFileHash(f, b, `${index}${f}`);
           await store.putFiles(index, [[f, b]]);
+          this.fetched.delete(f); // stored: IndexedDB holds it now
           this.emit({ kind: 'offline-saving', done: ++done, total: files.length });
         }
       };
@@ -232,6 +239,7 @@ export class SiteSession {
       if (this.closed || manifest !== this.manifest) return;
       const stored = files.filter((f) => !absent.has(f));
       await store.commit(index, manifest.build, this.manifestText, stored);
+      this.fetched.resize(0); // saved: nothing fetched later needs keeping for it
       this.emit({ kind: 'offline-saved', build: manifest.build, files: stored.length });
     } catch (e) {
       this.error('offline', e, 'STORAGE');
@@ -248,9 +256,12 @@ async function openBuild(
   manifest: SiteManifest,
   store: SiteStore | undefined,
   usable: ReadonlySet<string>,
-  fetched: Map<string, Uint8Array>,
+  fetched: ByteLru<Uint8Array>,
   opened: () => void,
 ): Promise<{ reader: SiteIndexReader; tokenizer: M3Tokenizer }> {
+  const tok = tokenizerFilesOf(manifest);
+  // Only what the offline copy stores is kept for it: never the multi-vector shards.
+  let offline: Set<string> | undefined;
   /**
    * The IndexedDB copy first (when it holds this build and its bytes still
    * hash to the name), then the network; a damaged stored file is replaced
@@ -274,13 +285,13 @@ async function openBuild(
       if (damaged && isOfflineError(e)) throw invalidFile(`${index}${name}`, `The offline copy of ${index}${name} is corrupt and the network cannot be reached to fetch it again.`, 'hash');
       throw e;
     }
-    fetched.set(name, b);
+    offline ??= new Set([...reader.offlineFiles(), tok.json, ...(tok.config ? [tok.config] : [])]);
+    if (offline.has(name)) fetched.set(name, b, b.length);
     if (damaged) await verifyFileHash(name, b, `${index}${name}`).then(() => store?.putFiles(index, [[name, b]])).catch(() => undefined);
     return b;
   };
   const reader = new SiteIndexReader(manifest, load);
   opened();
-  const tok = tokenizerFilesOf(manifest);
   const [json, config] = await Promise.all([load(tok.json), tok.config ? load(tok.config).catch(() => undefined) : undefined]);
   const tokenizerFile = `${index}${tok.json}`;
   try {

@@ -28,6 +28,7 @@ import {
   type TermPostings,
 } from './shards.js';
 import { checkManifest, checkMultiTable, invalidFile, isOfflineError, verifyFileHash } from './integrity.js';
+import { ByteLru } from './byte-lru.js';
 import type { PassageMeta, RangeFile, SiteManifest } from './types.js';
 
 /** `lexical`: tokenizer-only BM25 (no model needed); the others as everywhere else. */
@@ -50,31 +51,53 @@ export type SiteSearchOptions = Omit<SearchOptions, 'filter'>;
 
 export type LoadFile = (file: string) => Promise<Uint8Array>;
 
+/**
+ * Decoded files a reader keeps by default beyond the dense shards (counted by file size): a long
+ * visit stays under it. The dense shards are added on top, since every hybrid query scans them all.
+ */
+export const DEFAULT_DECODED_BYTES = 16 << 20;
+
+export interface SiteIndexReaderOptions {
+  /** Budget of the decoded-file cache, in file bytes (least recently used files go first). */
+  cacheBytes?: number;
+}
+
 export class SiteIndexReader {
   readonly manifest: SiteManifest;
   private readonly load: LoadFile;
-  private readonly decoded = new Map<string, Promise<unknown>>();
+  /** Decoded files, bounded by bytes: the one copy of a shard the reader keeps. */
+  private readonly decoded: ByteLru<unknown>;
+  /** Loads in flight, so concurrent queries share one fetch. */
+  private readonly pending = new Map<string, Promise<unknown>>();
   /** Byte length of each file as the manifest (or the multi-vector table) declares it. */
   private readonly sizes = new Map<string, number>();
 
   /** Checks the manifest's shape (INVALID_INDEX naming manifest.json) before anything is sized from it. */
-  constructor(manifest: SiteManifest, load: LoadFile) {
+  constructor(manifest: SiteManifest, load: LoadFile, opts: SiteIndexReaderOptions = {}) {
     this.manifest = checkManifest(manifest, 'manifest.json');
     this.load = load;
+    this.decoded = new ByteLru(opts.cacheBytes ?? DEFAULT_DECODED_BYTES + (this.manifest.bytes?.dense ?? 0));
     const s = this.manifest.shards;
     for (const f of [...s.dense.files, ...s.meta.files]) this.sizes.set(f.file, f.bytes);
     s.postings.files.forEach((f, i) => this.sizes.set(f, s.postings.bytes[i]!));
     if (s.multi.table) this.sizes.set(s.multi.table.file, s.multi.table.bytes);
   }
 
+  /** Bytes (file sizes) of the decoded files held now. */
+  get cachedBytes(): number {
+    return this.decoded.bytes;
+  }
+
   /**
-   * Each file is fetched and decoded once per reader. Every failure is
+   * Each file is fetched and decoded once while it stays in the cache. Every failure is
    * INVALID_INDEX naming the file: unreadable, not the declared size, not the
    * SHA-256 its name carries, or not decodable. Only an unreachable network
    * (the loader's `reason: 'offline'`) is told apart.
    */
   private file<T>(name: string, decode: (b: Uint8Array) => T): Promise<T> {
-    let p = this.decoded.get(name) as Promise<T> | undefined;
+    const hit = this.decoded.get(name) as T | undefined;
+    if (hit !== undefined) return Promise.resolve(hit);
+    let p = this.pending.get(name) as Promise<T> | undefined;
     if (!p) {
       const loaded = this.load(name).catch((e: unknown) => {
         if (e instanceof M3SearchError) throw e;
@@ -85,16 +108,21 @@ export class SiteIndexReader {
         if (want !== undefined && bytes.length !== want) throw invalidFile(name, `${name} is ${bytes.length} bytes, the index says ${want}.`, 'size');
         await verifyFileHash(name, bytes);
         try {
-          return decode(bytes);
+          const value = decode(bytes);
+          this.decoded.set(name, value, bytes.length);
+          return value;
         } catch (e) {
           // A file that arrived but does not decode is a broken index, named as such (not a network failure).
           if (e instanceof M3SearchError && e.code === 'INVALID_INDEX' && e.details?.file === name) throw e;
           throw invalidFile(name, `${name} is not a valid m3search shard: ${(e as Error).message}`, 'decode');
         }
       });
-      // A failed fetch must not stick: the next query tries again.
-      p.catch(() => this.decoded.delete(name));
-      this.decoded.set(name, p);
+      // Settled loads leave `pending` (a failed one must not stick: the next query tries again).
+      p.then(
+        () => this.pending.delete(name),
+        () => this.pending.delete(name),
+      );
+      this.pending.set(name, p);
     }
     return p;
   }

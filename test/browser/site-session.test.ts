@@ -66,7 +66,7 @@ describe('SiteSession (the static-site half of the worker)', () => {
       if (override) return override();
       if (url.origin !== ORIGIN) return new Response('not found', { status: 404 });
       // /mirror/ serves the same index under another URL: one with no offline copy yet.
-      const file = decodeURIComponent(url.pathname).replace(/^\/mirror\//, '/m3search/');
+      const file = decodeURIComponent(url.pathname).replace(/^\/mirror\d*\//, '/m3search/');
       const bytes = await readFile(path.join(site, file)).catch(() => undefined);
       return bytes ? new Response(bytes) : new Response('not found', { status: 404 });
     }) as typeof fetch;
@@ -241,4 +241,21 @@ describe('SiteSession (the static-site half of the worker)', () => {
     expect((await rejection(session.search('cache', {}, ctl.signal))).code).toBe('ABORTED');
     await session.close();
   });
+
+  it('keeps no fetched bytes once the offline copy is saved', async () => {
+    const index = `${ORIGIN}/mirror2/`; // no offline copy of it yet
+    const { session, until } = await open({ index });
+    // White-box: the bytes the session holds for the offline copy (a ByteLru).
+    const held = (): { size: number; bytes: number } => (session as unknown as { fetched: { size: number; bytes: number } }).fetched;
+    const signal = new AbortController().signal;
+    await session.search('request timeout', { k: 3 }, signal);
+    await until('hybrid-ready');
+    await session.search('compiled templates on disk', { k: 3 }, signal);
+    await until('offline-saved');
+    expect(held().size).toBe(0);
+    // Queries after the save keep nothing either.
+    await session.search('slow servers between runs', { k: 3 }, signal);
+    expect(held().size).toBe(0);
+    await session.close();
+  }, 60_000);
 });
