@@ -5,7 +5,8 @@
 // varied queries (section headings of the whole index, seeded shuffle). After
 // the first query and after the last, garbage is collected and the JS heap of
 // the page and of the search worker is read over the DevTools protocol
-// (HeapProfiler.collectGarbage + Runtime.getHeapUsage). The offline copy is
+// (HeapProfiler.collectGarbage + Runtime.getHeapUsage: usedSize + backingStorageSize,
+// the ArrayBuffers that hold fetched shards). The offline copy is
 // left to finish first, so the heap after query 1 is the steady state.
 //
 //   npx tsx bench/browser-site-memory.ts [--pages 60] [--queries 200]     (npm run bench:site-memory)
@@ -84,14 +85,14 @@ async function workerHeap(browserCdp: CDPSession): Promise<() => Promise<number>
   if (!worker) throw new Error('no m3search worker target');
   const { sessionId } = (await browserCdp.send('Target.attachToTarget', { targetId: worker.targetId, flatten: false })) as { sessionId: string };
   let id = 0;
-  const waiting = new Map<number, (m: { result?: { usedSize?: number } }) => void>();
+  const waiting = new Map<number, (m: { result?: HeapUsage }) => void>();
   browserCdp.on('Target.receivedMessageFromTarget', (e: { sessionId: string; message: string }) => {
     if (e.sessionId !== sessionId) return;
-    const m = JSON.parse(e.message) as { id?: number; result?: { usedSize?: number } };
+    const m = JSON.parse(e.message) as { id?: number; result?: HeapUsage };
     if (m.id !== undefined) waiting.get(m.id)?.(m);
   });
   const call = (method: string) =>
-    new Promise<{ result?: { usedSize?: number } }>((resolve) => {
+    new Promise<{ result?: HeapUsage }>((resolve) => {
       const i = ++id;
       waiting.set(i, resolve);
       void browserCdp.send('Target.sendMessageToTarget', { sessionId, message: JSON.stringify({ id: i, method, params: {} }) });
@@ -99,14 +100,21 @@ async function workerHeap(browserCdp: CDPSession): Promise<() => Promise<number>
   return async () => {
     await call('HeapProfiler.collectGarbage');
     await call('HeapProfiler.collectGarbage');
-    return (await call('Runtime.getHeapUsage')).result!.usedSize!;
+    return heapBytes((await call('Runtime.getHeapUsage')).result!);
   };
 }
+
+/** Runtime.getHeapUsage: the JS heap, plus ArrayBuffer backing stores (shard bytes live there, outside usedSize). */
+interface HeapUsage {
+  usedSize: number;
+  backingStorageSize?: number;
+}
+const heapBytes = (h: HeapUsage): number => h.usedSize + (h.backingStorageSize ?? NaN);
 
 async function pageHeap(cdp: CDPSession): Promise<number> {
   await cdp.send('HeapProfiler.collectGarbage');
   await cdp.send('HeapProfiler.collectGarbage');
-  return ((await cdp.send('Runtime.getHeapUsage')) as { usedSize: number }).usedSize;
+  return heapBytes((await cdp.send('Runtime.getHeapUsage')) as HeapUsage);
 }
 
 async function ask(page: Page, q: string): Promise<number> {

@@ -248,7 +248,7 @@ export class SiteSession {
 }
 
 /**
-* A build's reader (the IndexedDB copy first for the files in `usable`, then the network; what the
+ * A build's reader (the IndexedDB copy first for the files in `usable`, then the network; what the
  * network gave is put in `fetched` for the offline copy) and its tokenizer; `opened` runs between.
  */
 async function openBuild(
