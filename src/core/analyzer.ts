@@ -69,6 +69,13 @@ export interface AnalyzedWord {
   positional: string[];
   /** Character n-gram terms of the word (`wordGrams`), each starting with GRAM_MARK. */
   grams: string[];
+  /**
+   * Terms that decide whether the word "occurs" for a minimum-match rule:
+   * the stem; for Han, kana and Hangul the bigrams (thousands of characters,
+   * so a random pair is rarely indexed); for Thai, Lao, Khmer and Burmese the
+   * segmenter's word (an alphabet of ~70 letters makes most pairs common).
+   */
+  units: string[];
   /** True for unspaced scripts (CJK, Thai, …). */
   unspaced: boolean;
   /** Offset of the word in the normalized text. */
@@ -289,6 +296,7 @@ export class Analyzer {
       surface,
       terms: [term],
       positional: [term],
+      units: [term],
       grams: this.grams(surface),
       unspaced: false,
       start,
@@ -304,6 +312,7 @@ export class Analyzer {
   private unspacedRun(chars: string[], words: { seg: string; start: number }[], script: Script, runStart: number): AnalyzedWord[] {
     const out: AnalyzedWord[] = [];
     const hanKana = script === 'han';
+    const syllabic = hanKana || script === 'hangul';
     let ci = 0; // index into chars of the current word's first character
     for (const w of words) {
       const n = [...w.seg].length;
@@ -323,7 +332,8 @@ export class Analyzer {
         if (!terms.includes(chars[0]!)) terms.push(chars[0]!);
         positional.push(chars[0]!);
       }
-      out.push({ surface: w.seg, terms, positional, grams: [], unspaced: true, start: w.start, end: w.start + w.seg.length });
+      const units = syllabic ? positional : n > 1 && this.options.segmenterWords ? [w.seg] : [];
+      out.push({ surface: w.seg, terms, positional, units, grams: [], unspaced: true, start: w.start, end: w.start + w.seg.length });
       ci += n;
     }
     void runStart;

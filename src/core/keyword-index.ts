@@ -231,7 +231,7 @@ export class KeywordIndex {
           const id = this.termIds.get(t);
           if (id !== undefined && this.lexical.docFreq(id) > 0) addWeight(id, 1);
         }
-        for (const t of w.positional) {
+        for (const t of w.units) {
           units++;
           const id = this.termIds.get(t);
           if (id !== undefined && this.lexical.docFreq(id) > 0) matched++;
