@@ -125,6 +125,7 @@ export class KeywordIndex {
     if (!Number.isInteger(o.titleBoost) || o.titleBoost < 0) throw badOption('titleBoost must be an integer ≥ 0', o.titleBoost);
     if (!(o.minimumMatch >= 0 && o.minimumMatch <= 1)) throw badOption('minimumMatch must be in [0, 1]', o.minimumMatch);
     if (!(o.prefixBoost > 0)) throw badOption('prefixBoost must be > 0', o.prefixBoost);
+    if (!(o.gramBoost >= 0)) throw badOption('gramBoost must be ≥ 0', o.gramBoost);
     for (const key of ['maxPrefixExpansions', 'typoRareDocs', 'maxTypoExpansions'] as const) {
       if (!Number.isInteger(o[key]) || o[key] < 0) throw badOption(`${key} must be an integer ≥ 0`, o[key]);
     }
