@@ -62,3 +62,32 @@ describe('formatTargets', () => {
     expect(out).toContain('targets met: 1 of 2');
   });
 });
+
+describe('keyword eval system', () => {
+  it('detects the corpus language, stems with it and finds the obvious answers', async () => {
+    const { keywordSystem } = await import('../../src/eval/keyword-system.js');
+    const { evaluateSystems } = await import('../../src/eval/run.js');
+    const corpus = [
+      { id: 'd1', title: 'Running', text: 'The runner was running in the park and it was the best run of the year.' },
+      { id: 'd2', text: 'The library of the city is open on weekends and holds old maps.' },
+      { id: 'd3', text: 'Rotation of encryption keys is scheduled for every quarter.' },
+    ];
+    const queries = [
+      { id: 'q1', text: 'runs in parks' },
+      { id: 'q2', text: 'librarys open weekend' },
+      { id: 'q3', text: 'xqzzv plorf' },
+    ];
+    const qrels = new Map([
+      ['q1', new Map([['d1', 1]])],
+      ['q2', new Map([['d2', 1]])],
+      ['q3', new Map([['d3', 1]])],
+    ]);
+    const system = keywordSystem();
+    const [r] = await evaluateSystems([system], corpus, queries, qrels);
+    expect(system.language()).toBe('en');
+    expect(await system.search('runs in parks', 10)).toEqual(['d1']);
+    expect(await system.search('librarys open weekend', 10)).toEqual(['d2']);
+    expect(await system.search('xqzzv plorf', 10)).toEqual([]);
+    expect(r!.mrr).toBeCloseTo(2 / 3, 12);
+  });
+});
