@@ -9,6 +9,9 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { isM3SearchError, M3SearchError } from '../src/core/errors.js';
 import { lexicalSystem, loadTokenizerDir, miniSearchSystem, oramaSystem } from '../src/eval/baselines.js';
+import { keywordSystem } from '../src/eval/keyword-system.js';
+import { evaluateRobustness, formatRobustness } from '../src/eval/robustness.js';
+import { formatTargets } from '../src/eval/targets.js';
 import { loadBeir, type BeirDataset } from '../src/eval/beir.js';
 import type { Encoder } from '../src/core/encoder.js';
 import { DEFAULT_CUTOFFS } from '../src/eval/metrics.js';
@@ -27,16 +30,19 @@ const USAGE = `usage: npm run eval -- --data DIR [options]
                       for zh/ja data and bert-base-uncased otherwise, from $M3S_TOKENIZERS_DIR or ../shared/tokenizers)
   --limit N           keep the first N judged queries (with --all: default 300 for the lexical systems)
   --corpus-cap N      subsample the corpus to N docs (judged docs of kept queries always stay)
-  --systems LIST      comma-separated subset of: minisearch,orama,orama-exact,lexical and, with --model,
+  --systems LIST      comma-separated subset of: minisearch,orama,orama-exact,lexical,keyword and, with --model,
                       dense,sparse,multi,dense+sparse,hybrid,hybrid-rrf,dense-int8,multi-int8,hybrid-int8
   --batch-size N      encoder batch size
   --all               every collection under the data root + cross-lingual XQuAD pairs; one summary table
   --encoder-limit N   with --all: queries for the encoder systems (default 10)
   --encoder-corpus-cap N  with --all: corpus cap for the encoder systems (default 200)
   --no-encoders       with --all: lexical systems only
+  --no-robustness     with --all: skip the as-you-type / typo / nonsense tables (run for keyword, minisearch, lexical)
   --json FILE         where to write the JSON (default out/eval/<dataset>.json, with --all out/eval/all.json)`;
 
-const LEXICAL_SYSTEMS = ['minisearch', 'orama', 'orama-exact', 'lexical'];
+const LEXICAL_SYSTEMS = ['minisearch', 'orama', 'orama-exact', 'lexical', 'keyword'];
+/** Systems the robustness tables are computed for (when they ran). */
+const ROBUSTNESS_SYSTEMS = ['keyword', 'minisearch', 'lexical'];
 
 type Args = {
   data?: string;
@@ -53,6 +59,7 @@ type Args = {
   'encoder-limit'?: string;
   'encoder-corpus-cap'?: string;
   'no-encoders'?: boolean;
+  'no-robustness'?: boolean;
   help?: boolean;
 };
 
@@ -73,6 +80,7 @@ async function main(): Promise<void> {
       'encoder-limit': { type: 'string' },
       'encoder-corpus-cap': { type: 'string' },
       'no-encoders': { type: 'boolean' },
+      'no-robustness': { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -92,6 +100,7 @@ async function lexicalSystems(want: (name: string) => boolean, tokenizerDir: str
   if (want('orama')) systems.push(oramaSystem());
   if (want('orama-exact')) systems.push(oramaSystem({ exactTerms: true }));
   if (want('lexical')) systems.push(lexicalSystem(await loadTokenizerDir(tokenizerDir)));
+  if (want('keyword')) systems.push(keywordSystem());
   return systems;
 }
 
@@ -200,8 +209,17 @@ async function runAll(args: Args): Promise<void> {
     const ds = await loadBeir({ data: entry.data, corpusData: entry.corpusData, limit, corpusCap });
     // The model's tokenizer only when a model was named explicitly (the test model's vocabulary is toy-sized).
     const tokenizer = pickTokenizer(args.tokenizer, args.model, ds);
-    const results = await evaluateSystems(await lexicalSystems(want, tokenizer.dir), ds.corpus, ds.queries, ds.qrels);
+    const lexical = await lexicalSystems(want, tokenizer.dir);
+    const results = await evaluateSystems(lexical, ds.corpus, ds.queries, ds.qrels);
     const row: SuiteRow = { label: entry.label, queries: ds.queries.length, docs: ds.corpus.length, results };
+    if (!args['no-robustness']) {
+      // Each system is still indexed from evaluateSystems: only the variant queries run.
+      row.robustness = [];
+      for (const name of ROBUSTNESS_SYSTEMS) {
+        const system = lexical.find((s) => s.name === name);
+        if (system) row.robustness.push(await evaluateRobustness(system, ds.corpus, ds.queries, ds.qrels));
+      }
+    }
     if (mod && encoder) {
       const names = mod.ENCODER_VARIANTS.map((v) => v.name).filter(want);
       const small = await loadBeir({ data: entry.data, corpusData: entry.corpusData, limit: encLimit, corpusCap: encCap });
@@ -218,6 +236,10 @@ async function runAll(args: Args): Promise<void> {
   console.log(`\nnDCG@10 · lexical systems: first ${limit} judged queries, full corpus` +
     (encoder ? ` · encoder systems (${modelDir}): first ${encLimit} queries, corpus capped at ${encCap} docs` : '') + '\n');
   console.log(formatSummary(rows));
+  const targets = formatTargets(rows);
+  if (targets) console.log(`\nkeyword vs its targets (nDCG@10 ≥ the best of MiniSearch, lexical and the BM25 anchor of issue #14)\n\n${targets}`);
+  const robustness = formatRobustness(rows);
+  if (robustness) console.log(`\n${robustness}`);
   await writeJson(args.json ?? join('out', 'eval', 'all.json'), {
     root,
     limit,

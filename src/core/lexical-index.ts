@@ -17,6 +17,12 @@ export interface LexicalHit {
 }
 
 export type LexicalFilter = (id: string) => boolean;
+
+/** A query term for `searchWeighted`: a term id and its (real-valued) query-side count. */
+export interface WeightedTerm {
+  id: number;
+  boost: number;
+}
 export type LexicalIndexOptions = Partial<Bm25Params>;
 
 /** The part of `M3Tokenizer` the lexical mode needs. */
@@ -94,20 +100,35 @@ export class LexicalIndex {
    * counts n times. An empty or all-unknown query returns no hits.
    */
   search(queryTokenIds: ArrayLike<number>, k: number, filter?: LexicalFilter): LexicalHit[] {
+    if (!(Math.floor(k) > 0) || this.size === 0) return [];
+    const query = termBag(queryTokenIds);
+    const terms: WeightedTerm[] = [];
+    for (let i = 0; i < query.ids.length; i++) terms.push({ id: query.ids[i]!, boost: query.tfs[i]! });
+    return this.searchWeighted(terms, k, filter);
+  }
+
+  /**
+   * Top `k` documents by BM25 for query terms with real-valued boosts (the
+   * one scoring path: `search` is this with boost = the term's count in the
+   * query). A term's contribution is bm25QueryWeight(boost, N, df) times the
+   * document side; boosts ≤ 0 and unknown ids contribute nothing. Terms
+   * listed twice add up.
+   */
+  searchWeighted(terms: readonly WeightedTerm[], k: number, filter?: LexicalFilter): LexicalHit[] {
     const limit = Math.floor(k);
     if (!(limit > 0) || this.size === 0) return [];
-    const query = termBag(queryTokenIds);
     const avgLength = this.totalLength / this.size;
     if (this.acc.length < this.ids.length) this.acc = new Float64Array(Math.max(this.ids.length, 2 * this.acc.length));
     const acc = this.acc;
     const touched: number[] = [];
-    for (let i = 0; i < query.ids.length; i++) {
-      const posting = this.postings.get(query.ids[i]!);
+    for (const term of terms) {
+      if (!(term.boost > 0)) continue;
+      const posting = this.postings.get(term.id);
       if (!posting) continue;
-      const w = bm25QueryWeight(query.tfs[i]!, this.size, posting.length);
+      const w = bm25QueryWeight(term.boost, this.size, posting.length);
       for (let j = 0; j < posting.length; j++) {
         const slot = posting.slots[j]!;
-        // Every contribution is > 0 (idf > 0, tf ≥ 1), so 0 means "not seen yet".
+        // Every contribution is > 0 (idf > 0, tf ≥ 1, boost > 0), so 0 means "not seen yet".
         if (acc[slot] === 0) touched.push(slot);
         acc[slot] += w * bm25TermWeight(posting.tfs[j]!, this.bags[slot]!.length, avgLength, this.params);
       }
@@ -125,6 +146,18 @@ export class LexicalIndex {
       top.offer(id, scores[i]!);
     }
     return top.sorted();
+  }
+
+  /** How many documents hold term `id` (0 when none). */
+  docFreq(id: number): number {
+    return this.postings.get(id)?.length ?? 0;
+  }
+
+  /** The documents holding term `id`. */
+  *docsWith(id: number): Iterable<string> {
+    const posting = this.postings.get(id);
+    if (!posting) return;
+    for (let j = 0; j < posting.length; j++) yield this.ids[posting.slots[j]!]!;
   }
 
   /**

@@ -3,6 +3,7 @@
 // of XQuAD (same question and paragraph ids in every language). Node only.
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import type { RobustnessResult } from './robustness.js';
 import type { SystemResult } from './run.js';
 
 export interface SuiteEntry {
@@ -56,6 +57,8 @@ export interface SuiteRow {
   encoderQueries?: number;
   encoderDocs?: number;
   results: SystemResult[];
+  /** As-you-type, typo and nonsense measures of some systems (`--all` without `--no-robustness`). */
+  robustness?: RobustnessResult[];
 }
 
 /** One row per collection, one nDCG@10 column per system (systems in first-seen order). */
