@@ -35,7 +35,7 @@ async function storedRows(out: string): Promise<(StoredMulti | null)[]> {
 describe('nested multi-vectors in the site index', () => {
   let site: string;
   const encoder = fakeEncoder({ maxLength: 64 });
-  const modelSource = { location: 'memory', read: async () => undefined };
+  const modelSource = { location: 'memory', read: async (name: string) => (name === 'tokenizer.json' ? new TextEncoder().encode('{"fake":true}') : undefined) };
   const build = (out: string, extra: Partial<BuildOptions> = {}): Promise<BuildReport> =>
     buildSiteIndex({ site, out, encoder, modelSource, ...extra });
 
