@@ -18,6 +18,8 @@ export default defineConfig({
       'test/site/ranking.test.ts',
       'test/site/ranking-as-given.test.ts',
       'test/site/snippet.test.ts',
+      'test/site/reader-shards.test.ts',
+      'test/site/reader-query.test.ts',
       'test/engine/windows.test.ts',
       'test/engine/windows-mutation.test.ts',
       'test/engine/long-docs.test.ts',
