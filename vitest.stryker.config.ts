@@ -11,6 +11,7 @@ export default defineConfig({
     include: [
       'test/core/**/*.test.ts',
       'test/model/heads.test.ts',
+      'test/model/model-edges.test.ts',
       'test/engine/engine-logic.test.ts',
       'test/nested/**/*.test.ts',
       'test/site/build.test.ts',
@@ -20,6 +21,7 @@ export default defineConfig({
       'test/site/snippet.test.ts',
       'test/site/reader-shards.test.ts',
       'test/site/reader-query.test.ts',
+      'test/site/reader-snippet.test.ts',
       'test/engine/windows.test.ts',
       'test/engine/windows-mutation.test.ts',
       'test/engine/long-docs.test.ts',

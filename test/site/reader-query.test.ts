@@ -196,6 +196,14 @@ describe('SiteIndexReader', () => {
     expect(log).toContain('multi-1.bin');
   });
 
+  it('a query with token vectors only scores every passage by MaxSim (a passage without rows scores 0)', async () => {
+    const { r } = reader();
+    // Query row [1, 0]: p0 1, p1 0, p2 none → 0, p3 max(0, 1) = 1, p4 −1.
+    const hits = await r.search(query([0, 0], [], [[1, 0]]), { mode: 'multi', k: 5 });
+    expect(hits.map((x) => x.passage)).toEqual([0, 3, 1, 2, 4]);
+    expect(hits.map((x) => x.score)).toEqual([1, 1, 0, 0, -1]);
+  });
+
   it('multi-vector shards that cannot be fetched leave the multi signal out (offline copy)', async () => {
     const { r } = reader({ fail: (n) => n.startsWith('multi') });
     const hits = await r.search(query([1, 0], [[10, 1]], [[1, 0]]), { mode: 'hybrid', k: 3 });
