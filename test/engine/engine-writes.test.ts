@@ -268,6 +268,40 @@ describe('M3Search: long documents as windows', () => {
   });
 });
 
+describe('M3Search: more window and storage cases', () => {
+  it('windows count content tokens only, never the special tokens the tokenizer adds', async () => {
+    const enc = wordEncoder();
+    // This tokenizer adds [CLS] and [SEP] unless asked not to.
+    const withSpecials = { ...enc, tokenizer: { ids: (t: string, o?: { special?: boolean }) => (o?.special === false ? wordsOf(t).map(idOf) : [0, ...wordsOf(t).map(idOf), 2]), specialIds: new Set([0, 2]) } };
+    const engine = new M3Search(withSpecials, {}, WIN);
+    expect((await engine.add([{ id: 'A', text: A60 }])).windowed).toEqual({ A: 5 });
+    expect(enc.calls[0]!.texts).toEqual([A60.slice(0, 36), A60.slice(36, 72), A60.slice(72, 108), A60.slice(108, 144), A60.slice(144, 179)]);
+  });
+
+  it('a windowed engine without an aggregate setting scores a document by its best window', async () => {
+    const engine = new M3Search(wordEncoder(), {}, WIN);
+    await engine.add([{ id: 'A', text: A60 }]);
+    const [hit] = await engine.search('ab cd', { mode: 'sparse', k: 1 });
+    expect(hit!.score).toBeCloseTo(2, 3);
+  });
+
+  it('re-adding a windowed document with changed meta re-encodes it', async () => {
+    const enc = wordEncoder();
+    const engine = new M3Search(enc, {}, WIN);
+    await engine.add([{ id: 'A', text: A60, meta: { v: 1 } }]);
+    expect((await engine.add([{ id: 'A', text: A60, meta: { v: 1 } }])).unchanged).toBe(1);
+    expect(await engine.add([{ id: 'A', text: A60, meta: { v: 2 } }])).toMatchObject({ updated: 1, unchanged: 0 });
+    expect(engine.index.getDoc('A#w2')!.meta).toEqual({ v: 2, m3window: { parent: 'A', index: 2, start: 72, end: 108 } });
+  });
+
+  it('an int8 dense index checks sizes in elements, not bytes', async () => {
+    const engine = new M3Search(wordEncoder(), { dense: 'int8' });
+    expect((await engine.add([{ id: 'a', text: 'ab' }, { id: 'b', text: 'cd' }])).added).toBe(2);
+    expect((await engine.add([{ id: 'c', text: 'ef' }])).added).toBe(1);
+    await expect(engine.add([{ id: 'x', text: 'dim3 ab' }])).rejects.toMatchObject({ code: 'MODEL_MISMATCH', message: 'The encoder produced 3/2-dim vectors but the index holds 2/2.' });
+  });
+});
+
 describe('M3Search: plain writes, removal, clearing', () => {
   it('counts added, updated (text or fields) and unchanged; a field-only change is not encoded', async () => {
     const enc = wordEncoder();

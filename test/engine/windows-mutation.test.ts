@@ -39,6 +39,18 @@ describe('windowText: what is tokenized together', () => {
     expect(r.calls).toEqual(['hello']);
   });
 
+  it('a one-character text is one window', () => {
+    expect(run('a', recorder().count, 24, 0)).toEqual([w(0, 0, 1, 1)]);
+  });
+
+  it('characters above the surrogate range (U+FF58) are cut where they fall', () => {
+    const calls: string[] = [];
+    const count = (s: string): number => (calls.push(s), codePoints(s));
+    const t = '\uff58'.repeat(8); // 8 UTF-16 units, no spaces, cap 5
+    expect(run(t, count, 24, 0)).toEqual([w(0, 0, 8, 8)]);
+    expect(calls).toEqual(['\uff58'.repeat(5), '\uff58'.repeat(3)]);
+  });
+
   it('units close once they would exceed the character cap (5 here), not when they reach it', () => {
     const r = recorder();
     // "ab " + "c " is exactly 5 characters: one unit; the next word starts a new one.
