@@ -94,7 +94,11 @@ describe('long documents in the engine', () => {
     const tr = await truncating.add([...others, doc]);
     expect(tr.truncated).toContain('long-1');
     const miss = await truncating.search(QUERY, { k: 5, mode: 'sparse' });
-    expect(miss.map((h) => h.id)).not.toContain('long-1');
+    // The needle's words occur in no other document, so once long-1 is cut nothing matches at all (an
+    // exact empty list, not "absent from a list that may be empty"); long-1 itself is indexed: it is in
+    // the complete dense list.
+    expect(miss).toEqual([]);
+    expect((await truncating.search(QUERY, { k: truncating.size, mode: 'dense' })).map((h) => h.id)).toContain('long-1');
 
     const engine = new M3Search(encoder, {}, { longDocuments: 'windows', windowSize: WINDOW });
     const report = await engine.add([...others, doc]);
@@ -118,6 +122,7 @@ describe('long documents in the engine', () => {
     expect(new Set(hits.map((h) => h.id)).size).toBe(hits.length);
     // A filter sees the document, not the window.
     const filtered = await engine.search(QUERY, { k: 3, filter: (d) => d.meta?.kind !== 'report' });
+    expect(filtered).toHaveLength(3);
     expect(filtered.map((h) => h.id)).not.toContain('long-1');
     // Decayed aggregation still ranks it first and adds the next windows' evidence.
     const [agg] = await engine.search(QUERY, { k: 3, mode: 'sparse', aggregate: { decay: 0.5, windows: 3 } });
@@ -131,7 +136,9 @@ describe('long documents in the engine', () => {
     // Update replaces every window; remove drops them all.
     await reopened.update([{ id: 'long-1', text: 'A short replacement about tea and coffee.' }]);
     expect(reopened.size).toBe(31);
-    expect((await reopened.search(QUERY, { k: 5, mode: 'sparse' })).map((h) => h.id)).not.toContain('long-1');
+    // The replacement no longer holds the needle: nothing matches it, while long-1 is still indexed.
+    expect(await reopened.search(QUERY, { k: 5, mode: 'sparse' })).toEqual([]);
+    expect((await reopened.search(QUERY, { k: reopened.size, mode: 'dense' })).map((h) => h.id)).toContain('long-1');
     expect((await reopened.remove('long-1')).removed).toBe(1);
     expect(reopened.has('long-1')).toBe(false);
     expect(reopened.size).toBe(30);

@@ -42,6 +42,8 @@ describe('multiple [CLS] dense vectors', () => {
     for (let i = 0; i < H; i++) expect(Math.abs(enc!.dense[i]! - mean[i]! / norm)).toBeLessThan(1e-4);
     // Token vectors: one per real token after the first [CLS]; inserted positions dropped.
     expect(enc!.multi.count).toBe(T - 1 - inserted);
+    // Not vacuous: the text has sparse weights, and [CLS] is not among them.
+    expect(enc!.sparse.ids.length).toBeGreaterThan(0);
     expect([...enc!.sparse.ids]).not.toContain(cls);
     // Short texts are untouched.
     const [a] = await plain.encode(['short text']);
