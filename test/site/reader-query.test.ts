@@ -1,12 +1,18 @@
 // The static-site reader against a hand-made five-passage index held in memory:
 // every score below is worked out by hand (BM25 with Math.log, dot products of
 // small integers with power-of-two scales), and every fetch is logged, so the
-// tests also say which files a query needs.
+// tests also say which files a query needs. The index is a valid one (the
+// reader checks what it reads, src/site/integrity.ts): files are named
+// `shards/<stem>.<first 10 hex digits of their SHA-256>.<ext>` as write.ts
+// names them, the manifest declares their true sizes and carries its own build
+// hash; tests name files by stem through `F`.
+import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import type { Encoded } from '../../src/core/types.js';
+import { invalidFile, verifyFileHash, verifyManifestBuild } from '../../src/site/integrity.js';
 import { SiteIndexReader, type LoadFile } from '../../src/site/query.js';
 import { searchSite } from '../../src/site/search.js';
-import { encodeDenseShard, encodeMetaShard, encodeMultiShard, encodePostingsShard, type TermPostings } from '../../src/site/shards.js';
+import { encodeDenseShard, encodeMetaShard, encodeMultiShard, encodePostingsShard, packHashes, type TermPostings } from '../../src/site/shards.js';
 import type { PassageMeta, SiteManifest } from '../../src/site/types.js';
 import { float32ToFloat16 } from '../../src/core/quantize.js';
 
@@ -30,81 +36,133 @@ const term = (token: number, lex: number[], lexW: number[], sparse: number[], sp
   sparsePassages: Uint32Array.from(sparse),
   sparseWeights: h(sparseW),
 });
+const denseShard = (first: number, count: number): Uint8Array =>
+  encodeDenseShard({ first, count, dim: 2, q: Int8Array.from(DENSE_Q.slice(first, first + count).flat()), scales: new Float32Array(count).fill(0.25) });
+const sha256Hex = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex');
 
-function files(multi: 'float16' | 'none'): Map<string, Uint8Array> {
-  const f = new Map<string, Uint8Array>();
-  const dense = (first: number, count: number): Uint8Array =>
-    encodeDenseShard({ first, count, dim: 2, q: Int8Array.from(DENSE_Q.slice(first, first + count).flat()), scales: new Float32Array(count).fill(0.25) });
-  f.set('dense-0.bin', dense(0, 3));
-  f.set('dense-1.bin', dense(3, 2));
-  // Document-side BM25 weights as stored; learned sparse weights per passage.
-  f.set('postings-0.bin', encodePostingsShard(0, [term(10, [0, 1, 3], [1, 1, 1.5], [0, 3], [0.5, 1]), term(12, [1, 3], [1, 1], [1], [0.25])]).bytes);
-  f.set('postings-1.bin', encodePostingsShard(1, [term(11, [0, 2], [1, 2], [2], [2]), term(13, [4], [1], [], [])]).bytes);
-  f.set('meta-0.json', encodeMetaShard(0, META.slice(0, 3)));
-  f.set('meta-1.json', encodeMetaShard(3, META.slice(3)));
-  if (multi !== 'none') {
-    const row = (rows: number[][]) => ({ kind: 'float16' as const, count: rows.length, data: h(rows.flat()) });
-    f.set('multi-0.bin', encodeMultiShard({ first: 0, dim: 2, rows: [row([[1, 0]]), row([[0, 1]]), null] }, 'float16'));
-    f.set('multi-1.bin', encodeMultiShard({ first: 3, dim: 2, rows: [row([[0, 1], [1, 0]]), row([[-1, 0]])] }, 'float16'));
-    f.set(
-      'multi.json',
-      new TextEncoder().encode(
-        JSON.stringify([
-          { file: 'multi-0.bin', first: 0, count: 3, bytes: 0 },
-          { file: 'multi-1.bin', first: 3, count: 2, bytes: 0 },
-        ]),
-      ),
-    );
-  }
-  return f;
+/** Stems of the index's files (write.ts's names without the hash). */
+type Stem = 'dense-0' | 'dense-1' | 'post-0' | 'post-1' | 'multi-0' | 'multi-1' | 'multi-table' | 'meta-0' | 'meta-1' | 'hashes';
+
+interface HandIndex {
+  /** Stem → the file's name as the manifest lists it. */
+  name: Record<Stem, string>;
+  /** Name → bytes, every file of the index. */
+  files: Map<string, Uint8Array>;
+  manifest(multi: 'float16' | 'none'): SiteManifest;
 }
 
-function manifest(multi: 'float16' | 'none'): SiteManifest {
-  return {
-    format: 'm3search-site',
-    version: 1,
-    build: 'hand',
-    createdAt: '',
-    siteRoot: '../',
-    model: { id: 'hand', fingerprint: 'hand-1', maxLength: 64, denseDim: 2, multiDim: 2, sparseStyle: 'lexical' },
-    tokenizer: 'tokenizer',
-    chunking: { maxTokens: 64, overlapTokens: 0 },
-    counts: { pages: 4, sections: 4, passages: 5, chunkedSections: 1, tokens: 12 },
-    lexical: { k1: 1.2, b: 0.75, avgLength: 2 },
-    shards: {
-      hashes: { file: 'hashes.bin', bytes: 30 },
-      dense: {
-        storage: 'int8',
-        files: [
-          { file: 'dense-0.bin', first: 0, count: 3, bytes: 0 },
-          { file: 'dense-1.bin', first: 3, count: 2, bytes: 0 },
-        ],
-      },
-      postings: { count: 2, files: ['postings-0.bin', 'postings-1.bin'], bytes: [0, 0] },
-      multi: multi === 'none' ? { storage: 'none', count: 0, table: null } : { storage: 'float16', layout: 'all', maxRows: null, count: 2, table: { file: 'multi.json', bytes: 0 } },
-      meta: {
-        files: [
-          { file: 'meta-0.json', first: 0, count: 3, bytes: 0 },
-          { file: 'meta-1.json', first: 3, count: 2, bytes: 0 },
-        ],
-      },
-    },
-    bytes: { dense: 0, lexical: 0, sparse: 0, multi: 0, meta: 0, tokenizer: 0, manifest: 0, total: 0 },
+/** The hand-made index; `replace` puts other bytes under a stem (named, sized and listed for what they are). */
+function handIndex(replace: Partial<Record<Stem, Uint8Array>> = {}): HandIndex {
+  const name = {} as Record<Stem, string>;
+  const files = new Map<string, Uint8Array>();
+  const put = (stem: Stem, ext: string, clean: Uint8Array): { file: string; bytes: number } => {
+    const b = replace[stem] ?? clean;
+    const file = `shards/${stem}.${sha256Hex(b).slice(0, 10)}.${ext}`;
+    name[stem] = file;
+    files.set(file, b);
+    return { file, bytes: b.length };
   };
+  // Range files in the manifest's key order (file, first, count, bytes).
+  const range = (stem: Stem, ext: string, first: number, count: number, clean: Uint8Array) => {
+    const { file, bytes } = put(stem, ext, clean);
+    return { file, first, count, bytes };
+  };
+  const dense = [range('dense-0', 'bin', 0, 3, denseShard(0, 3)), range('dense-1', 'bin', 3, 2, denseShard(3, 2))];
+  // Document-side BM25 weights as stored; learned sparse weights per passage.
+  const postings = [
+    encodePostingsShard(0, [term(10, [0, 1, 3], [1, 1, 1.5], [0, 3], [0.5, 1]), term(12, [1, 3], [1, 1], [1], [0.25])]),
+    encodePostingsShard(1, [term(11, [0, 2], [1, 2], [2], [2]), term(13, [4], [1], [], [])]),
+  ];
+  const post = postings.map((p, i) => put(`post-${i}` as Stem, 'bin', p.bytes));
+  const row = (rows: number[][]) => ({ kind: 'float16' as const, count: rows.length, data: h(rows.flat()) });
+  const multi = [
+    range('multi-0', 'bin', 0, 3, encodeMultiShard({ first: 0, dim: 2, rows: [row([[1, 0]]), row([[0, 1]]), null] }, 'float16')),
+    range('multi-1', 'bin', 3, 2, encodeMultiShard({ first: 3, dim: 2, rows: [row([[0, 1], [1, 0]]), row([[-1, 0]])] }, 'float16')),
+  ];
+  const table = put('multi-table', 'json', new TextEncoder().encode(JSON.stringify(multi)));
+  const meta = [range('meta-0', 'json', 0, 3, encodeMetaShard(0, META.slice(0, 3))), range('meta-1', 'json', 3, 2, encodeMetaShard(3, META.slice(3)))];
+  const hashes = put('hashes', 'bin', packHashes(['0a1b2c3d4e5f', '1a1b2c3d4e5f', '2a1b2c3d4e5f', '3a1b2c3d4e5f', '4a1b2c3d4e5f']));
+  const sum = (xs: { bytes: number }[]): number => xs.reduce((s, x) => s + x.bytes, 0);
+  const lexBytes = postings.reduce((s, p) => s + p.lexBytes, 0);
+  const sparseBytes = postings.reduce((s, p) => s + p.sparseBytes, 0);
+  // As write.ts: the shared header/table split between the two by their share of the payload.
+  const lexical = Math.round(lexBytes + ((sum(post) - lexBytes - sparseBytes) * lexBytes) / (lexBytes + sparseBytes));
+  const manifest = (kind: 'float16' | 'none'): SiteManifest =>
+    seal({
+      format: 'm3search-site',
+      version: 1,
+      build: '',
+      createdAt: '2026-01-01T00:00:00.000Z',
+      siteRoot: '../',
+      model: { id: 'hand', fingerprint: 'hand-1', maxLength: 64, denseDim: 2, multiDim: 2, sparseStyle: 'lexical' },
+      tokenizer: 'tokenizer',
+      chunking: { maxTokens: 64, overlapTokens: 0 },
+      counts: { pages: 4, sections: 4, passages: 5, chunkedSections: 1, tokens: 12 },
+      lexical: { k1: 1.2, b: 0.75, avgLength: 2 },
+      shards: {
+        hashes,
+        dense: { storage: 'int8', files: dense },
+        postings: { count: 2, files: post.map((p) => p.file), bytes: post.map((p) => p.bytes) },
+        multi: kind === 'none' ? { storage: 'none', count: 0, table: null } : { storage: 'float16', layout: 'all', maxRows: null, count: 2, table },
+        meta: { files: meta },
+      },
+      bytes: {
+        dense: sum(dense),
+        lexical,
+        sparse: sum(post) - lexical,
+        multi: kind === 'none' ? 0 : sum(multi) + table.bytes,
+        meta: sum(meta) + hashes.bytes,
+        tokenizer: 0,
+        manifest: 0,
+        total: 0,
+      },
+    });
+  return { name, files, manifest };
 }
 
-function reader(opts: { multi?: 'float16' | 'none'; fail?: (name: string) => boolean; corrupt?: string } = {}): { r: SiteIndexReader; log: string[] } {
-  const f = files(opts.multi ?? 'float16');
+/** `build` as build.ts computes it (SHA-256 of the manifest without build/createdAt, bytes.manifest/total at 0), then the manifest's own size and the total. */
+function seal(m: SiteManifest): SiteManifest {
+  const { build: _build, createdAt: _createdAt, ...rest } = m;
+  const body = { ...rest, bytes: { ...rest.bytes, manifest: 0, total: 0 } };
+  const out: SiteManifest = { ...m, build: sha256Hex(new TextEncoder().encode(JSON.stringify(body))).slice(0, 16), bytes: { ...body.bytes } };
+  out.bytes.manifest = JSON.stringify(out).length;
+  out.bytes.total = Object.entries(out.bytes).reduce((s, [k, v]) => (k === 'total' ? s : s + v), 0);
+  return out;
+}
+
+const INDEX = handIndex();
+/** Stem → file name in the clean index. */
+const F = INDEX.name;
+const manifest = INDEX.manifest;
+
+/** The offline error a page's loader throws when the network never answered (site-session.ts fetchFile on fetch's TypeError). */
+const offlineError = (name: string): Error => invalidFile(name, `Cannot fetch ${name}: fetch failed (offline)`, 'offline');
+
+function reader(
+  opts: {
+    multi?: 'float16' | 'none';
+    /** The read fails with a plain error (a missing file, a broken disk: not the network). */
+    fail?: (name: string) => boolean;
+    /** The network is unreachable for this file. */
+    offline?: (name: string) => boolean;
+    /** Bytes served in place of a file (the manifest still names the clean one). */
+    serve?: Record<string, Uint8Array>;
+    index?: HandIndex;
+  } = {},
+): { r: SiteIndexReader; log: string[] } {
+  const index = opts.index ?? INDEX;
   const log: string[] = [];
   const load: LoadFile = async (name) => {
     log.push(name);
-    if (opts.fail?.(name)) throw new Error(`offline: ${name}`);
-    if (name === opts.corrupt) return Uint8Array.of(1, 2, 3);
-    const b = f.get(name);
+    if (opts.offline?.(name)) throw offlineError(name);
+    if (opts.fail?.(name)) throw new Error(`unreadable: ${name}`);
+    const served = opts.serve?.[name];
+    if (served) return served;
+    const b = index.files.get(name);
     if (!b) throw new Error(`no file ${name}`);
     return b;
   };
-  return { r: new SiteIndexReader(manifest(opts.multi ?? 'float16'), load), log };
+  return { r: new SiteIndexReader(index.manifest(opts.multi ?? 'float16'), load), log };
 }
 
 const query = (dense: number[], sparse: [number, number][], multi: number[][] = []): Encoded => ({
@@ -121,6 +179,31 @@ const IDF_APPLE = Math.log(1 + 2.5 / 3.5); // df 3
 const IDF_BANANA = Math.log(1 + 3.5 / 2.5); // df 2
 
 describe('SiteIndexReader', () => {
+  it('the hand-made index passes the integrity checks: build hash, hashed names, declared sizes', async () => {
+    for (const kind of ['float16', 'none'] as const) {
+      const m = manifest(kind);
+      expect(m.build).toMatch(/^[0-9a-f]{16}$/);
+      await expect(verifyManifestBuild(m, 'manifest.json')).resolves.toBeUndefined();
+      await expect(verifyManifestBuild({ ...m, counts: { ...m.counts, tokens: 13 } }, 'manifest.json')).rejects.toMatchObject({ code: 'INVALID_INDEX', details: { reason: 'hash' } });
+    }
+    const m = manifest('float16');
+    const table = JSON.parse(new TextDecoder().decode(INDEX.files.get(m.shards.multi.table!.file)!)) as { file: string; bytes: number }[];
+    const declared: [string, number][] = [
+      ...m.shards.dense.files.map((f): [string, number] => [f.file, f.bytes]),
+      ...m.shards.postings.files.map((f, i): [string, number] => [f, m.shards.postings.bytes[i]!]),
+      ...m.shards.meta.files.map((f): [string, number] => [f.file, f.bytes]),
+      [m.shards.multi.table!.file, m.shards.multi.table!.bytes],
+      ...table.map((f): [string, number] => [f.file, f.bytes]),
+      [m.shards.hashes.file, m.shards.hashes.bytes],
+    ];
+    expect(declared.map(([f]) => f).sort()).toEqual([...INDEX.files.keys()].sort());
+    for (const [file, bytes] of declared) {
+      expect(file).toMatch(/^shards\/[a-z-]+(-\d)?\.[0-9a-f]{10}\.(bin|json)$/);
+      expect(INDEX.files.get(file)!.length).toBe(bytes);
+      await expect(verifyFileHash(file, INDEX.files.get(file)!)).resolves.toBeUndefined();
+    }
+  });
+
   it('lexical: Σ tf·idf × stored document weight, best first, ranks from 1', async () => {
     const { r, log } = reader();
     // apple twice, banana once.
@@ -136,7 +219,7 @@ describe('SiteIndexReader', () => {
       expect(x.score).toBeCloseTo(expected[i]![1], 5);
       expect(x.signals).toEqual({ lexical: { score: x.score, rank: i + 1 } });
     });
-    expect(log.sort()).toEqual(['postings-0.bin', 'postings-1.bin']);
+    expect(log.sort()).toEqual([F['post-0'], F['post-1']]);
     expect((await r.lexical([10, 11, 10], 2)).map((x) => x.passage)).toEqual([0, 2]);
     // Tokens without postings score nothing; an absent token alone finds nothing.
     expect(await r.lexical([98])).toEqual([]);
@@ -148,9 +231,9 @@ describe('SiteIndexReader', () => {
     const p = await r.postings([12, 12, 10, 20]);
     expect([...p.keys()].sort()).toEqual([10, 12]);
     expect([...p.get(12)!.lexPassages]).toEqual([1, 3]);
-    expect(log).toEqual(['postings-0.bin']);
+    expect(log).toEqual([F['post-0']]);
     await r.postings([11, 10]);
-    expect(log).toEqual(['postings-0.bin', 'postings-1.bin']);
+    expect(log).toEqual([F['post-0'], F['post-1']]);
   });
 
   it('sparse mode: Σ query weight × stored weight; zero query weights ignored; ties by passage', async () => {
@@ -159,7 +242,7 @@ describe('SiteIndexReader', () => {
     const hits = await r.search(query([0, 0], [[10, 1], [12, 2]]), { mode: 'sparse', k: 5 });
     expect(hits.map((x) => [x.passage, x.score])).toEqual([[3, 1], [0, 0.5], [1, 0.5]]);
     expect(hits[0]!.signals.sparse).toEqual({ score: 1, rank: 1 });
-    expect(log.some((f) => f.startsWith('dense'))).toBe(false);
+    expect(log.some((f) => f === F['dense-0'] || f === F['dense-1'])).toBe(false);
     const zero = await r.search(query([0, 0], [[10, 1], [11, 0]]), { mode: 'sparse', k: 5 });
     expect(zero.map((x) => x.passage)).toEqual([3, 0]);
   });
@@ -169,18 +252,22 @@ describe('SiteIndexReader', () => {
     const hits = await r.search(query([1, 0], []), { mode: 'dense', k: 5 });
     expect(hits.map((x) => [x.passage, x.score])).toEqual([[0, 1], [3, 0.75], [1, 0.5], [2, 0], [4, -1]]);
     expect(hits.map((x) => x.signals.dense!.rank)).toEqual([1, 2, 3, 4, 5]);
-    expect(log.filter((f) => f.startsWith('dense')).sort()).toEqual(['dense-0.bin', 'dense-1.bin']);
+    expect(log.filter((f) => f.startsWith('shards/dense-')).sort()).toEqual([F['dense-0'], F['dense-1']]);
     // A query vector of another size: the index was built with another model.
     await expect(r.search(query([1, 0, 0], []), { mode: 'dense' })).rejects.toMatchObject({ code: 'MODEL_MISMATCH' });
   });
 
   it('dense shards of another width are refused as INVALID_INDEX, naming the file', async () => {
-    const m = manifest('none');
-    const f = files('none');
-    f.set('dense-1.bin', encodeDenseShard({ first: 3, count: 2, dim: 3, q: new Int8Array(6), scales: new Float32Array(2) }));
-    const r = new SiteIndexReader(m, async (name) => f.get(name)!);
-    const e = await r.search(query([1, 0], []), { mode: 'dense' }).catch((x: unknown) => x);
-    expect(e).toMatchObject({ code: 'INVALID_INDEX', message: 'dense-1.bin holds 3-dim vectors but the query has 2: the index was built with another model.', details: { file: 'dense-1.bin' } });
+    // 1-dim rows, 2 passages: 20 + 2·(4 + 1) + 2 padding = 32 bytes, the size 2-dim rows have, so it is listed as it is and only its contents disagree.
+    const narrow = handIndex({ 'dense-1': encodeDenseShard({ first: 3, count: 2, dim: 1, q: Int8Array.of(1, 1), scales: Float32Array.of(1, 1) }) });
+    const file = narrow.name['dense-1'];
+    expect(narrow.manifest('none').shards.dense.files[1]).toEqual({ file, first: 3, count: 2, bytes: 32 });
+    const e = await reader({ multi: 'none', index: narrow }).r.search(query([1, 0], []), { mode: 'dense' }).catch((x: unknown) => x);
+    expect(e).toMatchObject({ code: 'INVALID_INDEX', message: `${file} is not a valid m3search shard: holds 1-dim vectors, the manifest says 2`, details: { file, reason: 'decode' } });
+    // 3-dim rows where the manifest lists a 2-dim shard: 20 + 2·(4 + 3) + 2 = 36 bytes, not the 32 declared.
+    const wide = encodeDenseShard({ first: 3, count: 2, dim: 3, q: new Int8Array(6), scales: new Float32Array(2) });
+    const w = await reader({ multi: 'none', serve: { [F['dense-1']]: wide } }).r.search(query([1, 0], []), { mode: 'dense' }).catch((x: unknown) => x);
+    expect(w).toMatchObject({ code: 'INVALID_INDEX', message: `${F['dense-1']} is 36 bytes, the index says 32.`, details: { file: F['dense-1'], reason: 'size' } });
   });
 
   it('multi mode: token vectors fetched for the candidates only, MaxSim over float16 rows', async () => {
@@ -192,8 +279,8 @@ describe('SiteIndexReader', () => {
     expect(got.get(0)).toBeCloseTo(0.5, 3);
     expect(got.get(1)).toBeCloseTo(0.5, 3);
     expect(hits[0]!.passage).toBe(3);
-    expect(log).toContain('multi.json');
-    expect(log).toContain('multi-1.bin');
+    expect(log).toContain(F['multi-table']);
+    expect(log).toContain(F['multi-1']);
   });
 
   it('a query with token vectors only scores every passage by MaxSim (a passage without rows scores 0)', async () => {
@@ -204,11 +291,23 @@ describe('SiteIndexReader', () => {
     expect(hits.map((x) => x.score)).toEqual([1, 1, 0, 0, -1]);
   });
 
-  it('multi-vector shards that cannot be fetched leave the multi signal out (offline copy)', async () => {
-    const { r } = reader({ fail: (n) => n.startsWith('multi') });
-    const hits = await r.search(query([1, 0], [[10, 1]], [[1, 0]]), { mode: 'hybrid', k: 3 });
-    expect(hits.length).toBeGreaterThan(0);
-    for (const x of hits) expect(x.signals.multi).toBeUndefined();
+  it('multi-vector shards the network cannot reach leave the multi signal out (offline copy); any other failure is INVALID_INDEX', async () => {
+    // Offline (the loader's reason 'offline', as a page's fetch failing with a TypeError): table and shards alike.
+    const noMulti = reader({ multi: 'none' });
+    const plain = await noMulti.r.search(query([1, 0], [[10, 1]], [[1, 0]]), { mode: 'hybrid', k: 3 });
+    for (const offline of [(n: string) => n.startsWith('shards/multi'), (n: string) => n === F['multi-0'] || n === F['multi-1']]) {
+      const { r, log } = reader({ offline });
+      const hits = await r.search(query([1, 0], [[10, 1]], [[1, 0]]), { mode: 'hybrid', k: 3 });
+      expect(hits.length).toBeGreaterThan(0);
+      for (const x of hits) expect(x.signals.multi).toBeUndefined();
+      // Ranked by dense + sparse, as on an index without multi-vectors.
+      expect(hits).toEqual(plain);
+      expect(log).toContain(F['multi-table']);
+    }
+    // A shard that cannot be read for another reason (missing, HTTP error, disk) is a broken index, named (no longer dropped as if offline).
+    const { r } = reader({ fail: (n) => n === F['multi-1'] });
+    const e = await r.search(query([1, 0], [[10, 1]], [[1, 0]]), { mode: 'hybrid', k: 3 }).catch((x: unknown) => x);
+    expect(e).toMatchObject({ code: 'INVALID_INDEX', message: `Cannot read ${F['multi-1']}: unreadable: ${F['multi-1']}`, details: { file: F['multi-1'], reason: 'missing' } });
   });
 
   it('refuses a filter: documents are only fetched for the hits', async () => {
@@ -223,32 +322,48 @@ describe('SiteIndexReader', () => {
     const { r, log } = reader();
     expect(await r.meta([4, 0, 3])).toEqual([META[4], META[0], META[3]]);
     expect(await r.meta([1])).toEqual([META[1]]);
-    expect(log).toEqual(['meta-1.json', 'meta-0.json']);
+    expect(log).toEqual([F['meta-1'], F['meta-0']]);
     await expect(r.meta([5])).rejects.toMatchObject({ code: 'INVALID_INDEX', message: 'passage 5 is not in the index (5 passages).', details: { passage: 5 } });
   });
 
   it('a file that arrives but does not decode is INVALID_INDEX naming it; a failed fetch is retried next time', async () => {
-    const bad = reader({ corrupt: 'postings-0.bin' });
-    const e = await bad.r.lexical([10]).catch((x: unknown) => x);
-    expect(e).toMatchObject({ code: 'INVALID_INDEX', details: { file: 'postings-0.bin' } });
-    expect((e as Error).message).toMatch(/^postings-0\.bin is not a valid m3search shard: /);
-    let down = true;
-    const flaky = reader({ fail: () => down });
-    await expect(flaky.r.lexical([10])).rejects.toThrow('offline: postings-0.bin');
-    down = false;
+    // Listed under its own hash and size, so only decoding can tell.
+    const broken = handIndex({ 'post-0': Uint8Array.of(1, 2, 3) });
+    const file = broken.name['post-0'];
+    const e = await reader({ index: broken }).r.lexical([10]).catch((x: unknown) => x);
+    expect(e).toMatchObject({ code: 'INVALID_INDEX', details: { file, reason: 'decode' } });
+    expect((e as Error).message.startsWith(`${file} is not a valid m3search shard: `)).toBe(true);
+    // The same bytes where the manifest lists the clean shard: not its size; the clean size with one bit flipped: not its hash.
+    const short = await reader({ serve: { [F['post-0']]: Uint8Array.of(1, 2, 3) } }).r.lexical([10]).catch((x: unknown) => x);
+    expect(short).toMatchObject({ code: 'INVALID_INDEX', message: `${F['post-0']} is 3 bytes, the index says ${INDEX.files.get(F['post-0'])!.length}.`, details: { file: F['post-0'], reason: 'size' } });
+    const flipped = INDEX.files.get(F['post-0'])!.slice();
+    flipped[flipped.length - 1]! ^= 1;
+    const bit = await reader({ serve: { [F['post-0']]: flipped } }).r.lexical([10]).catch((x: unknown) => x);
+    expect(bit).toMatchObject({ code: 'INVALID_INDEX', details: { file: F['post-0'], reason: 'hash' } });
+    expect((bit as Error).message).toMatch(new RegExp(`^${F['post-0'].replace(/\./g, '\\.')} is corrupt: its SHA-256 starts [0-9a-f]{10}, its name says ${F['post-0'].split('.')[1]}\\.$`));
+    // Offline, then unreadable, then back: each failure is passed on and the next query fetches again.
+    let down: 'offline' | 'fail' | undefined = 'offline';
+    const flaky = reader({ offline: () => down === 'offline', fail: () => down === 'fail' });
+    await expect(flaky.r.lexical([10])).rejects.toMatchObject({ code: 'INVALID_INDEX', message: `Cannot fetch ${F['post-0']}: fetch failed (offline)`, details: { file: F['post-0'], reason: 'offline' } });
+    down = 'fail';
+    await expect(flaky.r.lexical([10])).rejects.toMatchObject({ code: 'INVALID_INDEX', message: `Cannot read ${F['post-0']}: unreadable: ${F['post-0']}`, details: { file: F['post-0'], reason: 'missing' } });
+    down = undefined;
     expect((await flaky.r.lexical([10])).map((x) => x.passage)).toEqual([3, 0, 1]);
-    expect(flaky.log).toEqual(['postings-0.bin', 'postings-0.bin']);
+    expect(flaky.log).toEqual([F['post-0'], F['post-0'], F['post-0']]);
   });
 
   it('file lists: the offline copy leaves out the multi-vector shards; all files add the table and its shards', async () => {
     const { r } = reader();
-    expect(r.offlineFiles()).toEqual(['dense-0.bin', 'dense-1.bin', 'postings-0.bin', 'postings-1.bin', 'meta-0.json', 'meta-1.json']);
-    expect(await r.allFiles()).toEqual([...r.offlineFiles(), 'multi.json', 'multi-0.bin', 'multi-1.bin']);
+    expect(r.offlineFiles()).toEqual([F['dense-0'], F['dense-1'], F['post-0'], F['post-1'], F['meta-0'], F['meta-1']]);
+    expect(await r.allFiles()).toEqual([...r.offlineFiles(), F['multi-table'], F['multi-0'], F['multi-1']]);
     expect(r.multiLayout).toEqual({ layout: 'all', maxRows: null });
     const none = reader({ multi: 'none' });
     expect(await none.r.multiFiles()).toEqual([]);
     expect(await none.r.allFiles()).toEqual(none.r.offlineFiles());
-    const nested = new SiteIndexReader({ ...manifest('float16'), shards: { ...manifest('float16').shards, multi: { storage: 'int8', layout: 'nested', maxRows: 4, count: 0, table: null } } }, async () => new Uint8Array());
+    // A nested build (the manifest must stay consistent: int8 storage comes with a table).
+    const m = manifest('float16');
+    const nestedManifest = seal({ ...m, shards: { ...m.shards, multi: { storage: 'int8', layout: 'nested', maxRows: 4, count: 2, table: m.shards.multi.table } } });
+    const nested = new SiteIndexReader(nestedManifest, async () => new Uint8Array());
     expect(nested.multiLayout).toEqual({ layout: 'nested', maxRows: 4 });
   });
 });
