@@ -51,6 +51,8 @@ export function injectHtml(html: string, pageUrl: string, opts: InjectOptions): 
  * char per byte and a UTF-16 file as one char per code unit: no decode/encode round trip.
  */
 export function injectBytes(bytes: Uint8Array, pageUrl: string, opts: InjectOptions): Uint8Array {
+  // An empty file is no page to put a search box in (the crawler skipped it too): left as it is.
+  if (bytes.every((b) => b === 0x20 || b === 0x09 || b === 0x0a || b === 0x0d)) return bytes;
   const wide = utf16Order(bytes);
   const text = wide ? unitsToString(bytes, wide) : bytesToString(bytes);
   const next = injectHtml(text, pageUrl, opts);

@@ -199,6 +199,10 @@ describe('injectBytes', () => {
     });
   }
 
+  it('leaves an empty or blank file as it is', () => {
+    for (const bytes of [new Uint8Array(0), latin1(' \r\n\t')]) expect(injectBytes(bytes, 'a.html', opts)).toBe(bytes);
+  });
+
   it('never puts the script before a doctype when the page has no </head>', () => {
     const out = new TextDecoder().decode(injectBytes(new TextEncoder().encode('<!DOCTYPE html><p>bare</p>'), 'a.html', { indexDir: 'm3search' }));
     expect(out.startsWith('<!DOCTYPE html><!-- m3search:start --><script src="m3search/m3search.js"')).toBe(true);
