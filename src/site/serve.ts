@@ -2,11 +2,12 @@
 // end-to-end tests). Serves the right MIME types for .wasm and .mjs, which
 // WebAssembly streaming compilation and module workers insist on.
 import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
+import { open, stat } from 'node:fs/promises';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { M3SearchError } from '../core/errors.js';
+import { decodeHtml } from './decode.js';
 
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -36,6 +37,21 @@ export interface StaticServer {
 export interface ServeOptions {
   /** Called for every file sent (site-relative path, bytes): lets tools count what a page downloads. */
   onServe?: (pathname: string, bytes: number) => void;
+}
+
+/**
+ * An HTML page's type with the charset the page itself declares (BOM, meta, UTF-16 zeros), as
+ * the crawler reads it: a fixed `charset=utf-8` header would override a Latin-1 page's meta.
+ */
+async function htmlType(file: string): Promise<string> {
+  const handle = await open(file, 'r');
+  try {
+    const head = new Uint8Array(1024);
+    const { bytesRead } = await handle.read(head, 0, head.length, 0);
+    return `text/html; charset=${decodeHtml(head.subarray(0, bytesRead)).encoding}`;
+  } finally {
+    await handle.close();
+  }
 }
 
 /** `file` is `base` or below it (a path separator after the prefix, not just the same characters). */
@@ -82,8 +98,9 @@ export async function serveStatic(root: string, port = 0, host = '127.0.0.1', op
         res.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
         return;
       }
+      const ext = path.extname(file).toLowerCase();
       res.writeHead(200, {
-        'content-type': TYPES[path.extname(file).toLowerCase()] ?? 'application/octet-stream',
+        'content-type': ext === '.html' || ext === '.htm' ? await htmlType(file) : (TYPES[ext] ?? 'application/octet-stream'),
         'content-length': info.size,
         'cache-control': 'no-cache',
       });

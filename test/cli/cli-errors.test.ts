@@ -57,6 +57,26 @@ describe('m3search serve stays inside its root', () => {
     }
   });
 
+  it('serves each page with the charset it declares, so a Latin-1 page is not shown as UTF-8', async () => {
+    const pages: [string, Uint8Array, string][] = [
+      ['latin1.html', Uint8Array.from('<meta charset="iso-8859-1"><p>Cr\xe8me</p>', (c) => c.charCodeAt(0)), 'text/html; charset=windows-1252'],
+      ['sjis.html', new TextEncoder().encode('<meta http-equiv="Content-Type" content="text/html; charset=Shift_JIS"><p>x</p>'), 'text/html; charset=shift_jis'],
+      ['plain.html', new TextEncoder().encode('<p>é</p>'), 'text/html; charset=utf-8'],
+      ['wide.html', new Uint8Array(Buffer.from('\ufeff<p>x</p>', 'utf16le')), 'text/html; charset=utf-16le'],
+    ];
+    for (const [name, bytes] of pages) await writeFile(path.join(dir, 'site', name), bytes);
+    const server = await serveStatic(path.join(dir, 'site'));
+    try {
+      for (const [name, bytes, type] of pages) {
+        const res = await fetch(server.url + name);
+        expect(res.headers.get('content-type'), name).toBe(type);
+        expect(new Uint8Array(await res.arrayBuffer()), name).toEqual(bytes);
+      }
+    } finally {
+      await server.close();
+    }
+  });
+
   it('a port in use is a message and exit 2, not an unhandled EADDRINUSE', async () => {
     const busy = await serveStatic(path.join(dir, 'site'));
     try {
