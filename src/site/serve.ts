@@ -39,6 +39,14 @@ export interface ServeOptions {
   onServe?: (pathname: string, bytes: number) => void;
 }
 
+/** A conditional GET the file still satisfies (If-None-Match wins over If-Modified-Since, as RFC 9110 says). */
+function notModified(headers: http.IncomingHttpHeaders, etag: string, mtimeMs: number): boolean {
+  const match = headers['if-none-match'];
+  if (match !== undefined) return match.split(',').some((t) => t.trim() === etag || t.trim() === '*');
+  const since = headers['if-modified-since'];
+  return since !== undefined && Math.floor(mtimeMs / 1000) * 1000 <= Date.parse(since);
+}
+
 /**
  * An HTML page's type with the charset the page itself declares (BOM, meta, UTF-16 zeros), as
  * the crawler reads it: a fixed `charset=utf-8` header would override a Latin-1 page's meta.
@@ -99,10 +107,20 @@ export async function serveStatic(root: string, port = 0, host = '127.0.0.1', op
         return;
       }
       const ext = path.extname(file).toLowerCase();
+      // Validators on every file, so a revisit costs a 304 instead of ONNX Runtime's 14 MB again.
+      // Not `immutable` for the content-hashed index files: a page learns of a rebuild from the
+      // 404 of a file two builds old (src/site/FORMAT.md), which a cached copy would hide.
+      const etag = `"${info.size.toString(16)}-${Math.floor(info.mtimeMs).toString(16)}"`;
+      const lastModified = new Date(Math.floor(info.mtimeMs / 1000) * 1000).toUTCString();
+      const caching = { 'cache-control': 'no-cache', etag, 'last-modified': lastModified };
+      if (notModified(req.headers, etag, info.mtimeMs)) {
+        res.writeHead(304, caching).end();
+        return;
+      }
       res.writeHead(200, {
         'content-type': ext === '.html' || ext === '.htm' ? await htmlType(file) : (TYPES[ext] ?? 'application/octet-stream'),
         'content-length': info.size,
-        'cache-control': 'no-cache',
+        ...caching,
       });
       if (req.method === 'HEAD') res.end();
       else {

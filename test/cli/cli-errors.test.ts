@@ -77,6 +77,35 @@ describe('m3search serve stays inside its root', () => {
     }
   });
 
+  it('sends validators: a revisit costs a 304, a changed file comes in full', async () => {
+    await mkdir(path.join(dir, 'site', 'm3search', 'shards'), { recursive: true });
+    await writeFile(path.join(dir, 'site', 'm3search', 'shards', 'dense-0.0123456789.bin'), new Uint8Array(8));
+    await writeFile(path.join(dir, 'site', 'm3search', 'ort-wasm-simd-threaded.wasm'), new Uint8Array(64));
+    const server = await serveStatic(path.join(dir, 'site'));
+    try {
+      const shard = await fetch(server.url + 'm3search/shards/dense-0.0123456789.bin');
+      expect(shard.headers.get('cache-control')).toBe('no-cache');
+      expect((await fetch(server.url + 'm3search/shards/dense-0.0123456789.bin', { headers: { 'if-none-match': shard.headers.get('etag')! } })).status).toBe(304);
+      const wasm = await fetch(server.url + 'm3search/ort-wasm-simd-threaded.wasm');
+      expect(wasm.headers.get('cache-control')).toBe('no-cache');
+      const etag = wasm.headers.get('etag')!;
+      const modified = wasm.headers.get('last-modified')!;
+      expect(etag).toMatch(/^"[0-9a-f]+-[0-9a-f]+"$/);
+      expect((await wasm.arrayBuffer()).byteLength).toBe(64);
+      const again = await fetch(server.url + 'm3search/ort-wasm-simd-threaded.wasm', { headers: { 'if-none-match': etag } });
+      expect(again.status).toBe(304);
+      expect((await again.arrayBuffer()).byteLength).toBe(0);
+      expect((await fetch(server.url + 'm3search/ort-wasm-simd-threaded.wasm', { headers: { 'if-modified-since': modified } })).status).toBe(304);
+      // A changed file is sent again in full.
+      await writeFile(path.join(dir, 'site', 'm3search', 'ort-wasm-simd-threaded.wasm'), new Uint8Array(65));
+      const changed = await fetch(server.url + 'm3search/ort-wasm-simd-threaded.wasm', { headers: { 'if-none-match': etag } });
+      expect(changed.status).toBe(200);
+      expect((await changed.arrayBuffer()).byteLength).toBe(65);
+    } finally {
+      await server.close();
+    }
+  });
+
   it('a port in use is a message and exit 2, not an unhandled EADDRINUSE', async () => {
     const busy = await serveStatic(path.join(dir, 'site'));
     try {
