@@ -9,6 +9,7 @@ import { isM3SearchError } from '../../src/core/errors.js';
 import type { Doc, Hit } from '../../src/core/types.js';
 import { M3Search, type AddOptions, type AddReport, type EngineOptions, type EngineSearchOptions } from '../../src/engine/engine.js';
 import type { M3Encoder } from '../../src/model/encoder.js';
+import { seededRandom as rng } from '../../src/eval/robustness.js';
 import { loadModel } from '../../src/node/load-model.js';
 import { testModel } from '../helpers/test-model.js';
 
@@ -17,17 +18,6 @@ const CASES = Number(process.env.M3S_FUZZ_CASES ?? 300);
 /** A case still running after this is a hang. */
 const CASE_TIMEOUT_MS = 20_000;
 
-/** mulberry32: small, seedable, the same sequence everywhere. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 type Rand = ReturnType<typeof rng>;
 const int = (r: Rand, lo: number, hi: number): number => lo + Math.floor(r() * (hi - lo + 1));
