@@ -18,7 +18,6 @@ const CASES = Number(process.env.M3S_FUZZ_CASES ?? 300);
 /** A case still running after this is a hang. */
 const CASE_TIMEOUT_MS = 20_000;
 
-
 type Rand = ReturnType<typeof rng>;
 const int = (r: Rand, lo: number, hi: number): number => lo + Math.floor(r() * (hi - lo + 1));
 const pick = <T>(r: Rand, xs: readonly T[]): T => xs[Math.floor(r() * xs.length)]!;
