@@ -1,5 +1,6 @@
 // The tiny XLM-R-shaped encoder: deterministic weights from a seeded PRNG and
 // the ONNX graph for each output layout, in fp32 or weight-only int8.
+import { seededRandom } from '../../src/eval/random.js';
 import type { OutputLayout } from '../../src/model/manifest.js';
 import {
   attr,
@@ -48,17 +49,8 @@ const GAIN = {
   lmBias: -13,
 } as const;
 
-/** mulberry32: small, fast, and identical on every platform. */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The project's seeded PRNG (mulberry32), under the name the generator, bench and tests use. */
+export const mulberry32 = seededRandom;
 
 class Rng {
   private readonly next: () => number;

@@ -5,19 +5,10 @@
 import type { Doc } from '../core/types.js';
 import type { Query } from './beir.js';
 import { DEFAULT_CUTOFFS, evaluateRun, type Cutoffs, type Qrels } from './metrics.js';
+import { seededRandom } from './random.js';
 import type { System } from './run.js';
 
-/** mulberry32: a small seeded PRNG (uniform in [0, 1)). */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { seededRandom };
 
 /** The first `share` of the query's characters (code points, rounded up), as a user mid-typing has it. */
 export function cutQuery(text: string, share: number): string {
