@@ -109,8 +109,15 @@ export function declaredCharset(bytes: Uint8Array): string | undefined {
   return undefined;
 }
 
-function latin1(b: Uint8Array): string {
+/** Bytes as one char per byte (U+0000–U+00FF): lossless both ways, for byte-level text edits. */
+export function latin1(b: Uint8Array): string {
   let s = '';
-  for (let i = 0; i < b.length; i++) s += String.fromCharCode(b[i]!);
+  for (let at = 0; at < b.length; at += 8192) s += String.fromCharCode(...b.subarray(at, at + 8192));
   return s;
+}
+
+/** `le`/`be` when the bytes are UTF-16 (by BOM, or by the zero bytes beside ASCII markup), else undefined. */
+export function utf16Order(b: Uint8Array): 'le' | 'be' | undefined {
+  const encoding = bomEncoding(b)?.encoding ?? utf16ByZeros(b);
+  return encoding === 'utf-16le' ? 'le' : encoding === 'utf-16be' ? 'be' : undefined;
 }

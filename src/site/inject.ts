@@ -2,7 +2,7 @@
 // HTML page, between marker comments so a re-run replaces instead of repeating.
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { decodeHtml } from './decode.js';
+import { latin1, utf16Order } from './decode.js';
 
 const START = '<!-- m3search:start -->';
 const END = '<!-- m3search:end -->';
@@ -54,7 +54,7 @@ export function injectBytes(bytes: Uint8Array, pageUrl: string, opts: InjectOpti
   // An empty file is no page to put a search box in (the crawler skipped it too): left as it is.
   if (bytes.every((b) => b === 0x20 || b === 0x09 || b === 0x0a || b === 0x0d)) return bytes;
   const wide = utf16Order(bytes);
-  const text = wide ? unitsToString(bytes, wide) : bytesToString(bytes);
+  const text = wide ? unitsToString(bytes, wide) : latin1(bytes);
   const next = injectHtml(text, pageUrl, opts);
   if (next === text) return bytes;
   if (!wide) return stringToBytes(next);
@@ -80,21 +80,6 @@ export async function injectSite(site: string, pages: readonly string[], opts: I
     }
   }
   return n;
-}
-
-/** UTF-16 by its byte order mark, or by the zero bytes beside ASCII markup. */
-function utf16Order(b: Uint8Array): 'le' | 'be' | undefined {
-  if (b[0] === 0xff && b[1] === 0xfe) return 'le';
-  if (b[0] === 0xfe && b[1] === 0xff) return 'be';
-  const { encoding, source } = decodeHtml(b.subarray(0, 512));
-  if (source !== 'sniffed') return undefined;
-  return encoding === 'utf-16le' ? 'le' : encoding === 'utf-16be' ? 'be' : undefined;
-}
-
-function bytesToString(b: Uint8Array): string {
-  let s = '';
-  for (let at = 0; at < b.length; at += 8192) s += String.fromCharCode(...b.subarray(at, at + 8192));
-  return s;
 }
 
 function stringToBytes(s: string): Uint8Array {
