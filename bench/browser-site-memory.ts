@@ -39,7 +39,7 @@ async function buildSite(): Promise<string> {
   if (await stat(path.join(out, 'manifest.json')).catch(() => undefined)) {
     // The index is reused; the page script is always the current one.
     await ensureScriptBundle((l) => console.error(l));
-    await copyBundle(out, site);
+    await copyBundle(out, { swRoot: site });
     return site;
   }
   const all = PAGES

@@ -1,16 +1,15 @@
 // A static-site index inside the search worker: the manifest and shards (from
-// the network, or the IndexedDB copy when offline), the tokenizer (keyword
-// mode from the start), the encoder (hybrid mode once the model has arrived,
+// the network, or the IndexedDB copy when offline; keyword mode from the
+// start, with no model and no tokenizer), the encoder (hybrid mode once the model has arrived,
 // through the same ONNX Runtime set-up as createSearch) and the background
 // offline copy. Imported by the worker on demand.
 import { isM3SearchError, M3SearchError, type ErrorCode } from '../core/errors.js';
 import type { M3Encoder } from '../model/encoder.js';
 import { urlSource } from '../model/source.js';
-import { createTokenizer, type JsonObject, type M3Tokenizer } from '../model/tokenizer.js';
 import { checkManifest, invalidFile, isOfflineError, verifyFileHash, verifyManifestBuild } from '../site/integrity.js';
 import { SiteIndexReader } from '../site/query.js';
 import { searchSite, type SiteResults } from '../site/search.js';
-import { tokenizerFilesOf, type SiteManifest } from '../site/types.js';
+import type { SiteManifest } from '../site/types.js';
 import type { OrtLoader } from './backend.js';
 import type { SiteOpenOptions, SiteOpenReport, SiteQueryOptions, SiteStatus } from './protocol.js';
 import { Serial } from '../engine/serial.js';
@@ -45,7 +44,6 @@ export class SiteSession {
     private manifest: SiteManifest,
     private manifestText: string,
     private reader: SiteIndexReader,
-    private tokenizer: M3Tokenizer,
     /** Files fetched over the network this session, handed to the offline copy so nothing is downloaded twice. */
     private readonly fetched: ByteLru<Uint8Array>,
   ) {}
@@ -75,13 +73,13 @@ export class SiteSession {
     const manifest = await parseManifest(text, `${index}manifest.json`);
     const usable = saved?.build === manifest.build ? new Set(saved.files) : new Set<string>();
     const fetched = new ByteLru<Uint8Array>(store ? FETCHED_BYTES : 0); // nothing to hand over without IndexedDB
-    const { reader, tokenizer } = await openBuild(index, manifest, store, usable, fetched, () =>
-      status({ kind: 'index', source, build: manifest.build, passages: manifest.counts.passages }),
-    );
-    const session = new SiteSession(options, loadOrt, status, store, manifest, text, reader, tokenizer, fetched);
+    const reader = openBuild(index, manifest, store, usable, fetched);
+    status({ kind: 'index', source, build: manifest.build, passages: manifest.counts.passages });
+    const session = new SiteSession(options, loadOrt, status, store, manifest, text, reader, fetched);
     status({ kind: 'keyword-ready' });
 
-    const model = options.model === 'none' ? undefined : (options.model ?? (manifest.model.path ? new URL(manifest.model.path, index).href : undefined));
+    // A keyword-only index has no model to load, whatever the page says.
+    const model = options.model === 'none' || !manifest.model ? undefined : (options.model ?? (manifest.model.path ? new URL(manifest.model.path, index).href : undefined));
     if (model) void session.loadModel(model);
     if (store && saved?.build !== manifest.build && source === 'network') void session.saveOffline();
     else if (saved?.build === manifest.build) status({ kind: 'offline-saved', build: manifest.build, files: saved.files.length });
@@ -110,9 +108,9 @@ export class SiteSession {
 
   private async searchOnce(query: string, opts: SiteQueryOptions): Promise<SiteResults> {
     const encoder = this.encoder;
-    const mode = opts.mode ?? (encoder ? 'hybrid' : 'lexical');
+    const mode = opts.mode ?? (encoder ? 'hybrid' : 'keyword');
     try {
-      return await searchSite(this.reader, query, { multiVectorBudget: this.options.multiVectorBudget, ...opts, mode, tokenizer: this.tokenizer, encoder });
+      return await searchSite(this.reader, query, { multiVectorBudget: this.options.multiVectorBudget, ...opts, mode, encoder });
     } catch (e) {
       if (isM3SearchError(e)) throw e;
       throw new M3SearchError('INVALID_INDEX', `Searching ${this.options.index} failed: ${(e as Error).message}`, { index: this.options.index });
@@ -125,14 +123,12 @@ export class SiteSession {
     const text = new TextDecoder().decode(await fetchFile(index, 'manifest.json', { cache: 'no-cache' }));
     const manifest = await parseManifest(text, `${index}manifest.json`);
     if (manifest.build === this.manifest.build) return false;
-    const { reader, tokenizer } = await openBuild(index, manifest, this.store, new Set(), this.fetched, () =>
-      this.emit({ kind: 'index', source: 'network', build: manifest.build, passages: manifest.counts.passages }),
-    );
+    const reader = openBuild(index, manifest, this.store, new Set(), this.fetched);
+    this.emit({ kind: 'index', source: 'network', build: manifest.build, passages: manifest.counts.passages });
     this.manifest = manifest;
     this.manifestText = text;
     this.reader = reader;
-    this.tokenizer = tokenizer;
-    if (this.encoder && this.encoder.info.fingerprint !== manifest.model.fingerprint) {
+    if (this.encoder && this.encoder.info.fingerprint !== manifest.model?.fingerprint) {
       // The site was rebuilt with another model: keyword search until the page reloads.
       void this.encoder.dispose().catch(() => undefined);
       this.encoder = undefined;
@@ -179,13 +175,13 @@ export class SiteSession {
         loadOrt: this.loadOrt,
         backend: this.options.backend,
         // The file the index was encoded with, unless the page asks otherwise.
-        dtype: this.options.dtype ?? (/(^|\/)model\.onnx$/.test(this.manifest.model.onnxFile ?? '') ? 'fp32' : 'q8'),
+        dtype: this.options.dtype ?? (/(^|\/)model\.onnx$/.test(this.manifest.model?.onnxFile ?? '') ? 'fp32' : 'q8'),
         wasmPaths: this.options.wasmPaths,
         numThreads: this.options.numThreads,
         signal: this.stop.signal,
         onProgress: (p) => this.emit({ kind: 'model-progress', loaded: p.loaded, total: p.total }),
       });
-      const want = this.manifest.model.fingerprint;
+      const want = this.manifest.model?.fingerprint;
       if (encoder.info.fingerprint !== want || this.closed) {
         await encoder.dispose();
         if (this.closed) return;
@@ -205,28 +201,15 @@ export class SiteSession {
     if (!store) return;
     try {
       await this.firstQuerySettled();
-      const tok = tokenizerFilesOf(manifest);
-      const files = [...reader.offlineFiles(), tok.json, ...(tok.config ? [tok.config] : [])];
+      const files = reader.offlineFiles();
       const have = await store.have(index, files);
-      // Every name carries its content hash, except the tokenizer's in builds older than tokenizerFiles.
-      const missing = files.filter((f) => !have.has(f) || (!manifest.tokenizerFiles && f.startsWith(manifest.tokenizer)));
-      const absent = new Set<string>();
+      // Every name carries its content hash: a stored file of that name is the right one.
+      const missing = files.filter((f) => !have.has(f));
       let done = files.length - missing.length;
       const queue = [...missing];
       const next = async (): Promise<void> => {
         for (let f = queue.shift(); f !== undefined && !this.closed; f = queue.shift()) {
-          let b = this.fetched.get(f);
-          if (!b) {
-            try {
-              b = await fetchFile(index, f);
-            } catch (e) {
-              if (f === tok.config && !manifest.tokenizerFiles && isM3SearchError(e) && e.details?.status === 404) {
-                absent.add(f); // tokenizer_config.json is optional
-                continue;
-              }
-              throw e;
-            }
-          }
+          const b = this.fetched.get(f) ?? (await fetchFile(index, f));
           // Nothing unverified goes into the copy a later visit trusts (cached: free for files a query already checked).
           await verifyFileHash(f, b, `${index}${f}`);
           await store.putFiles(index, [[f, b]]);
@@ -237,10 +220,9 @@ export class SiteSession {
       await Promise.all(Array.from({ length: 6 }, next));
       // A newer build took over while this one was saving: that build saves itself.
       if (this.closed || manifest !== this.manifest) return;
-      const stored = files.filter((f) => !absent.has(f));
-      await store.commit(index, manifest.build, this.manifestText, stored);
+      await store.commit(index, manifest.build, this.manifestText, files);
       this.fetched.resize(0); // saved: nothing fetched later needs keeping for it
-      this.emit({ kind: 'offline-saved', build: manifest.build, files: stored.length });
+      this.emit({ kind: 'offline-saved', build: manifest.build, files: files.length });
     } catch (e) {
       this.error('offline', e, 'STORAGE');
     }
@@ -248,18 +230,10 @@ export class SiteSession {
 }
 
 /**
- * A build's reader (the IndexedDB copy first for the files in `usable`, then the network; what the
- * network gave is put in `fetched` for the offline copy) and its tokenizer; `opened` runs between.
+ * A build's reader: the IndexedDB copy first for the files in `usable`, then
+ * the network; what the network gave is put in `fetched` for the offline copy.
  */
-async function openBuild(
-  index: string,
-  manifest: SiteManifest,
-  store: SiteStore | undefined,
-  usable: ReadonlySet<string>,
-  fetched: ByteLru<Uint8Array>,
-  opened: () => void,
-): Promise<{ reader: SiteIndexReader; tokenizer: M3Tokenizer }> {
-  const tok = tokenizerFilesOf(manifest);
+function openBuild(index: string, manifest: SiteManifest, store: SiteStore | undefined, usable: ReadonlySet<string>, fetched: ByteLru<Uint8Array>): SiteIndexReader {
   // Only what the offline copy stores is kept for it: never the multi-vector shards.
   let offline: Set<string> | undefined;
   /**
@@ -285,22 +259,13 @@ async function openBuild(
       if (damaged && isOfflineError(e)) throw invalidFile(`${index}${name}`, `The offline copy of ${index}${name} is corrupt and the network cannot be reached to fetch it again.`, 'hash');
       throw e;
     }
-    offline ??= new Set([...reader.offlineFiles(), tok.json, ...(tok.config ? [tok.config] : [])]);
+    offline ??= new Set(reader.offlineFiles());
     if (offline.has(name)) fetched.set(name, b, b.length);
     if (damaged) await verifyFileHash(name, b, `${index}${name}`).then(() => store?.putFiles(index, [[name, b]])).catch(() => undefined);
     return b;
   };
   const reader = new SiteIndexReader(manifest, load);
-  opened();
-  const [json, config] = await Promise.all([load(tok.json), tok.config ? load(tok.config).catch(() => undefined) : undefined]);
-  const tokenizerFile = `${index}${tok.json}`;
-  try {
-    const tokenizer = createTokenizer(parseJson(json, tokenizerFile), config ? parseJson(config, `${index}${tok.config}`) : {});
-    return { reader, tokenizer };
-  } catch (e) {
-    if (isM3SearchError(e)) throw e;
-    throw new M3SearchError('INVALID_INDEX', `${tokenizerFile} is not a usable tokenizer: ${(e as Error).message}`, { file: tokenizerFile });
-  }
+  return reader;
 }
 
 /**
@@ -326,11 +291,11 @@ async function fetchFile(index: string, name: string, init?: RequestInit): Promi
   }
 }
 
-function parseJson(bytes: Uint8Array | string, file: string): JsonObject {
+function parseJson(bytes: Uint8Array | string, file: string): Record<string, unknown> {
   try {
     const v: unknown = JSON.parse(typeof bytes === 'string' ? bytes : new TextDecoder().decode(bytes));
     if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new Error('not a JSON object');
-    return v as JsonObject;
+    return v as Record<string, unknown>;
   } catch (e) {
     throw new M3SearchError('INVALID_INDEX', `${file} is not valid JSON: ${(e as Error).message}`, { file });
   }

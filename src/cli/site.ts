@@ -14,7 +14,9 @@ import { progressLine, type ProgressLine } from './progress.js';
 
 const INDEX_USAGE = `m3search index <site-dir> [options]    build the search index of a built static site
     --out DIR             index folder (default <site-dir>/m3search)
-    --model DIR|URL       encoder folder (in a clone: the generated test model, if built)
+    --model DIR|URL|none  encoder folder or URL for hybrid ranking (default none: a keyword-only index,
+                          whose pages load no model and no ONNX Runtime)
+    --lang-analyzer CODE  language of the keyword analyzer's stemmer (default: the pages' <html lang>, else detected)
     --inject              add the <script> tag and <m3-search> box to every page
     --copy-model          copy the model next to the index, so pages rank hybrid with no third-party host
     --max-tokens N        tokens per passage, special tokens included (default 512, at most the model's limit)
@@ -36,8 +38,8 @@ const INDEX_USAGE = `m3search index <site-dir> [options]    build the search ind
 const SERVE_USAGE = `m3search serve [dir] [--port 8080] [--host 127.0.0.1]    serve a folder (an indexed site) over http`;
 
 const QUERY_USAGE = `m3search query <index-dir> [options] "query"    search a built index from Node
-    --model DIR|URL       encoder folder (in a clone: the generated test model, if built)
-    --mode lexical|dense|sparse|multi|hybrid   (default hybrid; lexical needs no model)
+    --model DIR|URL       encoder folder (in a clone: the generated test model, if built); not needed by --mode keyword
+    --mode keyword|dense|sparse|multi|hybrid   (default hybrid, or keyword for a keyword-only index)
     --fusion weighted|rrf (default weighted)
     -k N                  hits to print (default 10)
     --budget N            score only each passage's first N multi-vector rows`;
@@ -53,6 +55,7 @@ const INDEX_OPTIONS = {
   'multi-vectors': { type: 'string' },
   'multi-storage': { type: 'string' },
   lang: { type: 'string' },
+  'lang-analyzer': { type: 'string' },
   markdown: { type: 'boolean' },
   docs: { type: 'string' },
   fp32: { type: 'boolean' },
@@ -80,7 +83,8 @@ async function indexRun(args: string[]): Promise<void> {
     documents,
     dtype: values.fp32 ? 'fp32' : 'q8',
     out: values.out,
-    model: resolveModel(values.model, log),
+    model: values.model,
+    language: values['lang-analyzer'],
     copyModel: values['copy-model'],
     inject: values.inject,
     serviceWorker: !values['no-sw'],
@@ -102,7 +106,7 @@ async function indexRun(args: string[]): Promise<void> {
   const { indexSite } = await import('../site/publish.js');
   const report = await indexSite(options);
   printSummary(report.build, report.bundleBytes, report.injected, report.out);
-  if (values.inject && !values['copy-model']) {
+  if (values.inject && values.model && values.model !== 'none' && !values['copy-model']) {
     log('note: the model was not copied next to the index, so pages search by keywords only; add --copy-model, or data-model="URL" on the script tag, for hybrid ranking');
   }
 }
@@ -119,6 +123,7 @@ function progressPrinter(progress: ProgressLine): (p: BuildProgress) => void {
     lastPhase = p.phase;
     let line = `pages ${p.pages} · sections ${p.sections} · passages ${p.passages}`;
     if (p.phase === 'crawl') line = `crawl ${p.done}/${p.total} files · ${line}`;
+    if (p.phase === 'keyword') line = final ? `keyword index: ${p.total} passages analyzed` : `analyzing ${p.total} passages for the keyword index…`;
     if (p.phase === 'encode') line = `encode ${p.done}/${p.total} passages${p.rate ? ` · ${p.rate.toFixed(1)} passages/s · ETA ${fmtSeconds(p.eta ?? 0)}` : ''}`;
     if (p.phase === 'write') line = final ? 'shards written' : 'writing shards…';
     if (final) {
@@ -151,8 +156,11 @@ function printSummary(r: BuildReport, bundleBytes: number, injected: number, out
   const b = r.bytes;
   const lines = [
     `indexed ${r.pages} pages (${r.skippedPages} skipped) · ${r.sections} sections · ${r.passages} passages (${r.chunkedSections} sections split into several chunks)`,
-    `encoded ${r.encoded} passages, reused ${r.reused} from the previous build${r.reshaped ? ` (${r.reshaped} multi-vectors re-reduced to the new layout)` : ''}${r.encoded ? ` · ${(r.encoded / r.encodeSeconds).toFixed(1)} passages/s` : ''}${r.truncated ? ` · WARNING: ${r.truncated} still truncated by the encoder` : ''}`,
-    `bytes: dense ${fmtBytes(b.dense)} · sparse ${fmtBytes(b.sparse)} · multi ${fmtBytes(b.multi)} (${multiLabel(r.manifest)}) · lexical ${fmtBytes(b.lexical)} · metadata ${fmtBytes(b.meta)} · tokenizer ${fmtBytes(b.tokenizer)} · manifest ${fmtBytes(b.manifest)} · index total ${fmtBytes(b.total)} (+ script bundle ${fmtBytes(bundleBytes)})`,
+    `keyword index (${r.manifest.keyword.analyzer.language ?? 'no language'}${r.manifest.keyword.analyzer.stemmers.length ? `, stemmers ${r.manifest.keyword.analyzer.stemmers.join(' ')}` : ''}) in ${r.keywordSeconds.toFixed(1)} s`,
+    r.manifest.model
+      ? `encoded ${r.encoded} passages, reused ${r.reused} from the previous build${r.reshaped ? ` (${r.reshaped} multi-vectors re-reduced to the new layout)` : ''}${r.encoded ? ` · ${(r.encoded / r.encodeSeconds).toFixed(1)} passages/s` : ''}${r.truncated ? ` · WARNING: ${r.truncated} still truncated by the encoder` : ''}`
+      : 'keyword-only: no model, no vectors',
+    `bytes: keyword ${fmtBytes(b.keyword)} · metadata ${fmtBytes(b.meta)}${r.manifest.model ? ` · dense ${fmtBytes(b.dense)} · sparse ${fmtBytes(b.sparse)} · multi ${fmtBytes(b.multi)} (${multiLabel(r.manifest)})` : ''} · manifest ${fmtBytes(b.manifest)} · index total ${fmtBytes(b.total)} (+ script bundle ${fmtBytes(bundleBytes)})`,
     `build ${r.manifest.build} → ${path.relative(process.cwd(), out) || '.'} in ${r.seconds.toFixed(1)} s${injected ? ` · search box injected into ${injected} pages` : ''}`,
   ];
   log(lines.join('\n'));
@@ -179,20 +187,21 @@ async function queryRun(args: string[]): Promise<void> {
   if (!dir) throw new M3SearchError('INVALID_OPTION', `query needs an <index-dir>.\n${QUERY_USAGE}`);
   const query = words.join(' ');
   if (!query.trim()) throw new M3SearchError('EMPTY_QUERY', `query needs a query after the index folder.\n${QUERY_USAGE}`);
-  const mode = choiceOption(values.mode, 'mode', ['lexical', 'dense', 'sparse', 'multi', 'hybrid'] as const, 'hybrid');
   const fusion = choiceOption<Fusion>(values.fusion, 'fusion', ['weighted', 'rrf'], 'weighted');
   const k = intOption(values.k, 'k') ?? 10;
   const multiVectorBudget = intOption(values.budget, 'budget');
-  const [{ loadModel }, { openIndexDir }, { searchSite }] = await Promise.all([import('../node/load-model.js'), import('../site/node-reader.js'), import('../site/search.js')]);
+  const [{ openIndexDir }, { searchSite }] = await Promise.all([import('../site/node-reader.js'), import('../site/search.js')]);
   // The index first: a wrong folder (or a JSONL file) is reported before the model loads.
   const reader = await openIndexDir(dir);
-  const encoder = await loadModel(resolveModel(values.model, log));
+  const mode = choiceOption(values.mode, 'mode', ['keyword', 'dense', 'sparse', 'multi', 'hybrid'] as const, reader.manifest.model ? 'hybrid' : 'keyword');
+  if (mode !== 'keyword' && !reader.manifest.model) throw new M3SearchError('INVALID_OPTION', `${dir} is a keyword-only index (built without a model): --mode ${mode} needs vectors; use --mode keyword.`, { mode });
+  const encoder = mode === 'keyword' ? undefined : await (await import('../node/load-model.js')).loadModel(resolveModel(values.model, log));
   try {
-    const res = await searchSite(reader, query, { encoder, tokenizer: encoder.tokenizer, mode, fusion, k, multiVectorBudget });
+    const res = await searchSite(reader, query, { encoder, mode, fusion, k, multiVectorBudget });
     if (res.hits.length === 0) log(`no results for "${query}" in ${dir} (${reader.manifest.counts.passages} passages, ${mode} mode)`);
     for (const [i, h] of res.hits.entries()) console.log(`${String(i + 1).padStart(2)}. ${h.score.toFixed(4)}  ${h.url}\n    ${h.title} › ${h.heading}\n    ${h.snippet.text}`);
   } finally {
-    await encoder.dispose();
+    await encoder?.dispose();
   }
 }
 

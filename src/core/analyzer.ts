@@ -181,6 +181,8 @@ export class Analyzer {
   private readonly stemmers: Readonly<Record<string, Stemmer>>;
   private readonly segmenter: Intl.Segmenter;
   private readonly stemCache = new Map<string, string>();
+  /** Languages whose stemmer has been applied so far (a static index records them, so pages load only those). */
+  readonly stemmed = new Set<string>();
 
   constructor(opts: AnalyzerOptions = {}) {
     this.language = baseLanguage(opts.language);
@@ -251,6 +253,7 @@ export class Analyzer {
     const script = scriptOf(word);
     const lang = stemLanguage(script, this.language);
     const stemmer = lang ? this.stemmers[lang] : undefined;
+    if (stemmer) this.stemmed.add(lang!);
     t = stemmer ? stemmer(word) || word : word;
     if (this.foldsScript(script)) t = foldDiacritics(t, script);
     if (this.stemCache.size > 100_000) this.stemCache.clear();

@@ -55,12 +55,18 @@ export async function loadStemmers(
   const base = language?.trim().toLowerCase().split(/[-_]/)[0];
   if (base && LOADERS[base]) want.add(base);
   if (opts.scriptStemmers ?? true) for (const l of ['ru', 'el', 'ar', 'hi']) want.add(l);
+  return loadStemmersOf([...want]);
+}
+
+/** Exactly the stemmers of `languages` (those without one are left out): what a static index recorded at build time. */
+export async function loadStemmersOf(languages: readonly string[]): Promise<Record<string, Stemmer>> {
   const out: Record<string, Stemmer> = {};
   await Promise.all(
-    [...want].map(async (lang) => {
-      const mod = await LOADERS[lang]!();
-      out[lang] = guard(mod.stemmer);
-    }),
+    languages
+      .filter((l) => LOADERS[l])
+      .map(async (lang) => {
+        out[lang] = guard((await LOADERS[lang]!()).stemmer);
+      }),
   );
   return out;
 }

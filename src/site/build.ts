@@ -3,23 +3,27 @@
 import type { Encoder } from '../core/encoder.js';
 import type { Doc } from '../core/types.js';
 import { createHash } from 'node:crypto';
-import { readdir, rename, rm, writeFile, mkdir } from 'node:fs/promises';
+import { readdir, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { DEFAULT_BM25 } from '../core/bm25.js';
+import { Analyzer, detectLanguage } from '../core/analyzer.js';
 import { M3SearchError, throwIfAborted } from '../core/errors.js';
-import { lexicalTokenIds } from '../core/lexical-index.js';
+import { KEYWORD_BM25 } from '../core/keyword-index.js';
+import { loadStemmers, STEM_LANGUAGES } from '../core/stemmers.js';
 import type { Encoded } from '../core/types.js';
-import type { ModelSource } from '../model/source.js';
 import { listPages, readPage, type CrawlOptions } from './crawl.js';
 import { sectionPassages } from './passages.js';
 import { buildFiles, readManifest, readPreviousBuild } from './previous.js';
-import { DEFAULT_SITE_MULTI_VECTORS, type MultiLayout, type MultiStorageKind, type Passage, type PassageMeta, type SiteManifest, type StoredVectors, type TokenizerFiles } from './types.js';
+import { DEFAULT_SITE_MULTI_VECTORS, type KeywordManifest, type MultiLayout, type MultiStorageKind, type Passage, type PassageMeta, type SiteManifest, type StoredVectors } from './types.js';
+import { buildKeywordShards } from './keyword-shards.js';
 import { adaptMulti, storeVectors, type MultiPlan } from './vectors.js';
 import { DEFAULT_TARGETS, writeShards, type ShardTargets } from './write.js';
 
 export const DEFAULT_MAX_TOKENS = 512;
 
-export type BuildPhase = 'crawl' | 'chunk' | 'encode' | 'write';
+export type BuildPhase = 'crawl' | 'chunk' | 'keyword' | 'encode' | 'write';
+
+/** Title and heading terms count this many times in a passage's keyword bag (BM25F-style). */
+export const KEYWORD_TITLE_BOOST = 2;
 
 export interface BuildProgress {
   phase: BuildPhase;
@@ -36,9 +40,22 @@ export interface BuildProgress {
 export interface BuildOptions {
   site: string;
   out: string;
-  encoder: Encoder;
-  /** Where the tokenizer files are copied from (the lexical mode runs on them in the page). */
-  modelSource: ModelSource;
+  /**
+   * The encoder. Without one the index is keyword-only: no vectors, no
+   * tokenizer, no ONNX Runtime on the page.
+   */
+  encoder?: Encoder;
+  /**
+   * Language of the site for the keyword analyzer (its stemmer): default the
+   * pages' most common `<html lang>`, else detected from the text.
+   */
+  language?: string;
+  /**
+   * Character n-grams per word in the keyword index (parts of compounds and
+   * inflections a stemmer misses). Default 0 where the language has a stemmer
+   * (they would cost bytes on every query), else 4.
+   */
+  keywordGrams?: number;
   /** Tokens per encoder input, special tokens included (default 512, capped at the model limit). */
   maxTokens?: number;
   overlapTokens?: number;
@@ -82,23 +99,25 @@ export interface BuildReport {
   truncated: number;
   bytes: SiteManifest['bytes'];
   seconds: number;
+  /** Seconds spent analyzing passages for the keyword index. */
+  keywordSeconds: number;
   encodeSeconds: number;
   manifest: SiteManifest;
 }
 
 export async function buildSiteIndex(opts: BuildOptions): Promise<BuildReport> {
   const t0 = performance.now();
-  const { encoder } = opts;
-  const info = encoder.info;
+  const encoder = opts.encoder;
+  const info = encoder?.info;
   const layout = opts.multi ?? 'nested';
   const maxRows = opts.maxMultiVectors ?? DEFAULT_SITE_MULTI_VECTORS;
   if (!Number.isInteger(maxRows) || maxRows < 1) throw new M3SearchError('INVALID_OPTION', 'maxMultiVectors must be a positive integer', { maxMultiVectors: maxRows });
-  const multi: MultiStorageKind | 'none' = info.hasMulti && layout !== 'none' ? (opts.multiStorage ?? 'int8') : 'none';
+  const multi: MultiStorageKind | 'none' = info?.hasMulti && layout !== 'none' ? (opts.multiStorage ?? 'int8') : 'none';
   const plan: MultiPlan = { storage: multi, layout: layout === 'none' ? 'all' : layout, maxRows };
   // Sections, not whole pages, are the unit people look for: 512 tokens (what BGE-M3 was mostly
   // trained on for passages) keeps hits precise and multi-vectors small; --max-tokens raises it
   // up to the model's own limit.
-  const maxTokens = Math.min(opts.maxTokens ?? DEFAULT_MAX_TOKENS, info.maxLength);
+  const maxTokens = Math.min(opts.maxTokens ?? DEFAULT_MAX_TOKENS, info?.maxLength ?? Infinity);
   const overlapTokens = opts.overlapTokens ?? Math.min(64, Math.floor(maxTokens / 8));
   const site = path.resolve(opts.site);
   const out = path.resolve(opts.out);
@@ -112,13 +131,16 @@ export async function buildSiteIndex(opts: BuildOptions): Promise<BuildReport> {
   const files = opts.documents ? [] : await listPages(site, { ...opts.crawl, exclude });
   // The chunker counts every word separately and words repeat a lot: memoize short strings.
   const counted = new Map<string, number>();
+  // Without a model, passages are only display units: a word counts as one token per ~4 characters.
+  const tokens = encoder ? (t: string): number => encoder.tokenizer.ids(t, { special: false }).length : (t: string): number => Math.max(1, Math.ceil(t.length / 4));
   const count = (t: string): number => {
-    if (t.length > 48) return encoder.tokenizer.ids(t, { special: false }).length;
+    if (t.length > 48) return tokens(t);
     let n = counted.get(t);
-    if (n === undefined) counted.set(t, (n = encoder.tokenizer.ids(t, { special: false }).length));
+    if (n === undefined) counted.set(t, (n = tokens(t)));
     return n;
   };
-  const specialTokens = encoder.tokenizer.ids('', { special: true }).length;
+  const specialTokens = encoder ? encoder.tokenizer.ids('', { special: true }).length : 0;
+  const langs = new Map<string, number>();
   const pages: { url: string; title: string }[] = [];
   const passages: Passage[] = [];
   let skippedPages = 0;
@@ -138,11 +160,12 @@ export async function buildSiteIndex(opts: BuildOptions): Promise<BuildReport> {
       continue;
     }
     if (page.warning) warnings.push({ file, message: page.warning });
-    const langs = opts.crawl?.lang;
-    const otherLang = langs?.length && page.lang && !langs.some((l) => page.lang!.toLowerCase().startsWith(l.toLowerCase()));
+    const only = opts.crawl?.lang;
+    const otherLang = only?.length && page.lang && !only.some((l) => page.lang!.toLowerCase().startsWith(l.toLowerCase()));
     if (page.skipped || otherLang || page.sections.length === 0) skippedPages++;
     else {
       const pageNo = pages.length;
+      if (page.lang) langs.set(page.lang, (langs.get(page.lang) ?? 0) + 1);
       pages.push({ url: page.url, title: page.title });
       for (const s of page.sections) {
         const r = sectionPassages({ page: pageNo, pageTitle: page.title, ...s }, { maxTokens, overlapTokens, count, specialTokens });
@@ -172,8 +195,15 @@ export async function buildSiteIndex(opts: BuildOptions): Promise<BuildReport> {
     throw new M3SearchError('INVALID_OPTION', `Nothing to index: ${what}.`, { site, pages: files.length, skipped: skippedPages });
   }
 
-  // 2. Vectors: reuse by hash, encode the rest in batches.
-  const previous = opts.fresh ? undefined : await readPreviousBuild(out, { fingerprint: info.fingerprint, multi, denseDim: info.denseDim });
+  // 2. Keyword index: the model-free analyzer over title + heading and text.
+  const tKw = performance.now();
+  emit('keyword', 0, passages.length);
+  const keyword = await keywordIndex(opts, langs, pages, passages);
+  emit('keyword', passages.length, passages.length);
+  const keywordSeconds = (performance.now() - tKw) / 1000;
+
+  // 3. Vectors: reuse by hash, encode the rest in batches.
+  const previous = opts.fresh || !info ? undefined : await readPreviousBuild(out, { fingerprint: info.fingerprint, multi, denseDim: info.denseDim });
   // Content-hash reuse never mixes layouts: a previous passage's multi-vectors are re-reduced to
   // the current layout and cap (adaptMulti), or the passage is encoded again.
   const prevMulti = previous?.manifest.shards.multi;
@@ -182,13 +212,13 @@ export async function buildSiteIndex(opts: BuildOptions): Promise<BuildReport> {
   const vectors: (StoredVectors | undefined)[] = passages.map((p) => {
     const v = previous?.vectors.get(p.hash);
     if (!v) return undefined;
-    const m = adaptMulti(v.multi, from, plan, info.multiDim);
+    const m = adaptMulti(v.multi, from, plan, info!.multiDim);
     if (m === undefined) return undefined;
     if (m !== v.multi) reshaped++;
     return { ...v, multi: m };
   });
   const reused = vectors.filter(Boolean).length;
-  const todo = passages.map((_, i) => i).filter((i) => !vectors[i]);
+  const todo = encoder ? passages.map((_, i) => i).filter((i) => !vectors[i]) : [];
   const group = Math.max(opts.batchSize ?? 16, 64);
   let truncated = 0;
   const tEnc = performance.now();
@@ -196,7 +226,7 @@ export async function buildSiteIndex(opts: BuildOptions): Promise<BuildReport> {
   for (let g = 0; g < todo.length; g += group) {
     throwIfAborted(opts.signal);
     const idx = todo.slice(g, g + group);
-    const enc = await encoder.encode(idx.map((i) => passages[i]!.encodeText), { kind: 'passage', batchSize: opts.batchSize, signal: opts.signal });
+    const enc = await encoder!.encode(idx.map((i) => passages[i]!.encodeText), { kind: 'passage', batchSize: opts.batchSize, signal: opts.signal });
     enc.forEach((e, k) => {
       if (e.truncated) truncated++;
       vectors[idx[k]!] = storeVectors(e, plan);
@@ -207,28 +237,25 @@ export async function buildSiteIndex(opts: BuildOptions): Promise<BuildReport> {
   }
   const encodeSeconds = (performance.now() - tEnc) / 1000;
 
-  // 3. Shards, tokenizer, manifest; then drop the previous build's unused files.
+  // 4. Shards, tokenizer, manifest; then drop the previous build's unused files.
   emit('write', 0, 1);
   const meta: PassageMeta[] = passages.map((p) => ({ url: pages[p.page]!.url, title: pages[p.page]!.title, anchor: p.anchor, heading: p.heading, text: p.text }));
-  const lexTokens = passages.map((p) => lexicalTokenIds(encoder.tokenizer, p.encodeText));
   const written = await writeShards(out, {
     meta,
     hashes: passages.map((p) => p.hash),
-    vectors: vectors as StoredVectors[],
-    lexTokens,
-    denseDim: info.denseDim,
-    multiDim: info.multiDim,
+    vectors: encoder ? (vectors as StoredVectors[]) : null,
+    keyword: keyword.build,
+    denseDim: info?.denseDim ?? 0,
+    multiDim: info?.multiDim ?? 0,
     multi,
     multiLayout: multi === 'none' ? undefined : { layout: plan.layout, maxRows: plan.layout === 'nested' ? maxRows : null },
-    bm25: DEFAULT_BM25,
   }, { ...DEFAULT_TARGETS, ...opts.targets });
-  const tokenizer = await copyTokenizer(opts.modelSource, out);
 
   const body: Omit<SiteManifest, 'build' | 'createdAt'> = {
     format: 'm3search-site',
-    version: 1,
+    version: 2,
     siteRoot: relUrl(out, site),
-    model: {
+    model: info ? {
       id: info.modelId,
       fingerprint: info.fingerprint,
       maxLength: info.maxLength,
@@ -237,14 +264,12 @@ export async function buildSiteIndex(opts: BuildOptions): Promise<BuildReport> {
       sparseStyle: info.sparseStyle,
       ...(info.onnxFile ? { onnxFile: info.onnxFile } : {}),
       ...(opts.modelPath ? { path: opts.modelPath } : {}),
-    },
-    tokenizer: 'tokenizer/',
-    tokenizerFiles: tokenizer.files,
-    chunking: { maxTokens, overlapTokens },
-    counts: { pages: pages.length, sections: progress.sections, passages: passages.length, chunkedSections, tokens: lexTokens.reduce((s, t) => s + t.length, 0) },
-    lexical: { k1: DEFAULT_BM25.k1, b: DEFAULT_BM25.b, avgLength: written.avgLength },
+    } : null,
+    chunking: { maxTokens: Number.isFinite(maxTokens) ? maxTokens : DEFAULT_MAX_TOKENS, overlapTokens },
+    counts: { pages: pages.length, sections: progress.sections, passages: passages.length, chunkedSections, terms: keyword.build.terms },
+    keyword: keyword.manifest,
     shards: written.shards,
-    bytes: { ...written.bytes, tokenizer: tokenizer.bytes, manifest: 0, total: 0 },
+    bytes: { ...written.bytes, manifest: 0, total: 0 },
   };
   const build = createHash('sha256').update(JSON.stringify(body)).digest('hex').slice(0, 16);
   const manifest: SiteManifest = { ...body, build, createdAt: new Date().toISOString() };
@@ -255,7 +280,7 @@ export async function buildSiteIndex(opts: BuildOptions): Promise<BuildReport> {
   // The build being replaced keeps its files until the next build: a page that still holds its
   // manifest reads a consistent (older) index instead of 404s. Anything older goes.
   const replaced = await readManifest(out);
-  const keep = new Set([...written.files, tokenizer.files.json, ...(tokenizer.files.config ? [tokenizer.files.config] : [])]);
+  const keep = new Set(written.files);
   if (replaced) for (const f of await buildFiles(out, replaced)) keep.add(f);
   await writeFile(path.join(out, 'manifest.json.tmp'), text);
   await rename(path.join(out, 'manifest.json.tmp'), path.join(out, 'manifest.json'));
@@ -275,8 +300,42 @@ export async function buildSiteIndex(opts: BuildOptions): Promise<BuildReport> {
     truncated,
     bytes: manifest.bytes,
     seconds: (performance.now() - t0) / 1000,
+    keywordSeconds,
     encodeSeconds,
     manifest,
+  };
+}
+
+/** Analyzes every passage for the keyword index, in the site's language (what the page must repeat: see KeywordManifest). */
+async function keywordIndex(
+  opts: BuildOptions,
+  langs: ReadonlyMap<string, number>,
+  pages: readonly { title: string }[],
+  passages: readonly Passage[],
+): Promise<{ build: ReturnType<typeof buildKeywordShards>; manifest: KeywordManifest }> {
+  let language = opts.language;
+  if (!language) {
+    let top = 0;
+    for (const [l, n] of langs) if (n > top) [language, top] = [l, n];
+  }
+  // Every 10th passage is plenty to tell a language by its function words.
+  language = (language?.trim().toLowerCase().split(/[-_]/)[0] || undefined) ?? detectLanguage(passages.filter((_, i) => i % 10 === 0).map((p) => p.text));
+  const wordGrams = opts.keywordGrams ?? (language && STEM_LANGUAGES.includes(language) ? 0 : 4);
+  if (!Number.isInteger(wordGrams) || wordGrams < 0) throw new M3SearchError('INVALID_OPTION', 'keywordGrams must be an integer ≥ 0', { keywordGrams: wordGrams });
+  const analyzer = new Analyzer({ language, stemmers: await loadStemmers(language), wordGrams });
+  const build = buildKeywordShards(
+    analyzer,
+    passages.map((p) => ({ title: [pages[p.page]?.title, p.heading].filter(Boolean).join(' '), text: p.text })),
+    { bm25: KEYWORD_BM25, titleBoost: KEYWORD_TITLE_BOOST, shardBytes: { ...DEFAULT_TARGETS, ...opts.targets }.keywordBytes },
+  );
+  return {
+    build,
+    manifest: {
+      analyzer: { language: language ?? null, stemmers: [...analyzer.stemmed].sort(), wordGrams },
+      k1: KEYWORD_BM25.k1,
+      b: KEYWORD_BM25.b,
+      titleBoost: KEYWORD_TITLE_BOOST,
+    },
   };
 }
 
@@ -286,26 +345,10 @@ function relUrl(from: string, to: string): string {
   return rel === '' ? './' : `${rel}/`;
 }
 
-/** Copies the tokenizer files under content-hashed names (`tokenizer/tokenizer.<h>.json`), as the shards are named. */
-async function copyTokenizer(source: ModelSource, out: string): Promise<{ bytes: number; files: TokenizerFiles }> {
-  await mkdir(path.join(out, 'tokenizer'), { recursive: true });
-  let bytes = 0;
-  const put = async (name: string): Promise<string | null> => {
-    const b = await source.read(`${name}.json`);
-    if (!b) return null;
-    const file = `tokenizer/${name}.${createHash('sha256').update(b).digest('hex').slice(0, 10)}.json`;
-    await writeFile(path.join(out, file), b);
-    bytes += b.length;
-    return file;
-  };
-  const json = await put('tokenizer');
-  if (!json) throw new M3SearchError('MODEL_FILES', 'The model has no tokenizer.json to copy next to the index.');
-  return { bytes, files: { json, config: await put('tokenizer_config') } };
-}
-
-/** Deletes files under shards/ and tokenizer/ that `keep` does not name. */
+/** Deletes files under shards/ that `keep` does not name, and the tokenizer/ folder older builds wrote. */
 async function removeStale(out: string, keep: ReadonlySet<string>): Promise<void> {
-  for (const dir of ['shards', 'tokenizer']) {
+  await rm(path.join(out, 'tokenizer'), { recursive: true, force: true });
+  for (const dir of ['shards']) {
     const names = await readdir(path.join(out, dir)).catch(() => [] as string[]);
     for (const name of names) if (!keep.has(`${dir}/${name}`)) await rm(path.join(out, dir, name), { force: true });
   }

@@ -54,13 +54,20 @@ export async function ensureScriptBundle(log: (s: string) => void = () => {}): P
   return BUNDLE_DIR;
 }
 
-/** Copies the bundle into the index folder (and the service worker to the site root, if given). */
-export async function copyBundle(outDir: string, siteRoot?: string): Promise<number> {
+/** ONNX Runtime's WebAssembly builds: only an index with a model needs them. */
+const ORT_FILE = /^ort-wasm.*\.(wasm|mjs)$/;
+
+/**
+ * Copies the bundle into the index folder (and the service worker to
+ * `swRoot`, if given). A keyword-only index (`onnxRuntime: false`) gets no
+ * ONNX Runtime files: its pages never load a model.
+ */
+export async function copyBundle(outDir: string, opts: { swRoot?: string; onnxRuntime?: boolean } = {}): Promise<number> {
   let bytes = 0;
   await mkdir(outDir, { recursive: true });
   for (const e of await readdir(BUNDLE_DIR, { withFileTypes: true })) {
-    if (!e.isFile()) continue;
-    const dest = e.name === SW_FILE ? (siteRoot ? path.join(siteRoot, SW_FILE) : undefined) : path.join(outDir, e.name);
+    if (!e.isFile() || (opts.onnxRuntime === false && ORT_FILE.test(e.name))) continue;
+    const dest = e.name === SW_FILE ? (opts.swRoot ? path.join(opts.swRoot, SW_FILE) : undefined) : path.join(outDir, e.name);
     if (!dest) continue;
     await cp(path.join(BUNDLE_DIR, e.name), dest);
     bytes += (await stat(dest)).size;

@@ -7,7 +7,7 @@ import { M3SearchError } from '../core/errors.js';
 import type { RangeFile, SiteManifest } from './types.js';
 
 /** What a failed read of one index file was. */
-export type IndexFileProblem = 'offline' | 'http' | 'missing' | 'hash' | 'size' | 'decode';
+export type IndexFileProblem = 'offline' | 'http' | 'missing' | 'hash' | 'size' | 'decode' | 'version';
 
 /** A shard's name carries the first 10 hex digits of its SHA-256 (write.ts). */
 const HASHED = /\.([0-9a-f]{10})\.[a-z]+$/;
@@ -61,27 +61,44 @@ export function checkManifest(value: unknown, file: string): SiteManifest {
   };
   if (!isObject(value)) return bad('not a JSON object');
   const m = value as Partial<SiteManifest>;
-  if (m.format !== 'm3search-site' || m.version !== 1) bad('format or version');
+  if (m.format !== 'm3search-site') bad('format');
+  if (m.version !== 2) {
+    throw invalidFile(file, `${file} is an index of format version ${String(m.version)}; this m3search reads version 2: rebuild it with \`m3search index\`.`, 'version');
+  }
   if (typeof m.build !== 'string' || !/^[0-9a-f]{16}$/.test(m.build)) bad('build');
-  if (typeof m.tokenizer !== 'string' || typeof m.siteRoot !== 'string') bad('tokenizer or siteRoot');
+  if (typeof m.siteRoot !== 'string') bad('siteRoot');
   const model = m.model;
-  if (!isObject(model) || typeof model.fingerprint !== 'string' || typeof model.id !== 'string') return bad('model');
-  if (!isCount(model.denseDim) || model.denseDim === 0 || !isCount(model.multiDim) || !isCount(model.maxLength)) bad('model dimensions');
-  if (!oneOf(model.sparseStyle, ['lexical', 'splade', 'none'])) bad('model.sparseStyle');
+  if (model !== null) {
+    if (!isObject(model) || typeof model.fingerprint !== 'string' || typeof model.id !== 'string') return bad('model');
+    if (!isCount(model.denseDim) || model.denseDim === 0 || !isCount(model.multiDim) || !isCount(model.maxLength)) bad('model dimensions');
+    if (!oneOf(model.sparseStyle, ['lexical', 'splade', 'none'])) bad('model.sparseStyle');
+  }
   const counts = m.counts;
   if (!isObject(counts) || !isCount(counts.passages)) return bad('counts.passages');
-  const lex = m.lexical;
-  if (!isObject(lex) || ![lex.k1, lex.b, lex.avgLength].every((v) => typeof v === 'number' && Number.isFinite(v) && v >= 0)) bad('lexical parameters');
+  const kw = m.keyword;
+  if (!isObject(kw) || !isObject(kw.analyzer) || ![kw.k1, kw.b, kw.titleBoost].every((v) => typeof v === 'number' && Number.isFinite(v) && v >= 0)) return bad('keyword parameters');
+  const an = kw.analyzer;
+  if ((an.language !== null && typeof an.language !== 'string') || !Array.isArray(an.stemmers) || !an.stemmers.every((l) => typeof l === 'string') || !isCount(an.wordGrams)) bad('keyword.analyzer');
   const s = m.shards;
   if (!isObject(s)) return bad('shards');
   const n = counts.passages;
   // Every per-passage list must cover exactly [0, passages): the reader sizes its arrays from the count.
   if (!isObject(s.dense) || s.dense.storage !== 'int8') return bad('shards.dense');
-  rangeFiles(s.dense.files, n, 'shards.dense.files', bad);
+  // A keyword-only index has no vectors: no dense files, no sparse postings, no multi-vectors.
+  if (model === null) {
+    if (!Array.isArray(s.dense.files) || s.dense.files.length > 0) bad('shards.dense (a keyword-only index has none)');
+  } else rangeFiles(s.dense.files, n, 'shards.dense.files', bad);
   if (!isObject(s.meta)) return bad('shards.meta');
   rangeFiles(s.meta.files, n, 'shards.meta.files', bad);
+  const kf = isObject(s.keyword) ? s.keyword.files : undefined;
+  if (!Array.isArray(kf) || kf.length === 0) return bad('shards.keyword');
+  kf.forEach((f, i) => {
+    if (!isObject(f) || !isName(f.file) || typeof f.first !== 'string' || !isCount(f.bytes)) bad('shards.keyword: a malformed entry');
+    // Lookups binary-search the first keys: they must ascend, the first being ''.
+    if (i === 0 ? f.first !== '' : !(f.first > kf[i - 1]!.first)) bad('shards.keyword: first keys out of order');
+  });
   const p = s.postings;
-  if (!isObject(p) || !isCount(p.count) || p.count === 0 || !Array.isArray(p.files) || !Array.isArray(p.bytes)) return bad('shards.postings');
+  if (!isObject(p) || !isCount(p.count) || (p.count === 0) !== (model === null) || !Array.isArray(p.files) || !Array.isArray(p.bytes)) return bad('shards.postings');
   if (p.files.length !== p.count || p.bytes.length !== p.count || !p.files.every(isName) || !p.bytes.every(isCount)) bad('shards.postings files');
   const mu = s.multi;
   if (!isObject(mu) || !oneOf(mu.storage, ['int8', 'float16', 'none']) || !isCount(mu.count)) return bad('shards.multi');
@@ -89,9 +106,9 @@ export function checkManifest(value: unknown, file: string): SiteManifest {
   if (mu.maxRows !== undefined && mu.maxRows !== null && (!isCount(mu.maxRows) || mu.maxRows === 0)) bad('shards.multi.maxRows');
   if (mu.table !== null && (!isObject(mu.table) || !isName(mu.table.file) || !isCount(mu.table.bytes))) bad('shards.multi.table');
   if ((mu.storage === 'none') !== (mu.table === null)) bad('shards.multi: storage and table disagree');
-  if (mu.storage !== 'none' && model.multiDim === 0) bad('model.multiDim');
+  if (mu.storage !== 'none' && (model === null || model.multiDim === 0)) bad('model.multiDim');
   // Dense bytes are fixed by the counts: catches a passage count that does not match the files before anything is allocated.
-  for (const f of s.dense.files) if (f.bytes !== 20 + f.count * (4 + model.denseDim) + pad4(f.count * model.denseDim)) bad(`${f.file}: declared size does not fit ${f.count} rows of ${model.denseDim}`);
+  if (model !== null) for (const f of s.dense.files) if (f.bytes !== 20 + f.count * (4 + model.denseDim) + pad4(f.count * model.denseDim)) bad(`${f.file}: declared size does not fit ${f.count} rows of ${model.denseDim}`);
   return m as SiteManifest;
 }
 

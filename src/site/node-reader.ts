@@ -2,7 +2,6 @@
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { M3SearchError } from '../core/errors.js';
-import type { M3Encoder } from '../model/encoder.js';
 import { checkManifest, verifyManifestBuild } from './integrity.js';
 import { SiteIndexReader } from './query.js';
 import { searchSite, type SiteResults, type SiteSearchOptions } from './search.js';
@@ -39,8 +38,7 @@ export async function openIndexDir(dir: string, onRead?: (file: string, bytes: n
   });
 }
 
-export async function searchIndexDir(dir: string, query: string, opts: Omit<SiteSearchOptions, 'tokenizer' | 'encoder'> & { encoder: M3Encoder }): Promise<SiteResults> {
-  const reader = await openIndexDir(dir);
-  const { encoder, ...rest } = opts;
-  return searchSite(reader, query, { ...rest, tokenizer: encoder.tokenizer, encoder });
+/** One query against the index in `dir` (the keyword mode needs no encoder). */
+export async function searchIndexDir(dir: string, query: string, opts: SiteSearchOptions): Promise<SiteResults> {
+  return searchSite(await openIndexDir(dir), query, opts);
 }

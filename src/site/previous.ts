@@ -4,7 +4,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { decodeDenseShard, decodeMultiShard, decodePostingsShard, unpackHashes } from './shards.js';
-import { tokenizerFilesOf, type RangeFile, type SiteManifest, type StoredVectors } from './types.js';
+import { type RangeFile, type SiteManifest, type StoredVectors } from './types.js';
 
 export interface PreviousBuild {
   manifest: SiteManifest;
@@ -17,7 +17,8 @@ export async function readManifest(outDir: string): Promise<SiteManifest | undef
   if (text === undefined) return undefined;
   try {
     const m = JSON.parse(text) as SiteManifest;
-    return m.format === 'm3search-site' && m.version === 1 ? m : undefined;
+    // Older formats are not reused: their files go with this build (pages holding them reload the manifest).
+    return m.format === 'm3search-site' && m.version === 2 ? m : undefined;
   } catch {
     return undefined;
   }
@@ -32,7 +33,7 @@ export interface Compatibility {
 /** Vectors of the previous build, or undefined when there is none or it is not reusable (model or storage changed). */
 export async function readPreviousBuild(outDir: string, want: Compatibility): Promise<PreviousBuild | undefined> {
   const manifest = await readManifest(outDir);
-  if (!manifest) return undefined;
+  if (!manifest?.model) return undefined;
   if (manifest.model.fingerprint !== want.fingerprint || manifest.shards.multi.storage !== want.multi || manifest.model.denseDim !== want.denseDim) {
     return undefined;
   }
@@ -49,9 +50,9 @@ export async function readPreviousBuild(outDir: string, want: Compatibility): Pr
     const sparseW: number[][] = Array.from({ length: n }, () => []);
     for (const f of manifest.shards.postings.files) {
       for (const t of decodePostingsShard(await read(f)).terms.values()) {
-        t.sparsePassages.forEach((p, i) => {
+        t.passages.forEach((p, i) => {
           sparseIds[p]!.push(t.token);
-          sparseW[p]!.push(t.sparseWeights[i]!);
+          sparseW[p]!.push(t.weights[i]!);
         });
       }
     }
@@ -81,7 +82,7 @@ export async function readPreviousBuild(outDir: string, want: Compatibility): Pr
 /** Every file of the build `m` describes (manifest.json aside), its multi-vector table read from `outDir`. */
 export async function buildFiles(outDir: string, m: SiteManifest): Promise<string[]> {
   const s = m.shards;
-  const files = [s.hashes.file, ...s.dense.files.map((f) => f.file), ...s.postings.files, ...s.meta.files.map((f) => f.file)];
+  const files = [s.hashes.file, ...s.dense.files.map((f) => f.file), ...s.postings.files, ...s.keyword.files.map((f) => f.file), ...s.meta.files.map((f) => f.file)];
   if (s.multi.table) {
     files.push(s.multi.table.file);
     const table = await readFile(path.join(outDir, s.multi.table.file), 'utf8').catch(() => '[]');
@@ -91,6 +92,5 @@ export async function buildFiles(outDir: string, m: SiteManifest): Promise<strin
       // An unreadable table: its shards are simply not kept.
     }
   }
-  const tok = tokenizerFilesOf(m);
-  return [...files, tok.json, ...(tok.config ? [tok.config] : [])];
+  return files;
 }

@@ -6,19 +6,20 @@ import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { M3SearchError } from '../core/errors.js';
 import type { M3Encoder } from '../model/encoder.js';
-import { urlSource } from '../model/source.js';
-import { fsSource } from '../node/fs-source.js';
 import { loadModel } from '../node/load-model.js';
 import { buildSiteIndex, type BuildOptions, type BuildReport } from './build.js';
 import { copyBundle, copyModel, ensureScriptBundle, SW_FILE } from './bundle.js';
 import { listPages } from './crawl.js';
 import { injectSite } from './inject.js';
 
-export interface IndexSiteOptions extends Omit<BuildOptions, 'encoder' | 'modelSource' | 'modelPath' | 'out'> {
+export interface IndexSiteOptions extends Omit<BuildOptions, 'encoder' | 'modelPath' | 'out'> {
   /** Index folder (default `<site>/m3search`). */
   out?: string;
-  /** Model folder or http(s) URL. */
-  model: string;
+  /**
+   * Model folder or http(s) URL, for hybrid ranking. Absent (or 'none'): a
+   * keyword-only index, whose pages load no model and no ONNX Runtime.
+   */
+  model?: string;
   /** An encoder already loaded from `model` (otherwise it is loaded, and disposed after the build). */
   encoder?: M3Encoder;
   /** Which ONNX file to load: 'q8' (default) prefers onnx/model_quantized.onnx, 'fp32' onnx/model.onnx. Pages must load the same one. */
@@ -63,12 +64,14 @@ async function checkSiteFolder(site: string, crawl: { exclude: string[]; markdow
 }
 
 export async function indexSite(opts: IndexSiteOptions): Promise<IndexSiteReport> {
-  const { model, encoder: given, dtype, copyModel: copy = false, inject = false, serviceWorker = true, onLog, ...build } = opts;
+  const { model: asked, encoder: given, dtype, copyModel: copy = false, inject = false, serviceWorker = true, onLog, ...build } = opts;
+  const model = asked === 'none' ? undefined : asked;
   const site = path.resolve(opts.site);
   const out = path.resolve(opts.out ?? path.join(site, 'm3search'));
   const rel = path.relative(site, out).split(path.sep).join('/');
   // Checked before the (slow) model load and encoding, not after.
-  if (copy && isUrl(model)) throw new M3SearchError('INVALID_OPTION', `copyModel (--copy-model) needs a local model folder, not the URL ${model}.`, { model });
+  if (copy && !model) throw new M3SearchError('INVALID_OPTION', 'copyModel (--copy-model) needs a model (--model DIR); this index is keyword-only.', { model: asked ?? null });
+  if (copy && model && isUrl(model)) throw new M3SearchError('INVALID_OPTION', `copyModel (--copy-model) needs a local model folder, not the URL ${model}.`, { model });
   if (inject && (rel.startsWith('..') || path.isAbsolute(rel))) {
     throw new M3SearchError('INVALID_OPTION', `inject (--inject) needs the index folder inside the site folder; ${out} is not inside ${site}.`, { site, out });
   }
@@ -78,25 +81,20 @@ export async function indexSite(opts: IndexSiteOptions): Promise<IndexSiteReport
   await ensureScriptBundle(onLog);
 
   const t0 = performance.now();
-  const encoder = given ?? (await loadModel(model, { dtype }));
+  const encoder = given ?? (model ? await loadModel(model, { dtype }) : undefined);
   const modelSeconds = (performance.now() - t0) / 1000;
-  const { info } = encoder;
-  onLog?.(`model ${info.modelId} (${info.onnxFile}, dense ${info.denseDim}, multi ${info.multiDim}, max ${info.maxLength} tokens) loaded in ${modelSeconds.toFixed(1)} s`);
+  if (encoder) {
+    const { info } = encoder;
+    onLog?.(`model ${info.modelId} (${info.onnxFile}, dense ${info.denseDim}, multi ${info.multiDim}, max ${info.maxLength} tokens) loaded in ${modelSeconds.toFixed(1)} s`);
+  } else onLog?.('no model: a keyword-only index (pages load no model and no ONNX Runtime; --model DIR|URL adds hybrid ranking)');
   let report: BuildReport;
   try {
-    if (copy) await copyModel(model, out);
-    report = await buildSiteIndex({
-      ...build,
-      site,
-      out,
-      encoder,
-      modelSource: isUrl(model) ? urlSource(model, { cacheName: false }) : fsSource(model),
-      modelPath: copy ? 'model/' : undefined,
-    });
+    if (copy && model) await copyModel(model, out);
+    report = await buildSiteIndex({ ...build, site, out, encoder, modelPath: copy ? 'model/' : undefined });
   } finally {
-    if (!given) await encoder.dispose();
+    if (!given) await encoder?.dispose();
   }
-  const bundleBytes = await copyBundle(out, inject && serviceWorker ? site : undefined);
+  const bundleBytes = await copyBundle(out, { swRoot: inject && serviceWorker ? site : undefined, onnxRuntime: Boolean(encoder) });
   let injected = 0;
   if (inject) {
     const pages = await listPages(site, { exclude: [rel, 'pagefind'], limit: build.crawl?.limit });

@@ -1,16 +1,20 @@
 // Query-time search over a static index, fetching only what a query needs:
-// the postings shards its tokens hash to, the dense files (dense, hybrid), the
+// the keyword shards its words fall in (keyword mode), the postings shards its
+// sparse tokens hash to, the dense files (dense, hybrid), the
 // multi-vector shards of the candidates whose token vectors get scored and the
 // metadata shards of the hits. Ranking is the core's (src/core/rank.ts): this
 // module only decides where bytes come from. Environment-free: `load(file)`
 // may fetch, read IndexedDB or disk.
-import { bm25QueryWeight, termBag } from '../core/bm25.js';
+import { Analyzer } from '../core/analyzer.js';
+import { bm25QueryWeight } from '../core/bm25.js';
 import { DenseMatrix, SCAN_ROWS } from '../core/dense-matrix.js';
 import { M3SearchError } from '../core/errors.js';
 import { maxSimKernel } from '../core/maxsim-kernel.js';
 import type { MaxSimOptions } from '../core/multi-index.js';
 import { resolveSearchOptions } from '../core/options.js';
 import { float16ToFloat32 } from '../core/quantize.js';
+import { compare, holdsPhrase, planKeywordQuery, queryLookups, resolveKeywordPlan, type KeywordPlanOptions, type KeywordVocabulary, type SurfaceEntry } from '../core/keyword-plan.js';
+import { loadStemmersOf } from '../core/stemmers.js';
 import { prepareRankQuery, rankLoading, type RankNeed, type RankSource } from '../core/rank.js';
 import { signalsAt, type Scorers } from '../core/signal-table.js';
 import type { SlotHit, SlotSearchOptions } from '../core/slots.js';
@@ -29,17 +33,27 @@ import {
 } from './shards.js';
 import { checkManifest, checkMultiTable, invalidFile, isOfflineError, verifyFileHash } from './integrity.js';
 import { ByteLru } from './byte-lru.js';
+import { gunzip } from './gzip.js';
+import { decodeKeywordShard, keywordShardOf, keywordWeight, type KeywordEntry, type KeywordShard } from './keyword-shards.js';
 import type { PassageMeta, RangeFile, SiteManifest } from './types.js';
 
-/** `lexical`: tokenizer-only BM25 (no model needed); the others as everywhere else. */
-export type SiteMode = 'lexical' | Mode;
+/** `keyword`: the model-free analyzer's BM25 (no model, no tokenizer); the others as everywhere else. */
+export type SiteMode = 'keyword' | Mode;
 
 export interface RankedPassage {
   passage: number;
   score: number;
   /** Each signal's own score and rank among the candidates (as on an engine Hit). */
-  signals: Partial<Record<Signal | 'lexical', SignalScore>>;
+  signals: Partial<Record<Signal | 'keyword', SignalScore>>;
 }
+
+/** Keyword query rules (the core planner's, keyword-plan.ts): as-you-type, typos, phrases, minimum match. */
+export type KeywordQueryOptions = Partial<KeywordPlanOptions>;
+
+/** Completions of the word being typed come from at most this many keyword shards (a short prefix spans many). */
+const PREFIX_SHARDS = 2;
+/** Candidates whose text is checked for a quoted phrase, best first. */
+const PHRASE_CHECKS = 200;
 
 /**
  * Search options of a static index: the engine's vocabulary (`SearchOptions`),
@@ -80,6 +94,7 @@ export class SiteIndexReader {
     const s = this.manifest.shards;
     for (const f of [...s.dense.files, ...s.meta.files]) this.sizes.set(f.file, f.bytes);
     s.postings.files.forEach((f, i) => this.sizes.set(f, s.postings.bytes[i]!));
+    for (const f of s.keyword.files) this.sizes.set(f.file, f.bytes);
     if (s.multi.table) this.sizes.set(s.multi.table.file, s.multi.table.bytes);
   }
 
@@ -94,7 +109,7 @@ export class SiteIndexReader {
    * SHA-256 its name carries, or not decodable. Only an unreachable network
    * (the loader's `reason: 'offline'`) is told apart.
    */
-  private file<T>(name: string, decode: (b: Uint8Array) => T): Promise<T> {
+  private file<T>(name: string, decode: (b: Uint8Array) => T | Promise<T>): Promise<T> {
     const hit = this.decoded.get(name) as T | undefined;
     if (hit !== undefined) return Promise.resolve(hit);
     let p = this.pending.get(name) as Promise<T> | undefined;
@@ -108,7 +123,7 @@ export class SiteIndexReader {
         if (want !== undefined && bytes.length !== want) throw invalidFile(name, `${name} is ${bytes.length} bytes, the index says ${want}.`, 'size');
         await verifyFileHash(name, bytes);
         try {
-          const value = decode(bytes);
+          const value = await decode(bytes);
           this.decoded.set(name, value, bytes.length);
           return value;
         } catch (e) {
@@ -135,7 +150,7 @@ export class SiteIndexReader {
       if (s.shard !== i) throw new RangeError(`holds postings shard ${s.shard}, the manifest lists it as ${i}`);
       for (const t of s.terms.values()) {
         if (t.token % count !== i) throw new RangeError(`token ${t.token} does not belong in shard ${i} of ${count}`);
-        const last = Math.max(t.lexPassages[t.lexPassages.length - 1] ?? -1, t.sparsePassages[t.sparsePassages.length - 1] ?? -1);
+        const last = t.passages[t.passages.length - 1] ?? -1;
         if (last >= n) throw new RangeError(`token ${t.token} names passage ${last} of ${n}`);
       }
       return s;
@@ -156,20 +171,77 @@ export class SiteIndexReader {
     return out;
   }
 
-  /** Tokenizer-only BM25 (before the encoder has loaded). */
-  async lexical(queryTokenIds: readonly number[], k = 10): Promise<RankedPassage[]> {
-    const bag = termBag(queryTokenIds);
-    const postings = await this.postings(bag.ids);
+  private keywordShard(i: number): Promise<KeywordShard> {
     const n = this.manifest.counts.passages;
-    const acc = new Map<number, number>();
-    for (let i = 0; i < bag.ids.length; i++) {
-      const p = postings.get(bag.ids[i]!);
-      // The document side of BM25 was computed at build time (bm25TermWeight), stored as float16.
-      if (p && p.lexPassages.length > 0) accumulate(acc, p.lexPassages, p.lexWeights, bm25QueryWeight(bag.tfs[i]!, n, p.lexPassages.length));
+    return this.file(this.manifest.shards.keyword.files[i]!.file, async (b) => {
+      const s = decodeKeywordShard(await gunzip(b), n);
+      if (s.shard !== i) throw new RangeError(`holds keyword shard ${s.shard}, the manifest lists it as ${i}`);
+      return s;
+    });
+  }
+
+  private analyzing: Promise<Analyzer> | undefined;
+
+  /** The analyzer the index was built with (its stemmers are small modules, loaded on the first keyword query). */
+  analyzer(): Promise<Analyzer> {
+    if (!this.analyzing) {
+      const a = this.manifest.keyword.analyzer;
+      this.analyzing = loadStemmersOf(a.stemmers).then((stemmers) => new Analyzer({ language: a.language ?? undefined, stemmers, wordGrams: a.wordGrams }));
+      // A failed load (offline before the stemmer was ever fetched) is tried again by the next query.
+      this.analyzing.catch(() => (this.analyzing = undefined));
     }
-    const top = new TopK(k);
-    for (const [d, s] of acc) top.push(d, s, d);
-    return top.results().map((r, i) => ({ passage: r.id, score: r.score, signals: { lexical: { score: r.score, rank: i + 1 } } }));
+    return this.analyzing;
+  }
+
+  /**
+   * Keyword search (no model, no tokenizer): the query analyzed as the
+   * passages were, the keyword shards of its words (and of the completions of
+   * the word being typed) fetched, the core's planner applied (prefix, typos
+   * among the words those shards hold, phrases, minimum match) and BM25
+   * summed over the postings. Empty when the query fails the minimum match.
+   */
+  async keyword(query: string, k = 10, opts: KeywordQueryOptions = {}): Promise<RankedPassage[]> {
+    const o = resolveKeywordPlan(opts);
+    const analyzer = await this.analyzer();
+    const firsts = this.manifest.shards.keyword.files.map((f) => f.first);
+    const { keys, prefixes } = queryLookups(analyzer, query, o.prefix);
+    const want = new Set(keys.map((key) => keywordShardOf(firsts, key)));
+    for (const p of prefixes) {
+      const from = keywordShardOf(firsts, p);
+      const to = Math.min(keywordShardOf(firsts, `${p}\uffff`), from + PREFIX_SHARDS - 1);
+      for (let i = from; i <= to; i++) want.add(i);
+    }
+    const vocab = new ShardVocabulary(await Promise.all([...want].map((i) => this.keywordShard(i))));
+    const plan = planKeywordQuery(analyzer, vocab, query, o);
+    if (!plan) return [];
+    // Completions and corrections name terms that may sit in shards not fetched yet.
+    const more = [...new Set(plan.terms.map((t) => keywordShardOf(firsts, t.term)))].filter((i) => !want.has(i));
+    vocab.add(await Promise.all(more.map((i) => this.keywordShard(i))));
+    const n = this.manifest.counts.passages;
+    const k1 = this.manifest.keyword.k1;
+    const acc = new Map<number, number>();
+    for (const { term, boost } of plan.terms) {
+      const p = vocab.postings(term);
+      if (!p) continue;
+      const wq = bm25QueryWeight(boost, n, p.passages.length);
+      for (let j = 0; j < p.passages.length; j++) acc.set(p.passages[j]!, (acc.get(p.passages[j]!) ?? 0) + wq * keywordWeight(p.weights[j]!, k1));
+    }
+    let ranked = [...acc].sort((a, b) => b[1] - a[1] || a[0] - b[0]);
+    if (plan.phrases.length > 0) ranked = await this.withPhrases(analyzer, ranked.slice(0, PHRASE_CHECKS), plan.phrases, k);
+    return ranked.slice(0, k).map(([passage, score], i) => ({ passage, score, signals: { keyword: { score, rank: i + 1 } } }));
+  }
+
+  /** The candidates (best first) whose title, heading or text hold every phrase, up to `k`. */
+  private async withPhrases(analyzer: Analyzer, ranked: [number, number][], phrases: string[][], k: number): Promise<[number, number][]> {
+    const out: [number, number][] = [];
+    const metas = await this.meta(ranked.map(([p]) => p));
+    ranked.forEach((r, i) => {
+      if (out.length >= k) return;
+      const m = metas[i]!;
+      const fields = [m.title, m.heading, m.text].map((t) => analyzer.words(t).flatMap((w) => w.positional));
+      if (phrases.every((ph) => fields.some((f) => holdsPhrase(f, ph)))) out.push(r);
+    });
+    return out;
   }
 
   /**
@@ -185,6 +257,7 @@ export class SiteIndexReader {
     }
     const o = resolveSearchOptions({ coarseBudget: 0, ...opts });
     const m = this.manifest;
+    if (!m.model) throw new M3SearchError('INVALID_OPTION', `This index is keyword-only (built without a model): the ${o.mode} mode needs vectors.`, { mode: o.mode });
     const dims = { dense: m.model.denseDim, multi: m.shards.multi.storage === 'none' ? 0 : m.model.multiDim };
     const q = prepareRankQuery(query, dims, this.multiLayout.layout === 'nested', o);
     const needDense = q.dense !== undefined && o.mode !== 'sparse';
@@ -215,7 +288,7 @@ export class SiteIndexReader {
     const m = this.manifest;
     const { maxRows, layout } = this.multiLayout;
     if (s.first !== f.first || s.rows.length !== f.count) throw new RangeError(`holds passages ${s.first}+${s.rows.length}, the table says ${f.first}+${f.count}`);
-    if (s.dim !== m.model.multiDim) throw new RangeError(`holds ${s.dim}-dim rows, the manifest says ${m.model.multiDim}`);
+    if (s.dim !== m.model!.multiDim) throw new RangeError(`holds ${s.dim}-dim rows, the manifest says ${m.model!.multiDim}`);
     for (const row of s.rows) {
       if (row && row.kind !== m.shards.multi.storage) throw new RangeError(`holds ${row.kind} rows, the manifest says ${m.shards.multi.storage}`);
       if (row && layout === 'nested' && maxRows !== null && row.count > maxRows) throw new RangeError(`a passage has ${row.count} rows, the cap is ${maxRows}`);
@@ -229,7 +302,7 @@ export class SiteIndexReader {
     const acc = new Map<number, number>();
     for (let i = 0; i < q.ids.length; i++) {
       const p = postings.get(q.ids[i]!);
-      if (p && q.weights[i] !== 0) accumulate(acc, p.sparsePassages, p.sparseWeights, q.weights[i]!);
+      if (p && q.weights[i] !== 0) accumulate(acc, p.passages, p.weights, q.weights[i]!);
     }
     return acc;
   }
@@ -242,7 +315,7 @@ export class SiteIndexReader {
         this.file<DenseShard>(f.file, (b) => {
           const s = decodeDenseShard(b);
           if (s.first !== f.first || s.count !== f.count) throw new RangeError(`holds passages ${s.first}+${s.count}, the manifest says ${f.first}+${f.count}`);
-          if (s.dim !== m.model.denseDim) throw new RangeError(`holds ${s.dim}-dim vectors, the manifest says ${m.model.denseDim}`);
+          if (s.dim !== m.model!.denseDim) throw new RangeError(`holds ${s.dim}-dim vectors, the manifest says ${m.model!.denseDim}`);
           return s;
         }),
       ),
@@ -278,8 +351,8 @@ export class SiteIndexReader {
       passages.map(async (p) => {
         const f = files[rangeFileOf(files, p)];
         if (!f) throw new M3SearchError('INVALID_INDEX', `passage ${p} is not in the index (${this.manifest.counts.passages} passages).`, { passage: p });
-        const shard = await this.file(f.file, (b) => {
-          const s = decodeMetaShard(b);
+        const shard = await this.file(f.file, async (b) => {
+          const s = decodeMetaShard(await gunzip(b));
           if (s.first !== f.first || s.items.length !== f.count) throw new RangeError(`holds passages ${s.first}+${s.items.length}, the manifest says ${f.first}+${f.count}`);
           return s;
         });
@@ -308,8 +381,56 @@ export class SiteIndexReader {
   /** What the offline copy holds: everything but the multi-vector shards (the bulk; re-ranking only). */
   offlineFiles(): string[] {
     const s = this.manifest.shards;
-    return [...s.dense.files.map((f) => f.file), ...s.postings.files, ...s.meta.files.map((f) => f.file)];
+    return [...s.keyword.files.map((f) => f.file), ...s.dense.files.map((f) => f.file), ...s.postings.files, ...s.meta.files.map((f) => f.file)];
   }
+}
+
+/** The planner's view of the keyword shards one query fetched: only their words are prefix and typo candidates. */
+class ShardVocabulary implements KeywordVocabulary {
+  private readonly entries = new Map<string, KeywordEntry>();
+  private sorted: KeywordEntry[] = [];
+
+  constructor(shards: readonly KeywordShard[]) {
+    this.add(shards);
+  }
+
+  add(shards: readonly KeywordShard[]): void {
+    for (const s of shards) for (const e of s.entries) this.entries.set(e.key, e);
+    this.sorted = [...this.entries.values()].filter((e) => e.surface).sort((a, b) => compare(a.key, b.key));
+  }
+
+  postings(term: string): KeywordEntry['postings'] {
+    return this.entries.get(term)?.postings;
+  }
+
+  termDocs(term: string): number {
+    return this.entries.get(term)?.postings?.passages.length ?? 0;
+  }
+
+  surfaceDocs(surface: string): number {
+    return this.entries.get(surface)?.surface?.docs ?? 0;
+  }
+
+  surfacesWithPrefix(prefix: string): SurfaceEntry[] {
+    const out: SurfaceEntry[] = [];
+    let lo = 0;
+    let hi = this.sorted.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (this.sorted[mid]!.key < prefix) lo = mid + 1;
+      else hi = mid;
+    }
+    for (let i = lo; i < this.sorted.length && this.sorted[i]!.key.startsWith(prefix); i++) out.push(surfaceOf(this.sorted[i]!));
+    return out;
+  }
+
+  surfacesOfLength(length: number): SurfaceEntry[] {
+    return this.sorted.filter((e) => e.key.length === length).map(surfaceOf);
+  }
+}
+
+function surfaceOf(e: KeywordEntry): SurfaceEntry {
+  return { surface: e.key, term: e.surface!.term, docs: e.surface!.docs };
 }
 
 /** Term-at-a-time: adds `wq` × each posting's float16 weight to its passage's score (query ids in order, as SparseIndex sums). */

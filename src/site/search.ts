@@ -1,9 +1,8 @@
 // One query against a static index → display-ready hits. Shared by the page's
 // worker and the Node `query` command. Environment-free.
-import { lexicalTokenIds, type LexicalTokenizer } from '../core/lexical-index.js';
 import { M3SearchError } from '../core/errors.js';
 import type { Encoder } from '../core/encoder.js';
-import { SiteIndexReader, type RankedPassage, type SiteMode, type SiteSearchOptions as ReaderOptions } from './query.js';
+import { SiteIndexReader, type KeywordQueryOptions, type RankedPassage, type SiteMode, type SiteSearchOptions as ReaderOptions } from './query.js';
 import { makeSnippet, queryTerms, type Snippet } from './snippet.js';
 
 export interface SiteHit {
@@ -26,11 +25,12 @@ export interface SiteResults {
 
 /** One query's options: the engine's search vocabulary plus what a site query needs. */
 export interface SiteSearchOptions extends Omit<ReaderOptions, 'mode'> {
-  /** 'lexical' needs only the tokenizer; every other mode needs `encoder`. */
+  /** 'keyword' needs nothing but the index; every other mode needs `encoder`. */
   mode: SiteMode;
-  tokenizer: LexicalTokenizer;
-  /** The model the index was built with (any mode but 'lexical'). */
+  /** The model the index was built with (any mode but 'keyword'). */
   encoder?: Pick<Encoder, 'encode'>;
+  /** The keyword mode's query rules (as-you-type, typos, phrases, minimum match). */
+  keyword?: KeywordQueryOptions;
   snippetLength?: number;
 }
 
@@ -40,9 +40,10 @@ export async function searchSite(reader: SiteIndexReader, query: string, opts: S
   const q = query.trim();
   if (!q) return { query, mode: opts.mode, hits: [], ms: 0 };
   let ranked: RankedPassage[];
-  const { mode, tokenizer, encoder, snippetLength: _snippet, ...search } = opts;
-  if (mode === 'lexical') {
-    ranked = await reader.lexical(lexicalTokenIds(tokenizer, q), 2 * k);
+  const { mode, encoder, keyword, snippetLength: _snippet, ...search } = opts;
+  if (mode === 'keyword') {
+    // Twice k: chunks of one section collapse to one hit below.
+    ranked = await reader.keyword(q, 2 * k, keyword);
   } else {
     if (!encoder) throw new M3SearchError('NOT_READY', `The ${mode} mode needs the model, which has not loaded.`, { mode });
     const [enc] = await encoder.encode([q], { kind: 'query' });

@@ -5,15 +5,16 @@ import { M3SearchError } from '../core/errors.js';
 import type { PassageMeta, StoredMulti } from './types.js';
 
 const MAGIC = 0x5353334d; // "M3SS" read as a little-endian u32
-const VERSION = 1;
-const ShardKind = { Dense: 1, Postings: 2, Multi: 3 } as const;
-type ShardKind = (typeof ShardKind)[keyof typeof ShardKind];
+/** 2: keyword shards (kind 4) and sparse-only postings; 1 had tokenizer-id BM25 in the postings. */
+const VERSION = 2;
+export const ShardKind = { Dense: 1, Postings: 2, Multi: 3, Keyword: 4 } as const;
+export type ShardKind = (typeof ShardKind)[keyof typeof ShardKind];
 
-function header(w: ByteWriter, kind: ShardKind): void {
+export function header(w: ByteWriter, kind: ShardKind): void {
   w.u32(MAGIC).u16(VERSION).u16(kind);
 }
 
-function checkHeader(r: ByteReader, kind: ShardKind): void {
+export function checkHeader(r: ByteReader, kind: ShardKind): void {
   if (r.u32() !== MAGIC) throw new M3SearchError('INVALID_INDEX', 'not an m3search shard (bad magic)');
   const version = r.u16();
   if (version !== VERSION) throw new M3SearchError('INVALID_INDEX', `unsupported shard version ${version}`);
@@ -22,7 +23,7 @@ function checkHeader(r: ByteReader, kind: ShardKind): void {
 }
 
 /** The whole file was read (up to the final 4-byte padding): trailing bytes mean the counts are wrong. */
-function end(r: ByteReader): void {
+export function end(r: ByteReader): void {
   r.align();
   if (!r.done) throw new RangeError(`${r.bytes.length - r.pos} unexpected bytes after the data`);
 }
@@ -67,15 +68,11 @@ export function decodeDenseShard(bytes: Uint8Array): DenseShard {
 
 // ---------------------------------------------------------------- postings
 
-/** One token's postings in both inverted indexes; passages ascending. */
+/** One token's learned-sparse postings (the model's token weight, float16 bits); passages ascending. */
 export interface TermPostings {
   token: number;
-  /** Lexical (BM25) postings: the precomputed document-side term weight, float16 bits. */
-  lexPassages: Uint32Array;
-  lexWeights: Uint16Array;
-  /** Learned sparse postings: the model's token weight, float16 bits. */
-  sparsePassages: Uint32Array;
-  sparseWeights: Uint16Array;
+  passages: Uint32Array;
+  weights: Uint16Array;
 }
 
 export interface PostingsShard {
@@ -84,36 +81,26 @@ export interface PostingsShard {
 }
 
 /**
- * Layout: term table (token, lexCount, sparseCount, byte offset of its passage
- * gaps) · all float16 weights · passage numbers as LEB128 gaps. Gaps keep
- * the passage lists to ~1–2 bytes a posting.
+ * Layout: term table (token, count, byte offset of its passage gaps) · all
+ * float16 weights · passage numbers as LEB128 gaps. Gaps keep the passage
+ * lists to ~1–2 bytes a posting.
  */
-export function encodePostingsShard(shard: number, terms: readonly TermPostings[]): { bytes: Uint8Array; lexBytes: number; sparseBytes: number } {
+export function encodePostingsShard(shard: number, terms: readonly TermPostings[]): Uint8Array {
   const sorted = [...terms].sort((a, b) => a.token - b.token);
   const gaps = new ByteWriter();
   const offsets: number[] = [];
-  let lexBytes = 0;
-  let sparseBytes = 0;
   for (const t of sorted) {
     offsets.push(gaps.length);
-    let before = gaps.length;
-    writeGaps(gaps, t.lexPassages);
-    lexBytes += gaps.length - before + 2 * t.lexPassages.length + 8;
-    before = gaps.length;
-    writeGaps(gaps, t.sparsePassages);
-    sparseBytes += gaps.length - before + 2 * t.sparsePassages.length + 8;
+    writeGaps(gaps, t.passages);
   }
   const w = new ByteWriter();
   header(w, ShardKind.Postings);
   w.u32(shard).u32(sorted.length);
-  for (let i = 0; i < sorted.length; i++) {
-    const t = sorted[i]!;
-    w.u32(t.token).u32(t.lexPassages.length).u32(t.sparsePassages.length).u32(offsets[i]!);
-  }
-  for (const t of sorted) w.bytes(t.lexWeights).bytes(t.sparseWeights);
+  for (let i = 0; i < sorted.length; i++) w.u32(sorted[i]!.token).u32(sorted[i]!.passages.length).u32(offsets[i]!);
+  for (const t of sorted) w.bytes(t.weights);
   w.align();
   w.bytes(gaps.finish()).align();
-  return { bytes: w.finish(), lexBytes, sparseBytes };
+  return w.finish();
 }
 
 function writeGaps(w: ByteWriter, passages: Uint32Array): void {
@@ -131,9 +118,9 @@ export function decodePostingsShard(bytes: Uint8Array): PostingsShard {
   checkHeader(r, ShardKind.Postings);
   const shard = r.u32();
   const n = r.u32();
-  const table = r.uint32(4 * n);
+  const table = r.uint32(3 * n);
   let totalWeights = 0;
-  for (let i = 0; i < n; i++) totalWeights += table[4 * i + 1]! + table[4 * i + 2]!;
+  for (let i = 0; i < n; i++) totalWeights += table[3 * i + 1]!;
   const weights = r.uint16(totalWeights);
   if (!finiteHalves(weights)) throw new RangeError('a posting weight is NaN or Infinity');
   r.align();
@@ -141,18 +128,14 @@ export function decodePostingsShard(bytes: Uint8Array): PostingsShard {
   const terms = new Map<number, TermPostings>();
   let wAt = 0;
   for (let i = 0; i < n; i++) {
-    const token = table[4 * i]!;
-    const lexCount = table[4 * i + 1]!;
-    const sparseCount = table[4 * i + 2]!;
-    if (i > 0 && token <= table[4 * (i - 1)]!) throw new RangeError('terms are not in ascending token order');
+    const token = table[3 * i]!;
+    const count = table[3 * i + 1]!;
+    if (i > 0 && token <= table[3 * (i - 1)]!) throw new RangeError('terms are not in ascending token order');
     // The writer lays the gap lists end to end: any other offset is damage.
-    if (table[4 * i + 3]! !== r.pos - gapStart) throw new RangeError(`term ${token}: passage list at ${table[4 * i + 3]}, expected ${r.pos - gapStart}`);
-    const lexPassages = readGaps(r, lexCount);
-    const sparsePassages = readGaps(r, sparseCount);
-    const lexWeights = weights.subarray(wAt, wAt + lexCount);
-    const sparseWeights = weights.subarray(wAt + lexCount, wAt + lexCount + sparseCount);
-    wAt += lexCount + sparseCount;
-    terms.set(token, { token, lexPassages, lexWeights, sparsePassages, sparseWeights });
+    if (table[3 * i + 2]! !== r.pos - gapStart) throw new RangeError(`term ${token}: passage list at ${table[3 * i + 2]}, expected ${r.pos - gapStart}`);
+    const passages = readGaps(r, count);
+    terms.set(token, { token, passages, weights: weights.subarray(wAt, wAt + count) });
+    wAt += count;
   }
   end(r);
   return { shard, terms };

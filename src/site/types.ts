@@ -61,14 +61,32 @@ export interface RangeFile {
   bytes: number;
 }
 
+/** The keyword index's settings: what a page needs to analyze and score a query as the builder analyzed the passages. */
+export interface KeywordManifest {
+  analyzer: {
+    /** Language of the site (page `lang`, or detected): picks the Latin-script stemmer. */
+    language: string | null;
+    /** Languages whose stemmer the build applied: a page loads exactly these. */
+    stemmers: string[];
+    /** Character n-grams per word (0: none). */
+    wordGrams: number;
+  };
+  k1: number;
+  b: number;
+  /** Page title and heading count this many times (BM25F-style field weight). */
+  titleBoost: number;
+}
+
 export interface SiteManifest {
   format: 'm3search-site';
-  version: 1;
+  /** 2: model-free keyword shards; 1 (tokenizer-id BM25) is refused with a request to rebuild. */
+  version: 2;
   /** Hash of everything below except createdAt: equal builds have equal hashes. */
   build: string;
   createdAt: string;
   /** Site root relative to the index folder (e.g. `../`); page URLs are relative to it. */
   siteRoot: string;
+  /** The encoder the passages were encoded with; null for a keyword-only index (`--model none`). */
   model: {
     id: string;
     fingerprint: string;
@@ -80,23 +98,18 @@ export interface SiteManifest {
     path?: string;
     /** The ONNX file the passages were encoded with; pages load the same one (its int8 and fp32 kernels differ slightly). */
     onnxFile?: string;
-  };
-  /** Folder (relative to the index) holding the tokenizer files for the lexical mode. */
-  tokenizer: string;
-  /**
-   * The tokenizer files, content-hashed like the shards (`tokenizer/tokenizer.<h>.json`; `config`
-   * null when the model has none), so a page holding this manifest never gets another build's
-   * tokenizer. Absent in older builds, which read `<tokenizer>tokenizer.json` and `<tokenizer>tokenizer_config.json`.
-   */
-  tokenizerFiles?: TokenizerFiles;
+  } | null;
   chunking: { maxTokens: number; overlapTokens: number };
-  counts: { pages: number; sections: number; passages: number; chunkedSections: number; tokens: number };
-  lexical: { k1: number; b: number; avgLength: number };
+  /** `terms`: keyword terms over all passages (title terms counted `titleBoost` times). */
+  counts: { pages: number; sections: number; passages: number; chunkedSections: number; terms: number };
+  keyword: KeywordManifest;
   shards: {
     /** 6 bytes of each passage's content hash, in passage order: only the builder reads it (reuse). */
     hashes: { file: string; bytes: number };
     dense: { storage: 'int8'; files: RangeFile[] };
-    /** Postings shard `i` holds every token id with `id % count === i`. */
+    /** Keyword shards in key order; `first` is each one's first key ('' for the first). */
+    keyword: { files: { file: string; first: string; bytes: number }[] };
+    /** Learned-sparse postings: shard `i` holds every token id with `id % count === i` (none without a model). */
     postings: { count: number; files: string[]; bytes: number[] };
     /**
      * Multi-vector shards are many (they are the bulk of an index): their RangeFile[] list lives in
@@ -113,7 +126,7 @@ export interface SiteManifest {
     };
     meta: { files: RangeFile[] };
   };
-  bytes: { dense: number; lexical: number; sparse: number; multi: number; meta: number; tokenizer: number; manifest: number; total: number };
+  bytes: { dense: number; keyword: number; sparse: number; multi: number; meta: number; manifest: number; total: number };
 }
 
 /** One passage's display data, as stored in a metadata shard. */
@@ -123,14 +136,4 @@ export interface PassageMeta {
   anchor: string;
   heading: string;
   text: string;
-}
-
-export interface TokenizerFiles {
-  json: string;
-  config: string | null;
-}
-
-/** The tokenizer files a manifest names (older builds: the fixed names in its tokenizer folder). */
-export function tokenizerFilesOf(m: Pick<SiteManifest, 'tokenizer' | 'tokenizerFiles'>): TokenizerFiles {
-  return m.tokenizerFiles ?? { json: `${m.tokenizer}tokenizer.json`, config: `${m.tokenizer}tokenizer_config.json` };
 }

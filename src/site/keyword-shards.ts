@@ -1,0 +1,227 @@
+// The static index's keyword postings: the model-free analyzer's terms
+// (src/core/analyzer.ts), sorted and cut into shards by term range, so a query
+// fetches only the shards its words (and the completions of the word being
+// typed) fall in, and a page needs no tokenizer to answer by keywords.
+// Environment-free: the builder encodes, the page's worker decodes.
+//
+// Layout (before compression; the file is gzip of it, see FORMAT.md):
+//   header (kind 4) · u32 shard · u32 entries · entries, keys ascending:
+//     varint shared · varint suffixBytes · utf8 suffix     key, front-coded against the previous key
+//     u8 flags (1 surface, 2 term, 4 stem differs)
+//     surface: varint docs [· varint stemBytes · utf8 stem]
+//     term:    varint df · df × varint passage gap · df × u8 weight
+// A term's weight is the document side of BM25 (`bm25TermWeight`, title and
+// heading counted `titleBoost` times) quantized to 1…255 of (k1 + 1), so no
+// document lengths ship.
+import type { Analyzer } from '../core/analyzer.js';
+import { bm25TermWeight, type Bm25Params } from '../core/bm25.js';
+import { ByteReader, ByteWriter } from '../core/bytes.js';
+import { compare } from '../core/keyword-plan.js';
+import { checkHeader, end, header, ShardKind } from './shards.js';
+
+/** One key of the keyword vocabulary: an index term, a word as written, or both. */
+export interface KeywordEntry {
+  key: string;
+  /** As a written word: documents holding it, and the term it stems to. */
+  surface?: { docs: number; term: string };
+  /** As an index term: passages ascending, and their quantized BM25 document weights. */
+  postings?: { passages: Uint32Array; weights: Uint8Array };
+}
+
+export interface KeywordShard {
+  shard: number;
+  /** Keys ascending. */
+  entries: KeywordEntry[];
+}
+
+const SURFACE = 1;
+const TERM = 2;
+const STEM = 4;
+
+export function encodeKeywordShard(shard: KeywordShard): Uint8Array {
+  const w = new ByteWriter();
+  header(w, ShardKind.Keyword);
+  w.u32(shard.shard).u32(shard.entries.length);
+  const utf8 = new TextEncoder();
+  let prev = '';
+  for (const e of shard.entries) {
+    let shared = 0;
+    const max = Math.min(prev.length, e.key.length);
+    while (shared < max && prev.charCodeAt(shared) === e.key.charCodeAt(shared)) shared++;
+    // Never split a surrogate pair between the shared part and the suffix.
+    if (shared > 0 && shared < e.key.length && isHighSurrogate(e.key.charCodeAt(shared - 1))) shared--;
+    const suffix = utf8.encode(e.key.slice(shared));
+    w.varint(shared).varint(suffix.length).bytes(suffix);
+    const stem = e.surface && e.surface.term !== e.key ? utf8.encode(e.surface.term) : undefined;
+    w.u8((e.surface ? SURFACE : 0) | (e.postings ? TERM : 0) | (stem ? STEM : 0));
+    if (e.surface) {
+      w.varint(e.surface.docs);
+      if (stem) w.varint(stem.length).bytes(stem);
+    }
+    if (e.postings) {
+      const { passages, weights } = e.postings;
+      w.varint(passages.length);
+      let last = -1;
+      for (const p of passages) {
+        w.varint(p - last - 1);
+        last = p;
+      }
+      w.bytes(weights);
+    }
+    prev = e.key;
+  }
+  w.align();
+  return w.finish();
+}
+
+/** Decodes one shard; `passages` bounds every posting (a corrupted gap must not name a passage past the index). */
+export function decodeKeywordShard(bytes: Uint8Array, passages: number): KeywordShard {
+  const r = new ByteReader(bytes);
+  checkHeader(r, ShardKind.Keyword);
+  const shard = r.u32();
+  const n = r.u32();
+  const utf8 = new TextDecoder('utf-8', { fatal: true });
+  const entries: KeywordEntry[] = [];
+  let prev = '';
+  for (let i = 0; i < n; i++) {
+    const shared = r.varint();
+    if (shared > prev.length) throw new RangeError(`entry ${i} shares ${shared} characters with a ${prev.length}-character key`);
+    const key = prev.slice(0, shared) + utf8.decode(r.take(r.varint()));
+    if (i > 0 && !(key > prev)) throw new RangeError(`entry ${i} is out of order`);
+    const flags = r.u8();
+    if (flags & ~(SURFACE | TERM | STEM) || flags === 0 || (flags & STEM && !(flags & SURFACE))) throw new RangeError(`entry ${i} has flags ${flags}`);
+    const e: KeywordEntry = { key };
+    if (flags & SURFACE) {
+      const docs = r.varint();
+      e.surface = { docs, term: flags & STEM ? utf8.decode(r.take(r.varint())) : key };
+    }
+    if (flags & TERM) {
+      const df = r.varint();
+      r.need(df);
+      const ps = new Uint32Array(df);
+      let last = -1;
+      for (let j = 0; j < df; j++) {
+        last += r.varint() + 1;
+        if (last >= passages) throw new RangeError(`term "${key}" names passage ${last} of ${passages}`);
+        ps[j] = last;
+      }
+      const weights = r.take(df);
+      if (weights.includes(0)) throw new RangeError(`term "${key}" has a zero weight`);
+      e.postings = { passages: ps, weights };
+    }
+    entries.push(e);
+    prev = key;
+  }
+  end(r);
+  return { shard, entries };
+}
+
+function isHighSurrogate(c: number): boolean {
+  return c >= 0xd800 && c <= 0xdbff;
+}
+
+/** Shard holding `key`: the last whose first key is ≤ it (`firsts` ascending, the first ''). */
+export function keywordShardOf(firsts: readonly string[], key: string): number {
+  let lo = 0;
+  let hi = firsts.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if (firsts[mid]! <= key) lo = mid;
+    else hi = mid - 1;
+  }
+  return lo;
+}
+
+/** A passage as the keyword index sees it: a title field (page title, heading) and the body. */
+export interface KeywordPassage {
+  title: string;
+  text: string;
+}
+
+export interface KeywordBuild {
+  /** Shards in key order; `first` is each shard's first key ('' for the first shard). */
+  shards: { first: string; shard: KeywordShard }[];
+  /** Mean passage length in terms (title terms counted `titleBoost` times). */
+  avgLength: number;
+  /** Analyzed terms over all passages. */
+  terms: number;
+}
+
+/**
+ * Analyzes every passage and lays the vocabulary out in shards of about
+ * `shardBytes` encoded bytes (before compression), cut only between keys.
+ */
+export function buildKeywordShards(
+  analyzer: Analyzer,
+  passages: readonly KeywordPassage[],
+  opts: { bm25: Bm25Params; titleBoost: number; shardBytes: number },
+): KeywordBuild {
+  const tfs: Map<string, number>[] = [];
+  const lengths: number[] = [];
+  const surfaces = new Map<string, { docs: number; term: string }>();
+  let total = 0;
+  for (const p of passages) {
+    const bag = new Map<string, number>();
+    const seen = new Set<string>();
+    let length = 0;
+    for (const [text, weight] of [[p.title, opts.titleBoost], [p.text, 1]] as const) {
+      if (!text || weight === 0) continue;
+      for (const w of analyzer.words(text)) {
+        for (const t of [...w.terms, ...w.grams]) {
+          bag.set(t, (bag.get(t) ?? 0) + weight);
+          length += weight;
+        }
+        if (!w.unspaced && !seen.has(w.surface)) {
+          seen.add(w.surface);
+          const s = surfaces.get(w.surface);
+          if (s) s.docs++;
+          else surfaces.set(w.surface, { docs: 1, term: w.terms[0]! });
+        }
+      }
+    }
+    tfs.push(bag);
+    lengths.push(length);
+    total += length;
+  }
+  const avgLength = passages.length > 0 ? total / passages.length : 0;
+  const postings = new Map<string, { p: number[]; w: number[] }>();
+  const scale = 255 / (opts.bm25.k1 + 1);
+  tfs.forEach((bag, i) => {
+    for (const [t, tf] of bag) {
+      let e = postings.get(t);
+      if (!e) postings.set(t, (e = { p: [], w: [] }));
+      e.p.push(i);
+      e.w.push(Math.min(255, Math.max(1, Math.round(bm25TermWeight(tf, lengths[i]!, avgLength, opts.bm25) * scale))));
+    }
+  });
+  const keys = [...new Set([...postings.keys(), ...surfaces.keys()])].sort(compare);
+  const shards: KeywordBuild['shards'] = [];
+  let entries: KeywordEntry[] = [];
+  let bytes = 0;
+  let first = '';
+  const flush = (): void => {
+    shards.push({ first, shard: { shard: shards.length, entries } });
+    entries = [];
+    bytes = 0;
+  };
+  for (const key of keys) {
+    if (bytes >= opts.shardBytes) {
+      flush();
+      first = key;
+    }
+    const post = postings.get(key);
+    const e: KeywordEntry = { key };
+    const s = surfaces.get(key);
+    if (s) e.surface = s;
+    if (post) e.postings = { passages: Uint32Array.from(post.p), weights: Uint8Array.from(post.w) };
+    entries.push(e);
+    bytes += key.length + 4 + (post ? 2 * post.p.length + 1 : 0);
+  }
+  flush();
+  return { shards, avgLength, terms: total };
+}
+
+/** The document side of BM25 a stored weight stands for. */
+export function keywordWeight(q: number, k1: number): number {
+  return (q * (k1 + 1)) / 255;
+}
