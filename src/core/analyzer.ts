@@ -246,6 +246,20 @@ export class Analyzer {
     return out;
   }
 
+  /**
+   * Languages whose stemmer the words of `text` would use (by script, as
+   * `stem` picks them), so a page loads only the stemmers a query needs.
+   */
+  stemLanguagesOf(text: string): string[] {
+    const out = new Set<string>();
+    for (const seg of this.segmenter.segment(this.normalize(text))) {
+      if (!seg.isWordLike) continue;
+      const lang = stemLanguage(scriptOf(seg.segment), this.language);
+      if (lang) out.add(lang);
+    }
+    return [...out];
+  }
+
   /** The term a spaced-script word indexes as: stemmed, then folded. */
   stem(word: string): string {
     let t = this.stemCache.get(word);

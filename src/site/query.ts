@@ -14,7 +14,7 @@ import type { MaxSimOptions } from '../core/multi-index.js';
 import { resolveSearchOptions } from '../core/options.js';
 import { float16ToFloat32 } from '../core/quantize.js';
 import { compare, holdsPhrase, planKeywordQuery, queryLookups, resolveKeywordPlan, type KeywordPlanOptions, type KeywordVocabulary, type SurfaceEntry } from '../core/keyword-plan.js';
-import { loadStemmersOf } from '../core/stemmers.js';
+import { loadStemmersOf, type Stemmer } from '../core/stemmers.js';
 import { prepareRankQuery, rankLoading, type RankNeed, type RankSource } from '../core/rank.js';
 import { signalsAt, type Scorers } from '../core/signal-table.js';
 import type { SlotHit, SlotSearchOptions } from '../core/slots.js';
@@ -180,17 +180,23 @@ export class SiteIndexReader {
     });
   }
 
-  private analyzing: Promise<Analyzer> | undefined;
+  /** Stemmers loaded so far, and the analyzer built over them. */
+  private readonly stemmers: Record<string, Stemmer> = {};
+  private analyzerOver: { langs: string; analyzer: Analyzer } | undefined;
 
-  /** The analyzer the index was built with (its stemmers are small modules, loaded on the first keyword query). */
-  analyzer(): Promise<Analyzer> {
-    if (!this.analyzing) {
-      const a = this.manifest.keyword.analyzer;
-      this.analyzing = loadStemmersOf(a.stemmers).then((stemmers) => new Analyzer({ language: a.language ?? undefined, stemmers, wordGrams: a.wordGrams }));
-      // A failed load (offline before the stemmer was ever fetched) is tried again by the next query.
-      this.analyzing.catch(() => (this.analyzing = undefined));
-    }
-    return this.analyzing;
+  /**
+   * The analyzer the index was built with, holding the stemmers `text` needs:
+   * each is a small module loaded the first time a query needs it (an English
+   * site with a few Greek words loads the Greek stemmer only for a Greek query).
+   */
+  async analyzer(text = ''): Promise<Analyzer> {
+    const a = this.manifest.keyword.analyzer;
+    const base = (): Analyzer => new Analyzer({ language: a.language ?? undefined, stemmers: { ...this.stemmers }, wordGrams: a.wordGrams });
+    const need = base().stemLanguagesOf(text).filter((l) => a.stemmers.includes(l) && !this.stemmers[l]);
+    if (need.length > 0) Object.assign(this.stemmers, await loadStemmersOf(need));
+    const langs = Object.keys(this.stemmers).sort().join(',');
+    if (this.analyzerOver?.langs !== langs) this.analyzerOver = { langs, analyzer: base() };
+    return this.analyzerOver.analyzer;
   }
 
   /**
@@ -202,7 +208,7 @@ export class SiteIndexReader {
    */
   async keyword(query: string, k = 10, opts: KeywordQueryOptions = {}): Promise<RankedPassage[]> {
     const o = resolveKeywordPlan(opts);
-    const analyzer = await this.analyzer();
+    const analyzer = await this.analyzer(query);
     const firsts = this.manifest.shards.keyword.files.map((f) => f.first);
     const { keys, prefixes } = queryLookups(analyzer, query, o.prefix);
     const want = new Set(keys.map((key) => keywordShardOf(firsts, key)));
