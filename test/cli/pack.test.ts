@@ -195,7 +195,7 @@ export async function probe(): Promise<[Hit[], SiteHit[], IndexSiteReport, M3Sea
   const engine = new M3Search(await loadModel('m'));
   await engine.add(docs);
   const report = await indexSite({ site: 's', model: 'm', inject: true });
-  const { hits } = await searchIndexDir('d', 'q', { encoder: await loadModel('m'), mode: 'lexical' });
+  const { hits } = await searchIndexDir('d', 'q', { encoder: await loadModel('m'), mode: 'keyword' });
   // @ts-expect-error: a hit's score is a number.
   const wrong: string = hits[0]!.score;
   return [await search.search('q'), hits, report, document.querySelector('m3-search') as M3SearchElement | null, [wrong, notExported, M3SearchError]];

@@ -36,7 +36,7 @@ beforeAll(async () => {
   engine = new M3Search(encoder, SITE_PRECISION);
   await engine.add(corpus);
   dir = await mkdtemp(path.join(os.tmpdir(), 'm3s-parity-'));
-  const report = await buildSiteIndex({ site: dir, out: path.join(dir, 'idx'), encoder, modelSource: fsSource(modelDir), documents: corpus, multi: 'nested', maxMultiVectors: 8, multiStorage: 'int8' });
+  const report = await buildSiteIndex({ site: dir, out: path.join(dir, 'idx'), encoder, documents: corpus, multi: 'nested', maxMultiVectors: 8, multiStorage: 'int8' });
   expect(report.passages).toBe(corpus.length); // one passage per document: nothing chunked
   reader = await openIndexDir(path.join(dir, 'idx'));
 }, 300_000);
@@ -54,7 +54,7 @@ describe('cross-surface parity: Node engine vs static-site index', () => {
       let compared = 0;
       for (const q of queries) {
         const want = await engine.search(q, { ...opts, k: 10 });
-        const got = await searchSite(reader, q, { ...opts, mode: opts.mode!, k: 10, tokenizer: encoder.tokenizer, encoder });
+        const got = await searchSite(reader, q, { ...opts, mode: opts.mode!, k: 10, encoder });
         // Sparse returns only documents sharing a token with the query: fewer than 10 at times.
         if (name !== 'sparse') expect(want).toHaveLength(10);
         expect(want.length).toBeGreaterThan(0);
@@ -70,7 +70,7 @@ describe('cross-surface parity: Node engine vs static-site index', () => {
     const q = queries[0]!;
     const w = { dense: 0.5, sparse: 0.3, multi: 0.2 };
     const x3 = { dense: 1.5, sparse: 0.9, multi: 0.6 };
-    const site = async (weights: typeof w) => (await searchSite(reader, q, { mode: 'hybrid', coarseBudget: 0, weights, k: 10, tokenizer: encoder.tokenizer, encoder })).hits;
+    const site = async (weights: typeof w) => (await searchSite(reader, q, { mode: 'hybrid', coarseBudget: 0, weights, k: 10, encoder })).hits;
     const [a, b] = [await site(w), await site(x3)];
     expect(b.map((h) => h.url)).toEqual(a.map((h) => h.url));
     b.forEach((h, i) => expect(h.score).toBeCloseTo(3 * a[i]!.score, 5));
@@ -90,11 +90,11 @@ describe('a broken shard is a typed error naming the file', () => {
       if (f === bad && broken) b[0] ^= 0xff; // magic no longer matches
       return b;
     });
-    const err = await searchSite(flaky, queries[0]!, { mode: 'dense', k: 3, tokenizer: encoder.tokenizer, encoder }).catch((e: unknown) => e);
+    const err = await searchSite(flaky, queries[0]!, { mode: 'dense', k: 3, encoder }).catch((e: unknown) => e);
     expect(err).toMatchObject({ code: 'INVALID_INDEX', details: { file: bad } });
     expect((err as Error).message).toContain(bad);
     broken = false;
-    const ok = await searchSite(flaky, queries[0]!, { mode: 'dense', k: 3, tokenizer: encoder.tokenizer, encoder });
+    const ok = await searchSite(flaky, queries[0]!, { mode: 'dense', k: 3, encoder });
     expect(ok.hits.map((h) => h.url.slice(1))).toEqual((await engine.search(queries[0]!, { mode: 'dense', k: 3 })).map((h) => h.id));
   });
 });

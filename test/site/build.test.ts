@@ -29,14 +29,14 @@ describe('shard files', () => {
     expect(decodeDenseShard(encodeDenseShard(dense))).toEqual(dense);
 
     const terms = [
-      { token: 7, lexPassages: Uint32Array.from([0, 3, 300]), lexWeights: Uint16Array.from([1, 2, 3]), sparsePassages: Uint32Array.from([3]), sparseWeights: Uint16Array.from([9]) },
-      { token: 3, lexPassages: Uint32Array.from([1]), lexWeights: Uint16Array.from([5]), sparsePassages: new Uint32Array(0), sparseWeights: new Uint16Array(0) },
+      { token: 7, passages: Uint32Array.from([0, 3, 300]), weights: Uint16Array.from([1, 2, 3]) },
+      { token: 3, passages: Uint32Array.from([1]), weights: Uint16Array.from([5]) },
     ];
-    const post = decodePostingsShard(encodePostingsShard(1, terms).bytes);
+    const post = decodePostingsShard(encodePostingsShard(1, terms));
     expect(post.shard).toBe(1);
     expect([...post.terms.keys()].sort()).toEqual([3, 7]);
     expect(post.terms.get(7)).toEqual(terms[0]);
-    expect(() => encodePostingsShard(0, [{ ...terms[1]!, lexPassages: Uint32Array.from([2, 1]), lexWeights: Uint16Array.from([1, 1]) }])).toThrow(/ascend/);
+    expect(() => encodePostingsShard(0, [{ ...terms[1]!, passages: Uint32Array.from([2, 1]), weights: Uint16Array.from([1, 1]) }])).toThrow(/ascend/);
 
     for (const kind of ['float16', 'int8'] as const) {
       const rows = kind === 'float16'
@@ -77,9 +77,8 @@ describe('buildSiteIndex', () => {
   let out: string;
   let first: BuildReport;
   const encoder = fakeEncoder({ maxLength: 64 });
-  const modelSource = { location: 'memory', read: async (name: string) => (name === 'tokenizer.json' ? new TextEncoder().encode('{"fake":true}') : undefined) };
   const build = (extra: Partial<Parameters<typeof buildSiteIndex>[0]> = {}): Promise<BuildReport> =>
-    buildSiteIndex({ site, out, encoder, modelSource, targets: { postingsPerShard: 40, metaBytes: 400, multiBytes: 300 }, ...extra });
+    buildSiteIndex({ site, out, encoder, targets: { postingsPerShard: 40, keywordBytes: 200, metaBytes: 400, multiBytes: 300 }, ...extra });
 
   beforeAll(async () => {
     site = await mkdtemp(path.join(os.tmpdir(), 'm3search-site-'));
@@ -100,7 +99,7 @@ describe('buildSiteIndex', () => {
   });
 
   const filesOnDisk = async (): Promise<Set<string>> =>
-    new Set([...(await readdir(path.join(out, 'shards'))).map((f) => `shards/${f}`), ...(await readdir(path.join(out, 'tokenizer'))).map((f) => `tokenizer/${f}`)]);
+    new Set((await readdir(path.join(out, 'shards'))).map((f) => `shards/${f}`));
 
   it('indexes pages into sections and chunks long ones to the token limit', async () => {
     expect(first).toMatchObject({ pages: 3, skippedPages: 1, sections: 4, encoded: first.passages, reused: 0, truncated: 0 });
@@ -115,26 +114,29 @@ describe('buildSiteIndex', () => {
     expect(m.shards.multi.count).toBeGreaterThan(1);
     expect(m.bytes.total).toBe(Object.entries(m.bytes).reduce((s, [k, v]) => (k === 'total' ? s : s + v), 0));
     expect(JSON.parse(await readFile(path.join(out, 'manifest.json'), 'utf8'))).toEqual(m);
-    // Content-hashed like the shards; a model without tokenizer_config.json has none.
-    expect(m.tokenizerFiles).toEqual({ json: expect.stringMatching(/^tokenizer\/tokenizer\.[0-9a-f]{10}\.json$/), config: null });
-    expect(await readFile(path.join(out, m.tokenizerFiles!.json), 'utf8')).toBe('{"fake":true}');
+    // Keyword queries need no tokenizer, and hybrid ones load the model's own: the index ships none.
+    expect(m).not.toHaveProperty('tokenizerFiles');
+    expect(m.shards.keyword.files.length).toBeGreaterThan(0);
+    expect(m.keyword).toMatchObject({ k1: 1.2, b: 0.75, titleBoost: 2, analyzer: { language: 'en', wordGrams: 0 } });
   });
 
   it('answers keyword and hybrid queries with section links, fetching only what the query needs', async () => {
     const read: string[] = [];
     const reader = await openIndexDir(out, (f) => read.push(f));
-    const res = await searchSite(reader, 'zlib compiler', { mode: 'lexical', tokenizer: encoder.tokenizer, k: 3 });
+    const res = await searchSite(reader, 'zlib compiler', { mode: 'keyword', k: 3 });
     expect(res.hits[0]).toMatchObject({ url: 'guide/install.html#requirements', title: 'Install', heading: 'Requirements' });
     expect(res.hits[0]!.snippet.marks.map(([a, b]) => res.hits[0]!.snippet.text.slice(a, b))).toEqual(['compiler', 'zlib']);
-    expect(read.some((f) => f.includes('dense') || f.includes('multi'))).toBe(false);
-    expect(read.filter((f) => f.includes('post-')).length).toBeLessThan(first.manifest.shards.postings.count);
+    // Keyword shards only (of the query's words), then the metadata of the hits: no vectors, no sparse postings, no tokenizer.
+    expect(read.some((f) => f.includes('dense') || f.includes('multi') || f.includes('post-') || f.includes('tokenizer'))).toBe(false);
+    expect(read.filter((f) => f.includes('kw-')).length).toBeGreaterThan(0);
+    expect(read.filter((f) => f.includes('kw-')).length).toBeLessThan(first.manifest.shards.keyword.files.length);
 
-    const hyb = await searchSite(reader, 'request timeout seconds', { mode: 'hybrid', tokenizer: encoder.tokenizer, encoder, k: 3 });
+    const hyb = await searchSite(reader, 'request timeout seconds', { mode: 'hybrid', encoder, k: 3 });
     expect(hyb.mode).toBe('hybrid');
     expect(hyb.hits[0]!.url).toBe('guide/config.html#timeouts');
     expect(hyb.hits[0]!.signals.multi!.score).toBeGreaterThan(0);
     // One hit per link even though the long section has several chunks.
-    const longHits = (await searchSite(reader, 'filler3 filler5', { mode: 'lexical', tokenizer: encoder.tokenizer, k: 10 })).hits;
+    const longHits = (await searchSite(reader, 'filler3 filler5', { mode: 'keyword', k: 10 })).hits;
     expect(longHits.filter((h) => h.url === 'guide/install.html#long')).toHaveLength(1);
   });
 
@@ -172,5 +174,19 @@ describe('buildSiteIndex', () => {
     expect(third.manifest.build).toBe(again.manifest.build);
     const other = await build({ encoder: fakeEncoder({ maxLength: 64, fingerprint: 'fake-2' }) });
     expect(other).toMatchObject({ encoded: first.passages, reused: 0 });
+  });
+
+  it('without an encoder: a keyword-only index (no vectors, no tokenizer) that answers keyword queries and refuses model modes', async () => {
+    const kwOut = path.join(site, 'kw-only');
+    const r = await buildSiteIndex({ site, out: kwOut, crawl: { exclude: ['m3search'] } });
+    expect(r).toMatchObject({ encoded: 0, reused: 0 });
+    expect(r.manifest.model).toBeNull();
+    expect(r.manifest.shards).toMatchObject({ dense: { files: [] }, postings: { count: 0, files: [] }, multi: { storage: 'none', table: null } });
+    expect(r.bytes).toMatchObject({ dense: 0, sparse: 0, multi: 0 });
+    expect((await readdir(kwOut)).sort()).toEqual(['manifest.json', 'shards']);
+    const reader = await openIndexDir(kwOut);
+    const hits = (await searchSite(reader, 'zlib compiler', { mode: 'keyword', k: 3 })).hits;
+    expect(hits[0]!.url).toMatch(/^guide\/install\.html#/);
+    await expect(searchSite(reader, 'zlib', { mode: 'hybrid', encoder, k: 3 })).rejects.toMatchObject({ code: 'INVALID_OPTION', details: { mode: 'hybrid' } });
   });
 });

@@ -33,13 +33,11 @@ export async function buildCorruptFixture(opts: { pages?: number; multi?: 'neste
   }
   const out = path.join(dir, 'index');
   const encoder = fakeEncoder({ maxLength: 32 });
-  const modelSource = { location: 'memory', read: async () => new TextEncoder().encode('{}') };
   // Small targets: several files of every kind, so a damaged file is one of many.
   const { manifest } = await buildSiteIndex({
     site,
     out,
     encoder,
-    modelSource,
     multi: opts.multi ?? 'nested',
     multiStorage: opts.multiStorage ?? 'int8',
     maxTokens: 24,

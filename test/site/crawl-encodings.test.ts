@@ -73,7 +73,6 @@ describe('crawling odd pages', () => {
   let site: string;
   let report: BuildReport;
   const encoder = fakeEncoder({ maxLength: 64 });
-  const modelSource = { location: 'memory', read: async (name: string) => (name === 'tokenizer.json' ? new TextEncoder().encode('{"fake":true}') : undefined) };
 
   beforeAll(async () => {
     site = await mkdtemp(path.join(os.tmpdir(), 'm3search-enc-'));
@@ -87,7 +86,7 @@ describe('crawling odd pages', () => {
     await writeFile(path.join(site, 'empty.html'), new Uint8Array(0));
     await writeFile(path.join(site, 'heading-script.html'), PAGE('', 'Scripted', 'text').replace('<h2 id="s">Section</h2>', '<h2 id="s">Setup<script>var leaked = 1</script><style>.leak{}</style></h2>'));
     await symlink(path.join(site, 'missing-target.html'), path.join(site, 'broken.html'));
-    report = await buildSiteIndex({ site, out: path.join(site, 'm3search'), encoder, modelSource });
+    report = await buildSiteIndex({ site, out: path.join(site, 'm3search'), encoder });
   });
 
   afterAll(async () => {
@@ -102,7 +101,7 @@ describe('crawling odd pages', () => {
     expect(report.warnings.find((w) => w.file === 'empty.html')!.message).toBe('is empty');
 
     const reader = await openIndexDir(path.join(site, 'm3search'));
-    const find = async (q: string) => (await searchSite(reader, q, { mode: 'lexical', tokenizer: encoder.tokenizer, k: 3 })).hits;
+    const find = async (q: string) => (await searchSite(reader, q, { mode: 'keyword', k: 3 })).hits;
     expect((await find('brûlée'))[0]).toMatchObject({ url: 'latin1.html#s', title: 'Crème brûlée' });
     expect((await find('検索エンジン'))[0]).toMatchObject({ url: 'sjis.html', title: 'JP' });
     expect((await find('sixteen'))[0]).toMatchObject({ url: 'utf16.html#s', title: 'Wide page' });

@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isM3SearchError, type M3SearchError } from '../../src/core/errors.js';
 import { lexicalTokenIds } from '../../src/core/lexical-index.js';
 import { sha256 } from '../../src/site/integrity.js';
+import { keywordShardOf } from '../../src/site/keyword-shards.js';
 import { openIndexDir } from '../../src/site/node-reader.js';
 import { searchSite, type SiteSearchOptions } from '../../src/site/search.js';
 import { decodeMetaShard, decodeMultiShard, decodePostingsShard, encodeMetaShard, encodeMultiShard, encodePostingsShard } from '../../src/site/shards.js';
@@ -17,8 +18,10 @@ import { buildCorruptFixture, type CorruptFixture } from './corrupt-fixture.js';
 let fx: CorruptFixture;
 let copyNo = 0;
 
+let firstKeywordTerm = '';
 beforeAll(async () => {
   fx = await buildCorruptFixture();
+  firstKeywordTerm = (await (await openIndexDir(fx.out)).analyzer(fx.queries[1]!)).terms(fx.queries[1]!)[0]!;
 }, 60_000);
 afterAll(() => rm(fx.dir, { recursive: true, force: true }));
 
@@ -38,7 +41,7 @@ async function flip(dir: string, file: string, at: (len: number) => number): Pro
 
 async function query(dir: string, q: string, mode: SiteSearchOptions['mode']) {
   const reader = await openIndexDir(dir);
-  return searchSite(reader, q, { mode, k: 5, tokenizer: fx.encoder.tokenizer, encoder: fx.encoder });
+  return searchSite(reader, q, { mode, k: 5, encoder: fx.encoder });
 }
 
 async function failure(p: Promise<unknown>): Promise<M3SearchError> {
@@ -59,12 +62,14 @@ describe('shards are checked as they are read', () => {
     // The shard holding the query's first word, so the query reads it.
     ['postings', (m) => m.shards.postings.files[lexicalTokenIds(fx.encoder.tokenizer, fx.queries[0]!)[0]! % m.shards.postings.count]!],
     ['metadata', (m) => m.shards.meta.files[0]!.file],
+    // The keyword shard holding the keyword query's first term (analyzed as the page would).
+    ['keyword', (m) => m.shards.keyword.files[keywordShardOf(m.shards.keyword.files.map((f) => f.first), firstKeywordTerm)]!.file],
   ];
   for (const [kind, fileOf] of cases) {
     it(`a ${kind} shard with one flipped bit is INVALID_INDEX naming it (reason: hash)`, async () => {
       const file = fileOf(fx.manifest);
       const dir = await damaged((d) => flip(d, file, (n) => n - 6));
-      const runs = await Promise.all([query(dir, fx.queries[0]!, 'hybrid'), query(dir, fx.queries[1]!, 'lexical')].map((p) => p.then(() => undefined, (e: unknown) => e)));
+      const runs = await Promise.all([query(dir, fx.queries[0]!, 'hybrid'), query(dir, fx.queries[1]!, 'keyword')].map((p) => p.then(() => undefined, (e: unknown) => e)));
       const e = runs.find((x) => x !== undefined) as M3SearchError | undefined;
       expect(e, 'the damaged shard was used without complaint').toBeDefined();
       expect(e).toMatchObject({ code: 'INVALID_INDEX', details: { file, reason: 'hash' } });
@@ -111,7 +116,7 @@ describe('the manifest is checked before anything is sized from it', () => {
   });
 
   it('a manifest whose every list agrees but whose content changed fails its build hash', async () => {
-    const dir = await edited((m) => (m.lexical.k1 = 1.3));
+    const dir = await edited((m) => (m.keyword.k1 = 1.3));
     const e = await failure(openIndexDir(dir));
     expect(e).toMatchObject({ code: 'INVALID_INDEX', details: { reason: 'hash' } });
     expect(e.message).toMatch(/manifest\.json is corrupt or was edited/);
@@ -141,20 +146,14 @@ describe('shard decoders refuse values no writer produces', () => {
   });
 
   it('postings: an Inf weight, passages that do not ascend, a gap offset that points elsewhere', () => {
-    const t = (token: number, passages: number[], w = 0x3800) => ({
-      token,
-      lexPassages: Uint32Array.from(passages),
-      lexWeights: Uint16Array.from(passages, () => w),
-      sparsePassages: new Uint32Array(0),
-      sparseWeights: new Uint16Array(0),
-    });
-    expect(decodePostingsShard(encodePostingsShard(0, [t(4, [1, 5]), t(8, [2])]).bytes).terms.size).toBe(2);
-    expect(() => decodePostingsShard(encodePostingsShard(0, [t(4, [1, 5], 0x7c00)]).bytes)).toThrow(/NaN or Infinity/);
-    const dup = encodePostingsShard(0, [t(4, [1, 5])]).bytes;
+    const t = (token: number, passages: number[], w = 0x3800) => ({ token, passages: Uint32Array.from(passages), weights: Uint16Array.from(passages, () => w) });
+    expect(decodePostingsShard(encodePostingsShard(0, [t(4, [1, 5]), t(8, [2])])).terms.size).toBe(2);
+    expect(() => decodePostingsShard(encodePostingsShard(0, [t(4, [1, 5], 0x7c00)]))).toThrow(/NaN or Infinity/);
+    const dup = encodePostingsShard(0, [t(4, [1, 5])]);
     dup[dup.length - 3] = 0; // the second gap (5 - 1) becomes 0: passage 1 twice
     expect(() => decodePostingsShard(dup)).toThrow(/do not ascend/);
-    const off = encodePostingsShard(0, [t(4, [1]), t(8, [2])]).bytes;
-    new DataView(off.buffer).setUint32(16 + 16 + 12, 0, true); // term 8's offset points at term 4's list
+    const off = encodePostingsShard(0, [t(4, [1]), t(8, [2])]);
+    new DataView(off.buffer).setUint32(16 + 12 + 8, 0, true); // term 8's offset points at term 4's list
     expect(() => decodePostingsShard(off)).toThrow(/passage list at 0/);
   });
 

@@ -35,9 +35,8 @@ async function storedRows(out: string): Promise<(StoredMulti | null)[]> {
 describe('nested multi-vectors in the site index', () => {
   let site: string;
   const encoder = fakeEncoder({ maxLength: 64 });
-  const modelSource = { location: 'memory', read: async (name: string) => (name === 'tokenizer.json' ? new TextEncoder().encode('{"fake":true}') : undefined) };
   const build = (out: string, extra: Partial<BuildOptions> = {}): Promise<BuildReport> =>
-    buildSiteIndex({ site, out, encoder, modelSource, ...extra });
+    buildSiteIndex({ site, out, encoder, ...extra });
 
   beforeAll(async () => {
     site = await mkdtemp(path.join(os.tmpdir(), 'm3search-nested-'));
@@ -80,7 +79,7 @@ describe('nested multi-vectors in the site index', () => {
   it('answers hybrid queries end to end with MaxSim over the nested rows, with or without a query-time budget', async () => {
     const reader = await openIndexDir(path.join(site, 'idx-nested'));
     expect(reader.multiLayout).toEqual({ layout: 'nested', maxRows: 4 });
-    const res = await searchSite(reader, 'request timeout seconds', { mode: 'hybrid', tokenizer: encoder.tokenizer, encoder, k: 3 });
+    const res = await searchSite(reader, 'request timeout seconds', { mode: 'hybrid', encoder, k: 3 });
     expect(res.hits[0]!.url).toBe('guide/config.html#timeouts');
     const full = res.hits[0]!.signals.multi!.score;
     expect(full).toBeGreaterThan(0);
@@ -101,7 +100,7 @@ describe('nested multi-vectors in the site index', () => {
       return sum / q!.multi.count;
     };
     expect(full).toBeCloseTo(maxSim(rows.count), 5);
-    const one = await searchSite(reader, 'request timeout seconds', { mode: 'hybrid', tokenizer: encoder.tokenizer, encoder, k: 3, multiVectorBudget: 1 });
+    const one = await searchSite(reader, 'request timeout seconds', { mode: 'hybrid', encoder, k: 3, multiVectorBudget: 1 });
     const hit = one.hits.find((h) => h.passage === res.hits[0]!.passage)!;
     expect(hit.signals.multi!.score).toBeCloseTo(maxSim(1), 5);
     expect(hit.signals.multi!.score).toBeLessThanOrEqual(full + 1e-6);

@@ -108,7 +108,6 @@ export async function buildFixtureSite(encoder: Encoder): Promise<{ dir: string;
   for (const p of passages)
     await writeFile(path.join(dir, p.file), `<html><head><title>${p.title}</title></head><body><main><h1>${p.title}</h1><p>${p.text}</p></main></body></html>`);
   const out = path.join(dir, 'm3search');
-  const modelSource = { location: 'memory', read: async () => new TextEncoder().encode('{}') };
-  await buildSiteIndex({ site: dir, out, encoder, modelSource, multi: 'all', multiStorage: 'float16' });
+  await buildSiteIndex({ site: dir, out, encoder, multi: 'all', multiStorage: 'float16' });
   return { dir, reader: await openIndexDir(out) };
 }

@@ -88,12 +88,12 @@ describe('site hybrid ranking against hand-computed scores', () => {
   });
 
   it('the hybrid list that replaces the keyword list reorders it as the default weights say', async () => {
-    const keyword = await searchSite(reader, 'kiwi', { mode: 'lexical', tokenizer, k: 10 });
+    const keyword = await searchSite(reader, 'kiwi', { mode: 'keyword', k: 10 });
     // BM25 by hand: only kiwi.html and orchard.html contain "kiwi"; kiwi.html twice in fewer words.
     expect(keyword.hits.map((h) => h.url)).toEqual(['kiwi.html', 'orchard.html']);
     expect(keyword.hits[0]!.score).toBeGreaterThan(keyword.hits[1]!.score);
 
-    const hybrid = await searchSite(reader, 'kiwi', { mode: 'hybrid', tokenizer, encoder, k: 10 });
+    const hybrid = await searchSite(reader, 'kiwi', { mode: 'hybrid', encoder, k: 10 });
     const DEFAULTS = { dense: 0.4, sparse: 0.2, multi: 0.4 };
     // 0.4·0.6 + 0.2·0.5 + 0.4·0.7 = 0.62 > 0.4·0.2 + 0.2·0.9 + 0.4·0.8 = 0.58 > 0.4·0.9 + 0 + 0.4·0.4 = 0.52
     expect(order(DEFAULTS)).toEqual(['orchard.html', 'kiwi.html', 'mango.html']);

@@ -44,8 +44,7 @@ describe('SiteIndexReader memory over many queries', () => {
     for (const [i, w] of words.entries()) {
       await writeFile(path.join(site, `p${i}.html`), `<html><head><title>Page ${i}</title></head><body><main><h1>Page ${i}</h1><p>${w} ${w} about ${words[(i + 1) % words.length]} and more words to index here</p></main></body></html>`);
     }
-    const modelSource = { location: 'memory', read: async (name: string) => (name === 'tokenizer.json' ? new TextEncoder().encode('{"fake":true}') : undefined) };
-    await buildSiteIndex({ site, out, encoder, modelSource, targets: { postingsPerShard: 20, metaBytes: 200, multiBytes: 200 } });
+    await buildSiteIndex({ site, out, encoder, targets: { postingsPerShard: 20, metaBytes: 200, multiBytes: 200 } });
   });
 
   afterAll(async () => {
@@ -64,16 +63,16 @@ describe('SiteIndexReader memory over many queries', () => {
       return b;
     }, { cacheBytes: budget });
     for (const w of words) {
-      const keyword = await searchSite(reader, w, { mode: 'lexical', tokenizer: encoder.tokenizer, k: 5 });
+      const keyword = await searchSite(reader, w, { mode: 'keyword', k: 5 });
       expect(keyword.hits[0]!.title).toBe(`Page ${words.indexOf(w)}`);
-      const hybrid = await searchSite(reader, w, { mode: 'hybrid', tokenizer: encoder.tokenizer, encoder, k: 5 });
+      const hybrid = await searchSite(reader, w, { mode: 'hybrid', encoder, k: 5 });
       expect(hybrid.hits.length).toBeGreaterThan(0);
       expect(reader.cachedBytes).toBeLessThanOrEqual(budget);
     }
     // The queries touched far more than the budget: the cache dropped and reloaded files.
     expect(loadedBytes).toBeGreaterThan(4 * budget);
     const before = loads;
-    await searchSite(reader, words[0]!, { mode: 'lexical', tokenizer: encoder.tokenizer, k: 5 });
+    await searchSite(reader, words[0]!, { mode: 'keyword', k: 5 });
     expect(loads).toBeGreaterThan(before);
   });
 });

@@ -7,17 +7,21 @@
 // names them, the manifest declares their true sizes and carries its own build
 // hash; tests name files by stem through `F`.
 import { createHash } from 'node:crypto';
+import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import type { Encoded } from '../../src/core/types.js';
 import { invalidFile, verifyFileHash, verifyManifestBuild } from '../../src/site/integrity.js';
 import { SiteIndexReader, type LoadFile } from '../../src/site/query.js';
 import { searchSite } from '../../src/site/search.js';
+import { encodeKeywordShard, type KeywordEntry } from '../../src/site/keyword-shards.js';
 import { encodeDenseShard, encodeMetaShard, encodeMultiShard, encodePostingsShard, packHashes, type TermPostings } from '../../src/site/shards.js';
 import type { PassageMeta, SiteManifest } from '../../src/site/types.js';
 import { float32ToFloat16 } from '../../src/core/quantize.js';
 
 // Words → token ids; postings shard = id % 2.
 const TOKENS: Record<string, number> = { apple: 10, banana: 11, cherry: 12, date: 13 };
+/** A stored keyword weight (1…255 of k1 + 1) and its multiples 1.5× and 2× stay integers. */
+const Q1 = 100;
 const META: PassageMeta[] = [
   { url: 'a.html', title: 'A', anchor: 'intro', heading: 'Intro', text: 'apple banana' },
   { url: 'a.html', title: 'A', anchor: 'intro', heading: 'Intro', text: 'apple cherry' }, // second chunk of the same section
@@ -29,19 +33,21 @@ const META: PassageMeta[] = [
 const DENSE_Q = [[4, 0], [2, 2], [0, 4], [3, 1], [-4, 0]];
 
 const h = (xs: number[]): Uint16Array => float32ToFloat16(Float32Array.from(xs));
-const term = (token: number, lex: number[], lexW: number[], sparse: number[], sparseW: number[]): TermPostings => ({
-  token,
-  lexPassages: Uint32Array.from(lex),
-  lexWeights: h(lexW),
-  sparsePassages: Uint32Array.from(sparse),
-  sparseWeights: h(sparseW),
+const term = (token: number, sparse: number[], sparseW: number[]): TermPostings => ({ token, passages: Uint32Array.from(sparse), weights: h(sparseW) });
+/** A keyword entry: a word in `passages` with stored BM25 weights q (1…255 of k1 + 1). */
+const word = (key: string, passages: number[], q: number[]): KeywordEntry => ({
+  key,
+  surface: { docs: passages.length, term: key },
+  postings: { passages: Uint32Array.from(passages), weights: Uint8Array.from(q) },
 });
 const denseShard = (first: number, count: number): Uint8Array =>
   encodeDenseShard({ first, count, dim: 2, q: Int8Array.from(DENSE_Q.slice(first, first + count).flat()), scales: new Float32Array(count).fill(0.25) });
+/** gzip as write.ts compresses, as a plain Uint8Array (a Buffer's slice() would share its bytes). */
+const gz = (b: Uint8Array): Uint8Array => new Uint8Array(gzipSync(b));
 const sha256Hex = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex');
 
 /** Stems of the index's files (write.ts's names without the hash). */
-type Stem = 'dense-0' | 'dense-1' | 'post-0' | 'post-1' | 'multi-0' | 'multi-1' | 'multi-table' | 'meta-0' | 'meta-1' | 'hashes';
+type Stem = 'kw-0' | 'kw-1' | 'dense-0' | 'dense-1' | 'post-0' | 'post-1' | 'multi-0' | 'multi-1' | 'multi-table' | 'meta-0' | 'meta-1' | 'hashes';
 
 interface HandIndex {
   /** Stem → the file's name as the manifest lists it. */
@@ -68,51 +74,48 @@ function handIndex(replace: Partial<Record<Stem, Uint8Array>> = {}): HandIndex {
     return { file, first, count, bytes };
   };
   const dense = [range('dense-0', 'bin', 0, 3, denseShard(0, 3)), range('dense-1', 'bin', 3, 2, denseShard(3, 2))];
-  // Document-side BM25 weights as stored; learned sparse weights per passage.
-  const postings = [
-    encodePostingsShard(0, [term(10, [0, 1, 3], [1, 1, 1.5], [0, 3], [0.5, 1]), term(12, [1, 3], [1, 1], [1], [0.25])]),
-    encodePostingsShard(1, [term(11, [0, 2], [1, 2], [2], [2]), term(13, [4], [1], [], [])]),
-  ];
-  const post = postings.map((p, i) => put(`post-${i}` as Stem, 'bin', p.bytes));
+  // Keyword shards, split between "banana" and "cherry": document-side BM25 weights as stored (Q1 = 1×, 1.5×, 2×).
+  const kw = [
+    { file: put('kw-0', 'bin', gz(encodeKeywordShard({ shard: 0, entries: [word('apple', [0, 1, 3], [Q1, Q1, 1.5 * Q1]), word('banana', [0, 2], [Q1, 2 * Q1])] }))), first: '' },
+    { file: put('kw-1', 'bin', gz(encodeKeywordShard({ shard: 1, entries: [word('cherry', [1, 3], [Q1, Q1]), word('date', [4], [Q1])] }))), first: 'c' },
+  ].map(({ file, first }) => ({ file: file.file, first, bytes: file.bytes }));
+  // Learned sparse weights per passage.
+  const postings = [encodePostingsShard(0, [term(10, [0, 3], [0.5, 1]), term(12, [1], [0.25])]), encodePostingsShard(1, [term(11, [2], [2])])];
+  const post = postings.map((p, i) => put(`post-${i}` as Stem, 'bin', p));
   const row = (rows: number[][]) => ({ kind: 'float16' as const, count: rows.length, data: h(rows.flat()) });
   const multi = [
     range('multi-0', 'bin', 0, 3, encodeMultiShard({ first: 0, dim: 2, rows: [row([[1, 0]]), row([[0, 1]]), null] }, 'float16')),
     range('multi-1', 'bin', 3, 2, encodeMultiShard({ first: 3, dim: 2, rows: [row([[0, 1], [1, 0]]), row([[-1, 0]])] }, 'float16')),
   ];
   const table = put('multi-table', 'json', new TextEncoder().encode(JSON.stringify(multi)));
-  const meta = [range('meta-0', 'json', 0, 3, encodeMetaShard(0, META.slice(0, 3))), range('meta-1', 'json', 3, 2, encodeMetaShard(3, META.slice(3)))];
+  const meta = [range('meta-0', 'bin', 0, 3, gz(encodeMetaShard(0, META.slice(0, 3)))), range('meta-1', 'bin', 3, 2, gz(encodeMetaShard(3, META.slice(3))))];
   const hashes = put('hashes', 'bin', packHashes(['0a1b2c3d4e5f', '1a1b2c3d4e5f', '2a1b2c3d4e5f', '3a1b2c3d4e5f', '4a1b2c3d4e5f']));
   const sum = (xs: { bytes: number }[]): number => xs.reduce((s, x) => s + x.bytes, 0);
-  const lexBytes = postings.reduce((s, p) => s + p.lexBytes, 0);
-  const sparseBytes = postings.reduce((s, p) => s + p.sparseBytes, 0);
-  // As write.ts: the shared header/table split between the two by their share of the payload.
-  const lexical = Math.round(lexBytes + ((sum(post) - lexBytes - sparseBytes) * lexBytes) / (lexBytes + sparseBytes));
   const manifest = (kind: 'float16' | 'none'): SiteManifest =>
     seal({
       format: 'm3search-site',
-      version: 1,
+      version: 2,
       build: '',
       createdAt: '2026-01-01T00:00:00.000Z',
       siteRoot: '../',
       model: { id: 'hand', fingerprint: 'hand-1', maxLength: 64, denseDim: 2, multiDim: 2, sparseStyle: 'lexical' },
-      tokenizer: 'tokenizer',
       chunking: { maxTokens: 64, overlapTokens: 0 },
-      counts: { pages: 4, sections: 4, passages: 5, chunkedSections: 1, tokens: 12 },
-      lexical: { k1: 1.2, b: 0.75, avgLength: 2 },
+      counts: { pages: 4, sections: 4, passages: 5, chunkedSections: 1, terms: 12 },
+      keyword: { analyzer: { language: null, stemmers: [], wordGrams: 0 }, k1: 1.2, b: 0.75, titleBoost: 2 },
       shards: {
         hashes,
         dense: { storage: 'int8', files: dense },
+        keyword: { files: kw },
         postings: { count: 2, files: post.map((p) => p.file), bytes: post.map((p) => p.bytes) },
         multi: kind === 'none' ? { storage: 'none', count: 0, table: null } : { storage: 'float16', layout: 'all', maxRows: null, count: 2, table },
         meta: { files: meta },
       },
       bytes: {
         dense: sum(dense),
-        lexical,
-        sparse: sum(post) - lexical,
+        keyword: sum(kw),
+        sparse: sum(post),
         multi: kind === 'none' ? 0 : sum(multi) + table.bytes,
         meta: sum(meta) + hashes.bytes,
-        tokenizer: 0,
         manifest: 0,
         total: 0,
       },
@@ -172,11 +175,11 @@ const query = (dense: number[], sparse: [number, number][], multi: number[][] = 
   tokens: 2,
   truncated: false,
 });
-const tokenizer = { ids: (t: string): number[] => t.toLowerCase().split(/\s+/).filter(Boolean).map((w) => TOKENS[w] ?? 99), specialIds: new Set<number>([99]) };
-
 // BM25 by hand, N = 5: idf = ln(1 + (N − df + 0.5) / (df + 0.5)).
 const IDF_APPLE = Math.log(1 + 2.5 / 3.5); // df 3
 const IDF_BANANA = Math.log(1 + 3.5 / 2.5); // df 2
+/** Document weight W1 stored as Q1 of 255 steps of k1 + 1 = 2.2. */
+const W1 = (Q1 * 2.2) / 255;
 
 describe('SiteIndexReader', () => {
   it('the hand-made index passes the integrity checks: build hash, hashed names, declared sizes', async () => {
@@ -184,11 +187,12 @@ describe('SiteIndexReader', () => {
       const m = manifest(kind);
       expect(m.build).toMatch(/^[0-9a-f]{16}$/);
       await expect(verifyManifestBuild(m, 'manifest.json')).resolves.toBeUndefined();
-      await expect(verifyManifestBuild({ ...m, counts: { ...m.counts, tokens: 13 } }, 'manifest.json')).rejects.toMatchObject({ code: 'INVALID_INDEX', details: { reason: 'hash' } });
+      await expect(verifyManifestBuild({ ...m, counts: { ...m.counts, terms: 13 } }, 'manifest.json')).rejects.toMatchObject({ code: 'INVALID_INDEX', details: { reason: 'hash' } });
     }
     const m = manifest('float16');
     const table = JSON.parse(new TextDecoder().decode(INDEX.files.get(m.shards.multi.table!.file)!)) as { file: string; bytes: number }[];
     const declared: [string, number][] = [
+      ...m.shards.keyword.files.map((f): [string, number] => [f.file, f.bytes]),
       ...m.shards.dense.files.map((f): [string, number] => [f.file, f.bytes]),
       ...m.shards.postings.files.map((f, i): [string, number] => [f, m.shards.postings.bytes[i]!]),
       ...m.shards.meta.files.map((f): [string, number] => [f.file, f.bytes]),
@@ -204,33 +208,51 @@ describe('SiteIndexReader', () => {
     }
   });
 
-  it('lexical: Σ tf·idf × stored document weight, best first, ranks from 1', async () => {
+  it('keyword: Σ query tf·idf × stored document weight, best first, ranks from 1', async () => {
     const { r, log } = reader();
-    // apple twice, banana once.
-    const hits = await r.lexical([10, 11, 10]);
+    // apple twice, banana once (the trailing space: no completions of the last word).
+    const hits = await r.keyword('apple banana apple ');
     const expected: [number, number][] = [
-      [0, 2 * IDF_APPLE + IDF_BANANA],
-      [2, 2 * IDF_BANANA],
-      [3, 2 * IDF_APPLE * 1.5],
-      [1, 2 * IDF_APPLE],
+      [0, W1 * (2 * IDF_APPLE + IDF_BANANA)],
+      [2, W1 * 2 * IDF_BANANA],
+      [3, W1 * 2 * IDF_APPLE * 1.5],
+      [1, W1 * 2 * IDF_APPLE],
     ];
     expect(hits.map((x) => x.passage)).toEqual(expected.map(([p]) => p));
     hits.forEach((x, i) => {
       expect(x.score).toBeCloseTo(expected[i]![1], 5);
-      expect(x.signals).toEqual({ lexical: { score: x.score, rank: i + 1 } });
+      expect(x.signals).toEqual({ keyword: { score: x.score, rank: i + 1 } });
     });
-    expect(log.sort()).toEqual([F['post-0'], F['post-1']]);
-    expect((await r.lexical([10, 11, 10], 2)).map((x) => x.passage)).toEqual([0, 2]);
-    // Tokens without postings score nothing; an absent token alone finds nothing.
-    expect(await r.lexical([98])).toEqual([]);
-    expect(await r.lexical([])).toEqual([]);
+    // Only the keyword shard holding both words; no tokenizer, no sparse postings.
+    expect(log).toEqual([F['kw-0']]);
+    expect((await r.keyword('apple banana apple ', 2)).map((x) => x.passage)).toEqual([0, 2]);
+    // Words the index lacks fail the minimum match: nothing, not noise.
+    expect(await r.keyword('zebra quokka ')).toEqual([]);
+    expect(await r.keyword('   ')).toEqual([]);
+    // Half the words must occur: one of two is enough, one of three is not.
+    expect((await r.keyword('date zebra ')).map((x) => x.passage)).toEqual([4]);
+    expect(await r.keyword('date zebra quokka ')).toEqual([]);
+  });
+
+  it('keyword: the word being typed completes within its shard; a typo is corrected; a phrase is checked on the text', async () => {
+    const { r, log } = reader();
+    // "cher" (no trailing space) completes to cherry, at half weight: p1 and p3 hold it once each.
+    const typed = await r.keyword('cher');
+    expect(typed.map((x) => x.passage)).toEqual([1, 3]);
+    expect(typed[0]!.score).toBeCloseTo(W1 * 0.5 * Math.log(1 + 3.5 / 2.5), 5);
+    expect(log).toEqual([F['kw-1']]);
+    // "banan" + a space is a finished word: absent, so corrected to banana (1 edit) at full weight.
+    expect((await r.keyword('banan ')).map((x) => x.passage)).toEqual([2, 0]);
+    // A quoted phrase keeps only passages whose text holds the words in order: p3 "cherry apple apple", not p1 "apple cherry".
+    expect((await r.keyword('"cherry apple"')).map((x) => x.passage)).toEqual([3]);
+    expect(await r.keyword('"banana cherry"')).toEqual([]);
   });
 
   it('postings: only the shards the tokens hash to, each fetched once; absent tokens left out', async () => {
     const { r, log } = reader();
     const p = await r.postings([12, 12, 10, 20]);
     expect([...p.keys()].sort()).toEqual([10, 12]);
-    expect([...p.get(12)!.lexPassages]).toEqual([1, 3]);
+    expect([...p.get(12)!.passages]).toEqual([1]);
     expect(log).toEqual([F['post-0']]);
     await r.postings([11, 10]);
     expect(log).toEqual([F['post-0'], F['post-1']]);
@@ -328,33 +350,33 @@ describe('SiteIndexReader', () => {
 
   it('a file that arrives but does not decode is INVALID_INDEX naming it; a failed fetch is retried next time', async () => {
     // Listed under its own hash and size, so only decoding can tell.
-    const broken = handIndex({ 'post-0': Uint8Array.of(1, 2, 3) });
-    const file = broken.name['post-0'];
-    const e = await reader({ index: broken }).r.lexical([10]).catch((x: unknown) => x);
+    const broken = handIndex({ 'kw-0': Uint8Array.of(1, 2, 3) });
+    const file = broken.name['kw-0'];
+    const e = await reader({ index: broken }).r.keyword('apple').catch((x: unknown) => x);
     expect(e).toMatchObject({ code: 'INVALID_INDEX', details: { file, reason: 'decode' } });
     expect((e as Error).message.startsWith(`${file} is not a valid m3search shard: `)).toBe(true);
     // The same bytes where the manifest lists the clean shard: not its size; the clean size with one bit flipped: not its hash.
-    const short = await reader({ serve: { [F['post-0']]: Uint8Array.of(1, 2, 3) } }).r.lexical([10]).catch((x: unknown) => x);
-    expect(short).toMatchObject({ code: 'INVALID_INDEX', message: `${F['post-0']} is 3 bytes, the index says ${INDEX.files.get(F['post-0'])!.length}.`, details: { file: F['post-0'], reason: 'size' } });
-    const flipped = INDEX.files.get(F['post-0'])!.slice();
+    const short = await reader({ serve: { [F['kw-0']]: Uint8Array.of(1, 2, 3) } }).r.keyword('apple').catch((x: unknown) => x);
+    expect(short).toMatchObject({ code: 'INVALID_INDEX', message: `${F['kw-0']} is 3 bytes, the index says ${INDEX.files.get(F['kw-0'])!.length}.`, details: { file: F['kw-0'], reason: 'size' } });
+    const flipped = INDEX.files.get(F['kw-0'])!.slice();
     flipped[flipped.length - 1]! ^= 1;
-    const bit = await reader({ serve: { [F['post-0']]: flipped } }).r.lexical([10]).catch((x: unknown) => x);
-    expect(bit).toMatchObject({ code: 'INVALID_INDEX', details: { file: F['post-0'], reason: 'hash' } });
-    expect((bit as Error).message).toMatch(new RegExp(`^${F['post-0'].replace(/\./g, '\\.')} is corrupt: its SHA-256 starts [0-9a-f]{10}, its name says ${F['post-0'].split('.')[1]}\\.$`));
+    const bit = await reader({ serve: { [F['kw-0']]: flipped } }).r.keyword('apple').catch((x: unknown) => x);
+    expect(bit).toMatchObject({ code: 'INVALID_INDEX', details: { file: F['kw-0'], reason: 'hash' } });
+    expect((bit as Error).message).toMatch(new RegExp(`^${F['kw-0'].replace(/\./g, '\\.')} is corrupt: its SHA-256 starts [0-9a-f]{10}, its name says ${F['kw-0'].split('.')[1]}\\.$`));
     // Offline, then unreadable, then back: each failure is passed on and the next query fetches again.
     let down: 'offline' | 'fail' | undefined = 'offline';
     const flaky = reader({ offline: () => down === 'offline', fail: () => down === 'fail' });
-    await expect(flaky.r.lexical([10])).rejects.toMatchObject({ code: 'INVALID_INDEX', message: `Cannot fetch ${F['post-0']}: fetch failed (offline)`, details: { file: F['post-0'], reason: 'offline' } });
+    await expect(flaky.r.keyword('apple ')).rejects.toMatchObject({ code: 'INVALID_INDEX', message: `Cannot fetch ${F['kw-0']}: fetch failed (offline)`, details: { file: F['kw-0'], reason: 'offline' } });
     down = 'fail';
-    await expect(flaky.r.lexical([10])).rejects.toMatchObject({ code: 'INVALID_INDEX', message: `Cannot read ${F['post-0']}: unreadable: ${F['post-0']}`, details: { file: F['post-0'], reason: 'missing' } });
+    await expect(flaky.r.keyword('apple ')).rejects.toMatchObject({ code: 'INVALID_INDEX', message: `Cannot read ${F['kw-0']}: unreadable: ${F['kw-0']}`, details: { file: F['kw-0'], reason: 'missing' } });
     down = undefined;
-    expect((await flaky.r.lexical([10])).map((x) => x.passage)).toEqual([3, 0, 1]);
-    expect(flaky.log).toEqual([F['post-0'], F['post-0'], F['post-0']]);
+    expect((await flaky.r.keyword('apple ')).map((x) => x.passage)).toEqual([3, 0, 1]);
+    expect(flaky.log).toEqual([F['kw-0'], F['kw-0'], F['kw-0']]);
   });
 
   it('file lists: the offline copy leaves out the multi-vector shards; all files add the table and its shards', async () => {
     const { r } = reader();
-    expect(r.offlineFiles()).toEqual([F['dense-0'], F['dense-1'], F['post-0'], F['post-1'], F['meta-0'], F['meta-1']]);
+    expect(r.offlineFiles()).toEqual([F['kw-0'], F['kw-1'], F['dense-0'], F['dense-1'], F['post-0'], F['post-1'], F['meta-0'], F['meta-1']]);
     expect(await r.allFiles()).toEqual([...r.offlineFiles(), F['multi-table'], F['multi-0'], F['multi-1']]);
     expect(r.multiLayout).toEqual({ layout: 'all', maxRows: null });
     const none = reader({ multi: 'none' });
@@ -371,15 +393,15 @@ describe('SiteIndexReader', () => {
 describe('searchSite', () => {
   it('a blank query answers nothing without fetching', async () => {
     const { r, log } = reader();
-    expect(await searchSite(r, '   ', { mode: 'lexical', tokenizer })).toEqual({ query: '   ', mode: 'lexical', hits: [], ms: 0 });
+    expect(await searchSite(r, '   ', { mode: 'keyword' })).toEqual({ query: '   ', mode: 'keyword', hits: [], ms: 0 });
     expect(log).toEqual([]);
   });
 
-  it('lexical: display-ready hits, one per link (the best chunk of a section), links with their anchor', async () => {
+  it('keyword: display-ready hits, one per link (the best chunk of a section), links with their anchor', async () => {
     const { r } = reader();
-    const res = await searchSite(r, ' Apple banana apple ', { mode: 'lexical', tokenizer });
+    const res = await searchSite(r, ' Apple banana apple ', { mode: 'keyword' });
     expect(res.query).toBe(' Apple banana apple ');
-    expect(res.mode).toBe('lexical');
+    expect(res.mode).toBe('keyword');
     expect(res.ms).toBeGreaterThanOrEqual(0);
     // Passage 1 shares passage 0's link (a.html#intro) and ranks lower: left out.
     expect(res.hits.map((x) => [x.passage, x.url])).toEqual([
@@ -388,18 +410,18 @@ describe('searchSite', () => {
       [3, 'c.html#x'],
     ]);
     expect(res.hits[0]).toMatchObject({ title: 'A', heading: 'Intro', snippet: { text: 'apple banana', marks: [[0, 5], [6, 12]] } });
-    expect(res.hits[0]!.score).toBeCloseTo(2 * IDF_APPLE + IDF_BANANA, 5);
-    expect(res.hits[0]!.signals.lexical!.rank).toBe(1);
+    expect(res.hits[0]!.score).toBeCloseTo(W1 * (2 * IDF_APPLE + IDF_BANANA), 5);
+    expect(res.hits[0]!.signals.keyword!.rank).toBe(1);
     // k counts links, not chunks. apple + banana once each: p2 = 2·idf(banana) = 1.75 beats p0 = idf(apple) + idf(banana) = 1.41.
-    expect((await searchSite(r, 'apple banana', { mode: 'lexical', tokenizer, k: 2 })).hits.map((x) => x.passage)).toEqual([2, 0]);
+    expect((await searchSite(r, 'apple banana ', { mode: 'keyword', k: 2 })).hits.map((x) => x.passage)).toEqual([2, 0]);
     // Snippet length is passed through.
-    const short = await searchSite(r, 'cherry', { mode: 'lexical', tokenizer, k: 1, snippetLength: 8 });
+    const short = await searchSite(r, 'cherry', { mode: 'keyword', k: 1, snippetLength: 8 });
     expect(short.hits[0]!.snippet.text.length).toBeLessThan('cherry apple apple'.length);
   });
 
   it('model modes need the encoder, and name the mode', async () => {
     const { r } = reader();
-    await expect(searchSite(r, 'apple', { mode: 'sparse', tokenizer })).rejects.toMatchObject({
+    await expect(searchSite(r, 'apple', { mode: 'sparse' })).rejects.toMatchObject({
       code: 'NOT_READY',
       message: 'The sparse mode needs the model, which has not loaded.',
       details: { mode: 'sparse' },
@@ -415,7 +437,7 @@ describe('searchSite', () => {
         return [query([0, 0], [[10, 1], [12, 2]])];
       },
     };
-    const res = await searchSite(r, '  apple cherry ', { mode: 'sparse', tokenizer, encoder, k: 2 });
+    const res = await searchSite(r, '  apple cherry ', { mode: 'sparse', encoder, k: 2 });
     expect(seen).toEqual([[['apple cherry'], { kind: 'query' }]]);
     // Sparse: p3 1, p0 0.5, p1 0.5 (p1 shares p0's link).
     expect(res.hits.map((x) => x.passage)).toEqual([3, 0]);

@@ -20,7 +20,7 @@ import {
 import type { StoredMulti } from '../../src/site/types.js';
 import { adaptMulti, loadMulti, storeMulti, storeVectors } from '../../src/site/vectors.js';
 
-const HEADER = (kind: number): number[] => [0x4d, 0x33, 0x53, 0x53, 1, 0, kind, 0]; // "M3SS", version 1, kind
+const HEADER = (kind: number): number[] => [0x4d, 0x33, 0x53, 0x53, 2, 0, kind, 0]; // "M3SS", version 2, kind
 const u32 = (v: number): number[] => [v & 0xff, (v >>> 8) & 0xff, (v >>> 16) & 0xff, v >>> 24];
 
 function thrown(f: () => unknown): { code?: string; message: string } {
@@ -56,63 +56,48 @@ describe('dense shards', () => {
     const badMagic = Uint8Array.from(bytes);
     badMagic[3] = 0x54;
     expect(thrown(() => decodeDenseShard(badMagic))).toMatchObject({ code: 'INVALID_INDEX', message: 'not an m3search shard (bad magic)' });
-    const v2 = Uint8Array.from(bytes);
-    v2[4] = 2;
-    expect(thrown(() => decodeDenseShard(v2))).toMatchObject({ code: 'INVALID_INDEX', message: 'unsupported shard version 2' });
+    const v1 = Uint8Array.from(bytes);
+    v1[4] = 1;
+    expect(thrown(() => decodeDenseShard(v1))).toMatchObject({ code: 'INVALID_INDEX', message: 'unsupported shard version 1' });
     expect(thrown(() => decodePostingsShard(Uint8Array.from(bytes)))).toMatchObject({ code: 'INVALID_INDEX', message: 'expected shard kind 2, got 1' });
     expect(thrown(() => decodeMultiShard(Uint8Array.from(bytes)))).toMatchObject({ code: 'INVALID_INDEX', message: 'expected shard kind 3, got 1' });
   });
 });
 
 describe('postings shards', () => {
-  const t = (token: number, lex: number[], lexW: number[], sparse: number[], sparseW: number[]): TermPostings => ({
-    token,
-    lexPassages: Uint32Array.from(lex),
-    lexWeights: Uint16Array.from(lexW),
-    sparsePassages: Uint32Array.from(sparse),
-    sparseWeights: Uint16Array.from(sparseW),
-  });
+  const t = (token: number, passages: number[], weights: number[]): TermPostings => ({ token, passages: Uint32Array.from(passages), weights: Uint16Array.from(weights) });
   // Token 9 is given first: the table is sorted by token.
-  const t9 = t(9, [], [], [0, 1], [0x3c00, 0x3c00]);
-  const t4 = t(4, [2, 130], [0x3c00, 0x3800], [7], [0x4000]);
+  const t9 = t(9, [0, 1], [0x3c00, 0x3c00]);
+  const t4 = t(4, [2, 130], [0x3c00, 0x3800]);
   const bytes = [
     ...HEADER(2),
     ...u32(3), // shard
     ...u32(2), // terms
-    ...[...u32(4), ...u32(2), ...u32(1), ...u32(0)], // token 4: 2 lex, 1 sparse, gaps at 0
-    ...[...u32(9), ...u32(0), ...u32(2), ...u32(4)], // token 9: 0 lex, 2 sparse, gaps at 4
-    ...[0x00, 0x3c, 0x00, 0x38, 0x00, 0x40], // token 4 weights: lex 1.0, 0.5; sparse 2.0
+    ...[...u32(4), ...u32(2), ...u32(0)], // token 4: 2 postings, gaps at 0
+    ...[...u32(9), ...u32(2), ...u32(3)], // token 9: 2 postings, gaps at 3
+    ...[0x00, 0x3c, 0x00, 0x38], // token 4 weights: 1.0, 0.5
     ...[0x00, 0x3c, 0x00, 0x3c], // token 9 weights
-    0,
-    0, // align
-    ...[0x02, 0x80, 0x01], // lex gaps of 4: 2, then 128 (LEB128: 0x80 0x01)
-    0x07, // sparse gaps of 4: 7
-    0x00,
-    0x01, // sparse gaps of 9: 0, 1
-    0,
-    0, // align
+    ...[0x02, 0x80, 0x01], // gaps of 4: 2, then 128 (LEB128: 0x80 0x01)
+    ...[0x00, 0x01], // gaps of 9: 0, 1
+    ...[0, 0, 0], // align
   ];
 
-  it('encodes to the documented bytes, with the byte counts per index', () => {
-    const out = encodePostingsShard(3, [t9, t4]);
-    expect([...out.bytes]).toEqual(bytes);
-    // Per term: gap bytes + 2 bytes a weight + 8 bytes of table entry.
-    expect(out.lexBytes).toBe(3 + 4 + 8 + (0 + 0 + 8));
-    expect(out.sparseBytes).toBe(1 + 2 + 8 + (2 + 4 + 8));
+  it('encodes to the documented bytes', () => {
+    expect([...encodePostingsShard(3, [t9, t4])]).toEqual(bytes);
   });
 
   it('decodes every list back', () => {
     const s = decodePostingsShard(Uint8Array.from(bytes));
     expect(s.shard).toBe(3);
     expect([...s.terms.keys()]).toEqual([4, 9]);
-    const plain = (p: TermPostings) => ({ token: p.token, lex: [...p.lexPassages], lexW: [...p.lexWeights], sparse: [...p.sparsePassages], sparseW: [...p.sparseWeights] });
-    expect(plain(s.terms.get(4)!)).toEqual({ token: 4, lex: [2, 130], lexW: [0x3c00, 0x3800], sparse: [7], sparseW: [0x4000] });
-    expect(plain(s.terms.get(9)!)).toEqual({ token: 9, lex: [], lexW: [], sparse: [0, 1], sparseW: [0x3c00, 0x3c00] });
+    const plain = (p: TermPostings) => ({ token: p.token, passages: [...p.passages], weights: [...p.weights] });
+    expect(plain(s.terms.get(4)!)).toEqual({ token: 4, passages: [2, 130], weights: [0x3c00, 0x3800] });
+    expect(plain(s.terms.get(9)!)).toEqual({ token: 9, passages: [0, 1], weights: [0x3c00, 0x3c00] });
   });
 
   it('refuses passages that do not ascend', () => {
-    expect(() => encodePostingsShard(0, [t(1, [3, 3], [0, 0], [], [])])).toThrow('posting passages must ascend');
-    expect(() => encodePostingsShard(0, [t(1, [], [], [5, 2], [0, 0])])).toThrow(RangeError);
+    expect(() => encodePostingsShard(0, [t(1, [3, 3], [0, 0])])).toThrow('posting passages must ascend');
+    expect(() => encodePostingsShard(0, [t(1, [5, 2], [0, 0])])).toThrow(RangeError);
   });
 
   it('postingsShardOf is token mod shard count', () => {
