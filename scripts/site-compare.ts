@@ -1,26 +1,26 @@
 // `npm run site:compare`: indexes one static site with m3search and with Pagefind
 // in the same run and prints them side by side: build time, index bytes, bytes
-// the first query downloads, and the top hits of a few queries.
+// a visitor downloads before the first results show, and the top hits of a few
+// queries.
 //
 //   npm run site:compare -- [--site /usr/share/doc/python3.11/html] [--limit-pages N]
-//                           [--model .cache/test-model/heads-in-graph] [--keep DIR] [-q "query"]…
+//                           [--model .cache/test-model/heads-in-graph | --model none] [--keep DIR] [-q "query"]…
 //                           [--multi nested|all|none] [--multi-vectors N]
 //
-// m3search's first-query bytes are counted by reading the index the way the
-// page's worker does (manifest, tokenizer, then only the shards the query
-// touches) plus the script files a page loads; Pagefind's are counted on the
-// HTTP server while Chromium runs Pagefind's own search API and loads the
-// 10 results' data, as its UI does.
+// m3search is built twice: keyword-only (no model: what `m3search index` makes
+// by default) and with the model (--copy-model), unless --model none. Every
+// byte is counted in Chromium the same way for both systems: a fresh browser
+// context opens a page holding the system's drop-in search box (`<m3-search>`
+// and its script tag; Pagefind's own PagefindUI), types the query, and counts
+// what the server sends until result links show. Files requested twice are
+// reported.
 import { execFile } from 'node:child_process';
-import { cp, mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
+import { cp, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs, promisify } from 'node:util';
-import { chromium } from 'playwright-core';
-import { loadModel } from '../src/node/load-model.js';
-import { BUNDLE_DIR, REPO_ROOT } from '../src/site/bundle.js';
-import { openIndexDir } from '../src/site/node-reader.js';
-import { searchSite, type SiteResults } from '../src/site/search.js';
+import { chromium, type Browser } from 'playwright-core';
+import { REPO_ROOT } from '../src/site/bundle.js';
 import { serveStatic } from '../src/site/serve.js';
 import type { SiteManifest } from '../src/site/types.js';
 
@@ -64,54 +64,67 @@ async function timed(file: string, args: string[]): Promise<{ seconds: number; s
 }
 
 interface FirstQuery {
+  /** Bytes served until result links showed (the harness page itself not counted). */
   bytes: number;
   files: number;
+  /** Paths served more than once. */
+  twice: string[];
+  /** Every path served until the results showed, with its bytes (what the first query cost, file by file). */
+  list: [string, number][];
+  hits: string[];
+  /** After the model upgraded the answer (m3search with a model): bytes served in all. */
+  upgraded?: { bytes: number; files: number };
 }
 
-/** m3search: what the worker fetches for a first query on a fresh visit (index files only; scripts and model listed apart). */
-async function m3FirstQuery(indexDir: string, query: string, mode: 'lexical' | 'hybrid', encoder: Awaited<ReturnType<typeof loadModel>>): Promise<FirstQuery & { res: SiteResults }> {
-  const manifestBytes = (await stat(path.join(indexDir, 'manifest.json'))).size;
-  const tokenizerBytes = await dirBytes(path.join(indexDir, 'tokenizer'));
-  let bytes = manifestBytes + tokenizerBytes;
-  let files = 1 + (await readdir(path.join(indexDir, 'tokenizer'))).length;
-  const reader = await openIndexDir(indexDir, (_f, b) => {
-    bytes += b;
-    files++;
-  });
-  const res = await searchSite(reader, query, { mode, k: 10, tokenizer: encoder.tokenizer, encoder });
-  return { bytes, files, res };
-}
+const CHROMIUM_ARGS = ['--headless=new', '--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
 
-/** Pagefind: bytes served while Chromium runs its JS API for `query` and loads the top 10 results' data. */
-async function pagefindFirstQuery(siteDir: string, query: string): Promise<FirstQuery & { hits: string[] }> {
+/** The drop-in box of each system, on a page of its own at the site root. */
+const HARNESS = {
+  m3search: (index: string) => `<!doctype html><meta charset="utf-8"><title>m3search</title><script src="${index}/m3search.js" defer></script><m3-search></m3-search>`,
+  pagefind: () =>
+    `<!doctype html><meta charset="utf-8"><title>pagefind</title><link href="pagefind/pagefind-ui.css" rel="stylesheet"><script src="pagefind/pagefind-ui.js"></script><div id="search"></div><script>addEventListener('DOMContentLoaded', () => new PagefindUI({ element: '#search', showSubResults: true }))</script>`,
+};
+
+/**
+ * One fresh visit in Chromium: open `harness`, type `query` into the box, wait
+ * for result links, and count what the server sent for `prefix` files.
+ */
+async function firstQuery(browser: Browser, base: string, served: (fn: ((p: string, b: number) => void) | undefined) => void, harness: string, prefix: string, query: string, system: 'm3search' | 'pagefind', waitHybrid: boolean): Promise<FirstQuery> {
+  const counts = new Map<string, number>();
+  const list: [string, number][] = [];
   let bytes = 0;
-  let files = 0;
-  let counting = false;
-  const server = await serveStatic(siteDir, 0, '127.0.0.1', {
-    onServe: (p, b) => {
-      if (counting && p.startsWith('/pagefind/')) {
-        bytes += b;
-        files++;
-      }
-    },
+  served((p, b) => {
+    if (!p.startsWith(prefix)) return;
+    counts.set(p, (counts.get(p) ?? 0) + 1);
+    list.push([p, b]);
+    bytes += b;
   });
-  const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless=new', '--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'] });
+  const context = await browser.newContext();
   try {
-    const page = await browser.newPage();
-    await page.goto(`${server.url}about.html`);
-    counting = true;
-    const hits = await page.evaluate(async (q) => {
-      const pf = (await import(`${location.origin}/pagefind/pagefind.js`)) as {
-        search(q: string): Promise<{ results: { data(): Promise<{ url: string; meta: { title?: string }; sub_results: { url: string; title: string }[] }> }[] }>;
-      };
-      const r = await pf.search(q);
-      const data = await Promise.all(r.results.slice(0, 10).map((x) => x.data()));
-      return data.map((d) => d.sub_results[0]?.url ?? d.url);
-    }, query);
-    return { bytes, files, hits };
+    const page = await context.newPage();
+    await page.goto(`${base}${harness}`);
+    const hits =
+      system === 'm3search'
+        ? await (async () => {
+            await page.locator('m3-search input').fill(query);
+            await page.waitForFunction(() => (document.querySelector('m3-search')?.shadowRoot?.querySelectorAll('a[href]').length ?? 0) > 0, undefined, { timeout: 120_000 });
+            return page.evaluate(() => [...(document.querySelector('m3-search')?.shadowRoot?.querySelectorAll('a[href]') ?? [])].map((a) => a.getAttribute('href') ?? ''));
+          })()
+        : await (async () => {
+            await page.locator('.pagefind-ui__search-input').fill(query);
+            await page.waitForSelector('.pagefind-ui__result-link', { timeout: 120_000 });
+            return page.evaluate(() => [...document.querySelectorAll('.pagefind-ui__result-link')].map((a) => a.getAttribute('href') ?? ''));
+          })();
+    const first = { bytes, files: counts.size, twice: [...counts].filter(([, n]) => n > 1).map(([p]) => p), list: list.slice() };
+    let upgraded: FirstQuery['upgraded'];
+    if (waitHybrid) {
+      await page.waitForFunction(() => (document.querySelector('m3-search') as (HTMLElement & { mode?: string }) | null)?.mode === 'hybrid', undefined, { timeout: 300_000 });
+      upgraded = { bytes, files: counts.size };
+    }
+    return { ...first, hits, upgraded };
   } finally {
-    await browser.close();
-    await server.close();
+    served(undefined);
+    await context.close();
   }
 }
 
@@ -122,7 +135,7 @@ function multiLabel(m: SiteManifest): string {
 }
 
 function short(url: string): string {
-  return url.replace(/^\//, '').replace(/\.html(?=#|$)/, '');
+  return url.replace(/^https?:\/\/[^/]+/, '').replace(/^\//, '').replace(/\.html(?=#|$)/, '');
 }
 
 async function main(): Promise<void> {
@@ -135,70 +148,90 @@ async function main(): Promise<void> {
   for (const e of await readdir(site, { recursive: true })) if (String(e).endsWith('.html')) pages++;
   process.stderr.write(`site: ${values.site} (${pages} HTML files) copied to ${site}\n`);
 
-  const limit = values['limit-pages'] ? ['--limit-pages', values['limit-pages']] : [];
-  if (values.multi) limit.push('--multi', values.multi);
-  if (values['multi-vectors']) limit.push('--multi-vectors', values['multi-vectors']);
-  process.stderr.write('building the m3search index…\n');
-  const m3 = await timed(process.execPath, [path.join(REPO_ROOT, 'bin', 'm3search.mjs'), 'index', site, '--out', path.join(site, 'm3search'), '--model', values.model, '--fresh', '--quiet', ...limit]);
-  process.stderr.write(m3.stderr);
+  const extra = values['limit-pages'] ? ['--limit-pages', values['limit-pages']] : [];
+  if (values.multi) extra.push('--multi', values.multi);
+  if (values['multi-vectors']) extra.push('--multi-vectors', values['multi-vectors']);
+  const withModel = values.model !== 'none';
+  const cli = path.join(REPO_ROOT, 'bin', 'm3search.mjs');
+  process.stderr.write('building the keyword-only m3search index…\n');
+  const kw = await timed(process.execPath, [cli, 'index', site, '--out', path.join(site, 'm3search'), '--fresh', '--quiet', ...extra]);
+  process.stderr.write(kw.stderr);
+  let hy: Awaited<ReturnType<typeof timed>> | undefined;
+  if (withModel) {
+    process.stderr.write('building the m3search index with the model…\n');
+    hy = await timed(process.execPath, [cli, 'index', site, '--out', path.join(site, 'm3search-model'), '--model', values.model, '--copy-model', '--fresh', '--quiet', ...extra]);
+    process.stderr.write(hy.stderr);
+  }
   process.stderr.write('building the Pagefind index…\n');
-  const pfArgs = ['--site', site, '--output-path', path.join(site, 'pagefind')];
   if (values['limit-pages']) process.stderr.write('(Pagefind indexes every page: --limit-pages only limits m3search)\n');
-  const pf = await timed(PAGEFIND, pfArgs);
+  const pf = await timed(PAGEFIND, ['--site', site, '--output-path', path.join(site, 'pagefind')]);
   process.stderr.write(pf.stdout.split('\n').filter((l) => /Indexed|Total/.test(l)).join('\n') + '\n');
 
-  const indexDir = path.join(site, 'm3search');
-  const manifest = JSON.parse(await readFile(path.join(indexDir, 'manifest.json'), 'utf8')) as SiteManifest;
-  const scripts = await dirBytes(BUNDLE_DIR, (f) => !f.startsWith('ort-wasm') && !f.includes('-ort') && f !== 'm3search-sw.js');
-  const ortBytes = await dirBytes(BUNDLE_DIR, (f) => f.startsWith('ort-wasm-simd-threaded.') && !f.includes('asyncify'));
-  // Without WebGPU the worker imports ORT's plain WASM build (the chunk named ort.wasm).
-  const ortJs = await dirBytes(BUNDLE_DIR, (f) => f.includes('-ort.wasm'));
-  const modelBytes = await dirBytes(values.model, (f) => f === 'onnx/model_quantized.onnx' || /\.json$|\.safetensors$/.test(f));
+  const manifest = JSON.parse(await readFile(path.join(site, 'm3search', 'manifest.json'), 'utf8')) as SiteManifest;
+  const hyManifest = withModel ? (JSON.parse(await readFile(path.join(site, 'm3search-model', 'manifest.json'), 'utf8')) as SiteManifest) : undefined;
   const pfIndex = await dirBytes(path.join(site, 'pagefind'), (f) => !/^pagefind[-.].*\.(js|css)$|^wasm\.|^pagefind-ui|^pagefind-modular-ui|^pagefind-component-ui|^pagefind-highlight/.test(f));
   const pfTotal = await dirBytes(path.join(site, 'pagefind'));
+  const out = async (dir: string): Promise<number> => dirBytes(path.join(site, dir));
+  await writeFile(path.join(site, 'cmp-m3search.html'), HARNESS.m3search('m3search'));
+  await writeFile(path.join(site, 'cmp-m3search-model.html'), HARNESS.m3search('m3search-model'));
+  await writeFile(path.join(site, 'cmp-pagefind.html'), HARNESS.pagefind());
 
-  const encoder = await loadModel(values.model);
+  let onServe: ((p: string, b: number) => void) | undefined;
+  const server = await serveStatic(site, 0, '127.0.0.1', { onServe: (p, b) => onServe?.(p, b) });
+  const served = (fn: typeof onServe): void => void (onServe = fn);
+  const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
   const rows: string[][] = [];
   const hitRows: string[] = [];
-  let m3Lex = 0;
-  let m3Hyb = 0;
-  let pfFirst = 0;
-  for (const q of queries) {
-    const lex = await m3FirstQuery(indexDir, q, 'lexical', encoder);
-    const hyb = await m3FirstQuery(indexDir, q, 'hybrid', encoder);
-    const p = await pagefindFirstQuery(site, q);
-    rows.push([`"${q}"`, `${mib(lex.bytes + scripts)} (${lex.files} files)`, `${mib(hyb.bytes + scripts + ortJs)} (${hyb.files} files) + runtime/model`, `${mib(p.bytes)} (${p.files} files)`]);
-    m3Lex += lex.bytes + scripts;
-    m3Hyb += hyb.bytes + scripts + ortJs;
-    pfFirst += p.bytes;
-    const top = (urls: string[]): string => urls.slice(0, 3).map(short).join(', ') || '(none)';
-    hitRows.push(`| "${q}" | ${top(lex.res.hits.map((h) => h.url))} | ${top(hyb.res.hits.map((h) => h.url))} | ${top(p.hits)} |`);
+  const sums = { kw: 0, hyKw: 0, hyUp: 0, pf: 0 };
+  const twice = new Set<string>();
+  try {
+    for (const q of queries) {
+      const k = await firstQuery(browser, server.url, served, 'cmp-m3search.html', '/m3search/', q, 'm3search', false);
+      const h = withModel ? await firstQuery(browser, server.url, served, 'cmp-m3search-model.html', '/m3search-model/', q, 'm3search', true) : undefined;
+      const p = await firstQuery(browser, server.url, served, 'cmp-pagefind.html', '/pagefind/', q, 'pagefind', false);
+      for (const t of [...k.twice, ...(h?.twice ?? []), ...p.twice]) twice.add(t);
+      if (q === queries[0]) {
+        for (const [name, r] of [['m3search keyword-only', k], ['m3search with model', h], ['Pagefind', p]] as const) {
+          if (r) process.stderr.write(`first query "${q}", ${name}: ${r.list.map(([f, n]) => `${f} ${mib(n)}`).join(' · ')}\n`);
+        }
+      }
+      sums.kw += k.bytes;
+      sums.pf += p.bytes;
+      if (h) {
+        sums.hyKw += h.bytes;
+        sums.hyUp += h.upgraded!.bytes;
+      }
+      rows.push([`"${q}"`, `${mib(k.bytes)} (${k.files} files)`, h ? `${mib(h.bytes)} (${h.files} files); hybrid at ${mib(h.upgraded!.bytes)}` : '—', `${mib(p.bytes)} (${p.files} files)`]);
+      const top = (urls: string[]): string => urls.slice(0, 3).map(short).join(', ') || '(none)';
+      hitRows.push(`| "${q}" | ${top(k.hits)} | ${h ? top(h.hits) : '—'} | ${top(p.hits)} |`);
+    }
+  } finally {
+    await browser.close();
+    await server.close();
   }
-  await encoder.dispose();
   const n = queries.length;
   const b = manifest.bytes;
-
-  const out = [
-    `Site: ${values.site} — ${pages} HTML files; m3search model: ${manifest.model.id} (dense ${manifest.model.denseDim}, multi ${manifest.model.multiDim}, ${manifest.chunking.maxTokens}-token chunks); ${os.cpus().length} CPU cores`,
+  const ratio = (x: number): string => `${(x / sums.pf).toFixed(2)}×`;
+  const lines = [
+    `Site: ${values.site} — ${pages} HTML files; ${manifest.counts.passages} passages (${manifest.chunking.maxTokens}-token chunks), keyword analyzer ${manifest.keyword.analyzer.language ?? '(no language)'}; model build: ${hyManifest?.model ? `${hyManifest.model.id} (dense ${hyManifest.model.denseDim}, multi ${hyManifest.model.multiDim})` : 'none'}; ${os.cpus().length} CPU cores`,
     '',
-    '| | m3search | Pagefind 1.6.0 |',
-    '|---|---|---|',
-    `| pages indexed | ${manifest.counts.pages} (${manifest.counts.sections} sections, ${manifest.counts.passages} passages) | ${/Indexed (\d+) page/.exec(pf.stdout)?.[1] ?? '?'} |`,
-    `| build time (wall) | ${m3.seconds.toFixed(1)} s | ${pf.seconds.toFixed(1)} s |`,
-    `| index bytes | ${mib(b.total)} total: dense ${mib(b.dense)}, sparse ${mib(b.sparse)}, multi ${mib(b.multi)} (${multiLabel(manifest)}), keyword ${mib(b.lexical)}, metadata ${mib(b.meta)}, tokenizer ${mib(b.tokenizer)}, manifest ${mib(b.manifest)} | ${mib(pfIndex)} (index, fragments, metadata) |`,
-    `| offline copy (IndexedDB) | ${mib(b.total - b.multi)} (all but multi-vectors) | — |`,
-    `| search runtime | ${mib(scripts)} JS; hybrid adds ${mib(ortJs)} JS + ${mib(ortBytes)} ORT wasm + ${mib(modelBytes)} model (cached after the first visit) | ${mib(pfTotal - pfIndex)} (JS, wasm, UI) |`,
-    `| first query, mean of ${n} (fresh visit) | keyword: ${mib(m3Lex / n)} · hybrid: ${mib(m3Hyb / n)} + ORT wasm + model | ${mib(pfFirst / n)} |`,
+    '| | m3search keyword-only | m3search with model | Pagefind 1.6.0 |',
+    '|---|---|---|---|',
+    `| build time (wall) | ${kw.seconds.toFixed(1)} s (${(kw.seconds / pf.seconds).toFixed(2)}× Pagefind) | ${hy ? `${hy.seconds.toFixed(1)} s` : '—'} | ${pf.seconds.toFixed(1)} s |`,
+    `| index bytes | ${mib(b.total)} (keyword ${mib(b.keyword)}, metadata ${mib(b.meta)}, manifest ${mib(b.manifest)}) | ${hyManifest ? `${mib(hyManifest.bytes.total)} (+ dense ${mib(hyManifest.bytes.dense)}, sparse ${mib(hyManifest.bytes.sparse)}, multi ${mib(hyManifest.bytes.multi)} ${multiLabel(hyManifest)})` : '—'} | ${mib(pfIndex)} |`,
+    `| output folder | ${mib(await out('m3search'))} | ${withModel ? `${mib(await out('m3search-model'))} (model copy included)` : '—'} | ${mib(pfTotal)} |`,
+    `| first results, mean of ${n} (fresh visit, Chromium) | ${mib(sums.kw / n)} (${ratio(sums.kw)}) | keyword answer ${mib(sums.hyKw / n)} (${ratio(sums.hyKw)}); hybrid once the model is in: ${mib(sums.hyUp / n)} | ${mib(sums.pf / n)} |`,
+    `| files fetched twice | ${twice.size === 0 ? 'none' : [...twice].join(', ')} | | |`,
     '',
-    '| first query (fresh visit) | m3search keyword (before the model) | m3search hybrid (index files) | Pagefind |',
+    '| first query (fresh visit) | m3search keyword-only | m3search with model | Pagefind |',
     '|---|---|---|---|',
     ...rows.map((r) => `| ${r.join(' | ')} |`),
     '',
-    '| query | m3search keyword top 3 | m3search hybrid top 3 | Pagefind top 3 |',
+    '| query | m3search keyword-only top 3 | m3search with model top 3 (keyword answer) | Pagefind top 3 |',
     '|---|---|---|---|',
     ...hitRows,
   ];
-  console.log(out.join('\n'));
+  console.log(lines.join('\n'));
   if (!values.keep) await rm(work, { recursive: true, force: true });
 }
 

@@ -93,7 +93,7 @@ async function main(): Promise<void> {
 
   setStatus('Loading the sample corpus…');
   const docs = await loadCorpus(corpusUrl);
-  page.keyword = new KeywordIndex(docs);
+  page.keyword = await KeywordIndex.build(docs);
   const added = await search.add(docs, {
     onProgress: (p) => {
       ui.progress.value = p.total ? p.done / p.total : 1;
