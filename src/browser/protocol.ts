@@ -148,7 +148,7 @@ export interface SiteOpenReport {
 /**
  * A static-site query: the engine's search options (one vocabulary on every
  * surface; `filter` cannot cross to the worker), plus the mode: default
- * 'hybrid' once the model has loaded, 'lexical' (keywords, no model) before.
+ * 'hybrid' once the model has loaded, 'keyword' (no model) before.
  * A mode that needs the model before it has loaded fails with NOT_READY.
  */
 export type SiteQueryOptions = Omit<RemoteSearchOptions, 'mode'> & { mode?: SiteMode };

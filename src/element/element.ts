@@ -139,7 +139,7 @@ export class M3SearchElement extends HTMLElement {
     clearTimeout(this.timer);
   }
 
-  /** The mode that answered the results on show ('lexical' | 'hybrid'), for scripts and tests. */
+  /** The mode that answered the results on show ('keyword' | 'hybrid'), for scripts and tests. */
   get mode(): string {
     return this.modeEl.dataset.mode ?? '';
   }

@@ -104,7 +104,7 @@ describe('SiteSession (the static-site half of the worker)', () => {
     expect(report).toMatchObject({ source: 'network', siteRoot: `${ORIGIN}/`, hasModel: true });
     expect(statuses.slice(0, 2).map((s) => s.kind)).toEqual(['index', 'keyword-ready']);
     const keyword = await session.search('request timeout', { k: 3 }, new AbortController().signal);
-    expect(keyword.mode).toBe('lexical');
+    expect(keyword.mode).toBe('keyword');
     expect(keyword.hits[0]?.url).toBe('guide/config.html#timeouts');
 
     expect(await until('hybrid-ready')).toMatchObject({ backend: 'wasm' });
@@ -127,7 +127,7 @@ describe('SiteSession (the static-site half of the worker)', () => {
     const error = await until('error');
     expect(error).toMatchObject({ where: 'model', code: 'MODEL_MISMATCH' });
     expect(error.message).toContain(other);
-    expect((await session.search('cache', {}, new AbortController().signal)).mode).toBe('lexical');
+    expect((await session.search('cache', {}, new AbortController().signal)).mode).toBe('keyword');
     await session.close();
   }, 60_000);
 
@@ -156,11 +156,11 @@ describe('SiteSession (the static-site half of the worker)', () => {
   it('a shard that cannot be fetched fails the query with INVALID_INDEX naming the shard', async () => {
     const index = `${ORIGIN}/mirror/`; // no offline copy of it to fall back on
     const { session } = await open({ index, model: 'none' });
-    const manifest = JSON.parse(await readFile(path.join(site, 'm3search', 'manifest.json'), 'utf8')) as { shards: { postings: { files: string[] } } };
-    for (const f of manifest.shards.postings.files) answers.set(new URL(f, index).href, () => new Response('gone', { status: 500 }));
+    const manifest = JSON.parse(await readFile(path.join(site, 'm3search', 'manifest.json'), 'utf8')) as { shards: { keyword: { files: { file: string }[] } } };
+    for (const f of manifest.shards.keyword.files.map((x) => x.file)) answers.set(new URL(f, index).href, () => new Response('gone', { status: 500 }));
     const e = await rejection(session.search('request timeout', {}, new AbortController().signal));
     expect(e.code).toBe('INVALID_INDEX');
-    expect(e.message).toMatch(/mirror\/shards\/post-\d+\.[0-9a-f]+\.bin: HTTP 500/);
+    expect(e.message).toMatch(/mirror\/shards\/kw-\d+\.[0-9a-f]+\.bin: HTTP 500/);
     await session.close();
   });
 
@@ -196,11 +196,11 @@ describe('SiteSession (the static-site half of the worker)', () => {
     const first = await open({ model: 'none' });
     await first.until('offline-saved');
     await first.session.close();
-    const m = JSON.parse(await readFile(path.join(site, 'm3search', 'manifest.json'), 'utf8')) as { shards: { postings: { files: string[] } } };
+    const m = JSON.parse(await readFile(path.join(site, 'm3search', 'manifest.json'), 'utf8')) as { shards: { keyword: { files: { file: string }[] } } };
     const { openDB } = await import('idb');
     const db = await openDB('m3search-site');
     const damage = async () => {
-      for (const f of m.shards.postings.files) {
+      for (const f of m.shards.keyword.files.map((x) => x.file)) {
         const b = new Uint8Array((await db.get('files', `${INDEX}\n${f}`)) as ArrayBuffer);
         b[b.length - 5] ^= 0x01;
         await db.put('files', b.buffer, `${INDEX}\n${f}`);
@@ -214,9 +214,9 @@ describe('SiteSession (the static-site half of the worker)', () => {
     const again = await open({ model: 'none' });
     expect(again.report.source).toBe('network');
     expect((await again.session.search('request timeout', { k: 3 }, new AbortController().signal)).hits).toEqual(want);
-    // The damaged postings came from the network, and the copy holds the good bytes again.
-    expect(fetched.some((u) => /\/shards\/post-/.test(u))).toBe(true);
-    for (const f of m.shards.postings.files) {
+    // The damaged keyword shards came from the network, and the copy holds the good bytes again.
+    expect(fetched.some((u) => /\/shards\/kw-/.test(u))).toBe(true);
+    for (const f of m.shards.keyword.files.map((x) => x.file)) {
       const stored = new Uint8Array((await db.get('files', `${INDEX}\n${f}`)) as ArrayBuffer);
       expect(Buffer.from(stored).equals(await readFile(path.join(site, 'm3search', f)))).toBe(true);
     }
@@ -224,12 +224,12 @@ describe('SiteSession (the static-site half of the worker)', () => {
 
     await damage();
     const down = () => { throw new TypeError('Failed to fetch'); };
-    for (const f of ['manifest.json', ...m.shards.postings.files]) answers.set(new URL(f, INDEX).href, down);
+    for (const f of ['manifest.json', ...m.shards.keyword.files.map((x) => x.file)]) answers.set(new URL(f, INDEX).href, down);
     const offline = await open({ model: 'none' });
     expect(offline.report.source).toBe('offline-copy');
     const e = await rejection(offline.session.search('request timeout', { k: 3 }, new AbortController().signal));
     expect(e).toMatchObject({ code: 'INVALID_INDEX', details: { reason: 'hash' } });
-    expect(e.message).toMatch(/offline copy of .*shards\/post-\d+\.[0-9a-f]{10}\.bin is corrupt/);
+    expect(e.message).toMatch(/offline copy of .*shards\/kw-\d+\.[0-9a-f]{10}\.bin is corrupt/);
     await offline.session.close();
     db.close();
   }, 60_000);

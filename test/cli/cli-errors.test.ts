@@ -168,7 +168,7 @@ describe.concurrent('m3search index / query on the wrong input', () => {
 
   it('query pointed at a JSONL file says what to run instead', async () => {
     const file = path.join(dir, 'corpus.jsonl');
-    const { code, stderr } = await cli(['query', file, '--mode', 'lexical', 'hello']);
+    const { code, stderr } = await cli(['query', file, '--mode', 'keyword', 'hello']);
     expect(code).toBe(1);
     expect(stderr).toContain(`INVALID_INDEX: ${file} is a file`);
     expect(stderr).toContain('m3search search --docs');

@@ -55,7 +55,7 @@ describe('m3search (one CLI)', () => {
   });
 
   it('`query` on a folder that holds no index fails with a message naming the folder', async () => {
-    const { code, stderr } = await cli(['query', dir, '--mode', 'lexical', 'anything']);
+    const { code, stderr } = await cli(['query', dir, '--mode', 'keyword', 'anything']);
     expect(code).toBe(1);
     expect(stderr).toContain(dir);
   });

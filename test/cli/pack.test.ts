@@ -146,7 +146,7 @@ describe('the packed package (npm pack → offline install → npx m3search)', (
     expect(indexLog).toMatch(new RegExp(`indexed ${PAGES.length} pages \\(0 skipped\\) · \\d+ sections · \\d+ passages`));
     const out = path.join(site, 'm3search');
     const written = await readdir(out);
-    for (const f of ['manifest.json', 'm3search.js', 'm3search-worker.js', 'ort-wasm-simd-threaded.wasm', 'shards', 'tokenizer']) expect(written, f).toContain(f);
+    for (const f of ['manifest.json', 'm3search.js', 'm3search-worker.js', 'ort-wasm-simd-threaded.wasm', 'shards']) expect(written, f).toContain(f);
     const manifest = JSON.parse(await readFile(path.join(out, 'manifest.json'), 'utf8')) as { counts: { pages: number } };
     expect(manifest.counts.pages).toBe(PAGES.length);
     expect((await readdir(path.join(out, 'shards'))).length).toBeGreaterThan(0);
@@ -154,7 +154,7 @@ describe('the packed package (npm pack → offline install → npx m3search)', (
 
   it('`npx m3search query` finds the zipfile page for a keyword query, in both modes', async () => {
     const urls = (stdout: string) => [...stdout.matchAll(/^\s*\d+\. [\d.]+ {2}(\S+)$/gm)].map((m) => m[1]!);
-    const lexical = urls((await m3search(['query', path.join(site, 'm3search'), '--model', model, '--mode', 'lexical', '-k', '5', 'zipfile archive'])).stdout);
+    const lexical = urls((await m3search(['query', path.join(site, 'm3search'), '--model', model, '--mode', 'keyword', '-k', '5', 'zipfile archive'])).stdout);
     expect(lexical).toHaveLength(5);
     expect(lexical[0]).toMatch(/^library\/zipfile\.html#/);
     const hybrid = urls((await m3search(['query', path.join(site, 'm3search'), '--model', model, '-k', '5', 'zipfile archive'])).stdout);

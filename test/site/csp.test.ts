@@ -112,7 +112,7 @@ describe('<m3-search> under a strict Content-Security-Policy (Chromium)', () => 
     const { page, violations, close } = await open('keyword.html');
     await page.waitForFunction(() => customElements.get('m3-search') !== undefined);
     expect(await boxDisplay(page)).toBe('flex');
-    const box = await searchBox(page, 'kiwi orchard', 'lexical');
+    const box = await searchBox(page, 'kiwi orchard', 'keyword');
     expect(box.titles[0]).toBe('Setup');
     await page.waitForTimeout(1500); // let any late violation (worker, offline copy) arrive
     expect(violations).toEqual([]);
@@ -137,10 +137,10 @@ describe('<m3-search> under a strict Content-Security-Policy (Chromium)', () => 
   it('WebAssembly blocked: a clear status line, keyword results still show', async () => {
     policy = KEYWORD_POLICY;
     const { page, close } = await open('guide/setup.html');
-    const first = await searchBox(page, 'kiwi orchard', 'lexical');
+    const first = await searchBox(page, 'kiwi orchard', 'keyword');
     expect(first.titles[0]).toBe('Setup');
     await page.waitForFunction(() => /Content-Security-Policy/.test(document.querySelector('m3-search')?.shadowRoot?.querySelector('.status')?.textContent ?? ''), undefined, { timeout: 60_000 });
-    const box = await searchBox(page, 'aphids beetles', 'lexical');
+    const box = await searchBox(page, 'aphids beetles', 'keyword');
     expect(box.status).toBe("This page's Content-Security-Policy blocks WebAssembly ('wasm-unsafe-eval'); showing keyword results.");
     expect(box.titles[0]).toBe('Pests');
     // The report-uri channel the other tests rely on does carry the refusal.

@@ -125,7 +125,7 @@ describe('static site in Chromium (python3.11-doc subset)', () => {
     await typeQuery(page, 'json dumps');
     await page.waitForFunction(() => (document.querySelector('m3-search')?.shadowRoot?.querySelectorAll('li.hit').length ?? 0) > 0, undefined, { timeout: 60_000 });
     const keyword = await boxState(page);
-    expect(keyword.mode).toBe('lexical');
+    expect(keyword.mode).toBe('keyword');
     expect(keyword.status).toMatch(/Keyword results/);
     const top = keyword.hits[0]!;
     expect(top.href).toMatch(/\/(library|tutorial)\/[a-z]+\.html#[\w.-]+$/);
@@ -163,11 +163,11 @@ describe('static site in Chromium (python3.11-doc subset)', () => {
       await typeQuery(page, 'glob pattern');
       await page.waitForFunction(() => (document.querySelector('m3-search')?.shadowRoot?.querySelectorAll('li.hit').length ?? 0) > 0, undefined, { timeout: 60_000 });
       const offline = await boxState(page);
-      expect(['lexical', 'hybrid']).toContain(offline.mode);
+      expect(['keyword', 'hybrid']).toContain(offline.mode);
       for (const h of offline.hits) expect(h.href.startsWith(server.url)).toBe(true);
       // The generated model's semantic scores are noise, so which section wins in hybrid mode is not
       // fixed; the keyword mode's is.
-      if (offline.mode === 'lexical') {
+      if (offline.mode === 'keyword') {
         expect(offline.hits.some((h) => h.href.includes('library/pathlib.html#'))).toBe(true);
         expect(offline.hits.some((h) => h.marks.length > 0)).toBe(true);
       }

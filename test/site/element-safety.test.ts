@@ -79,7 +79,7 @@ function box(p: Page): Promise<Box> {
 }
 
 /** Types `query` and waits for the list that answers all of it, with at least one hit. */
-async function search(p: Page, query: string, mode?: 'lexical' | 'hybrid'): Promise<Box> {
+async function search(p: Page, query: string, mode?: 'keyword' | 'hybrid'): Promise<Box> {
   const input = p.locator('m3-search input');
   await input.fill('');
   await input.pressSequentially(query, { delay: 10 });
@@ -149,8 +149,8 @@ describe('<m3-search> with hostile index data (Chromium)', () => {
   it('ranks the expected passage first in keyword and hybrid mode; every link loads with HTTP 200 on its anchor', async () => {
     const { p, release } = await open();
     const expected = `${server.url}guide/setup.html#install`;
-    const keyword = await search(p, 'kiwi orchard harvest', 'lexical');
-    expect(keyword.mode).toBe('lexical');
+    const keyword = await search(p, 'kiwi orchard harvest', 'keyword');
+    expect(keyword.mode).toBe('keyword');
     expect(keyword.hits[0]!.href).toBe(expected);
 
     release();
@@ -239,7 +239,7 @@ describe('<m3-search> with hostile index data (Chromium)', () => {
       await p.reload();
       await p.locator('m3-search input').focus();
       const res = await search(p, 'kiwi orchard harvest');
-      expect(['lexical', 'hybrid']).toContain(res.mode);
+      expect(['keyword', 'hybrid']).toContain(res.mode);
       expect(res.hits[0]!.href).toBe(`${server.url}guide/setup.html#install`);
       for (const h of res.hits) expect(h.href === null || h.href.startsWith(server.url)).toBe(true);
     } finally {

@@ -61,12 +61,12 @@ describe('<m3-search> across rebuilds of an open page (Chromium)', () => {
     });
     page.on('pageerror', (e) => missing.push(`page error ${e.message}`));
     await page.goto(`${server.url}guide/setup.html`);
-    expect((await searchBox(page, 'kiwi orchard', 'lexical')).titles[0]).toBe('Setup');
+    expect((await searchBox(page, 'kiwi orchard', 'keyword')).titles[0]).toBe('Setup');
 
     // Rebuild 1: the watering and harvest pages change. The page still holds the first manifest.
     const second = await build(WATER[1]!, HARVEST[1]!);
     expect(second.build.encoded).toBe(2);
-    const old = await searchBox(page, 'twice summer', 'lexical');
+    const old = await searchBox(page, 'twice summer', 'keyword');
     expect(old.titles[0]).toBe('Watering');
     expect(old.snippets[0]).toContain('dry summer weeks'); // the first build's text, read consistently
     expect(old.status).toBe('');
@@ -74,12 +74,12 @@ describe('<m3-search> across rebuilds of an open page (Chromium)', () => {
 
     // Rebuild 2: the first build's files are deleted now; a query needing one of them switches builds.
     await build(WATER[1]!, HARVEST[2]!);
-    const fresh = await searchBox(page, 'apples october', 'lexical');
+    const fresh = await searchBox(page, 'apples october', 'keyword');
     expect(fresh.titles[0]).toBe('Harvest');
     expect(fresh.snippets[0]).toContain('skin blushes red'); // the newest build's text
     expect(fresh.status).toBe('');
     // And every later answer comes from that build too.
-    const water = await searchBox(page, 'rainwater barrel', 'lexical');
+    const water = await searchBox(page, 'rainwater barrel', 'keyword');
     expect(water.titles[0]).toBe('Watering');
     expect(water.snippets[0]).toContain('rainwater');
     expect((await boxState(page)).status).toBe('');

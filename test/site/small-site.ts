@@ -53,7 +53,7 @@ export function boxState(p: Page): Promise<BoxState> {
 }
 
 /** Types `query` and waits for the list that answers all of it (in `mode`, when given), with at least `min` hits. */
-export async function searchBox(p: Page, query: string, mode?: 'lexical' | 'hybrid', min = 1): Promise<BoxState> {
+export async function searchBox(p: Page, query: string, mode?: 'keyword' | 'hybrid', min = 1): Promise<BoxState> {
   const input = p.locator('m3-search input');
   await input.fill('');
   await input.pressSequentially(query, { delay: 10 });
