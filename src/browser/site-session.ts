@@ -20,8 +20,12 @@ import { ByteLru } from '../site/byte-lru.js';
 const NETWORK_GRACE_MS = 2500;
 /** Bytes fetched over the network kept for the offline copy until it is saved (least recently used go first, to be fetched again). */
 const FETCHED_BYTES = 16 << 20;
-/** Background downloads wait for the first answer, or this long when no query comes. */
+/** The model download waits for the first answer, or this long when no query comes. */
 const FIRST_QUERY_GRACE_MS = 1000;
+/** …and then this long, so the page shows the keyword answer before anything else is fetched. */
+const AFTER_ANSWER_MS = 300;
+/** The offline copy starts once no query has run for this long: it never competes with a visitor's searches. */
+const OFFLINE_IDLE_MS = 4000;
 
 export class SiteSession {
   private encoder?: M3Encoder;
@@ -30,6 +34,9 @@ export class SiteSession {
   /** One query at a time: ONNX sessions do not run concurrently, and typing fires overlapping searches. */
   private readonly queries = new Serial();
   private answeredFirst!: () => void;
+  /** When the last query settled (0: none yet), and how many are running. */
+  private lastQueryAt = 0;
+  private running = 0;
   /** The build whose missing file made this session take the current manifest (once per build). */
   private reloadedFrom?: string;
   /** Settles when the first query has been answered (or has failed). */
@@ -88,6 +95,7 @@ export class SiteSession {
   }
 
   async search(query: string, opts: SiteQueryOptions, signal: AbortSignal): Promise<SiteResults> {
+    this.running++;
     const answer = this.queries.run(async () => {
       if (signal.aborted) throw new M3SearchError('ABORTED', 'The operation was cancelled.');
       try {
@@ -102,7 +110,13 @@ export class SiteSession {
         return await this.searchOnce(query, opts);
       }
     });
-    void answer.finally(this.answeredFirst).catch(() => undefined);
+    void answer
+      .finally(() => {
+        this.running--;
+        this.lastQueryAt = Date.now();
+        this.answeredFirst();
+      })
+      .catch(() => undefined);
     return answer;
   }
 
@@ -140,9 +154,20 @@ export class SiteSession {
     return true;
   }
 
-  /** The model and the offline copy download only after the first keyword answer: nothing delays it. */
-  private firstQuerySettled(): Promise<void> {
-    return Promise.race([this.firstAnswer, delay(FIRST_QUERY_GRACE_MS)]);
+  /** The model downloads only after the first keyword answer has been shown: nothing delays it. */
+  private async firstQuerySettled(): Promise<void> {
+    await Promise.race([this.firstAnswer, delay(FIRST_QUERY_GRACE_MS)]);
+    await delay(AFTER_ANSWER_MS);
+  }
+
+  /** Resolves once no query has run for OFFLINE_IDLE_MS (the offline copy is background work). */
+  private async idle(): Promise<void> {
+    await this.firstQuerySettled();
+    for (;;) {
+      const wait = this.running > 0 ? OFFLINE_IDLE_MS : this.lastQueryAt + OFFLINE_IDLE_MS - Date.now();
+      if (wait <= 0 || this.closed) return;
+      await delay(wait);
+    }
   }
 
   /** Stops the model download and the offline copy, and releases the encoder. */
@@ -200,7 +225,7 @@ export class SiteSession {
     const index = this.options.index;
     if (!store) return;
     try {
-      await this.firstQuerySettled();
+      await this.idle();
       const files = reader.offlineFiles();
       const have = await store.have(index, files);
       // Every name carries its content hash: a stored file of that name is the right one.
