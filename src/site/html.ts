@@ -1,9 +1,9 @@
-// Built HTML page → title + sections. Only the page's body content is read
+// Built HTML page → title + sections, streamed (no DOM). Only the page's body content is read
 // ([data-m3search-body], else main / [role=main] / article / body); chrome such
 // as nav, header, footer, aside, scripts and [data-m3search-ignore] is skipped.
 // Each h1–h4 starts a section that links to the heading's id or, failing that,
 // the nearest enclosing id (Sphinx puts ids on <section>).
-import { parseHTML } from 'linkedom';
+import { Parser } from 'htmlparser2';
 import type { Section } from './types.js';
 
 /** An id inside a section's text: lets a long section's later chunks link closer than the heading. */
@@ -34,89 +34,171 @@ const HEADING = /^H([1-4])$/;
 /** Sphinx/MkDocs/anchor.js permalink markers ("¶", "#"): not content. */
 const PERMALINK = /\bheaderlink\b|\banchor(js)?-link\b/;
 
-// Minimal structural types over linkedom's DOM (its own typings are loose).
-interface El {
-  nodeType: number;
-  tagName: string;
+/** Which elements are the page's content: the first rule that matches anything wins. */
+type RootRule = 'marked' | 'main' | 'role' | 'article' | 'body' | 'document';
+
+interface Survey {
+  rule: RootRule;
+  lang?: string;
+  skipped: boolean;
+  titleTag: string;
+}
+
+/** Pass 1: the attributes that decide what pass 2 reads (no text kept, no tree built). */
+function survey(html: string): Survey {
+  const seen = new Set<RootRule>();
+  let lang: string | undefined;
+  let skipped = false;
+  let inTitle = 0;
+  let titleTag = '';
+  let sawTitle = false;
+  const parser = new Parser(
+    {
+      onopentag(name, attrs) {
+        if (name === 'html' && attrs.lang && lang === undefined) lang = attrs.lang;
+        if ('data-m3search-body' in attrs) seen.add('marked');
+        if (name === 'main') seen.add('main');
+        if (attrs.role === 'main') seen.add('role');
+        if (name === 'article') seen.add('article');
+        if (name === 'body') {
+          seen.add('body');
+          if ('data-m3search-ignore' in attrs) skipped = true;
+        }
+        if (name === 'meta' && attrs.name === 'm3search' && attrs.content?.includes('noindex')) skipped = true;
+        if (name === 'title' && !sawTitle) inTitle++;
+      },
+      ontext(t) {
+        if (inTitle > 0) titleTag += t;
+      },
+      onclosetag(name) {
+        if (name === 'title' && inTitle > 0) {
+          inTitle--;
+          sawTitle = true;
+        }
+      },
+    },
+    { decodeEntities: true, lowerCaseTags: true, lowerCaseAttributeNames: true },
+  );
+  parser.end(html);
+  const rule = (['marked', 'main', 'role', 'article', 'body'] as const).find((r) => seen.has(r)) ?? 'document';
+  return { rule, lang, skipped, titleTag };
+}
+
+interface Frame {
+  tag: string;
   id: string;
-  parentElement: El | null;
-  childNodes: ArrayLike<El & { nodeValue: string | null }>;
-  textContent: string | null;
-  hasAttribute(name: string): boolean;
-  getAttribute(name: string): string | null;
-  querySelector(sel: string): El | null;
-  querySelectorAll(sel: string): ArrayLike<El>;
+  /** This element starts skipped chrome (a SKIP tag, data-m3search-ignore, a permalink marker). */
+  skip: boolean;
+  /** This element is one of the page's content roots. */
+  root: boolean;
+  /** A block element inside the content: words on either side do not run together. */
+  block: boolean;
+  /** The h1–h4 whose text is being captured. */
+  heading: boolean;
 }
 
+/**
+ * Pass 2 streams the page through htmlparser2's tokenizer (no DOM: a page of
+ * any size costs its text, not a tree of objects) and keeps the text of the
+ * content roots, sections cut at h1–h4.
+ */
 export function extractHtml(html: string): ExtractedPage {
-  const { document } = parseHTML(html) as unknown as { document: El & { title: string; body: El | null } };
-  const lang = document.querySelector('html')?.getAttribute('lang') || undefined;
-  const meta = document.querySelector('meta[name="m3search"]');
-  const body = document.body ?? document;
-  if (meta?.getAttribute('content')?.includes('noindex') || body.hasAttribute('data-m3search-ignore')) {
-    return { title: '', sections: [], skipped: true, lang };
-  }
-  const marked = Array.from(document.querySelectorAll('[data-m3search-body]'));
-  const roots = marked.length ? marked : [document.querySelector('main') ?? document.querySelector('[role="main"]') ?? document.querySelector('article') ?? body];
-
-  const h1 = roots.map((r) => r.querySelector('h1')).find((h) => h && !ignored(h, roots));
-  const title = (h1 ? headingText(h1) : '') || clean(document.querySelector('title')?.textContent ?? '');
-
-  const builder = new SectionBuilder(title);
-  for (const root of roots) walk(root, builder);
-  return { title, sections: builder.finish(), skipped: false, lang };
-}
-
-/** True when `el` sits in skipped chrome (between it and one of the roots). */
-function ignored(el: El, roots: El[]): boolean {
-  for (let e: El | null = el; e && !roots.includes(e); e = e.parentElement) {
-    if (SKIP.has(e.tagName.toUpperCase()) || e.hasAttribute('data-m3search-ignore')) return true;
-  }
-  return false;
-}
-
-function walk(node: El, b: SectionBuilder): void {
-  for (const child of Array.from(node.childNodes)) {
-    if (child.nodeType === 3) {
-      b.text(child.nodeValue ?? '');
-      continue;
-    }
-    if (child.nodeType !== 1) continue;
-    const tag = child.tagName.toUpperCase();
-    if (SKIP.has(tag) || child.hasAttribute('data-m3search-ignore') || PERMALINK.test(child.getAttribute('class') ?? '')) continue;
-    const h = HEADING.exec(tag);
-    if (h) {
-      b.heading(headingText(child), headingAnchor(child));
-      continue;
-    }
-    if (child.id) b.point(child.id);
-    const block = BLOCK.has(tag);
-    if (block) b.space();
-    walk(child, b);
-    if (block) b.space();
-  }
-}
-
-/** Heading text without Sphinx/MkDocs permalink markers ("¶", "#", "🔗") or script/style contents. */
-function headingText(h: El): string {
-  let text = '';
-  const visit = (n: El & { nodeValue: string | null }): void => {
-    if (n.nodeType === 3) text += n.nodeValue ?? '';
-    else if (n.nodeType === 1 && !SKIP.has(n.tagName.toUpperCase()) && !PERMALINK.test(n.getAttribute('class') ?? '') && !n.hasAttribute('data-m3search-ignore')) {
-      for (const c of Array.from(n.childNodes)) visit(c);
+  const { rule, lang, skipped, titleTag } = survey(html);
+  if (skipped) return { title: '', sections: [], skipped: true, lang };
+  const builder = new SectionBuilder();
+  const stack: Frame[] = [];
+  let rootDepth = rule === 'document' ? 1 : 0;
+  let rootsLeft = rule === 'marked' ? Infinity : 1;
+  let skipDepth = 0;
+  let title = '';
+  let heading: { text: string; own: string; inner: string; outer: string; skipDepth: number } | undefined;
+  const isRoot = (name: string, attrs: Record<string, string>): boolean => {
+    switch (rule) {
+      case 'marked':
+        return 'data-m3search-body' in attrs;
+      case 'main':
+        return name === 'main';
+      case 'role':
+        return attrs.role === 'main';
+      case 'article':
+        return name === 'article';
+      case 'body':
+        return name === 'body';
+      default:
+        return false;
     }
   };
-  for (const c of Array.from(h.childNodes)) visit(c);
-  return clean(text).replace(/\s*[¶#🔗]+$/u, '');
-}
-
-/** The heading's own id, an id inside it, the nearest enclosing id, or a just-before empty anchor. */
-function headingAnchor(h: El): string {
-  if (h.id) return h.id;
-  const inner = h.querySelector('[id]') ?? h.querySelector('a[name]');
-  if (inner) return inner.id || inner.getAttribute('name') || '';
-  for (let e = h.parentElement; e; e = e.parentElement) if (e.id) return e.id;
-  return '';
+  const parser = new Parser(
+    {
+      onopentag(name, attrs) {
+        const tag = name.toUpperCase();
+        const frame: Frame = { tag, id: attrs.id ?? '', skip: false, root: false, block: false, heading: false };
+        stack.push(frame);
+        if (rootDepth === 0) {
+          if (rootsLeft > 0 && isRoot(name, attrs)) {
+            frame.root = true;
+            rootDepth++;
+            rootsLeft--;
+          }
+          return;
+        }
+        const chrome = SKIP.has(tag) || 'data-m3search-ignore' in attrs || PERMALINK.test(attrs.class ?? '');
+        if (heading) {
+          // Inside a heading: chrome is left out of its text; the first id (or a[name]) inside is its anchor.
+          if (chrome) {
+            frame.skip = true;
+            heading.skipDepth++;
+          } else if (!heading.inner) heading.inner = attrs.id || (tag === 'A' ? (attrs.name ?? '') : '');
+          return;
+        }
+        if (skipDepth > 0 || chrome) {
+          if (chrome) {
+            frame.skip = true;
+            skipDepth++;
+          }
+          return;
+        }
+        if (HEADING.test(tag)) {
+          frame.heading = true;
+          let outer = '';
+          for (let i = stack.length - 2; i >= 0 && !outer; i--) outer = stack[i]!.id;
+          heading = { text: '', own: frame.id, inner: '', outer, skipDepth: 0 };
+          return;
+        }
+        if (frame.id) builder.point(frame.id);
+        if (BLOCK.has(tag)) {
+          frame.block = true;
+          builder.space();
+        }
+      },
+      ontext(t) {
+        if (rootDepth === 0) return;
+        if (heading) {
+          if (heading.skipDepth === 0) heading.text += t;
+        } else if (skipDepth === 0) builder.text(t);
+      },
+      onclosetag() {
+        const frame = stack.pop();
+        if (!frame) return;
+        if (frame.skip) {
+          if (heading && !frame.heading) heading.skipDepth--;
+          else skipDepth--;
+        }
+        if (frame.heading && heading) {
+          const text = clean(heading.text).replace(/\s*[¶#🔗]+$/u, '');
+          if (!title && frame.tag === 'H1') title = text;
+          builder.heading(text, heading.own || heading.inner || heading.outer);
+          heading = undefined;
+        }
+        if (frame.block) builder.space();
+        if (frame.root) rootDepth--;
+      },
+    },
+    { decodeEntities: true, lowerCaseTags: true, lowerCaseAttributeNames: true },
+  );
+  parser.end(html);
+  title ||= clean(titleTag);
+  return { title, sections: builder.finish(title), skipped: false, lang };
 }
 
 function clean(s: string): string {
@@ -126,12 +208,11 @@ function clean(s: string): string {
 /** Accumulates text with whitespace collapsed as it goes, so anchor offsets stay exact. */
 class SectionBuilder {
   private readonly sections: ExtractedSection[] = [];
-  private cur: ExtractedSection;
   private pendingSpace = false;
 
-  constructor(pageTitle: string) {
-    this.cur = { anchor: '', heading: pageTitle, text: '', points: [] };
-  }
+  /** Text before the first heading belongs to the page: its heading is the page title, known at the end. */
+  private readonly lead: ExtractedSection = { anchor: '', heading: '', text: '', points: [] };
+  private cur = this.lead;
 
   text(s: string): void {
     for (const part of s.split(/(\s+)/)) {
@@ -165,8 +246,9 @@ class SectionBuilder {
     this.pendingSpace = false;
   }
 
-  finish(): ExtractedSection[] {
+  finish(pageTitle: string): ExtractedSection[] {
     this.flush();
+    this.lead.heading = pageTitle;
     return this.sections;
   }
 }
