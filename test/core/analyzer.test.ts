@@ -1,7 +1,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { Analyzer, detectLanguage, foldDiacritics } from '../../src/core/analyzer.js';
+import { Analyzer, asciiWords, detectLanguage, foldDiacritics } from '../../src/core/analyzer.js';
+import { seededRandom } from '../../src/eval/random.js';
 import { loadStemmers, type Stemmer } from '../../src/core/stemmers.js';
 
 let stemmers: Record<string, Stemmer>;
@@ -137,4 +138,34 @@ describe.skipIf(!existsSync(DATA))('Intl.Segmenter on the shared collections', (
       expect(chars / words).toBeGreaterThan(1.2);
     });
   }
+});
+
+describe('ASCII fast path', () => {
+  const icu = new Intl.Segmenter('en', { granularity: 'word' });
+  const words = (segs: Iterable<{ segment: string; index: number; isWordLike?: boolean }>): string =>
+    [...segs].filter((s) => s.isWordLike && /[a-z0-9]/i.test(s.segment)).map((s) => `${s.index}:${s.segment}`).join(' ');
+
+  it('cuts ASCII tokens exactly where Intl.Segmenter does (seeded random tokens and the rules by name)', () => {
+    const named = ["can't", 'e.g.', 'results:we', '3.14', '1,000;2', 'x86_64', '__init__', 'a.1', '1.a', "rock'n'roll", 'foo-bar', 'a..b', 'http://x.org/a_b?c=1'];
+    for (const t of named) expect(words(asciiWords(t)), t).toBe(words(icu.segment(t)));
+    const rnd = seededRandom(11);
+    const alphabet = 'ab1_.\',:;-@/#$%&*()[]{}"!?+=<>|\\^`~0Z9';
+    let differ = 0;
+    for (let n = 0; n < 20_000; n++) {
+      let tok = '';
+      for (let i = 1 + Math.floor(rnd() * 10); i > 0; i--) tok += alphabet[Math.floor(rnd() * alphabet.length)];
+      if (words(asciiWords(tok)) !== words(icu.segment(tok))) differ++;
+    }
+    expect(differ).toBe(0);
+  });
+
+  it('mixed text: ASCII tokens and the segmenter runs between them give the segmenter\'s words with their offsets', () => {
+    const a = new Analyzer({ language: 'en' });
+    const text = 'naïve café: 東京タワー x86_64 "quoted" 3.14 ภาษาไทย end';
+    const viaSegmenter = [...icu.segment(a.normalize(text))].filter((s) => s.isWordLike && /[\p{L}\p{N}]/u.test(s.segment));
+    const spaced = a.words(text).filter((w) => !w.unspaced);
+    expect(spaced.map((w) => [w.surface, w.start])).toEqual(
+      viaSegmenter.filter((s) => !/[\p{Script=Han}\p{Script=Katakana}\p{Script=Thai}]/u.test(s.segment)).map((s) => [a.surface(s.segment), s.index]),
+    );
+  });
 });
