@@ -27,6 +27,7 @@ const INDEX_USAGE = `m3search index <site-dir> [options]    build the search ind
     --multi-storage int8|float16   multi-vector precision (default int8)
     --lang en[,fr]        only pages whose <html lang> starts with one of these
     --markdown            also index *.md sources (linked as .html)
+    --keep-link-lists     also index sections that are mostly links (tables of contents, generated indexes)
     --fp32                encode with the fp32 ONNX file instead of the int8 one (the manifest records it; pages load the same)
     --docs FILE.jsonl     index these documents instead of crawling <site-dir>: one passage each (text as is,
                           linked at its url or #id), so the static index ranks like \`m3search search\`
@@ -57,6 +58,7 @@ const INDEX_OPTIONS = {
   lang: { type: 'string' },
   'lang-analyzer': { type: 'string' },
   markdown: { type: 'boolean' },
+  'keep-link-lists': { type: 'boolean' },
   docs: { type: 'string' },
   fp32: { type: 'boolean' },
   'limit-pages': { type: 'string' },
@@ -95,6 +97,7 @@ async function indexRun(args: string[]): Promise<void> {
     multiStorage,
     crawl: {
       markdown: values.markdown ?? false,
+      linkLists: values['keep-link-lists'] ?? false,
       limit: intOption(values['limit-pages'], 'limit-pages'),
       lang: values.lang?.split(',').map((s) => s.trim()).filter(Boolean),
     },
@@ -155,7 +158,7 @@ function multiLabel(m: BuildReport['manifest']): string {
 function printSummary(r: BuildReport, bundleBytes: number, injected: number, out: string): void {
   const b = r.bytes;
   const lines = [
-    `indexed ${r.pages} pages (${r.skippedPages} skipped) · ${r.sections} sections · ${r.passages} passages (${r.chunkedSections} sections split into several chunks)`,
+    `indexed ${r.pages} pages (${r.skippedPages} skipped) · ${r.sections} sections · ${r.passages} passages (${r.chunkedSections} sections split into several chunks)${r.linkListSections ? ` · ${r.linkListSections} link-list sections left out (--keep-link-lists keeps them)` : ''}`,
     `keyword index (${r.manifest.keyword.analyzer.language ?? 'no language'}${r.manifest.keyword.analyzer.stemmers.length ? `, stemmers ${r.manifest.keyword.analyzer.stemmers.join(' ')}` : ''}) in ${r.keywordSeconds.toFixed(1)} s`,
     r.manifest.model
       ? `encoded ${r.encoded} passages, reused ${r.reused} from the previous build${r.reshaped ? ` (${r.reshaped} multi-vectors re-reduced to the new layout)` : ''}${r.encoded ? ` · ${(r.encoded / r.encodeSeconds).toFixed(1)} passages/s` : ''}${r.truncated ? ` · WARNING: ${r.truncated} still truncated by the encoder` : ''}`

@@ -11,6 +11,7 @@ import { KEYWORD_BM25 } from '../core/keyword-index.js';
 import { loadStemmers, STEM_LANGUAGES } from '../core/stemmers.js';
 import type { Encoded } from '../core/types.js';
 import { listPages, readPage, type CrawlOptions } from './crawl.js';
+import { isLinkList } from './html.js';
 import { sectionPassages } from './passages.js';
 import { buildFiles, readManifest, readPreviousBuild } from './previous.js';
 import { DEFAULT_SITE_MULTI_VECTORS, type KeywordManifest, type MultiLayout, type MultiStorageKind, type Passage, type PassageMeta, type SiteManifest, type StoredVectors } from './types.js';
@@ -86,6 +87,8 @@ export interface BuildOptions {
 export interface BuildReport {
   pages: number;
   skippedPages: number;
+  /** Sections left out as lists of links (tables of contents, generated indexes; `crawl.linkLists` keeps them). */
+  linkListSections: number;
   /** Pages skipped or read with a workaround, each naming its file (unreadable, empty, unknown charset). */
   warnings: { file: string; message: string }[];
   sections: number;
@@ -145,6 +148,7 @@ export async function buildSiteIndex(opts: BuildOptions): Promise<BuildReport> {
   const passages: Passage[] = [];
   let skippedPages = 0;
   let chunkedSections = 0;
+  let linkListSections = 0;
   const warnings: BuildReport['warnings'] = [];
   for (let i = 0; i < files.length; i++) {
     throwIfAborted(opts.signal);
@@ -162,12 +166,14 @@ export async function buildSiteIndex(opts: BuildOptions): Promise<BuildReport> {
     if (page.warning) warnings.push({ file, message: page.warning });
     const only = opts.crawl?.lang;
     const otherLang = only?.length && page.lang && !only.some((l) => page.lang!.toLowerCase().startsWith(l.toLowerCase()));
-    if (page.skipped || otherLang || page.sections.length === 0) skippedPages++;
+    const sections = opts.crawl?.linkLists ? page.sections : page.sections.filter((s) => !isLinkList(s));
+    if (!page.skipped && !otherLang) linkListSections += page.sections.length - sections.length;
+    if (page.skipped || otherLang || sections.length === 0) skippedPages++;
     else {
       const pageNo = pages.length;
       if (page.lang) langs.set(page.lang, (langs.get(page.lang) ?? 0) + 1);
       pages.push({ url: page.url, title: page.title });
-      for (const s of page.sections) {
+      for (const s of sections) {
         const r = sectionPassages({ page: pageNo, pageTitle: page.title, ...s }, { maxTokens, overlapTokens, count, specialTokens });
         passages.push(...r.passages);
         if (r.chunked) chunkedSections++;
@@ -290,6 +296,7 @@ export async function buildSiteIndex(opts: BuildOptions): Promise<BuildReport> {
   return {
     pages: pages.length,
     skippedPages,
+    linkListSections,
     warnings,
     sections: progress.sections,
     passages: passages.length,

@@ -15,6 +15,8 @@ export interface CrawlOptions {
   limit?: number;
   /** Only pages whose `<html lang>` starts with one of these (pages without lang are kept). */
   lang?: readonly string[];
+  /** Index sections that are lists of links too (tables of contents, generated indexes: see `isLinkList`). Default false. */
+  linkLists?: boolean;
 }
 
 export interface CrawledPage extends ExtractedPage {

@@ -14,6 +14,8 @@ export interface AnchorPoint {
 
 export interface ExtractedSection extends Section {
   points: AnchorPoint[];
+  /** Characters of the text that are link text (inside <a href>): a section of mostly links is a table of contents or an index. */
+  linkChars: number;
 }
 
 export interface ExtractedPage {
@@ -95,6 +97,8 @@ interface Frame {
   block: boolean;
   /** The h1–h4 whose text is being captured. */
   heading: boolean;
+  /** A link (<a href>) inside the content. */
+  link?: boolean;
 }
 
 /**
@@ -110,6 +114,7 @@ export function extractHtml(html: string): ExtractedPage {
   let rootDepth = rule === 'document' ? 1 : 0;
   let rootsLeft = rule === 'marked' ? Infinity : 1;
   let skipDepth = 0;
+  let linkDepth = 0;
   let title = '';
   let heading: { text: string; own: string; inner: string; outer: string; skipDepth: number } | undefined;
   const isRoot = (name: string, attrs: Record<string, string>): boolean => {
@@ -166,6 +171,10 @@ export function extractHtml(html: string): ExtractedPage {
           return;
         }
         if (frame.id) builder.point(frame.id);
+        if (tag === 'A' && attrs.href !== undefined) {
+          frame.link = true;
+          linkDepth++;
+        }
         if (BLOCK.has(tag)) {
           frame.block = true;
           builder.space();
@@ -175,7 +184,7 @@ export function extractHtml(html: string): ExtractedPage {
         if (rootDepth === 0) return;
         if (heading) {
           if (heading.skipDepth === 0) heading.text += t;
-        } else if (skipDepth === 0) builder.text(t);
+        } else if (skipDepth === 0) builder.text(t, linkDepth > 0);
       },
       onclosetag() {
         const frame = stack.pop();
@@ -191,6 +200,7 @@ export function extractHtml(html: string): ExtractedPage {
           heading = undefined;
         }
         if (frame.block) builder.space();
+        if (frame.link) linkDepth--;
         if (frame.root) rootDepth--;
       },
     },
@@ -199,6 +209,16 @@ export function extractHtml(html: string): ExtractedPage {
   parser.end(html);
   title ||= clean(titleTag);
   return { title, sections: builder.finish(title), skipped: false, lang };
+}
+
+/**
+ * A section that is a list of links (a table of contents, a generated index):
+ * at least 300 characters, 60% or more of them link text. On the Python docs
+ * these measure 0.77–0.91 and content sections at most 0.41; as search results
+ * they crowd out the pages they link to.
+ */
+export function isLinkList(s: Pick<ExtractedSection, 'text' | 'linkChars'>): boolean {
+  return s.text.length >= 300 && s.linkChars >= 0.6 * s.text.length;
 }
 
 function clean(s: string): string {
@@ -211,10 +231,10 @@ class SectionBuilder {
   private pendingSpace = false;
 
   /** Text before the first heading belongs to the page: its heading is the page title, known at the end. */
-  private readonly lead: ExtractedSection = { anchor: '', heading: '', text: '', points: [] };
+  private readonly lead: ExtractedSection = { anchor: '', heading: '', text: '', points: [], linkChars: 0 };
   private cur = this.lead;
 
-  text(s: string): void {
+  text(s: string, link = false): void {
     for (const part of s.split(/(\s+)/)) {
       if (part === '') continue;
       if (/^\s+$/.test(part)) {
@@ -224,6 +244,7 @@ class SectionBuilder {
       if (this.pendingSpace && this.cur.text !== '') this.cur.text += ' ';
       this.pendingSpace = false;
       this.cur.text += part;
+      if (link) this.cur.linkChars += part.length;
     }
   }
 
@@ -238,7 +259,7 @@ class SectionBuilder {
 
   heading(text: string, anchor: string): void {
     this.flush();
-    this.cur = { anchor, heading: text, text: '', points: [] };
+    this.cur = { anchor, heading: text, text: '', points: [], linkChars: 0 };
   }
 
   private flush(): void {

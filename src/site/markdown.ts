@@ -16,7 +16,7 @@ export function extractMarkdown(source: string, fallbackTitle: string): Extracte
   }
   const sections: ExtractedSection[] = [];
   const slugs = new Map<string, number>();
-  let cur: ExtractedSection = { anchor: '', heading: title || fallbackTitle, text: '', points: [] };
+  let cur: ExtractedSection = { anchor: '', heading: title || fallbackTitle, text: '', points: [], linkChars: 0 };
   let fence: string | null = null;
   const flush = (): void => {
     cur.text = cur.text.replace(/\s+/g, ' ').trim();
@@ -36,7 +36,7 @@ export function extractMarkdown(source: string, fallbackTitle: string): Extracte
       if (explicit) text = text.slice(0, explicit.index);
       const heading = inline(text);
       if (!title && h[1]!.length === 1) title = heading;
-      cur = { anchor: explicit?.[1] ?? uniqueSlug(heading, slugs), heading, text: '', points: [] };
+      cur = { anchor: explicit?.[1] ?? uniqueSlug(heading, slugs), heading, text: '', points: [], linkChars: 0 };
       continue;
     }
     cur.text += ' ' + (fence === null ? inline(line.replace(/^\s*(>|[-*+]|\d+\.)\s+/, '')) : line);

@@ -1,7 +1,7 @@
 // HTML and Markdown extraction, section splitting, chunking and passages.
 import { describe, expect, it } from 'vitest';
 import { chunkText } from '../../src/site/chunk.js';
-import { extractHtml } from '../../src/site/html.js';
+import { extractHtml, isLinkList } from '../../src/site/html.js';
 import { injectHtml } from '../../src/site/inject.js';
 import { extractMarkdown } from '../../src/site/markdown.js';
 import { sectionPassages } from '../../src/site/passages.js';
@@ -161,5 +161,23 @@ describe('injectHtml with special replacement patterns in the folder name', () =
       expect(out.match(/<title>t<\/title>/g)).toHaveLength(1);
       expect(injectHtml(out, 'page.html', { indexDir })).toBe(out);
     }
+  });
+});
+
+describe('link lists', () => {
+  const li = (n: number) => Array.from({ length: n }, (_, i) => `<li><a href="p${i}.html">Chapter number ${i} of the guide</a></li>`).join('');
+  it('counts link text per section; a long section of mostly links is a link list, prose with links is not', () => {
+    const page = extractHtml(
+      `<main><h1>Guide</h1><h2 id="toc">Contents</h2><ul>${li(20)}</ul><h2 id="prose">Prose</h2><p>${'Plain words about the topic, with one <a href="x.html">link</a> in them. '.repeat(10)}</p><h2 id="short">See also</h2><p><a href="y.html">Another page</a></p></main>`,
+    );
+    const byAnchor = new Map(page.sections.map((s) => [s.anchor, s]));
+    expect(byAnchor.get('toc')!.linkChars).toBe(byAnchor.get('toc')!.text.replace(/ /g, '').length);
+    expect(isLinkList(byAnchor.get('toc')!)).toBe(true);
+    expect(byAnchor.get('prose')!.linkChars).toBe('link'.length * 10);
+    expect(isLinkList(byAnchor.get('prose')!)).toBe(false);
+    // Short: all links but under 300 characters, kept.
+    expect(isLinkList(byAnchor.get('short')!)).toBe(false);
+    // An <a> without href (a named anchor) is not a link.
+    expect(extractHtml('<main><p><a name="x">named</a> and text</p></main>').sections[0]!.linkChars).toBe(0);
   });
 });
