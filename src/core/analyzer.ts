@@ -96,6 +96,10 @@ const RE_UNSPACED_CHAR = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\
 const RE_MARK = /\p{M}/u;
 const RE_ASCII = /^[\x00-\x7f]*$/;
 const RE_LETTER_OR_DIGIT = /[\p{L}\p{N}]/u;
+/** Word-internal punctuation UAX #29 lets join letters (MidLetter, MidNumLet, quotes). */
+const RE_JOINER = /[.:'’·״׳\u2018\uFE13\uFE52\uFE55\uFF07\uFF0E\uFF1A]/u;
+const RE_JOINER_SPLIT = /([.:'’·״׳\u2018\uFE13\uFE52\uFE55\uFF07\uFF0E\uFF1A])/u;
+const RE_JOINER_ONLY = /^[.:'’·״׳\u2018\uFE13\uFE52\uFE55\uFF07\uFF0E\uFF1A]$/u;
 
 function scriptOf(word: string): Script {
   for (const ch of word) {
@@ -258,7 +262,20 @@ export class Analyzer {
     let spanEnd = 0;
     const flush = function* (this: Analyzer): Iterable<{ segment: string; index: number; isWordLike: boolean }> {
       if (span < 0) return;
-      for (const seg of this.segmenter.segment(norm.slice(span, spanEnd))) yield { segment: seg.segment, index: span + seg.index, isWordLike: seg.isWordLike ?? false };
+      for (const seg of this.segmenter.segment(norm.slice(span, spanEnd))) {
+        const index = span + seg.index;
+        if (!seg.isWordLike || !RE_JOINER.test(seg.segment)) {
+          yield { segment: seg.segment, index, isWordLike: seg.isWordLike ?? false };
+          continue;
+        }
+        // ICU versions disagree on whether "." ":" "'" join two non-ASCII letters (Node's ICU 78 joins
+        // "т.е", Chromium's does not): split there, so a page and the builder agree.
+        let at = 0;
+        for (const part of seg.segment.split(RE_JOINER_SPLIT)) {
+          if (part !== '' && !RE_JOINER_ONLY.test(part)) yield { segment: part, index: index + at, isWordLike: true };
+          at += part.length;
+        }
+      }
       span = -1;
     };
     for (const m of norm.matchAll(/\S+/g)) {
