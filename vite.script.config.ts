@@ -38,9 +38,12 @@ function companions(): Plugin {
           outDir,
           emptyOutDir: false,
           target: 'es2022',
+          // Library mode keeps ES output readable by default; these files go to visitors: every byte counts.
+          minify: true,
           lib: { entry: path.join(root, 'workers/search.worker.ts'), formats: ['es'], fileName: () => 'm3search-worker.js' },
           // ORT's files keep their names, beside the worker (the worker's `?url` imports point there).
-          rollupOptions: { output: { chunkFileNames: 'm3search-[name]-[hash].js', assetFileNames: '[name][extname]' } },
+          // (vite keeps whitespace in ES library output even with `minify`: ask the bundler itself.)
+          rollupOptions: { output: { chunkFileNames: 'm3search-[name]-[hash].js', assetFileNames: '[name][extname]', minify: true } as Record<string, unknown> },
         },
       });
       await build({
@@ -49,6 +52,7 @@ function companions(): Plugin {
           outDir,
           emptyOutDir: false,
           target: 'es2022',
+          minify: true,
           lib: { entry: path.join(root, 'src/element/sw.ts'), formats: ['iife'], name: 'M3SearchServiceWorker', fileName: () => 'm3search-sw.js' },
         },
       });
@@ -64,6 +68,7 @@ export default defineConfig({
     outDir,
     emptyOutDir: true,
     target: 'es2022',
+    minify: true,
     lib: { entry: path.join(root, 'src/element/main.ts'), formats: ['iife'], name: 'M3SearchSite', fileName: () => 'm3search.js' },
   },
 });
