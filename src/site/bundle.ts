@@ -75,7 +75,20 @@ export async function copyBundle(outDir: string, opts: { swRoot?: string; onnxRu
   return bytes;
 }
 
-/** Copies a local model folder next to the index (`--copy-model`), so the site needs no third-party host. */
-export async function copyModel(modelDir: string, outDir: string): Promise<void> {
-  await cp(modelDir, path.join(outDir, 'model'), { recursive: true });
+/**
+ * Copies a local model folder next to the index (`--copy-model`), so the site
+ * needs no third-party host: everything but the ONNX files pages will not
+ * load (only `onnxFile`, the one the passages were encoded with, and its
+ * external-data file go).
+ */
+export async function copyModel(modelDir: string, outDir: string, onnxFile: string): Promise<void> {
+  const root = path.resolve(modelDir);
+  const keep = new Set([onnxFile, `${onnxFile}_data`, `${onnxFile}.data`]);
+  await cp(root, path.join(outDir, 'model'), {
+    recursive: true,
+    filter: (src) => {
+      const rel = path.relative(root, src).split(path.sep).join('/');
+      return !/\.onnx(_data|\.data)?$/.test(rel) || keep.has(rel);
+    },
+  });
 }

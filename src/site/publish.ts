@@ -89,7 +89,7 @@ export async function indexSite(opts: IndexSiteOptions): Promise<IndexSiteReport
   } else onLog?.('no model: a keyword-only index (pages load no model and no ONNX Runtime; --model DIR|URL adds hybrid ranking)');
   let report: BuildReport;
   try {
-    if (copy && model) await copyModel(model, out);
+    if (copy && model && encoder) await copyModel(model, out, encoder.info.onnxFile);
     report = await buildSiteIndex({ ...build, site, out, encoder, modelPath: copy ? 'model/' : undefined });
   } finally {
     if (!given) await encoder?.dispose();

@@ -5,6 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildSiteIndex, type BuildReport } from '../../src/site/build.js';
+import { copyModel } from '../../src/site/bundle.js';
 import { openIndexDir } from '../../src/site/node-reader.js';
 import { buildFiles, readPreviousBuild } from '../../src/site/previous.js';
 import { searchSite } from '../../src/site/search.js';
@@ -188,5 +189,18 @@ describe('buildSiteIndex', () => {
     const hits = (await searchSite(reader, 'zlib compiler', { mode: 'keyword', k: 3 })).hits;
     expect(hits[0]!.url).toMatch(/^guide\/install\.html#/);
     await expect(searchSite(reader, 'zlib', { mode: 'hybrid', encoder, k: 3 })).rejects.toMatchObject({ code: 'INVALID_OPTION', details: { mode: 'hybrid' } });
+  });
+});
+
+describe('copyModel (--copy-model)', () => {
+  it('copies the model folder but only the ONNX file the index was encoded with (and its external data)', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'm3search-copy-'));
+    const model = path.join(dir, 'model-src');
+    await mkdir(path.join(model, 'onnx'), { recursive: true });
+    for (const f of ['tokenizer.json', 'config.json', 'sparse_linear.safetensors', 'onnx/model.onnx', 'onnx/model_quantized.onnx', 'onnx/model_quantized.onnx_data']) await writeFile(path.join(model, f), f);
+    await copyModel(model, dir, 'onnx/model_quantized.onnx');
+    const copied = (await readdir(path.join(dir, 'model'), { recursive: true })).map(String).sort();
+    expect(copied).toEqual(['config.json', 'onnx', 'onnx/model_quantized.onnx', 'onnx/model_quantized.onnx_data', 'sparse_linear.safetensors', 'tokenizer.json']);
+    await rm(dir, { recursive: true, force: true });
   });
 });
