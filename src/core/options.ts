@@ -19,7 +19,7 @@ const MULTI_KINDS = ['float32', 'float16', 'int8'] as const;
 const SPARSE_KINDS = ['float32', 'float16'] as const;
 const LAYOUTS = ['all', 'nested'] as const;
 const MAX_MULTI_VECTORS = 65536;
-const MODES: readonly Mode[] = ['dense', 'sparse', 'multi', 'hybrid'];
+const MODES: readonly Mode[] = ['dense', 'sparse', 'multi', 'hybrid', 'keyword'];
 const FUSIONS: readonly Fusion[] = ['weighted', 'rrf'];
 
 function bad(message: string, details?: Record<string, unknown>): never {

@@ -109,6 +109,9 @@ export function* rankSteps(src: RankSource, q: PreparedQuery, o: ResolvedSearch,
  * rows summarize it.
  */
 export function prepareRankQuery(query: Encoded, dims: IndexDims, nested: boolean, o: ResolvedSearch): PreparedQuery {
+  if (o.mode === 'keyword') {
+    throw new M3SearchError('INVALID_OPTION', "mode 'keyword' ranks with a keyword index (M3Search, a static site), not with vectors.", { mode: 'keyword' });
+  }
   const q = prepareQuery(query, dims);
   if (q.multi !== undefined && nested && o.queryVectorBudget !== undefined && o.queryVectorBudget < q.multi.count) {
     q.multi = nestMultiVectors(q.multi, o.queryVectorBudget);

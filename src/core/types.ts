@@ -40,7 +40,12 @@ export interface Encoded {
   truncated: boolean;
 }
 
-export type Mode = 'dense' | 'sparse' | 'multi' | 'hybrid';
+/**
+ * How to rank: by one signal of the model, `hybrid` (their fusion), or
+ * `keyword` (the model-free analyzer's BM25: src/core/keyword-index.ts; no
+ * encoder call, answered by M3Search and static sites).
+ */
+export type Mode = 'dense' | 'sparse' | 'multi' | 'hybrid' | 'keyword';
 export type Signal = 'dense' | 'sparse' | 'multi';
 export type Fusion = 'weighted' | 'rrf';
 
@@ -137,7 +142,8 @@ export interface Hit {
   /** Final fused score (or the single signal's score in a single-signal mode). */
   score: number;
   doc: Doc;
-  signals: Partial<Record<Signal, SignalScore>>;
+  /** Each signal's own score and rank (`keyword` in keyword mode). */
+  signals: Partial<Record<Signal | 'keyword', SignalScore>>;
   /** Set when the document was indexed as windows: the best window. */
   window?: HitWindow;
 }

@@ -5,11 +5,9 @@
 // page ranks by keyword unless asked otherwise (?mode=, or the radio buttons).
 import { isM3SearchError, openSearch, type BrowserSearch, type Hit, type LoadProgress, type Mode, type OpenReport } from '../browser/index.js';
 import { loadCorpus, loadExampleQueries } from './corpus.js';
-import { KeywordIndex } from './keyword.js';
 import { renderHits } from './render.js';
 
-/** The engine's modes plus the page's own word-level BM25 (src/demo/keyword.ts). */
-type DemoMode = Mode | 'keyword';
+type DemoMode = Mode;
 const MODES: readonly DemoMode[] = ['keyword', 'hybrid', 'dense', 'sparse', 'multi'];
 /** Model ids of the generated test models (scripts/test-model): semantic scores are noise. */
 const TEST_MODEL_PREFIX = 'm3search/tiny-test-';
@@ -39,7 +37,7 @@ const ui = {
 };
 
 /** Page state: queries typed before the index is ready wait for it. */
-const page: { keyword?: KeywordIndex; testModel: boolean; ready: boolean; failed: boolean; runQuery?: () => void } = { testModel: false, ready: false, failed: false };
+const page: { testModel: boolean; ready: boolean; failed: boolean; runQuery?: () => void } = { testModel: false, ready: false, failed: false };
 
 function setState(state: 'loading' | 'indexing' | 'ready' | 'failed', placeholder: string): void {
   document.body.dataset.state = state;
@@ -93,7 +91,6 @@ async function main(): Promise<void> {
 
   setStatus('Loading the sample corpus…');
   const docs = await loadCorpus(corpusUrl);
-  page.keyword = await KeywordIndex.build(docs);
   const added = await search.add(docs, {
     onProgress: (p) => {
       ui.progress.value = p.total ? p.done / p.total : 1;
@@ -124,8 +121,8 @@ function chooseMode(report: OpenReport): void {
   ui.modeNote.hidden = false;
   ui.modeNote.dataset.defaultMode = mode;
   ui.modeNote.textContent = page.testModel
-    ? `Ranking: ${mode}${mode === 'keyword' ? ' by default' : ''}. The test model's dense and multi-vector scores are noise and its sparse weights match word pieces, so the words themselves rank best (keyword: BM25 over the passages' words, computed in this page). Every mode stays selectable to compare; with a real BGE-M3 model the default is hybrid.`
-    : `Ranking: ${mode}${mode === 'hybrid' ? ' by default' : ''}. Hybrid fuses the dense, sparse and multi-vector scores of one encoder pass (BGE-M3's recommended mix); keyword ranks by the words alone (BM25 in this page).`;
+    ? `Ranking: ${mode}${mode === 'keyword' ? ' by default' : ''}. The test model's dense and multi-vector scores are noise and its sparse weights match word pieces, so the words themselves rank best (keyword: the engine's model-free keyword mode, BM25 over the passages' words). Every mode stays selectable to compare; with a real BGE-M3 model the default is hybrid.`
+    : `Ranking: ${mode}${mode === 'hybrid' ? ' by default' : ''}. Hybrid fuses the dense, sparse and multi-vector scores of one encoder pass (BGE-M3's recommended mix); keyword ranks by the words alone (BM25, no model).`;
 }
 
 /** One example query per language from the sample queries; clicking one searches it. */
@@ -179,7 +176,7 @@ function wireSearch(search: BrowserSearch): void {
     const t0 = performance.now();
     let hits: Hit[];
     try {
-      hits = m === 'keyword' ? page.keyword!.search(query, 10) : await search.search(query, { k: 10, mode: m, signal: ctl.signal });
+      hits = await search.search(query, { k: 10, mode: m, signal: ctl.signal });
     } catch (e) {
       if (isM3SearchError(e, 'ABORTED')) return; // a newer query replaced this one
       show(isM3SearchError(e) ? `${e.code}: ${e.message}` : String(e), [], query);
@@ -189,7 +186,8 @@ function wireSearch(search: BrowserSearch): void {
     if (hits.length === 0) show(`No results for “${query.trim()}” (${m}): no passage contains any of its words.`, [], query);
     else {
       // Dense and multi-vector ranking always return k passages; say when none shares a word with the query.
-      const wordless = m !== 'keyword' && page.keyword!.search(query, 1).length === 0;
+      const wordless = m !== 'keyword' && (await search.search(query, { k: 1, mode: 'keyword' })).length === 0;
+      if (ctl !== inflight) return;
       const caveat = wordless
         ? `No passage contains a word of “${query.trim()}”: these are only the nearest by ${m}${page.testModel ? ', which with the test model is noise' : ''}.`
         : undefined;

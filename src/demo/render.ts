@@ -31,11 +31,12 @@ function renderHit(hit: Hit, words: string[]): HTMLElement {
 
   const signals = el('div', 'signals');
   signals.append(Object.assign(el('span', 'final'), { textContent: `score ${hit.score.toFixed(4)}` }));
-  if ('matched' in hit && Array.isArray(hit.matched)) {
-    // A keyword hit (src/demo/keyword.ts) has no encoder signals: show the words it matched instead.
+  const keyword = hit.signals.keyword;
+  if (keyword) {
+    // A keyword hit has no encoder signals: its BM25 score and rank.
     const span = el('span');
     span.dataset.signal = 'keyword';
-    span.textContent = `keyword: ${hit.matched.join(', ')}`;
+    span.textContent = `keyword ${keyword.score.toFixed(4)} (#${keyword.rank})`;
     signals.append(span);
     li.append(signals);
     return li;

@@ -13,12 +13,16 @@
 // model's window is split into overlapping windows (streamed, see
 // ./windows.ts), each window is indexed as its own entry, and search folds
 // window hits back into one hit per document (best window = snippet).
+import { Analyzer, detectLanguage } from '../core/analyzer.js';
 import type { Encoder } from '../core/encoder.js';
 import { cloneDoc } from '../core/doc.js';
 import { M3SearchError, throwIfAborted } from '../core/errors.js';
+import { KeywordIndex } from '../core/keyword-index.js';
+import { resolveSearchOptions } from '../core/options.js';
 import { encodeRecord, type StoredRecord } from '../core/record.js';
 import { SearchIndex } from '../core/search-index.js';
 import type { SparsityReport } from '../core/sparsity.js';
+import { loadStemmers } from '../core/stemmers.js';
 import type { Doc, Encoded, Hit, IndexOptions, SearchOptions } from '../core/types.js';
 import { textHash } from './content-hash.js';
 import { aggregateWindows, isWindowDoc, parentView, windowDoc, windowId, type Aggregation, type WindowMeta } from './long-docs.js';
@@ -110,6 +114,11 @@ export interface EngineOptions extends LongDocumentOptions, InputLimits {
   store?: Store;
   /** Content hash of every entry already in `index`, as a store keeps them (entry id → hash), so re-adds skip unchanged documents. */
   hashes?: ReadonlyMap<string, string>;
+  /**
+   * Language of the documents for the keyword mode's analyzer (its stemmer),
+   * e.g. `en`, `de`; default detected from the documents on the first keyword query.
+   */
+  language?: string;
 }
 
 /** Window fan-out: window hits fetched per requested document hit, so k distinct documents survive grouping. */
@@ -130,10 +139,18 @@ export class M3Search {
   private readonly encoding = new Serial();
   /** Whole add/remove/clear calls apply in call order. */
   private readonly calls = new Serial();
+  /** The keyword index over the same entries: built on the first keyword query, then kept in step with every write. */
+  private keyword: KeywordIndex | undefined;
+  private keywordBuild: Promise<KeywordIndex> | undefined;
+  private readonly language: string | undefined;
 
   constructor(encoder: Encoder, index: SearchIndex | IndexOptions = {}, opts: EngineOptions = {}) {
     opts = optionsObject(opts, 'engine options');
-    const { store, hashes, maxDocumentChars = DEFAULT_MAX_DOCUMENT_CHARS, maxQueryChars = DEFAULT_MAX_QUERY_CHARS, ...defaults } = opts;
+    const { store, hashes, language, maxDocumentChars = DEFAULT_MAX_DOCUMENT_CHARS, maxQueryChars = DEFAULT_MAX_QUERY_CHARS, ...defaults } = opts;
+    if (language !== undefined && (typeof language !== 'string' || !/^[a-z]{2,3}([-_][a-z0-9]+)*$/i.test(language))) {
+      throw new M3SearchError('INVALID_OPTION', `language must be a language code such as "en" or "pt-BR", got ${JSON.stringify(language)}`, { language });
+    }
+    this.language = language;
     for (const [name, v] of Object.entries({ maxDocumentChars, maxQueryChars })) {
       if (!Number.isSafeInteger(v) || v < 1) throw new M3SearchError('INVALID_OPTION', `${name} must be a positive integer`, { [name]: v });
     }
@@ -259,6 +276,7 @@ export class M3Search {
       throw new M3SearchError('INDEX_EMPTY', 'Nothing is indexed yet; add documents before searching.');
     }
     const { signal, aggregate = this.defaults.aggregate ?? 'max', ...searchOpts } = opts;
+    if (searchOpts.mode === 'keyword') return this.searchKeywords(query, searchOpts, aggregate, signal);
     const [q] = await this.encoding.run(() => {
       throwIfAborted(signal);
       return this.encoder.encode([query], { kind: 'query', signal });
@@ -276,6 +294,44 @@ export class M3Search {
     const candidates = rest.candidates ?? Math.max(100, 10 * k);
     const raw = this.index.search(q!, { ...rest, k: k * WINDOW_FANOUT + 10, candidates, filter: wrapped });
     return aggregateWindows(raw, k, aggregate, (id) => this.windowed.get(id) ?? 1);
+  }
+
+  /**
+   * Keyword mode: the model-free analyzer's BM25 over the same entries (no
+   * encoder call), windows aggregated to documents as in the other modes.
+   */
+  private async searchKeywords(query: string, opts: Omit<EngineSearchOptions, 'signal' | 'aggregate'>, aggregate: Aggregation, signal: AbortSignal | undefined): Promise<Hit[]> {
+    const o = resolveSearchOptions(opts);
+    const index = await this.keywordIndex();
+    throwIfAborted(signal);
+    const windows = this.windowed.size > 0;
+    const filter = o.filter;
+    const accept = filter === undefined ? undefined : (id: string): boolean => {
+      const d = this.index.getDoc(id);
+      return d !== undefined && filter(windows ? parentView(d).doc : d);
+    };
+    const found = index.search(query, windows ? o.k * WINDOW_FANOUT + 10 : o.k, { filter: accept });
+    const raw: Hit[] = found.map((h, i) => ({ id: h.id, score: h.score, doc: this.index.getDoc(h.id)!, signals: { keyword: { score: h.score, rank: i + 1 } } }));
+    return windows ? aggregateWindows(raw, o.k, aggregate, (id) => this.windowed.get(id) ?? 1) : raw;
+  }
+
+  private keywordIndex(): Promise<KeywordIndex> {
+    this.keywordBuild ??= (async () => {
+      const sample: string[] = [];
+      for (const id of this.index.ids()) {
+        if (sample.length >= 200) break;
+        sample.push(this.index.getDoc(id)!.text);
+      }
+      const language = this.language ?? detectLanguage(sample);
+      const stemmers = await loadStemmers(language);
+      // Synchronous from here: no write can land between the snapshot and `this.keyword` taking over.
+      const index = new KeywordIndex(new Analyzer({ language, stemmers }));
+      for (const id of this.index.ids()) keywordAdd(index, id, this.index.getDoc(id)!);
+      this.keyword = index;
+      return index;
+    })();
+    this.keywordBuild.catch(() => (this.keywordBuild = undefined));
+    return this.keywordBuild;
   }
 
   // ------------------------------------------------------------ writing
@@ -436,12 +492,15 @@ export class M3Search {
   private applyPut({ record, hash }: StoredPut): void {
     this.dropEntry(record.doc.id);
     this.index.addRecord(record);
+    if (this.keyword) keywordAdd(this.keyword, record.doc.id, record.doc);
     const owner = this.ownerOf(record.doc.id, record.doc);
     this.hashes.set(owner, hash);
     if (owner !== record.doc.id) this.windowed.set(owner, (this.windowed.get(owner) ?? 0) + 1);
   }
 
   private forgetAll(): void {
+    this.keyword = undefined;
+    this.keywordBuild = undefined;
     this.index.clear();
     this.hashes.clear();
     this.windowed.clear();
@@ -472,6 +531,7 @@ export class M3Search {
     const doc = this.index.getDoc(id);
     if (doc === undefined) return;
     this.index.remove(id);
+    this.keyword?.remove(id);
     const owner = this.ownerOf(id, doc);
     if (owner === id) {
       this.hashes.delete(id);
@@ -572,6 +632,11 @@ function sameFields(a: Doc, b: Doc): boolean {
 
 function sameDoc(a: Doc | undefined, b: Doc): boolean {
   return a !== undefined && JSON.stringify(cloneDoc(a)) === JSON.stringify(cloneDoc(b));
+}
+
+/** An entry into the keyword index: its text, and its title as the title field. */
+function keywordAdd(index: KeywordIndex, id: string, doc: Readonly<Doc>): void {
+  index.add({ id, text: doc.text, ...(doc.title ? { title: doc.title } : {}) });
 }
 
 /** `null` (a JSON caller's "no options") means the defaults; anything else that is not an object is INVALID_OPTION. */

@@ -37,8 +37,8 @@ import { gunzip } from './gzip.js';
 import { decodeKeywordShard, keywordShardOf, keywordWeight, type KeywordEntry, type KeywordShard } from './keyword-shards.js';
 import type { PassageMeta, RangeFile, SiteManifest } from './types.js';
 
-/** `keyword`: the model-free analyzer's BM25 (no model, no tokenizer); the others as everywhere else. */
-export type SiteMode = 'keyword' | Mode;
+/** The engine's modes: `keyword` needs no model and no tokenizer. */
+export type SiteMode = Mode;
 
 export interface RankedPassage {
   passage: number;
