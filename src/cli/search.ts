@@ -15,7 +15,7 @@ import { progressLine } from './progress.js';
 const USAGE = `m3search search [options] "query"     index a JSONL corpus in memory and search it
     --docs FILE.jsonl     one {"id" or "_id", "text", "title"?, "url"?, …meta} per line (in a clone: the sample corpus)
     --model DIR|URL       encoder folder (in a clone: the generated test model, if built)
-    --mode dense|sparse|multi|hybrid   (default hybrid)
+    --mode keyword|dense|sparse|multi|hybrid   (default hybrid; keyword: the model-free analyzer's BM25)
     --fusion weighted|rrf (default weighted)
     -k N                  hits to print (default 10)
     --windows [--window-size N] [--window-overlap N]   index long documents as overlapping windows
@@ -43,7 +43,7 @@ async function run(args: string[]): Promise<void> {
   const { values, positionals } = parse(args, OPTIONS, USAGE);
   const query = positionals.join(' ');
   if (!query.trim()) throw new M3SearchError('EMPTY_QUERY', `search needs a query.\n${USAGE}`);
-  const mode = choiceOption<Mode>(values.mode, 'mode', ['dense', 'sparse', 'multi', 'hybrid'], 'hybrid');
+  const mode = choiceOption<Mode>(values.mode, 'mode', ['keyword', 'dense', 'sparse', 'multi', 'hybrid'], 'hybrid');
   const fusion = choiceOption<Fusion>(values.fusion, 'fusion', ['weighted', 'rrf'], 'weighted');
   const k = intOption(values.k, 'k') ?? 10;
   const nested = intOption(values.nested, 'nested');
