@@ -235,16 +235,22 @@ class SectionBuilder {
   private cur = this.lead;
 
   text(s: string, link = false): void {
-    for (const part of s.split(/(\s+)/)) {
-      if (part === '') continue;
-      if (/^\s+$/.test(part)) {
-        this.pendingSpace = true;
-        continue;
-      }
-      if (this.pendingSpace && this.cur.text !== '') this.cur.text += ' ';
-      this.pendingSpace = false;
-      this.cur.text += part;
-      if (link) this.cur.linkChars += part.length;
+    // One regex pass per text node (not a split into words): a 50 MB page makes no garbage per word.
+    const collapsed = s.replace(/\s+/g, ' ');
+    const lead = collapsed.charCodeAt(0) === 32;
+    const trail = collapsed.length > 1 && collapsed.charCodeAt(collapsed.length - 1) === 32;
+    const core = collapsed.slice(lead ? 1 : 0, trail ? -1 : undefined);
+    if (core === '' || core === ' ') {
+      if (collapsed !== '') this.pendingSpace = true;
+      return;
+    }
+    if ((lead || this.pendingSpace) && this.cur.text !== '') this.cur.text += ' ';
+    this.cur.text += core;
+    this.pendingSpace = trail;
+    if (link) {
+      let spaces = 0;
+      for (let i = core.indexOf(' '); i >= 0; i = core.indexOf(' ', i + 1)) spaces++;
+      this.cur.linkChars += core.length - spaces;
     }
   }
 

@@ -156,21 +156,22 @@ export function buildKeywordShards(
   passages: readonly KeywordPassage[],
   opts: { bm25: Bm25Params; titleBoost: number; shardBytes: number },
 ): KeywordBuild {
-  const tfs: Map<string, number>[] = [];
-  const lengths: number[] = [];
+  // Postings as (passage, tf) while passages are analyzed, so no per-passage term bag outlives its
+  // passage (a 50 MB page is ~30k passages); weights once the mean length is known.
+  const raw = new Map<string, { p: number[]; tf: number[] }>();
+  const lengths = new Uint32Array(passages.length);
   const surfaces = new Map<string, { docs: number; term: string }>();
   let total = 0;
-  for (const p of passages) {
+  passages.forEach((p, i) => {
     const bag = new Map<string, number>();
     const seen = new Set<string>();
     let length = 0;
     for (const [text, weight] of [[p.title, opts.titleBoost], [p.text, 1]] as const) {
       if (!text || weight === 0) continue;
       for (const w of analyzer.words(text)) {
-        for (const t of [...w.terms, ...w.grams]) {
-          bag.set(t, (bag.get(t) ?? 0) + weight);
-          length += weight;
-        }
+        for (const t of w.terms) bag.set(t, (bag.get(t) ?? 0) + weight);
+        for (const t of w.grams) bag.set(t, (bag.get(t) ?? 0) + weight);
+        length += (w.terms.length + w.grams.length) * weight;
         if (!w.unspaced && !seen.has(w.surface)) {
           seen.add(w.surface);
           const s = surfaces.get(w.surface);
@@ -179,21 +180,24 @@ export function buildKeywordShards(
         }
       }
     }
-    tfs.push(bag);
-    lengths.push(length);
-    total += length;
-  }
-  const avgLength = passages.length > 0 ? total / passages.length : 0;
-  const postings = new Map<string, { p: number[]; w: number[] }>();
-  const scale = 255 / (opts.bm25.k1 + 1);
-  tfs.forEach((bag, i) => {
     for (const [t, tf] of bag) {
-      let e = postings.get(t);
-      if (!e) postings.set(t, (e = { p: [], w: [] }));
+      let e = raw.get(t);
+      if (!e) raw.set(t, (e = { p: [], tf: [] }));
       e.p.push(i);
-      e.w.push(Math.min(255, Math.max(1, Math.round(bm25TermWeight(tf, lengths[i]!, avgLength, opts.bm25) * scale))));
+      e.tf.push(tf);
     }
+    lengths[i] = length;
+    total += length;
   });
+  const avgLength = passages.length > 0 ? total / passages.length : 0;
+  const scale = 255 / (opts.bm25.k1 + 1);
+  const postings = new Map<string, { passages: Uint32Array; weights: Uint8Array }>();
+  for (const [t, e] of raw) {
+    const weights = new Uint8Array(e.p.length);
+    for (let j = 0; j < e.p.length; j++) weights[j] = Math.min(255, Math.max(1, Math.round(bm25TermWeight(e.tf[j]!, lengths[e.p[j]!]!, avgLength, opts.bm25) * scale)));
+    postings.set(t, { passages: Uint32Array.from(e.p), weights });
+    raw.delete(t);
+  }
   const keys = [...new Set([...postings.keys(), ...surfaces.keys()])].sort(compare);
   const shards: KeywordBuild['shards'] = [];
   let entries: KeywordEntry[] = [];
@@ -213,9 +217,9 @@ export function buildKeywordShards(
     const e: KeywordEntry = { key };
     const s = surfaces.get(key);
     if (s) e.surface = s;
-    if (post) e.postings = { passages: Uint32Array.from(post.p), weights: Uint8Array.from(post.w) };
+    if (post) e.postings = post;
     entries.push(e);
-    bytes += key.length + 4 + (post ? 2 * post.p.length + 1 : 0);
+    bytes += key.length + 4 + (post ? 2 * post.passages.length + 1 : 0);
   }
   flush();
   return { shards, avgLength, terms: total };
