@@ -113,6 +113,12 @@ export interface SiteOpenOptions {
   index: string;
   /** Absolute model folder URL; undefined: the model copied next to the index, if any; 'none': keyword search only. */
   model?: string;
+  /**
+   * When the model downloads: 'auto' (default) right after the first keyword
+   * answer; 'on-request' only once the page calls `loadModel()` (a status
+   * `model-available` says which model and, for a copied one, how many bytes).
+   */
+  modelLoad?: 'auto' | 'on-request';
   /** Nested indexes: multi-vector rows scored per passage (default: every stored row). */
   multiVectorBudget?: number;
   backend?: BackendPreference;
@@ -127,7 +133,8 @@ export interface SiteOpenOptions {
 export type SiteStatus =
   | { kind: 'index'; source: 'network' | 'offline-copy'; build: string; passages: number }
   | { kind: 'keyword-ready' }
-  | { kind: 'model-loading'; url: string }
+  | { kind: 'model-available'; url: string; bytes?: number }
+  | { kind: 'model-loading'; url: string; bytes?: number }
   | { kind: 'model-progress'; loaded: number; total?: number }
   | { kind: 'hybrid-ready'; backend: Backend; backendNote?: string }
   | { kind: 'offline-saving'; done: number; total: number }
@@ -165,6 +172,8 @@ export interface WorkerApi {
   openSite(callId: number, options: SiteOpenOptions, onStatus?: ProgressCallback<SiteStatus>): Promise<SiteOpenReport>;
   /** Searches the static-site index: keyword mode until the model has loaded, hybrid after. */
   searchSite(callId: number, query: string, options: SiteQueryOptions): Promise<SiteResults>;
+  /** Starts the model download of a site opened with `modelLoad: 'on-request'` (no-op if it has started or there is none). */
+  loadSiteModel(): Promise<void>;
   add(callId: number, docs: Doc[], options: WriteOptions, onProgress?: ProgressCallback<IndexProgress>): Promise<AddReport>;
   update(callId: number, docs: Doc[], options: WriteOptions, onProgress?: ProgressCallback<IndexProgress>): Promise<AddReport>;
   remove(callId: number, ids: string[]): Promise<RemoveReport>;

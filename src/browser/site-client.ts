@@ -39,6 +39,11 @@ export interface SiteSearch {
   onStatus(listener: (s: SiteStatus) => void): () => void;
   /** Waits for `ready`, then searches: keyword mode until the model has loaded, hybrid after. */
   search(query: string, opts?: SiteSearchCallOptions): Promise<SiteResults>;
+  /**
+   * Starts the model download when the search was opened with `modelLoad:
+   * 'on-request'` (after a `model-available` status); otherwise nothing.
+   */
+  loadModel(): Promise<void>;
   /** Lets the worker stop its downloads, then ends it. The offline copy stays. */
   close(): Promise<void>;
   /** Ends the worker now; pending calls reject with ABORTED. */
@@ -83,6 +88,11 @@ class WorkerSiteSearch implements SiteSearch {
     await this.ready;
     const { signal, ...rest } = opts;
     return this.conn.call((r, id) => r.searchSite(id, query, rest), signal, true);
+  }
+
+  async loadModel(): Promise<void> {
+    await this.ready;
+    await this.conn.call((r) => r.loadSiteModel());
   }
 
   async close(): Promise<void> {

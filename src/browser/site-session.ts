@@ -29,6 +29,9 @@ const OFFLINE_IDLE_MS = 4000;
 
 export class SiteSession {
   private encoder?: M3Encoder;
+  /** The model this page may load, and whether its download has started. */
+  private model: { url: string; bytes?: number } | undefined;
+  private modelRequested = false;
   private closed = false;
   private readonly stop = new AbortController();
   /** One query at a time: ONNX sessions do not run concurrently, and typing fires overlapping searches. */
@@ -87,7 +90,12 @@ export class SiteSession {
 
     // A keyword-only index has no model to load, whatever the page says.
     const model = options.model === 'none' || !manifest.model ? undefined : (options.model ?? (manifest.model.path ? new URL(manifest.model.path, index).href : undefined));
-    if (model) void session.loadModel(model);
+    if (model) {
+      // The copied model's size is known (manifest); a model at another URL is sized by its download.
+      session.model = { url: model, bytes: options.model === undefined ? manifest.model?.bytes : undefined };
+      if (options.modelLoad === 'on-request') status({ kind: 'model-available', ...session.model });
+      else session.requestModel();
+    }
     if (store && saved?.build !== manifest.build && source === 'network') void session.saveOffline();
     else if (saved?.build === manifest.build) status({ kind: 'offline-saved', build: manifest.build, files: saved.files.length });
     const report: SiteOpenReport = { build: manifest.build, siteRoot: new URL(manifest.siteRoot, index).href, source, passages: manifest.counts.passages, hasModel: Boolean(model) };
@@ -190,8 +198,15 @@ export class SiteSession {
     this.emit({ kind: 'error', where, code, message: (e as Error)?.message ?? String(e) });
   }
 
-  private async loadModel(url: string): Promise<void> {
-    this.emit({ kind: 'model-loading', url });
+  /** Starts the model download (once; none without a model). */
+  requestModel(): void {
+    if (!this.model || this.modelRequested || this.closed) return;
+    this.modelRequested = true;
+    void this.loadModel(this.model.url, this.model.bytes);
+  }
+
+  private async loadModel(url: string, bytes: number | undefined): Promise<void> {
+    this.emit({ kind: 'model-loading', url, ...(bytes === undefined ? {} : { bytes }) });
     try {
       await this.firstQuerySettled();
       // The model-loading code comes with the model, not before the first keyword result.

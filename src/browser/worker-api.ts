@@ -133,6 +133,10 @@ export function createWorkerApi(deps: WorkerDeps): WorkerApi {
       return track(callId, (signal) => site().session.search(query, options, signal));
     },
 
+    async loadSiteModel() {
+      site().session.requestModel();
+    },
+
     add(callId, docs, options, onProgress) {
       return track(callId, (signal) => ready().search.add(docs, { ...options, signal, onProgress: (p) => fire(onProgress, p) }), onProgress);
     },

@@ -77,6 +77,8 @@ export interface BuildOptions {
   batchSize?: number;
   /** Model folder relative to `out` when the model was copied next to the index. */
   modelPath?: string;
+  /** With `modelPath`: bytes a page downloads to load the model (recorded in the manifest). */
+  modelBytes?: number;
   targets?: Partial<ShardTargets>;
   /** Ignore the previous build (encode everything). */
   fresh?: boolean;
@@ -270,6 +272,7 @@ export async function buildSiteIndex(opts: BuildOptions): Promise<BuildReport> {
       sparseStyle: info.sparseStyle,
       ...(info.onnxFile ? { onnxFile: info.onnxFile } : {}),
       ...(opts.modelPath ? { path: opts.modelPath } : {}),
+      ...(opts.modelPath && opts.modelBytes ? { bytes: opts.modelBytes } : {}),
     } : null,
     chunking: { maxTokens: Number.isFinite(maxTokens) ? maxTokens : DEFAULT_MAX_TOKENS, overlapTokens },
     counts: { pages: pages.length, sections: progress.sections, passages: passages.length, chunkedSections, terms: keyword.build.terms },

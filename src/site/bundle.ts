@@ -81,14 +81,33 @@ export async function copyBundle(outDir: string, opts: { swRoot?: string; onnxRu
  * load (only `onnxFile`, the one the passages were encoded with, and its
  * external-data file go).
  */
-export async function copyModel(modelDir: string, outDir: string, onnxFile: string): Promise<void> {
+export async function copyModel(modelDir: string, outDir: string, onnxFile: string): Promise<number> {
   const root = path.resolve(modelDir);
   const keep = new Set([onnxFile, `${onnxFile}_data`, `${onnxFile}.data`]);
-  await cp(root, path.join(outDir, 'model'), {
+  const dest = path.join(outDir, 'model');
+  await cp(root, dest, {
     recursive: true,
     filter: (src) => {
       const rel = path.relative(root, src).split(path.sep).join('/');
       return !/\.onnx(_data|\.data)?$/.test(rel) || keep.has(rel);
     },
   });
+  return folderBytes(dest);
+}
+
+/** ONNX Runtime's plain WASM build and its loader, as a page without WebGPU downloads them. */
+export async function onnxRuntimeBytes(): Promise<number> {
+  let bytes = 0;
+  for (const f of ['ort-wasm-simd-threaded.wasm', 'ort-wasm-simd-threaded.mjs']) bytes += await stat(path.join(BUNDLE_DIR, f)).then((s) => s.size, () => 0);
+  return bytes;
+}
+
+async function folderBytes(dir: string): Promise<number> {
+  let total = 0;
+  for (const e of await readdir(dir, { withFileTypes: true, recursive: true })) {
+    if (!e.isFile()) continue;
+    const parent = (e as unknown as { parentPath?: string; path?: string }).parentPath ?? (e as unknown as { path: string }).path;
+    total += (await stat(path.join(parent, e.name))).size;
+  }
+  return total;
 }

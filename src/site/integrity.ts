@@ -72,6 +72,7 @@ export function checkManifest(value: unknown, file: string): SiteManifest {
     if (!isObject(model) || typeof model.fingerprint !== 'string' || typeof model.id !== 'string') return bad('model');
     if (!isCount(model.denseDim) || model.denseDim === 0 || !isCount(model.multiDim) || !isCount(model.maxLength)) bad('model dimensions');
     if (!oneOf(model.sparseStyle, ['lexical', 'splade', 'none'])) bad('model.sparseStyle');
+    if (model.bytes !== undefined && !isCount(model.bytes)) bad('model.bytes');
   }
   const counts = m.counts;
   if (!isObject(counts) || !isCount(counts.passages)) return bad('counts.passages');

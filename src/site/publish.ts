@@ -8,11 +8,11 @@ import { M3SearchError } from '../core/errors.js';
 import type { M3Encoder } from '../model/encoder.js';
 import { loadModel } from '../node/load-model.js';
 import { buildSiteIndex, type BuildOptions, type BuildReport } from './build.js';
-import { copyBundle, copyModel, ensureScriptBundle, SW_FILE } from './bundle.js';
+import { copyBundle, copyModel, ensureScriptBundle, onnxRuntimeBytes, SW_FILE } from './bundle.js';
 import { listPages } from './crawl.js';
 import { injectSite } from './inject.js';
 
-export interface IndexSiteOptions extends Omit<BuildOptions, 'encoder' | 'modelPath' | 'out'> {
+export interface IndexSiteOptions extends Omit<BuildOptions, 'encoder' | 'modelPath' | 'modelBytes' | 'out'> {
   /** Index folder (default `<site>/m3search`). */
   out?: string;
   /**
@@ -89,8 +89,8 @@ export async function indexSite(opts: IndexSiteOptions): Promise<IndexSiteReport
   } else onLog?.('no model: a keyword-only index (pages load no model and no ONNX Runtime; --model DIR|URL adds hybrid ranking)');
   let report: BuildReport;
   try {
-    if (copy && model && encoder) await copyModel(model, out, encoder.info.onnxFile);
-    report = await buildSiteIndex({ ...build, site, out, encoder, modelPath: copy ? 'model/' : undefined });
+    const modelBytes = copy && model && encoder ? (await copyModel(model, out, encoder.info.onnxFile)) + (await onnxRuntimeBytes()) : undefined;
+    report = await buildSiteIndex({ ...build, site, out, encoder, modelPath: copy ? 'model/' : undefined, modelBytes });
   } finally {
     if (!given) await encoder?.dispose();
   }

@@ -96,6 +96,8 @@ export interface SiteManifest {
     sparseStyle: 'lexical' | 'splade' | 'none';
     /** Model folder relative to the index folder when it was copied (`--copy-model`). */
     path?: string;
+    /** With `path`: bytes a page downloads to load the model (its copied files and ONNX Runtime's WASM build), shown before it asks for them. */
+    bytes?: number;
     /** The ONNX file the passages were encoded with; pages load the same one (its int8 and fp32 kernels differ slightly). */
     onnxFile?: string;
   } | null;

@@ -115,6 +115,23 @@ describe('SiteSession (the static-site half of the worker)', () => {
     await session.close();
   }, 60_000);
 
+  it("modelLoad 'on-request': the model is offered with its size and downloads only when asked", async () => {
+    const { session, statuses, until } = await open({ modelLoad: 'on-request' });
+    const manifest = JSON.parse(await readFile(path.join(site, 'm3search', 'manifest.json'), 'utf8')) as { model: { bytes: number } };
+    expect(manifest.model.bytes).toBeGreaterThan(100_000); // the copied model plus ONNX Runtime's WASM build
+    expect(await until('model-available')).toMatchObject({ url: `${INDEX}model/`, bytes: manifest.model.bytes });
+    expect((await session.search('request timeout', { k: 3 }, new AbortController().signal)).mode).toBe('keyword');
+    await new Promise((r) => setTimeout(r, 800)); // past the point where 'auto' would have started
+    expect(statuses.some((s) => s.kind === 'model-loading')).toBe(false);
+    session.requestModel();
+    session.requestModel(); // once only
+    expect(await until('model-loading')).toMatchObject({ bytes: manifest.model.bytes });
+    expect(await until('hybrid-ready')).toMatchObject({ backend: 'wasm' });
+    expect(statuses.filter((s) => s.kind === 'model-loading')).toHaveLength(1);
+    expect((await session.search('request timeout', { k: 3 }, new AbortController().signal)).mode).toBe('hybrid');
+    await session.close();
+  }, 60_000);
+
   it('a model other than the index’s reports MODEL_MISMATCH and keeps keyword search', async () => {
     const other = `${ORIGIN}/other-model/`;
     const dirOf = models['splade']!;
