@@ -264,7 +264,6 @@ export class KeywordIndex {
   }
 }
 
-export { boundedEditDistance, typoBudget } from './keyword-plan.js';
 
 function badOption(what: string, got: unknown): M3SearchError {
   return new M3SearchError('INVALID_OPTION', `Keyword search: ${what}, got ${String(got)}.`);

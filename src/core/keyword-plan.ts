@@ -90,7 +90,7 @@ export interface KeywordPlan {
 
 /** Query weight of a correction at edit distance 1 and 2. */
 const TYPO_BOOST = [1, 0.6, 0.35] as const;
-export const QUOTES = /["“”„«»「」『』]/g;
+const QUOTES = /["“”„«»「」『』]/g;
 const PHRASE = /["“„«「『]([^"“”„«»「」『』]+)["”»」』]/g;
 
 /** Spaced-script words of a query and their candidate lookups: what a sharded index must fetch before planning. */

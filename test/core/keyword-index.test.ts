@@ -1,7 +1,8 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Analyzer } from '../../src/core/analyzer.js';
 import { isM3SearchError } from '../../src/core/errors.js';
-import { boundedEditDistance, KeywordIndex, typoBudget, type KeywordDoc } from '../../src/core/keyword-index.js';
+import { KeywordIndex, type KeywordDoc } from '../../src/core/keyword-index.js';
+import { boundedEditDistance, typoBudget } from '../../src/core/keyword-plan.js';
 import { LexicalIndex } from '../../src/core/lexical-index.js';
 import { loadStemmers } from '../../src/core/stemmers.js';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { boundedEditDistance } from '../../src/core/keyword-index.js';
+import { boundedEditDistance } from '../../src/core/keyword-plan.js';
 import { cutQuery, nonsenseQueries, seededRandom, typoQuery } from '../../src/eval/robustness.js';
 import { BM25_ANCHORS, formatTargets } from '../../src/eval/targets.js';
 
