@@ -264,7 +264,6 @@ export class KeywordIndex {
   }
 }
 
-
 function badOption(what: string, got: unknown): M3SearchError {
   return new M3SearchError('INVALID_OPTION', `Keyword search: ${what}, got ${String(got)}.`);
 }
