@@ -12,6 +12,11 @@
 // It also reports which backend `backend: 'auto'` chose.
 //
 //   npx tsx bench/browser-reopen.ts [--n 10000] [--webgpu]      (npm run bench:browser)
+//
+// With --dim D [--rows R] it instead writes N records of that real size (BGE-M3:
+// --dim 1024 --rows 16; int8 dense, nested ≤ R int8 token vectors, sparse) and
+// times only the reopen (IndexedDB + index rebuild) after a browser restart,
+// next to MiniSearch.loadJSON of the same texts (bench/reopen-real-size.ts).
 import { launchPersistent, MODEL_URL, openHarness, sampleCorpus, startServer, WEBGPU_ARGS } from '../test/e2e/support.js';
 
 const args = process.argv.slice(2);
@@ -86,7 +91,39 @@ async function grow({ dbName, target }: { dbName: string; target: number }) {
 
 const fmt = (n: number) => (n >= 100 ? Math.round(n).toString() : n.toFixed(1));
 
+/** --dim: real-size records written straight through the store, reopened after a browser restart. */
+async function realSize(dim: number, rows: number): Promise<void> {
+  const [server, corpus] = await Promise.all([startServer(), sampleCorpus()]);
+  const browser = await launchPersistent();
+  const shape = { name: `${NAME}-real`, n: TARGET, dim, rows, texts: corpus.map((d) => d.text) };
+  const mod = '/bench/reopen-real-size.ts';
+  try {
+    let page = await openHarness(browser.context, server);
+    const w = await page.evaluate(async ({ mod, shape }) => ((await import(mod)) as typeof import('./reopen-real-size.js')).write(shape), { mod, shape });
+    console.log(`[write] ${w.count} passages (dense int8 × ${dim}, ${fmt(w.multiRows / w.count)} int8 token vectors × ${dim} on average, ≤ ${rows}) in ${fmt(w.writeMs)} ms`);
+    await page.close();
+    await browser.close();
+    await browser.reopen();
+    page = await openHarness(browser.context, server);
+    for (let run = 1; run <= 3; run++) {
+      const r = await page.evaluate(async ({ mod, shape }) => ((await import(mod)) as typeof import('./reopen-real-size.js')).reopen(shape), { mod, shape });
+      console.log(
+        `[reopen ${run}${run === 1 ? ', after browser restart' : ', after page reload'}] ${r.size} passages (${r.skipped} skipped): open ${fmt(r.openMs)} ms, restore ${fmt(r.restoreMs)} ms (index build ${fmt(r.buildMs)} ms); ` +
+          `MiniSearch.loadJSON of the same texts ${fmt(r.miniMs)} ms (${fmt(r.miniBytes / 1e6)} MB JSON); ratio ${(r.openMs / r.miniMs).toFixed(2)}×`,
+      );
+      if (run < 3) {
+        await page.reload();
+        page = await openHarness(page, server);
+      }
+    }
+  } finally {
+    await browser.dispose();
+    await server.close();
+  }
+}
+
 async function main(): Promise<void> {
+  if (args.includes('--dim')) return realSize(opt('dim', 1024), opt('rows', 16));
   const extra = flag('webgpu') ? WEBGPU_ARGS : [];
   const [server, corpus] = await Promise.all([startServer(), sampleCorpus()]);
   const browser = await launchPersistent(extra);
