@@ -9,6 +9,7 @@ import { PersistentSearch, type PersistentOpenOptions } from '../../src/browser/
 import type { SearchWarning } from '../../src/browser/protocol.js';
 import { databaseName, IndexStore, SCHEMA_VERSION } from '../../src/browser/store.js';
 import { docs, FakeEncoder, uniqueName } from './fake-encoder.js';
+import { storedIds } from './raw-layout.js';
 
 const open = (enc: FakeEncoder | Promise<FakeEncoder>, name: string, o: Partial<PersistentOpenOptions> = {}) => PersistentSearch.open(enc, { name, ...o });
 const opened: PersistentSearch[] = [];
@@ -35,11 +36,9 @@ async function raw(name: string) {
   return openDB(databaseName(name));
 }
 
-/** What is on disk, read without the library: exactly these ids in every per-document store. */
+/** What is on disk, read without the library: exactly these ids, in the id index and in the packs. */
 async function expectStoredIds(name: string, ids: string[]): Promise<void> {
-  const db = await raw(name);
-  for (const store of ['docs', 'dense', 'sparse', 'multi'] as const) expect((await db.getAllKeys(store)).map(String).sort(), store).toEqual(ids);
-  db.close();
+  expect(await storedIds(name)).toEqual(ids);
 }
 
 describe('persistent index: reopen and resume', () => {
@@ -203,7 +202,8 @@ describe('persistent index: restoring while the model loads', () => {
       IndexStore.prototype.load = load;
     }
     expect(loads).toBe(1);
-    expect(phases).toEqual([0, 7, 14, 21, 28, 30]);
+    // Whole packs (one per committed batch of 10) per read, as few as reach the chunk size.
+    expect(phases).toEqual([0, 10, 20, 30]);
   });
 
   it('creates no database while peeking at a name that does not exist', async () => {
@@ -282,9 +282,9 @@ describe('persistent index: storage failures', () => {
     const proto = IDBObjectStore.prototype;
     const put = proto.put;
     let puts = 0;
-    // The 6th dense row (first of the second batch) hits the quota.
+    // The second pack (the second batch) hits the quota.
     proto.put = function (this: IDBObjectStore, value: unknown, key?: IDBValidKey) {
-      if (this.name === 'dense' && ++puts === 6) throw new DOMException('The quota has been exceeded.', 'QuotaExceededError');
+      if (this.name === 'packs' && ++puts === 2) throw new DOMException('The quota has been exceeded.', 'QuotaExceededError');
       return put.call(this, value, key);
     };
     let err: M3SearchError;
@@ -304,20 +304,19 @@ describe('persistent index: storage failures', () => {
     expect(rep).toMatchObject({ added: 5, unchanged: 5, docCount: 10 });
   });
 
-  it('a write that fails at its last vector row rolls back every row of the batch written before it', async () => {
+  it('a write that fails at its last id row rolls back the pack and every row of the batch written before it', async () => {
     const name = uniqueName('late-failure');
     const a = await openTracked(new FakeEncoder(), name);
     await a.search.add(docs(5));
     const proto = IDBObjectStore.prototype;
     const put = proto.put;
-    let multiPuts = 0;
+    let idPuts = 0;
     let before = -1;
-    // Batch two (d5…d9): its docs/dense/sparse rows and four multi rows are queued, then the
-    // fifth multi row fails — the transaction already holds 19 successful requests (d0…d4 are
-    // unchanged and not written again).
+    // Batch two (d5…d9): its pack, head and four id rows are queued, then the fifth id row
+    // fails (d0…d4 are unchanged and not written again).
     proto.put = function (this: IDBObjectStore, value: unknown, key?: IDBValidKey) {
-      if (this.name === 'multi' && ++multiPuts === 5) {
-        before = multiPuts;
+      if (this.name === 'ids' && ++idPuts === 5) {
+        before = idPuts;
         throw new DOMException('could not be cloned', 'DataCloneError');
       }
       return put.call(this, value, key);
@@ -388,10 +387,14 @@ describe('persistent index: storage failures', () => {
     await a.search.add(docs(6));
     a.search.close();
     const db = await raw(name);
-    const dense = (await db.get('dense', 'd1')) as Record<string, unknown>;
-    await db.put('dense', { ...dense, data: new ArrayBuffer(3) }, 'd1'); // not a whole float32
-    await db.delete('multi', 'd2');
-    await db.put('docs', { doc: { id: 'someone-else', text: 'x' }, hash: 'h' }, 'd3');
+    const key = (await db.get('ids', 'd1')) as number;
+    const pack = (await db.get('packs', key)) as { ids: string[]; docs: { doc: { id: string } }[]; spans: ArrayBuffer; data: ArrayBuffer };
+    const spans = new Uint32Array(pack.spans);
+    const at = (id: string, segment: number) => (pack.ids.indexOf(id) * 5 + segment) * 2;
+    new Uint8Array(pack.data)[spans[at('d1', 0)]!]! ^= 0x40; // one dense byte changed: the checksum no longer matches
+    spans[at('d2', 3) + 1] = pack.data.byteLength + 1; // its multi bytes run past the pack
+    pack.docs[pack.ids.indexOf('d3')]!.doc.id = 'someone-else';
+    await db.put('packs', pack, key);
     db.close();
 
     const warnings: SearchWarning[] = [];
@@ -400,13 +403,28 @@ describe('persistent index: storage failures', () => {
     expect(b.report.skipped.map((s) => s.id).sort()).toEqual(['d1', 'd2', 'd3']);
     expect(b.report.restored).toBe(3);
     expect(warnings.map((w) => w.code)).toContain('CORRUPT_RECORD');
-    expect(warnings.map((w) => w.code)).toContain('INCONSISTENT_STORE');
     expect((await b.search.search('word4', { k: 1, mode: 'sparse' }))[0]!.id).toBe('d4');
 
     const rep = await b.search.add(docs(6));
     expect(rep).toMatchObject({ added: 3, unchanged: 3, docCount: 6 });
     expect(enc.encoded).toEqual(['d1', 'd2', 'd3'].map((id) => docs(6).find((d) => d.id === id)!.text));
     expect(await b.search.counts()).toEqual({ docs: 6, dense: 6, sparse: 6, multi: 6, meta: 6 });
+    b.search.close();
+    await expectStoredIds(name, docs(6).map((d) => d.id).sort());
+  });
+
+  it('an id index that disagrees with the packs is reported as INCONSISTENT_STORE', async () => {
+    const name = uniqueName('inconsistent');
+    const a = await openTracked(new FakeEncoder(), name);
+    await a.search.add(docs(4));
+    a.search.close();
+    const db = await raw(name);
+    await db.delete('ids', 'd2');
+    db.close();
+    const warnings: SearchWarning[] = [];
+    const b = await openTracked(new FakeEncoder(), name, { onWarning: (w) => warnings.push(w) });
+    expect(warnings.map((w) => w.code)).toEqual(['INCONSISTENT_STORE']);
+    expect(await b.search.counts()).toMatchObject({ docs: 3, dense: 4 });
   });
 
   it('IndexStore.destroy of an unknown name is harmless', async () => {
