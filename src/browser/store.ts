@@ -489,6 +489,7 @@ async function connect(dbName: string): Promise<Connected> {
           created = true;
           for (const name of ALL_STORES) db.createObjectStore(name);
         } else if (oldVersion === 1 && [...V1_STORES, 'meta'].every((n) => names.includes(n))) {
+          tx.done.catch(() => undefined); // a failed migration surfaces through openDB
           migrateV1(db as unknown as IDBPDatabase, tx as unknown as IDBPTransaction<unknown, string[], 'versionchange'>).catch((e: unknown) => {
             migrationError = e;
             abortQuietly(tx);

@@ -8,7 +8,11 @@ import { isM3SearchError, M3SearchError } from '../../src/core/errors.js';
 import { PersistentSearch, type PersistentOpenOptions } from '../../src/browser/persistent-search.js';
 import type { SearchWarning } from '../../src/browser/protocol.js';
 import { databaseName, IndexStore, SCHEMA_VERSION } from '../../src/browser/store.js';
+import { resolveIndexOptions } from '../../src/core/options.js';
+import { SearchIndex } from '../../src/core/search-index.js';
+import { M3Search } from '../../src/engine/engine.js';
 import { docs, FakeEncoder, uniqueName } from './fake-encoder.js';
+import { IndexStore as V1Store } from './fixtures/store-v1.js';
 import { storedIds } from './raw-layout.js';
 
 const open = (enc: FakeEncoder | Promise<FakeEncoder>, name: string, o: Partial<PersistentOpenOptions> = {}) => PersistentSearch.open(enc, { name, ...o });
@@ -429,5 +433,77 @@ describe('persistent index: storage failures', () => {
 
   it('IndexStore.destroy of an unknown name is harmless', async () => {
     await expect(IndexStore.destroy(uniqueName('never'))).resolves.toBeUndefined();
+  });
+});
+
+describe('persistent index: schema 1 → 2 migration', () => {
+  /** A database written by the schema-1 code itself (the frozen store), through the engine as a page would. */
+  async function writeV1(name: string, count: number, batchSize: number): Promise<void> {
+    const { store } = await V1Store.open({ name, model: identity(new FakeEncoder()), storage: resolveIndexOptions({}) });
+    const engine = new M3Search(new FakeEncoder(), new SearchIndex(resolveIndexOptions({})), { store });
+    await engine.add(docs(count), { batchSize });
+    await engine.remove(['d3']);
+    store.close();
+  }
+  const identity = (e: FakeEncoder) => ({ modelId: e.info.modelId, fingerprint: e.info.fingerprint, denseDim: e.info.denseDim, multiDim: e.info.multiDim });
+
+  it('a schema-1 database opens, migrates in place and searches the same; resume still skips what is stored', async () => {
+    const name = uniqueName('migrate');
+    await writeV1(name, 40, 8);
+    const memory = new M3Search(new FakeEncoder());
+    await memory.add(docs(40).filter((d) => d.id !== 'd3'));
+    const expected = await memory.search('word17 topic3', { k: 10, mode: 'hybrid' });
+
+    const enc = new FakeEncoder();
+    const a = await openTracked(enc, name);
+    expect(a.report).toMatchObject({ restored: 39, created: false, skipped: [] });
+    expect(a.search.meta).toMatchObject({ schemaVersion: SCHEMA_VERSION, count: 39 });
+    const hits = await a.search.search('word17 topic3', { k: 10, mode: 'hybrid' });
+    expect(hits.map((h) => [h.id, h.score])).toEqual(expected.map((h) => [h.id, h.score]));
+    expect(await a.search.counts()).toEqual({ docs: 39, dense: 39, sparse: 39, multi: 39, meta: 39 });
+    a.search.close();
+    await expectStoredIds(name, docs(40).map((d) => d.id).filter((id) => id !== 'd3').sort());
+    const db = await raw(name);
+    expect(db.version).toBe(SCHEMA_VERSION);
+    expect([...db.objectStoreNames].sort()).toEqual(['heads', 'ids', 'meta', 'packs']);
+    db.close();
+
+    // Nothing re-encoded on resume; a document inside a migrated pack can be updated and removed.
+    const b = await openTracked(enc, name);
+    expect(await b.search.add(docs(40))).toMatchObject({ added: 1, unchanged: 39 });
+    expect(enc.encoded).toEqual([docs(1, 3)[0]!.text]);
+    await b.search.update([{ id: 'd17', text: 'replaced words' }]);
+    await b.search.remove(['d18']);
+    b.search.close();
+    const c = await openTracked(new FakeEncoder(), name);
+    expect(c.report.restored).toBe(39);
+    expect((await c.search.search('replaced words', { k: 1, mode: 'sparse' }))[0]!.id).toBe('d17');
+    expect(c.search.index.getDoc('d18')).toBeUndefined();
+  });
+
+  it('a migration that fails part-way leaves the schema-1 database as it was, and the next open migrates it', async () => {
+    const name = uniqueName('migrate-fail');
+    await writeV1(name, 70, 8); // three packs of 32 when migrated: the second one fails
+    const proto = IDBObjectStore.prototype;
+    const put = proto.put;
+    let packs = 0;
+    proto.put = function (this: IDBObjectStore, value: unknown, key?: IDBValidKey) {
+      if (this.name === 'packs' && ++packs === 2) throw new DOMException('disk error', 'UnknownError');
+      return put.call(this, value, key);
+    };
+    try {
+      expect((await rejection(open(new FakeEncoder(), name))).code).toBe('STORAGE');
+    } finally {
+      proto.put = put;
+    }
+    const db = await raw(name);
+    expect(db.version).toBe(1);
+    expect((await db.getAllKeys('docs')).length).toBe(69);
+    expect((await db.getAllKeys('multi')).length).toBe(69);
+    db.close();
+
+    const again = await openTracked(new FakeEncoder(), name);
+    expect(again.report).toMatchObject({ restored: 69, skipped: [] });
+    expect((await again.search.search('word21', { k: 1, mode: 'sparse' }))[0]!.id).toBe('d21');
   });
 });
