@@ -116,6 +116,12 @@ async function realSize(dim: number, rows: number): Promise<void> {
         page = await openHarness(page, server);
       }
     }
+    if (flag('profile')) {
+      await page.reload();
+      page = await openHarness(page, server);
+      const p = await page.evaluate(async ({ mod, shape }) => ((await import(mod)) as typeof import('./reopen-real-size.js')).profile(shape), { mod, shape });
+      console.log(`[profile] ${p.records} records in ${p.packs} values: IndexedDB getAll ${fmt(p.readMs)} ms, unpack + checksums ${fmt(p.unpackMs)} ms, index build ${fmt(p.buildMs)} ms`);
+    }
   } finally {
     await browser.dispose();
     await server.close();

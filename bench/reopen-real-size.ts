@@ -103,3 +103,29 @@ export async function reopen(s: Shape) {
   const miniMs = performance.now() - m0;
   return { size, openMs, restoreMs: report.restoreMs, buildMs: report.buildMs, skipped: report.skipped.length, miniMs, miniBytes: json.length };
 }
+
+/** Where a reopen's time goes: raw IndexedDB reads of the packs, unpacking + checksums, index build. */
+export async function profile(s: Shape) {
+  const { openDB } = await import('idb');
+  const { unpackRows, joinRows } = await import('../src/browser/record-parts.js');
+  const { SearchIndex } = await import('../src/core/search-index.js');
+  const db = await openDB(`m3search:${s.name}`);
+  const t0 = performance.now();
+  const packs = (await db.getAll('packs')) as unknown[];
+  const t1 = performance.now();
+  const recs: StoredRecord[] = [];
+  for (const p of packs) {
+    const rows = unpackRows(p);
+    if ('problem' in rows) continue;
+    for (const r of rows) {
+      const j = joinRows(r.id, r.rows);
+      if ('record' in j) recs.push(j.record);
+    }
+  }
+  const t2 = performance.now();
+  const index = new SearchIndex(storage(s.rows));
+  for (const r of recs) index.addRecord(r);
+  const t3 = performance.now();
+  db.close();
+  return { packs: packs.length, records: recs.length, readMs: t1 - t0, unpackMs: t2 - t1, buildMs: t3 - t2 };
+}
