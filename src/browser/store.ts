@@ -35,6 +35,8 @@ const ALL_STORES = [...DATA_STORES, 'meta'] as const;
 const V1_STORES = ['docs', 'dense', 'sparse', 'multi'] as const;
 /** Records per pack at most: a long document's many windows become several packs. */
 const PACK_MAX = 256;
+/** Chunks read ahead while the caller builds its index from the current one. */
+const READ_AHEAD = 4;
 
 /** What an index was built with; a mismatch means its vectors cannot be mixed with new ones. */
 export interface ModelIdentity {
@@ -244,8 +246,8 @@ export class IndexStore implements Store {
   /**
    * Reads every stored document, whole packs of about `chunkSize` documents
    * at a time (one read transaction per chunk, so memory stays bounded while
-   * the caller builds its index). The next chunk is already being read while
-   * the caller handles the current one. Records that cannot be read are
+   * the caller builds its index). The next READ_AHEAD chunks are already being
+   * read while the caller handles the current one. Records that cannot be read are
    * reported, not thrown.
    */
   async *load(chunkSize = 512): AsyncGenerator<LoadedChunk> {
@@ -271,10 +273,11 @@ export class IndexStore implements Store {
       p.catch(() => undefined); // awaited below; never an unhandled rejection if the caller stops early
       return p;
     };
-    let next = spans.length > 0 ? read(0) : undefined;
-    for (let i = 0; next !== undefined; i++) {
-      const current = await next;
-      next = i + 1 < spans.length ? read(i + 1) : undefined;
+    // Several chunks in flight: Chromium serves large values from blob files, and reads them in parallel.
+    const queue = spans.slice(0, READ_AHEAD).map((_, i) => read(i));
+    for (let i = 0; i < spans.length; i++) {
+      const current = await queue.shift()!;
+      if (i + READ_AHEAD < spans.length) queue.push(read(i + READ_AHEAD));
       yield current;
     }
   }
