@@ -16,9 +16,9 @@ export interface Shape {
   dim: number;
   rows: number;
   texts: string[];
+  /** Records per store write (the engine's default batch is 32). */
+  batch: number;
 }
-
-const BATCH = 32;
 
 function info(dim: number): EncoderInfo {
   return { modelId: 'bench/real-size', fingerprint: `bench-${dim}`, maxLength: 8192, denseDim: dim, multiDim: dim, sparseStyle: 'lexical', hasMulti: true } as EncoderInfo;
@@ -74,9 +74,9 @@ export async function write(s: Shape): Promise<{ count: number; writeMs: number;
   const { store } = await IndexStore.open({ name: s.name, model: { modelId: 'bench/real-size', fingerprint: `bench-${s.dim}`, denseDim: s.dim, multiDim: s.dim }, storage: storage(s.rows) });
   const t0 = performance.now();
   let multiRows = 0;
-  for (let i = 0; i < s.n; i += BATCH) {
+  for (let i = 0; i < s.n; i += s.batch) {
     const puts = [];
-    for (let j = i; j < Math.min(i + BATCH, s.n); j++) {
+    for (let j = i; j < Math.min(i + s.batch, s.n); j++) {
       const r = record(`p${j}`, s.texts[j % s.texts.length]!, s.dim, s.rows);
       multiRows += r.multiCount;
       puts.push({ record: r, hash: `h${j}` });
