@@ -70,6 +70,9 @@ function serveTestModel(): Plugin {
   };
 }
 
+/** Cross-origin isolation (SharedArrayBuffer, so ONNX Runtime can use several WASM threads); see the README. */
+const ISOLATION = { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp' };
+
 export default defineConfig({
   root: ROOT,
   plugins: [serveTestModel()],
@@ -87,6 +90,10 @@ export default defineConfig({
   },
   server: {
     fs: { strict: true },
+    headers: ISOLATION,
+  },
+  preview: {
+    headers: ISOLATION,
   },
   build: {
     outDir: 'dist/demo',

@@ -12,6 +12,11 @@
 // It also reports which backend `backend: 'auto'` chose.
 //
 //   npx tsx bench/browser-reopen.ts [--n 10000] [--webgpu]      (npm run bench:browser)
+//
+// With --dim D [--rows R] it instead writes N records of that real size (BGE-M3:
+// --dim 1024 --rows 16; int8 dense, nested ≤ R int8 token vectors, sparse) and
+// times only the reopen (IndexedDB + index rebuild) after a browser restart,
+// next to MiniSearch.loadJSON of the same texts (bench/reopen-real-size.ts).
 import { launchPersistent, MODEL_URL, openHarness, sampleCorpus, startServer, WEBGPU_ARGS } from '../test/e2e/support.js';
 
 const args = process.argv.slice(2);
@@ -23,7 +28,7 @@ const opt = (name: string, dflt: number) => {
 const TARGET = opt('n', 10_000);
 const NAME = 'bench-reopen';
 
-/** In the page: bytes of every stored row of an index, per object store (structured-clone payload sizes). */
+/** In the page: bytes of every stored record of an index, per part (schema 2 packs: structured-clone payload sizes). */
 async function storedBytes(dbName: string) {
   const req = <T>(r: IDBRequest<T>) =>
     new Promise<T>((resolve, reject) => {
@@ -31,49 +36,59 @@ async function storedBytes(dbName: string) {
       r.onerror = () => reject(r.error);
     });
   const db = await req(indexedDB.open(dbName));
-  const tx = db.transaction(['docs', 'dense', 'sparse', 'multi'], 'readonly');
-  const all = (n: string) => req(tx.objectStore(n).getAll()) as Promise<Record<string, unknown>[]>;
-  const [docs, dense, sparse, multi] = await Promise.all([all('docs'), all('dense'), all('sparse'), all('multi')]);
+  const tx = db.transaction(['packs'], 'readonly');
+  const packs = (await req(tx.objectStore('packs').getAll())) as { ids: string[]; docs: unknown[]; heads: { multiCount: number }[]; spans: ArrayBuffer }[];
   db.close();
-  const buf = (v: unknown) => (v instanceof ArrayBuffer ? v.byteLength : 0);
   const utf8 = (v: unknown) => new TextEncoder().encode(JSON.stringify(v)).byteLength;
-  const sum = (rows: Record<string, unknown>[], f: (r: Record<string, unknown>) => number) => rows.reduce((s, r) => s + f(r), 0);
-  return {
-    passages: docs.length,
-    // Document rows are plain objects: their JSON size approximates the clone size.
-    docs: sum(docs, utf8),
-    dense: sum(dense, (r) => buf(r.data)),
-    sparse: sum(sparse, (r) => buf(r.ids) + buf(r.weights)),
-    multi: sum(multi, (r) => buf(r.data) + buf(r.scales)),
-    multiRows: sum(multi, (r) => Number(r.count)),
-    sparseTerms: sum(sparse, (r) => buf(r.ids) / 4),
-  };
+  const out = { passages: 0, docs: 0, dense: 0, sparse: 0, multi: 0, multiRows: 0, sparseTerms: 0 };
+  for (const p of packs) {
+    const spans = new Uint32Array(p.spans);
+    const len = (i: number, k: number) => (spans[(i * 5 + k) * 2 + 1] === 0xffffffff ? 0 : spans[(i * 5 + k) * 2 + 1]!);
+    p.ids.forEach((_, i) => {
+      out.passages++;
+      // Document rows are plain objects: their JSON size approximates the clone size.
+      out.docs += utf8(p.docs[i]);
+      out.dense += len(i, 0);
+      out.sparse += len(i, 1) + len(i, 2);
+      out.sparseTerms += len(i, 1) / 4;
+      out.multi += len(i, 3) + len(i, 4);
+      out.multiRows += p.heads[i]!.multiCount;
+    });
+  }
+  return out;
 }
 
-/** In the page: copies the stored rows under new ids until the index holds `target` documents. */
+/** In the page: copies the stored packs under new ids until the index holds `target` documents. */
 async function grow({ dbName, target }: { dbName: string; target: number }) {
   const req = <T>(r: IDBRequest<T>) =>
     new Promise<T>((resolve, reject) => {
       r.onsuccess = () => resolve(r.result);
       r.onerror = () => reject(r.error);
     });
-  const stores = ['docs', 'dense', 'sparse', 'multi'] as const;
+  type Pack = { ids: string[]; docs: { doc: Record<string, unknown> }[]; heads: unknown[]; spans: ArrayBuffer; data: ArrayBuffer };
+  const stores = ['ids', 'packs', 'heads', 'meta'];
   const db = await req(indexedDB.open(dbName));
-  const read = db.transaction([...stores, 'meta'], 'readonly');
-  const keys = (await req(read.objectStore('docs').getAllKeys())) as string[];
-  const rows = await Promise.all(stores.map((s) => req(read.objectStore(s).getAll()) as Promise<Record<string, unknown>[]>));
-  const meta = (await req(read.objectStore('meta').get('meta'))) as Record<string, unknown>;
+  const read = db.transaction(stores, 'readonly');
+  const packs = (await req(read.objectStore('packs').getAll())) as Pack[];
+  const meta = (await req(read.objectStore('meta').get('meta'))) as { nextPack?: number } & Record<string, unknown>;
   const t0 = performance.now();
-  let count = keys.length;
+  let count = packs.reduce((n, p) => n + p.ids.length, 0);
+  let next = meta.nextPack ?? 1;
   for (let copy = 1; count < target; copy++) {
-    const tx = db.transaction([...stores, 'meta'], 'readwrite');
-    for (let i = 0; i < keys.length && count < target; i++, count++) {
-      const id = `${keys[i]}~${copy}`;
-      const docRow = rows[0]![i]! as { doc: Record<string, unknown>; hash: string };
-      tx.objectStore('docs').put({ ...docRow, doc: { ...docRow.doc, id } }, id);
-      stores.slice(1).forEach((s, j) => tx.objectStore(s).put(rows[j + 1]![i], id));
+    const tx = db.transaction(stores, 'readwrite');
+    for (const p of packs) {
+      if (count >= target) break;
+      // A prefix of a pack is a pack: records are laid out in order.
+      const n = Math.min(p.ids.length, target - count);
+      const ids = p.ids.slice(0, n).map((id) => `${id}~${copy}`);
+      const pack = { ids, docs: p.docs.slice(0, n).map((d, i) => ({ ...d, doc: { ...d.doc, id: ids[i] } })), heads: p.heads.slice(0, n), spans: p.spans.slice(0, n * 40), data: p.data };
+      const key = next++;
+      tx.objectStore('packs').put(pack, key);
+      tx.objectStore('heads').put(ids, key);
+      for (const id of ids) tx.objectStore('ids').put(key, id);
+      count += n;
     }
-    tx.objectStore('meta').put({ ...meta, count, updatedAt: Date.now() }, 'meta');
+    tx.objectStore('meta').put({ ...meta, count, nextPack: next, updatedAt: Date.now() }, 'meta');
     await new Promise<void>((resolve, reject) => {
       tx.oncomplete = () => resolve();
       tx.onerror = () => reject(tx.error);
@@ -86,7 +101,45 @@ async function grow({ dbName, target }: { dbName: string; target: number }) {
 
 const fmt = (n: number) => (n >= 100 ? Math.round(n).toString() : n.toFixed(1));
 
+/** --dim: real-size records written straight through the store, reopened after a browser restart. */
+async function realSize(dim: number, rows: number): Promise<void> {
+  const [server, corpus] = await Promise.all([startServer(), sampleCorpus()]);
+  const browser = await launchPersistent();
+  const shape = { name: `${NAME}-real`, n: TARGET, dim, rows, texts: corpus.map((d) => d.text), batch: opt('batch', 32) };
+  const mod = '/bench/reopen-real-size.ts';
+  try {
+    let page = await openHarness(browser.context, server);
+    const w = await page.evaluate(async ({ mod, shape }) => ((await import(mod)) as typeof import('./reopen-real-size.js')).write(shape), { mod, shape });
+    console.log(`[write] ${w.count} passages in writes of ${shape.batch} (dense int8 × ${dim}, ${fmt(w.multiRows / w.count)} int8 token vectors × ${dim} on average, ≤ ${rows}) in ${fmt(w.writeMs)} ms`);
+    await page.close();
+    await browser.close();
+    await browser.reopen();
+    page = await openHarness(browser.context, server);
+    for (let run = 1; run <= 3; run++) {
+      const r = await page.evaluate(async ({ mod, shape }) => ((await import(mod)) as typeof import('./reopen-real-size.js')).reopen(shape), { mod, shape });
+      console.log(
+        `[reopen ${run}${run === 1 ? ', after browser restart' : ', after page reload'}] ${r.size} passages (${r.skipped} skipped): open ${fmt(r.openMs)} ms, restore ${fmt(r.restoreMs)} ms (index build ${fmt(r.buildMs)} ms); ` +
+          `MiniSearch.loadJSON of the same texts ${fmt(r.miniMs)} ms (${fmt(r.miniBytes / 1e6)} MB JSON); ratio ${(r.openMs / r.miniMs).toFixed(2)}×`,
+      );
+      if (run < 3) {
+        await page.reload();
+        page = await openHarness(page, server);
+      }
+    }
+    if (flag('profile')) {
+      await page.reload();
+      page = await openHarness(page, server);
+      const p = await page.evaluate(async ({ mod, shape }) => ((await import(mod)) as typeof import('./reopen-real-size.js')).profile(shape), { mod, shape });
+      console.log(`[profile] ${p.records} records in ${p.packs} values: IndexedDB getAll ${fmt(p.readMs)} ms, unpack + checksums ${fmt(p.unpackMs)} ms, index build ${fmt(p.buildMs)} ms`);
+    }
+  } finally {
+    await browser.dispose();
+    await server.close();
+  }
+}
+
 async function main(): Promise<void> {
+  if (args.includes('--dim')) return realSize(opt('dim', 1024), opt('rows', 16));
   const extra = flag('webgpu') ? WEBGPU_ARGS : [];
   const [server, corpus] = await Promise.all([startServer(), sampleCorpus()]);
   const browser = await launchPersistent(extra);

@@ -45,12 +45,17 @@ export interface OrtEnvOptions {
  * otherwise aim it at a CDN) and picks a thread count: threads need
  * SharedArrayBuffer, which only cross-origin-isolated pages have.
  */
-export function configureOrt(env: Env, opts: OrtEnvOptions): void {
+export function configureOrt(env: Env, opts: OrtEnvOptions): number {
   if (opts.wasmPaths !== undefined) env.wasm.wasmPaths = opts.wasmPaths;
-  const isolated = (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated === true;
-  const cores = globalThis.navigator?.hardwareConcurrency ?? 1;
-  env.wasm.numThreads = opts.numThreads ?? (isolated ? Math.max(1, Math.min(4, cores)) : 1);
+  const threads = wasmThreads(opts.numThreads);
+  env.wasm.numThreads = threads;
   env.wasm.proxy = false; // already off the main thread
+  return threads;
+}
+
+/** The WASM thread count: as asked, else up to 4 cores when cross-origin isolated (threads need SharedArrayBuffer), else 1. */
+export function wasmThreads(asked: number | undefined, isolated = (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated === true, cores = globalThis.navigator?.hardwareConcurrency ?? 1): number {
+  return asked ?? (isolated ? Math.max(1, Math.min(4, cores)) : 1);
 }
 
 export function executionProviders(backend: Backend): string[] {
@@ -88,6 +93,8 @@ export interface WebEncoder {
   backend: Backend;
   /** Why WebGPU was not used, when it was not. */
   backendNote?: string;
+  /** ONNX Runtime's WASM thread count (env.wasm.numThreads). */
+  wasmThreads: number;
 }
 
 /**
@@ -123,9 +130,10 @@ export function wasmRefused(): boolean {
 async function loadWebEncoderOnce(source: ModelSource, opts: WebEncoderOptions): Promise<WebEncoder> {
   const memo = memoSource(source);
   const bytes = new Map<string, { loaded: number; total?: number }>();
+  let threads = 1;
   const load = async (backend: Backend): Promise<M3Encoder> => {
     const { ort, wasmPaths } = await opts.loadOrt(backend);
-    configureOrt(ort.env, { wasmPaths: opts.wasmPaths ?? wasmPaths, numThreads: opts.numThreads });
+    threads = configureOrt(ort.env, { wasmPaths: opts.wasmPaths ?? wasmPaths, numThreads: opts.numThreads });
     return loadEncoder(memo, {
       ort,
       dtype: opts.dtype,
@@ -145,15 +153,19 @@ async function loadWebEncoderOnce(source: ModelSource, opts: WebEncoderOptions):
     });
   };
 
-  if (opts.backend === 'wasm') return { encoder: await load('wasm'), backend: 'wasm', backendNote: "backend 'wasm' was requested" };
+  const done = (encoder: M3Encoder, backend: Backend, backendNote?: string): WebEncoder => {
+    const r: WebEncoder = { encoder, backend, wasmThreads: threads };
+    if (backendNote !== undefined) r.backendNote = backendNote;
+    return r;
+  };
+  if (opts.backend === 'wasm') return done(await load('wasm'), 'wasm', "backend 'wasm' was requested");
   const probe = await probeWebGpu();
-  if (!probe.ok) return { encoder: await load('wasm'), backend: 'wasm', backendNote: probe.note };
+  if (!probe.ok) return done(await load('wasm'), 'wasm', probe.note);
   try {
-    return { encoder: await load('webgpu'), backend: 'webgpu' };
+    return done(await load('webgpu'), 'webgpu');
   } catch (e) {
     if (opts.signal?.aborted) throw e;
-    const backendNote = `WebGPU (${probe.note}) could not run the model, using WASM: ${(e as Error).message}`;
-    return { encoder: await load('wasm'), backend: 'wasm', backendNote };
+    return done(await load('wasm'), 'wasm', `WebGPU (${probe.note}) could not run the model, using WASM: ${(e as Error).message}`);
   }
 }
 

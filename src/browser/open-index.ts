@@ -43,11 +43,12 @@ export async function openIndex(
     await loading.then((l) => l.encoder.dispose()).catch(() => undefined);
     throw e;
   }
-  const { encoder, backend, backendNote, modelMs } = await loading;
+  const { encoder, backend, backendNote, wasmThreads, modelMs } = await loading;
   const { search, report: restored } = opened;
   const report: OpenReport = {
     name: options.name,
     backend,
+    wasmThreads,
     model: { ...encoder.info },
     storage: { ...search.index.options },
     docCount: search.size,

@@ -57,6 +57,8 @@ export interface OpenReport {
   backend: Backend;
   /** Why WebGPU was not used, when it was not. */
   backendNote?: string;
+  /** ONNX Runtime's WASM threads: more than 1 only on a cross-origin-isolated page (COOP + COEP headers). */
+  wasmThreads: number;
   model: ModelInfo;
   storage: Required<IndexOptions>;
   docCount: number;

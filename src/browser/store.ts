@@ -1,11 +1,17 @@
-// The persisted index: one IndexedDB database per index name. Each document
-// lives in four object stores under the same key (its id): `docs` ({doc,
-// hash}), `dense`, `sparse` and `multi` (typed-array bytes), plus one `meta`
-// row naming the model, dims, quantization, schema and document count.
+// The persisted index: one IndexedDB database per index name. Schema 2 keeps
+// each committed write group (a batch) as ONE value in `packs` (its documents
+// and all their vector bytes in one ArrayBuffer, see record-parts.ts), its ids
+// in `heads` (for counts), `ids` mapping each document id to its pack, and one
+// `meta` row naming the model, dims, quantization, schema and document count.
+// Reading a value costs far more than reading its bytes: a reopen reads a few
+// hundred packs instead of four values per passage (schema 1, migrated on open
+// in the upgrade transaction, so an interrupted migration leaves schema 1).
 //
-// Every write is ONE readwrite transaction over all five stores, so a tab
-// closed mid-indexing keeps every committed batch and never a half-written
-// document; callers update their in-memory index only after `write` resolves.
+// Removing or replacing a document rewrites its pack without it (deleting an
+// emptied pack). Every write is ONE readwrite transaction over all stores, so
+// a tab closed mid-indexing keeps every committed batch and never a
+// half-written document; callers update their in-memory index only after
+// `write` resolves.
 //
 // Several tabs may hold the same index: every write bumps `meta.generation`
 // and appends what it touched to `meta.log` in the same transaction, so a tab
@@ -16,15 +22,21 @@ import { deleteDB, openDB, type DBSchema, type IDBPDatabase, type IDBPTransactio
 import { M3SearchError } from '../core/errors.js';
 import type { StoredRecord } from '../core/record.js';
 import type { IndexOptions } from '../core/types.js';
-import { joinRows, splitRecord, type DenseRow, type DocRow, type MultiRow, type SparseRow } from './record-parts.js';
+import { dropFromPack, joinRows, packRows, splitRecord, unpackRows, type PackRow, type RecordRows } from './record-parts.js';
 import { storageError } from './storage-errors.js';
 
 /** Version of the object-store layout and the record format. Bump when either changes. */
-export const SCHEMA_VERSION = 1;
+export const SCHEMA_VERSION = 2;
 const DB_PREFIX = 'm3search:';
 const META_KEY = 'meta';
-const VECTOR_STORES = ['dense', 'sparse', 'multi'] as const;
-const ALL_STORES = ['docs', ...VECTOR_STORES, 'meta'] as const;
+const DATA_STORES = ['ids', 'packs', 'heads'] as const;
+const ALL_STORES = [...DATA_STORES, 'meta'] as const;
+/** Schema 1: one value per document in each of these (migrated on open). */
+const V1_STORES = ['docs', 'dense', 'sparse', 'multi'] as const;
+/** Records per pack at most: a long document's many windows become several packs. */
+const PACK_MAX = 256;
+/** Chunks read ahead while the caller builds its index from the current one. */
+const READ_AHEAD = 4;
 
 /** What an index was built with; a mismatch means its vectors cannot be mixed with new ones. */
 export interface ModelIdentity {
@@ -45,6 +57,8 @@ export interface IndexMeta extends ModelIdentity {
   generation?: number;
   /** The last writes, oldest first: what a tab that is a few generations behind must re-read. */
   log?: ChangeEntry[];
+  /** Key of the next pack written (schema 2). */
+  nextPack?: number;
 }
 
 /** One committed write: the entry ids it put or deleted, or a clear. */
@@ -64,10 +78,11 @@ export type StoredChanges =
   | { kind: 'all'; generation: number; entries: StoredEntry[]; problems: LoadProblem[] };
 
 interface StoreSchema extends DBSchema {
-  docs: { key: string; value: DocRow };
-  dense: { key: string; value: DenseRow };
-  sparse: { key: string; value: SparseRow };
-  multi: { key: string; value: MultiRow };
+  /** Document id → key of the pack holding it. */
+  ids: { key: string; value: number };
+  packs: { key: number; value: PackRow };
+  /** The ids of each pack (what `counts` reads instead of the packs). */
+  heads: { key: number; value: string[] };
   meta: { key: string; value: IndexMeta };
 }
 
@@ -108,6 +123,7 @@ export interface LoadedChunk {
   problems: LoadProblem[];
 }
 
+/** Stored documents: `docs` counts the id index, dense/sparse/multi the records held in packs (one value holds all three). */
 export interface StoreCounts {
   docs: number;
   dense: number;
@@ -228,52 +244,86 @@ export class IndexStore implements Store {
   }
 
   /**
-   * Reads every stored document in key order, `chunkSize` at a time (one
-   * read transaction per chunk, so memory stays bounded while the caller
-   * builds its index). The next chunk is already being read while the caller
-   * handles the current one. Rows that cannot be joined are reported, not thrown.
+   * Reads every stored document, whole packs of about `chunkSize` documents
+   * at a time (one read transaction per chunk, so memory stays bounded while
+   * the caller builds its index). The next READ_AHEAD chunks are already being
+   * read while the caller handles the current one. Records that cannot be read are
+   * reported, not thrown.
    */
   async *load(chunkSize = 512): AsyncGenerator<LoadedChunk> {
     const db = this.handle();
     const fail = (e: unknown) => {
       throw storageError(e, 'read the stored index');
     };
-    const keys = await db.getAllKeys('docs').catch(fail);
-    const spans: IDBKeyRange[] = [];
-    for (let i = 0; i < keys.length; i += chunkSize) spans.push(IDBKeyRange.bound(keys[i]!, keys[Math.min(i + chunkSize, keys.length) - 1]!));
+    const tx = db.transaction('heads', 'readonly');
+    const [keys, heads] = await Promise.all([tx.store.getAllKeys(), tx.store.getAll(), tx.done]).catch(fail);
+    const spans: { range: IDBKeyRange; ids: Map<number, string[]> }[] = [];
+    for (let i = 0; i < keys.length; ) {
+      const ids = new Map<number, string[]>();
+      let n = 0;
+      const first = i;
+      for (; i < keys.length && (n === 0 || n + heads[i]!.length <= chunkSize); i++) {
+        ids.set(keys[i]!, heads[i]!);
+        n += heads[i]!.length;
+      }
+      spans.push({ range: IDBKeyRange.bound(keys[first]!, keys[i - 1]!), ids });
+    }
     const read = (i: number) => {
-      const p = readSpan(db, spans[i]!).catch(fail);
+      const p = readSpan(db, spans[i]!.range, spans[i]!.ids).catch(fail);
       p.catch(() => undefined); // awaited below; never an unhandled rejection if the caller stops early
       return p;
     };
-    let next = spans.length > 0 ? read(0) : undefined;
-    for (let i = 0; next !== undefined; i++) {
-      const current = await next;
-      next = i + 1 < spans.length ? read(i + 1) : undefined;
+    // Several chunks in flight: Chromium serves large values from blob files, and reads them in parallel.
+    const queue = spans.slice(0, READ_AHEAD).map((_, i) => read(i));
+    for (let i = 0; i < spans.length; i++) {
+      const current = await queue.shift()!;
+      if (i + READ_AHEAD < spans.length) queue.push(read(i + READ_AHEAD));
       yield current;
     }
   }
 
   /**
    * Applies deletions then puts in one transaction, and stores the new
-   * document count in `meta`. Resolves with that count once committed; on any
-   * failure the transaction is aborted, so nothing of it is stored.
+   * document count in `meta`. The puts become new packs; every pack that held
+   * a deleted or replaced id is rewritten without it. Resolves with the count
+   * once committed; on any failure the transaction is aborted, so nothing of
+   * it is stored.
    */
   async write(puts: readonly Put[], deletes: readonly string[] = []): Promise<number> {
-    const ids = [...new Set([...deletes, ...puts.map((p) => p.record.doc.id)])];
-    const meta = await this.mutate('write to the index', { ids }, async (tx, pending) => {
-      for (const id of deletes) {
-        for (const name of ['docs', ...VECTOR_STORES] as const) pending.add(tx.objectStore(name).delete(id));
+    const latest = new Map<string, Put>();
+    for (const p of puts) latest.set(p.record.doc.id, p); // the last put of an id wins
+    const ids = [...new Set([...deletes, ...latest.keys()])];
+    const meta = await this.mutate('write to the index', { ids }, async (tx, pending, stored) => {
+      const idStore = tx.objectStore('ids');
+      const packs = tx.objectStore('packs');
+      const heads = tx.objectStore('heads');
+      const where = await Promise.all(ids.map((id) => idStore.get(id)));
+      const touched = new Set(ids);
+      for (const key of new Set(where.filter((k): k is number => k !== undefined))) {
+        const pack = await packs.get(key);
+        const rest = pack === undefined || 'problem' in unpackRows(pack) ? undefined : dropFromPack(pack, touched);
+        if (rest === undefined || rest.ids.length === 0) {
+          pending.add(packs.delete(key));
+          pending.add(heads.delete(key));
+          // An unreadable pack goes whole: its other ids stop pointing at it.
+          for (const id of pack?.ids ?? []) if (!touched.has(id)) pending.add(idStore.delete(id));
+        } else if (rest.ids.length !== pack!.ids.length) {
+          pending.add(packs.put(rest, key));
+          pending.add(heads.put(rest.ids, key));
+        }
       }
-      for (const { record, hash } of puts) {
-        const id = record.doc.id;
-        const rows = splitRecord(record, hash);
-        pending.add(tx.objectStore('docs').put(rows.doc, id));
-        pending.add(tx.objectStore('dense').put(rows.dense, id));
-        pending.add(tx.objectStore('sparse').put(rows.sparse, id));
-        pending.add(tx.objectStore('multi').put(rows.multi, id));
+      for (const id of deletes) if (!latest.has(id)) pending.add(idStore.delete(id));
+      let next = stored.nextPack ?? 1;
+      const list = [...latest.values()];
+      for (let i = 0; i < list.length; i += PACK_MAX) {
+        const group = list.slice(i, i + PACK_MAX);
+        const key = next++;
+        const gids = group.map((p) => p.record.doc.id);
+        pending.add(packs.put(packRows(gids, group.map((p) => splitRecord(p.record, p.hash))), key));
+        pending.add(heads.put(gids, key));
+        for (const id of gids) pending.add(idStore.put(key, id));
       }
-      return tx.objectStore('docs').count();
+      return { count: await idStore.count(), nextPack: next };
     });
     return meta.count;
   }
@@ -281,14 +331,14 @@ export class IndexStore implements Store {
   /** Removes every document (one transaction), keeping the model identity. */
   async clear(): Promise<void> {
     await this.mutate('clear the index', { cleared: true, ids: [] }, async (tx, pending) => {
-      for (const n of ['docs', ...VECTOR_STORES] as const) pending.add(tx.objectStore(n).clear());
-      return 0;
+      for (const n of DATA_STORES) pending.add(tx.objectStore(n).clear());
+      return { count: 0 };
     });
   }
 
   /**
    * One read-write transaction over every store: `change` queues its requests
-   * and returns the new document count, which goes into `meta` in the same
+   * and returns the new document count (and next pack key), which go into `meta` in the same
    * transaction. All or nothing: on any failure the transaction is aborted and
    * the error surfaces as a typed storage error. The stored meta is read in
    * the same transaction: another tab may have written since this one last did.
@@ -296,15 +346,19 @@ export class IndexStore implements Store {
   private async mutate(
     what: string,
     entry: Omit<ChangeEntry, 'generation'>,
-    change: (tx: IDBPTransaction<StoreSchema, typeof ALL_STORES, 'readwrite'>, pending: ReturnType<typeof tracked>) => Promise<number>,
+    change: (
+      tx: IDBPTransaction<StoreSchema, typeof ALL_STORES, 'readwrite'>,
+      pending: ReturnType<typeof tracked>,
+      stored: IndexMeta,
+    ) => Promise<{ count: number; nextPack?: number }>,
   ): Promise<IndexMeta> {
     const tx = this.handle().transaction(ALL_STORES, 'readwrite');
     const pending = tracked(tx.done);
     try {
       const stored = (await tx.objectStore('meta').get(META_KEY)) ?? this.current;
-      const count = await change(tx, pending);
+      const changed = await change(tx, pending, stored);
       const generation = (stored.generation ?? 0) + 1;
-      const meta: IndexMeta = { ...stored, count, updatedAt: Date.now(), generation, log: appendLog(stored.log, { ...entry, generation }) };
+      const meta: IndexMeta = { ...stored, ...changed, updatedAt: Date.now(), generation, log: appendLog(stored.log, { ...entry, generation }) };
       pending.add(tx.objectStore('meta').put(meta, META_KEY));
       const hook = this.duringNextWrite;
       this.duringNextWrite = undefined;
@@ -319,20 +373,14 @@ export class IndexStore implements Store {
     }
   }
 
-  /** Row counts of every store and the count recorded in meta (one read transaction). */
+  /** Documents in the id index and in the packs, and the count recorded in meta (one read transaction). */
   async counts(): Promise<StoreCounts> {
     const db = this.handle();
     try {
       const tx = db.transaction(ALL_STORES, 'readonly');
-      const [docs, dense, sparse, multi, meta] = await Promise.all([
-        tx.objectStore('docs').count(),
-        tx.objectStore('dense').count(),
-        tx.objectStore('sparse').count(),
-        tx.objectStore('multi').count(),
-        tx.objectStore('meta').get(META_KEY),
-        tx.done,
-      ]);
-      return { docs, dense, sparse, multi, meta: meta?.count ?? 0 };
+      const [docs, heads, meta] = await Promise.all([tx.objectStore('ids').count(), tx.objectStore('heads').getAll(), tx.objectStore('meta').get(META_KEY), tx.done]);
+      const packed = heads.reduce((n, ids) => n + ids.length, 0);
+      return { docs, dense: packed, sparse: packed, multi: packed, meta: meta?.count ?? 0 };
     } catch (e) {
       throw storageError(e, 'count the stored index');
     }
@@ -390,19 +438,14 @@ export class IndexStore implements Store {
     }
   }
 
-  /** Ids present in a vector store but not in `docs` (only possible if written by something else). */
+  /** Ids held in a pack but missing from the id index (only possible if written by something else). */
   async orphans(): Promise<string[]> {
     const db = this.handle();
-    const tx = db.transaction(['docs', ...VECTOR_STORES], 'readonly');
-    const [docs, ...vectors] = await Promise.all([
-      tx.objectStore('docs').getAllKeys(),
-      ...VECTOR_STORES.map((n) => tx.objectStore(n).getAllKeys()),
-    ]);
+    const tx = db.transaction(['ids', 'heads'], 'readonly');
+    const [known, heads] = await Promise.all([tx.objectStore('ids').getAllKeys(), tx.objectStore('heads').getAll()]);
     await tx.done;
-    const known = new Set(docs);
-    const out = new Set<string>();
-    for (const keys of vectors) for (const k of keys) if (!known.has(k)) out.add(k);
-    return [...out];
+    const ids = new Set(known);
+    return [...new Set(heads.flat().filter((id) => !ids.has(id)))];
   }
 
   close(): void {
@@ -432,24 +475,93 @@ interface Connected {
   layoutOk: boolean;
 }
 
-/** Opens at whatever version exists; creates the stores only for a new database. */
+/**
+ * Opens at this schema's version: creates the stores for a new database and
+ * migrates a schema-1 one inside the upgrade transaction (all or nothing). A
+ * database of a later version is opened as it is, and reported as another layout.
+ */
 async function connect(dbName: string): Promise<Connected> {
   let created = false;
   let handle: IDBPDatabase<StoreSchema>;
+  let migrationError: unknown;
   try {
-    handle = await openDB<StoreSchema>(dbName, undefined, {
-      upgrade(db, oldVersion) {
-        if (oldVersion !== 0) return;
-        created = true;
-        for (const name of ALL_STORES) db.createObjectStore(name);
+    handle = await openDB<StoreSchema>(dbName, SCHEMA_VERSION, {
+      upgrade(db, oldVersion, _newVersion, tx) {
+        const names = Array.from(db.objectStoreNames as ArrayLike<string>);
+        if (oldVersion === 0) {
+          created = true;
+          for (const name of ALL_STORES) db.createObjectStore(name);
+        } else if (oldVersion === 1 && [...V1_STORES, 'meta'].every((n) => names.includes(n))) {
+          tx.done.catch(() => undefined); // a failed migration surfaces through openDB
+          migrateV1(db as unknown as IDBPDatabase, tx as unknown as IDBPTransaction<unknown, string[], 'versionchange'>).catch((e: unknown) => {
+            migrationError = e;
+            abortQuietly(tx);
+          });
+        }
+        // Any other layout is left alone: the check below reports it.
       },
     });
   } catch (e) {
-    throw storageError(e, 'open the index database');
+    if ((e as { name?: unknown } | null)?.name === 'VersionError') {
+      const other = await openDB<StoreSchema>(dbName).catch((err: unknown) => {
+        throw storageError(err, 'open the index database');
+      });
+      return { handle: other, created: false, layoutOk: false };
+    }
+    throw storageError(migrationError ?? e, migrationError === undefined ? 'open the index database' : 'move the index to the packed storage format');
   }
   const names = Array.from(handle.objectStoreNames as ArrayLike<string>);
   const layoutOk = handle.version === SCHEMA_VERSION && ALL_STORES.every((n) => names.includes(n));
   return { handle, created, layoutOk };
+}
+
+/** Documents per pack when migrating schema 1 (the engine's default batch). */
+const MIGRATE_GROUP = 32;
+
+/**
+ * Schema 1 → 2 inside the upgrade transaction: the per-document rows, in key
+ * order, become packs of MIGRATE_GROUP; then the old stores go. Rows a
+ * restore could not have read either (missing or damaged) are dropped. The
+ * generation moves on with an id-less log entry, so any tab re-reads everything.
+ */
+async function migrateV1(db: IDBPDatabase, tx: IDBPTransaction<unknown, string[], 'versionchange'>): Promise<void> {
+  for (const name of DATA_STORES) db.createObjectStore(name);
+  const keys = (await tx.objectStore('docs').getAllKeys()) as string[];
+  let next = 1;
+  let count = 0;
+  for (let i = 0; i < keys.length; i += MIGRATE_GROUP) {
+    const range = IDBKeyRange.bound(keys[i], keys[Math.min(i + MIGRATE_GROUP, keys.length) - 1]);
+    const [docKeys, ...rows] = await Promise.all([
+      tx.objectStore('docs').getAllKeys(range),
+      ...V1_STORES.map(async (n) => {
+        const s = tx.objectStore(n);
+        const [k, v] = await Promise.all([s.getAllKeys(range), s.getAll(range)]);
+        return new Map(k.map((key, j) => [key, v[j]] as const));
+      }),
+    ]);
+    const ids: string[] = [];
+    const packed: RecordRows[] = [];
+    for (const key of docKeys as string[]) {
+      const [doc, dense, sparse, multi] = rows.map((m) => m.get(key));
+      if ('problem' in joinRows(key, { doc, dense, sparse, multi })) continue;
+      ids.push(key);
+      packed.push({ doc, dense, sparse, multi } as RecordRows);
+    }
+    if (ids.length === 0) continue;
+    const key = next++;
+    await Promise.all([
+      tx.objectStore('packs').put(packRows(ids, packed), key),
+      tx.objectStore('heads').put(ids, key),
+      ...ids.map((id) => tx.objectStore('ids').put(key, id)),
+    ]);
+    count += ids.length;
+  }
+  for (const name of V1_STORES) db.deleteObjectStore(name);
+  const meta = (await tx.objectStore('meta').get(META_KEY)) as IndexMeta | undefined;
+  if (meta !== undefined) {
+    const generation = (meta.generation ?? 0) + 1;
+    await tx.objectStore('meta').put({ ...meta, schemaVersion: SCHEMA_VERSION, count, nextPack: next, generation, log: appendLog(meta.log, { generation }) }, META_KEY);
+  }
 }
 
 async function deleteDatabase(dbName: string): Promise<void> {
@@ -464,7 +576,7 @@ async function writeMeta(db: IDBPDatabase<StoreSchema>, meta: IndexMeta, clearFi
   const tx = db.transaction(ALL_STORES, 'readwrite');
   const pending = tracked(tx.done);
   try {
-    if (clearFirst) for (const n of ['docs', ...VECTOR_STORES] as const) pending.add(tx.objectStore(n).clear());
+    if (clearFirst) for (const n of DATA_STORES) pending.add(tx.objectStore(n).clear());
     pending.add(tx.objectStore('meta').put(meta, META_KEY));
     await pending.all();
   } catch (e) {
@@ -500,48 +612,48 @@ function schemaMismatch(name: string, found: string): M3SearchError {
   );
 }
 
-/** The documents with these ids (every document when undefined), joined with their vector rows, inside `tx`. */
+/** The documents with these ids (every document when undefined), read from their packs inside `tx`. */
 async function readRows(tx: IDBPTransaction<StoreSchema, typeof ALL_STORES, 'readonly'>, ids: readonly string[] | undefined): Promise<LoadedChunk> {
-  if (ids === undefined) return joinAll(tx, undefined);
-  const loaded: LoadedChunk = { entries: [], problems: [] };
-  const rows = await Promise.all(
-    ids.map((id) =>
-      Promise.all([tx.objectStore('docs').get(id), ...VECTOR_STORES.map((n) => tx.objectStore(n).get(id))]).then(([doc, dense, sparse, multi]) => ({ id, doc, dense, sparse, multi })),
-    ),
-  );
-  for (const { id, ...row } of rows) {
-    if (row.doc === undefined) continue; // not stored (removed); vector rows without a doc are orphans, not documents
-    const joined = joinRows(id, row);
-    if ('problem' in joined) loaded.problems.push({ id, reason: joined.problem });
-    else loaded.entries.push({ id, hash: joined.hash, record: joined.record });
+  if (ids === undefined) {
+    const [keys, packs, heads] = await Promise.all([tx.objectStore('packs').getAllKeys(), tx.objectStore('packs').getAll(), tx.objectStore('heads').getAll()]);
+    return unpackAll(packs, (i) => heads[i] ?? [], keys);
   }
-  return loaded;
-}
-
-/** The documents whose ids fall in `span`, joined with their vector rows (all eight reads in one transaction, in parallel). */
-async function readSpan(db: IDBPDatabase<StoreSchema>, span: IDBKeyRange): Promise<LoadedChunk> {
-  const tx = db.transaction(ALL_STORES, 'readonly');
-  const loaded = await joinAll(tx, span);
-  await tx.done;
-  return loaded;
-}
-
-async function joinAll(tx: IDBPTransaction<StoreSchema, typeof ALL_STORES, 'readonly'>, span: IDBKeyRange | undefined): Promise<LoadedChunk> {
-  const both = <N extends (typeof ALL_STORES)[number]>(n: N) => {
-    const s = tx.objectStore(n);
-    return Promise.all([s.getAllKeys(span), s.getAll(span)]);
-  };
-  const [[keys, docRows], ...vectors] = await Promise.all([both('docs'), ...VECTOR_STORES.map((n) => both(n))]);
-  const [dense, sparse, multi] = vectors.map(([k, v]) => {
-    const map = new Map<string, unknown>();
-    k.forEach((key, i) => map.set(key, v[i]));
-    return map;
+  const where = await Promise.all(ids.map((id) => tx.objectStore('ids').get(id)));
+  const keys = [...new Set(where.filter((k): k is number => k !== undefined))];
+  const [packs, heads] = await Promise.all([Promise.all(keys.map((k) => tx.objectStore('packs').get(k))), Promise.all(keys.map((k) => tx.objectStore('heads').get(k)))]);
+  const wanted = new Set(ids);
+  const all = unpackAll(packs, (i) => heads[i] ?? [], keys);
+  // Only the asked-for ids, and only from the pack the id index names (a stale copy elsewhere is not the document).
+  const home = new Map(ids.map((id, i) => [id, where[i]]));
+  const keyOf = new Map<string, number>();
+  keys.forEach((k, i) => {
+    for (const id of packs[i]?.ids ?? heads[i] ?? []) if (home.get(id) === k) keyOf.set(id, k);
   });
+  return { entries: all.entries.filter((e) => wanted.has(e.id) && keyOf.has(e.id)), problems: all.problems.filter((p) => wanted.has(p.id)) };
+}
+
+/** The documents of the packs in `range` (one read transaction). */
+async function readSpan(db: IDBPDatabase<StoreSchema>, range: IDBKeyRange, heads: ReadonlyMap<number, string[]>): Promise<LoadedChunk> {
+  const tx = db.transaction('packs', 'readonly');
+  const [keys, packs] = await Promise.all([tx.store.getAllKeys(range), tx.store.getAll(range), tx.done]);
+  return unpackAll(packs, (i) => heads.get(keys[i]!) ?? [], keys);
+}
+
+/** Every record of these packs, each checked by joinRows; an unreadable pack reports each id its head names. */
+function unpackAll(packs: readonly (PackRow | undefined)[], headOf: (i: number) => readonly string[], keys: readonly number[]): LoadedChunk {
   const loaded: LoadedChunk = { entries: [], problems: [] };
-  keys.forEach((id, i) => {
-    const joined = joinRows(id, { doc: docRows[i], dense: dense!.get(id), sparse: sparse!.get(id), multi: multi!.get(id) });
-    if ('problem' in joined) loaded.problems.push({ id, reason: joined.problem });
-    else loaded.entries.push({ id, hash: joined.hash, record: joined.record });
+  packs.forEach((pack, i) => {
+    if (pack === undefined) return;
+    const records = unpackRows(pack);
+    if ('problem' in records) {
+      for (const id of headOf(i)) loaded.problems.push({ id, reason: `${records.problem} (group ${String(keys[i])})` });
+      return;
+    }
+    for (const { id, rows } of records) {
+      const joined = joinRows(id, rows);
+      if ('problem' in joined) loaded.problems.push({ id, reason: joined.problem });
+      else loaded.entries.push({ id, hash: joined.hash, record: joined.record });
+    }
   });
   return loaded;
 }

@@ -36,7 +36,7 @@ const INDEX_USAGE = `m3search index <site-dir> [options]    build the search ind
     --no-sw               with --inject: no service worker (pages will not reload offline)
     --batch-size N, --quiet`;
 
-const SERVE_USAGE = `m3search serve [dir] [--port 8080] [--host 127.0.0.1]    serve a folder (an indexed site) over http`;
+const SERVE_USAGE = `m3search serve [dir] [--port 8080] [--host 127.0.0.1] [--no-isolation]    serve a folder (an indexed site) over http, cross-origin isolated (COOP/COEP, for WASM threads) unless --no-isolation`;
 
 const QUERY_USAGE = `m3search query <index-dir> [options] "query"    search a built index from Node
     --model DIR|URL       encoder folder (in a clone: the generated test model, if built); not needed by --mode keyword
@@ -174,14 +174,15 @@ function printSummary(r: BuildReport, bundleBytes: number, injected: number, out
 }
 
 async function serveRun(args: string[]): Promise<void> {
-  const { values, positionals } = parse(args, { port: { type: 'string' }, host: { type: 'string' } } as const, SERVE_USAGE);
+  const { values, positionals } = parse(args, { port: { type: 'string' }, host: { type: 'string' }, 'no-isolation': { type: 'boolean' } } as const, SERVE_USAGE);
   const dir = positionals[0] ?? '.';
   if (positionals.length > 1) throw new M3SearchError('INVALID_OPTION', `serve takes one folder, got ${positionals.length}: ${positionals.join(' ')}`);
   const port = intOption(values.port, 'port', 0) ?? 8080;
   if (port > 65535) throw new M3SearchError('INVALID_OPTION', `--port must be at most 65535, not ${port}.`, { option: 'port', value: values.port });
   const { serveStatic } = await import('../site/serve.js');
-  const server = await serveStatic(dir, port, values.host ?? '127.0.0.1');
-  log(`serving ${path.resolve(dir)} at ${server.url} (Ctrl-C stops)`);
+  const isolate = values['no-isolation'] !== true;
+  const server = await serveStatic(dir, port, values.host ?? '127.0.0.1', { isolate });
+  log(`serving ${path.resolve(dir)} at ${server.url}${isolate ? ' (cross-origin isolated: COOP/COEP)' : ''} (Ctrl-C stops)`);
 }
 
 async function queryRun(args: string[]): Promise<void> {

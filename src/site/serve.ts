@@ -37,7 +37,19 @@ export interface StaticServer {
 export interface ServeOptions {
   /** Called for every file sent (site-relative path, bytes): lets tools count what a page downloads. */
   onServe?: (pathname: string, bytes: number) => void;
+  /**
+   * Send COOP same-origin + COEP require-corp (default true): the page becomes
+   * cross-origin isolated, so ONNX Runtime may use several WASM threads.
+   * Cross-origin images, scripts and iframes then need CORP or CORS headers.
+   */
+  isolate?: boolean;
 }
+
+/** The headers that make a page cross-origin isolated (SharedArrayBuffer, hence WASM threads). */
+export const ISOLATION_HEADERS: Readonly<Record<string, string>> = Object.freeze({
+  'cross-origin-opener-policy': 'same-origin',
+  'cross-origin-embedder-policy': 'require-corp',
+});
 
 /** A conditional GET the file still satisfies (If-None-Match wins over If-Modified-Since, as RFC 9110 says). */
 function notModified(headers: http.IncomingHttpHeaders, etag: string, mtimeMs: number): boolean {
@@ -80,7 +92,9 @@ export async function serveStatic(root: string, port = 0, host = '127.0.0.1', op
   const base = path.resolve(root);
   const info = await stat(base).catch(() => undefined);
   if (!info?.isDirectory()) throw new M3SearchError('INVALID_OPTION', `${base} ${info ? 'is a file, not a folder' : 'does not exist'}: nothing to serve.`, { root: base });
+  const isolation = opts.isolate === false ? {} : ISOLATION_HEADERS;
   const server = http.createServer(async (req, res) => {
+    for (const [k, v] of Object.entries(isolation)) res.setHeader(k, v);
     try {
       const url = new URL(req.url ?? '/', 'http://x');
       let pathname: string;

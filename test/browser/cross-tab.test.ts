@@ -6,12 +6,12 @@
 // and add(allDocs) again restores what the clear removed. Chromium runs the
 // same scenarios with real tabs and Web Locks in test/e2e/cross-tab.test.ts.
 import 'fake-indexeddb/auto';
-import { openDB } from 'idb';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { Encoded } from '../../src/core/types.js';
 import { PersistentSearch } from '../../src/browser/persistent-search.js';
 import { databaseName, IndexStore } from '../../src/browser/store.js';
 import { docs, FakeEncoder, uniqueName } from './fake-encoder.js';
+import { storedIds } from './raw-layout.js';
 
 /** Holds its `holdAt`-th passage batch until `release()`: a point between two committed groups. */
 class GatedEncoder extends FakeEncoder {
@@ -39,15 +39,6 @@ async function tab(name: string, enc: FakeEncoder = new FakeEncoder()): Promise<
 afterEach(() => {
   for (const s of opened.splice(0)) s.close();
 });
-
-async function storedIds(name: string): Promise<string[]> {
-  const db = await openDB(databaseName(name));
-  const per = await Promise.all(['docs', 'dense', 'sparse', 'multi'].map((s) => db.getAllKeys(s as 'docs')));
-  db.close();
-  const ids = per[0]!.map(String).sort();
-  for (const keys of per) expect(keys.map(String).sort()).toEqual(ids); // no half document
-  return ids;
-}
 
 const memoryIds = (s: PersistentSearch) => [...s.index.ids()].sort();
 

@@ -8,7 +8,12 @@ import { isM3SearchError, M3SearchError } from '../../src/core/errors.js';
 import { PersistentSearch, type PersistentOpenOptions } from '../../src/browser/persistent-search.js';
 import type { SearchWarning } from '../../src/browser/protocol.js';
 import { databaseName, IndexStore, SCHEMA_VERSION } from '../../src/browser/store.js';
+import { resolveIndexOptions } from '../../src/core/options.js';
+import { SearchIndex } from '../../src/core/search-index.js';
+import { M3Search } from '../../src/engine/engine.js';
 import { docs, FakeEncoder, uniqueName } from './fake-encoder.js';
+import { IndexStore as V1Store } from './fixtures/store-v1.js';
+import { storedIds } from './raw-layout.js';
 
 const open = (enc: FakeEncoder | Promise<FakeEncoder>, name: string, o: Partial<PersistentOpenOptions> = {}) => PersistentSearch.open(enc, { name, ...o });
 const opened: PersistentSearch[] = [];
@@ -35,11 +40,9 @@ async function raw(name: string) {
   return openDB(databaseName(name));
 }
 
-/** What is on disk, read without the library: exactly these ids in every per-document store. */
+/** What is on disk, read without the library: exactly these ids, in the id index and in the packs. */
 async function expectStoredIds(name: string, ids: string[]): Promise<void> {
-  const db = await raw(name);
-  for (const store of ['docs', 'dense', 'sparse', 'multi'] as const) expect((await db.getAllKeys(store)).map(String).sort(), store).toEqual(ids);
-  db.close();
+  expect(await storedIds(name)).toEqual(ids);
 }
 
 describe('persistent index: reopen and resume', () => {
@@ -203,7 +206,8 @@ describe('persistent index: restoring while the model loads', () => {
       IndexStore.prototype.load = load;
     }
     expect(loads).toBe(1);
-    expect(phases).toEqual([0, 7, 14, 21, 28, 30]);
+    // Whole packs (one per committed batch of 10) per read, as few as reach the chunk size.
+    expect(phases).toEqual([0, 10, 20, 30]);
   });
 
   it('creates no database while peeking at a name that does not exist', async () => {
@@ -282,9 +286,9 @@ describe('persistent index: storage failures', () => {
     const proto = IDBObjectStore.prototype;
     const put = proto.put;
     let puts = 0;
-    // The 6th dense row (first of the second batch) hits the quota.
+    // The second pack (the second batch) hits the quota.
     proto.put = function (this: IDBObjectStore, value: unknown, key?: IDBValidKey) {
-      if (this.name === 'dense' && ++puts === 6) throw new DOMException('The quota has been exceeded.', 'QuotaExceededError');
+      if (this.name === 'packs' && ++puts === 2) throw new DOMException('The quota has been exceeded.', 'QuotaExceededError');
       return put.call(this, value, key);
     };
     let err: M3SearchError;
@@ -304,20 +308,19 @@ describe('persistent index: storage failures', () => {
     expect(rep).toMatchObject({ added: 5, unchanged: 5, docCount: 10 });
   });
 
-  it('a write that fails at its last vector row rolls back every row of the batch written before it', async () => {
+  it('a write that fails at its last id row rolls back the pack and every row of the batch written before it', async () => {
     const name = uniqueName('late-failure');
     const a = await openTracked(new FakeEncoder(), name);
     await a.search.add(docs(5));
     const proto = IDBObjectStore.prototype;
     const put = proto.put;
-    let multiPuts = 0;
+    let idPuts = 0;
     let before = -1;
-    // Batch two (d5…d9): its docs/dense/sparse rows and four multi rows are queued, then the
-    // fifth multi row fails — the transaction already holds 19 successful requests (d0…d4 are
-    // unchanged and not written again).
+    // Batch two (d5…d9): its pack, head and four id rows are queued, then the fifth id row
+    // fails (d0…d4 are unchanged and not written again).
     proto.put = function (this: IDBObjectStore, value: unknown, key?: IDBValidKey) {
-      if (this.name === 'multi' && ++multiPuts === 5) {
-        before = multiPuts;
+      if (this.name === 'ids' && ++idPuts === 5) {
+        before = idPuts;
         throw new DOMException('could not be cloned', 'DataCloneError');
       }
       return put.call(this, value, key);
@@ -388,10 +391,14 @@ describe('persistent index: storage failures', () => {
     await a.search.add(docs(6));
     a.search.close();
     const db = await raw(name);
-    const dense = (await db.get('dense', 'd1')) as Record<string, unknown>;
-    await db.put('dense', { ...dense, data: new ArrayBuffer(3) }, 'd1'); // not a whole float32
-    await db.delete('multi', 'd2');
-    await db.put('docs', { doc: { id: 'someone-else', text: 'x' }, hash: 'h' }, 'd3');
+    const key = (await db.get('ids', 'd1')) as number;
+    const pack = (await db.get('packs', key)) as { ids: string[]; docs: { doc: { id: string } }[]; spans: ArrayBuffer; data: ArrayBuffer };
+    const spans = new Uint32Array(pack.spans);
+    const at = (id: string, segment: number) => (pack.ids.indexOf(id) * 5 + segment) * 2;
+    new Uint8Array(pack.data)[spans[at('d1', 0)]!]! ^= 0x40; // one dense byte changed: the checksum no longer matches
+    spans[at('d2', 3) + 1] = pack.data.byteLength + 1; // its multi bytes run past the pack
+    pack.docs[pack.ids.indexOf('d3')]!.doc.id = 'someone-else';
+    await db.put('packs', pack, key);
     db.close();
 
     const warnings: SearchWarning[] = [];
@@ -400,16 +407,103 @@ describe('persistent index: storage failures', () => {
     expect(b.report.skipped.map((s) => s.id).sort()).toEqual(['d1', 'd2', 'd3']);
     expect(b.report.restored).toBe(3);
     expect(warnings.map((w) => w.code)).toContain('CORRUPT_RECORD');
-    expect(warnings.map((w) => w.code)).toContain('INCONSISTENT_STORE');
     expect((await b.search.search('word4', { k: 1, mode: 'sparse' }))[0]!.id).toBe('d4');
 
     const rep = await b.search.add(docs(6));
     expect(rep).toMatchObject({ added: 3, unchanged: 3, docCount: 6 });
     expect(enc.encoded).toEqual(['d1', 'd2', 'd3'].map((id) => docs(6).find((d) => d.id === id)!.text));
     expect(await b.search.counts()).toEqual({ docs: 6, dense: 6, sparse: 6, multi: 6, meta: 6 });
+    b.search.close();
+    await expectStoredIds(name, docs(6).map((d) => d.id).sort());
+  });
+
+  it('an id index that disagrees with the packs is reported as INCONSISTENT_STORE', async () => {
+    const name = uniqueName('inconsistent');
+    const a = await openTracked(new FakeEncoder(), name);
+    await a.search.add(docs(4));
+    a.search.close();
+    const db = await raw(name);
+    await db.delete('ids', 'd2');
+    db.close();
+    const warnings: SearchWarning[] = [];
+    const b = await openTracked(new FakeEncoder(), name, { onWarning: (w) => warnings.push(w) });
+    expect(warnings.map((w) => w.code)).toEqual(['INCONSISTENT_STORE']);
+    expect(await b.search.counts()).toMatchObject({ docs: 3, dense: 4 });
   });
 
   it('IndexStore.destroy of an unknown name is harmless', async () => {
     await expect(IndexStore.destroy(uniqueName('never'))).resolves.toBeUndefined();
+  });
+});
+
+describe('persistent index: schema 1 → 2 migration', () => {
+  /** A database written by the schema-1 code itself (the frozen store), through the engine as a page would. */
+  async function writeV1(name: string, count: number, batchSize: number): Promise<void> {
+    const { store } = await V1Store.open({ name, model: identity(new FakeEncoder()), storage: resolveIndexOptions({}) });
+    const engine = new M3Search(new FakeEncoder(), new SearchIndex(resolveIndexOptions({})), { store });
+    await engine.add(docs(count), { batchSize });
+    await engine.remove(['d3']);
+    store.close();
+  }
+  const identity = (e: FakeEncoder) => ({ modelId: e.info.modelId, fingerprint: e.info.fingerprint, denseDim: e.info.denseDim, multiDim: e.info.multiDim });
+
+  it('a schema-1 database opens, migrates in place and searches the same; resume still skips what is stored', async () => {
+    const name = uniqueName('migrate');
+    await writeV1(name, 40, 8);
+    const memory = new M3Search(new FakeEncoder());
+    await memory.add(docs(40).filter((d) => d.id !== 'd3'));
+    const expected = await memory.search('word17 topic3', { k: 10, mode: 'hybrid' });
+
+    const enc = new FakeEncoder();
+    const a = await openTracked(enc, name);
+    expect(a.report).toMatchObject({ restored: 39, created: false, skipped: [] });
+    expect(a.search.meta).toMatchObject({ schemaVersion: SCHEMA_VERSION, count: 39 });
+    const hits = await a.search.search('word17 topic3', { k: 10, mode: 'hybrid' });
+    expect(hits.map((h) => [h.id, h.score])).toEqual(expected.map((h) => [h.id, h.score]));
+    expect(await a.search.counts()).toEqual({ docs: 39, dense: 39, sparse: 39, multi: 39, meta: 39 });
+    a.search.close();
+    await expectStoredIds(name, docs(40).map((d) => d.id).filter((id) => id !== 'd3').sort());
+    const db = await raw(name);
+    expect(db.version).toBe(SCHEMA_VERSION);
+    expect([...db.objectStoreNames].sort()).toEqual(['heads', 'ids', 'meta', 'packs']);
+    db.close();
+
+    // Nothing re-encoded on resume; a document inside a migrated pack can be updated and removed.
+    const b = await openTracked(enc, name);
+    expect(await b.search.add(docs(40))).toMatchObject({ added: 1, unchanged: 39 });
+    expect(enc.encoded).toEqual([docs(1, 3)[0]!.text]);
+    await b.search.update([{ id: 'd17', text: 'replaced words' }]);
+    await b.search.remove(['d18']);
+    b.search.close();
+    const c = await openTracked(new FakeEncoder(), name);
+    expect(c.report.restored).toBe(39);
+    expect((await c.search.search('replaced words', { k: 1, mode: 'sparse' }))[0]!.id).toBe('d17');
+    expect(c.search.index.getDoc('d18')).toBeUndefined();
+  });
+
+  it('a migration that fails part-way leaves the schema-1 database as it was, and the next open migrates it', async () => {
+    const name = uniqueName('migrate-fail');
+    await writeV1(name, 70, 8); // three packs of 32 when migrated: the second one fails
+    const proto = IDBObjectStore.prototype;
+    const put = proto.put;
+    let packs = 0;
+    proto.put = function (this: IDBObjectStore, value: unknown, key?: IDBValidKey) {
+      if (this.name === 'packs' && ++packs === 2) throw new DOMException('disk error', 'UnknownError');
+      return put.call(this, value, key);
+    };
+    try {
+      expect((await rejection(open(new FakeEncoder(), name))).code).toBe('STORAGE');
+    } finally {
+      proto.put = put;
+    }
+    const db = await raw(name);
+    expect(db.version).toBe(1);
+    expect((await db.getAllKeys('docs')).length).toBe(69);
+    expect((await db.getAllKeys('multi')).length).toBe(69);
+    db.close();
+
+    const again = await openTracked(new FakeEncoder(), name);
+    expect(again.report).toMatchObject({ restored: 69, skipped: [] });
+    expect((await again.search.search('word21', { k: 1, mode: 'sparse' }))[0]!.id).toBe('d21');
   });
 });

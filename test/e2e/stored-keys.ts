@@ -1,8 +1,11 @@
 // Runs inside the page (passed to page.evaluate, so it must be self-contained):
-// the keys of every object store of an index database, read with the raw
-// IndexedDB API so the check does not trust the code under test.
+// the ids of an index database (schema 2: the id index, and the ids inside the
+// packs that hold each document's vectors), read with the raw IndexedDB API so
+// the check does not trust the code under test.
 export interface StoredKeys {
+  /** Keys of the id index, sorted. */
   docs: string[];
+  /** Ids whose vectors are in a pack (dense, sparse and multi share one value), sorted. */
   dense: string[];
   sparse: string[];
   multi: string[];
@@ -19,16 +22,14 @@ export async function storedKeys(dbName: string): Promise<StoredKeys> {
   const open = indexedDB.open(dbName);
   const db = await req(open);
   try {
-    const tx = db.transaction(['docs', 'dense', 'sparse', 'multi', 'meta'], 'readonly');
-    const keys = (name: string) => req(tx.objectStore(name).getAllKeys()).then((ks) => ks.map(String));
-    const [docs, dense, sparse, multi, meta] = await Promise.all([
-      keys('docs'),
-      keys('dense'),
-      keys('sparse'),
-      keys('multi'),
+    const tx = db.transaction(['ids', 'packs', 'meta'], 'readonly');
+    const [docs, packs, meta] = await Promise.all([
+      req(tx.objectStore('ids').getAllKeys()).then((ks) => ks.map(String).sort()),
+      req(tx.objectStore('packs').getAll()) as Promise<{ ids: string[] }[]>,
       req(tx.objectStore('meta').get('meta')) as Promise<{ count?: number } | undefined>,
     ]);
-    return { docs, dense, sparse, multi, metaCount: meta?.count };
+    const packed = packs.flatMap((p) => p.ids).sort();
+    return { docs, dense: packed, sparse: packed, multi: [...packed], metaCount: meta?.count };
   } finally {
     db.close();
   }
