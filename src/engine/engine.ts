@@ -259,6 +259,15 @@ export class M3Search {
       throw new M3SearchError('INDEX_EMPTY', 'Nothing is indexed yet; add documents before searching.');
     }
     const { signal, aggregate = this.defaults.aggregate ?? 'max', ...searchOpts } = opts;
+    // A dense-only model (E5, MiniLM, …) has no lexical or multi-vector part: say so rather than "the query is empty".
+    const info = this.encoder.info;
+    const lacks = searchOpts.mode === 'sparse' && info.sparseStyle === 'none' ? 'sparse' : searchOpts.mode === 'multi' && !info.hasMulti ? 'multi' : undefined;
+    if (lacks) {
+      throw new M3SearchError('INVALID_OPTION', `mode '${lacks}' needs ${lacks === 'sparse' ? 'sparse (lexical) weights' : 'multi-vectors'}, which ${info.modelId} does not produce; use 'dense' or 'hybrid'.`, {
+        mode: lacks,
+        modelId: info.modelId,
+      });
+    }
     const [q] = await this.encoding.run(() => {
       throwIfAborted(signal);
       return this.encoder.encode([query], { kind: 'query', signal });
