@@ -83,6 +83,8 @@ export interface WebEncoderOptions extends OrtEnvOptions {
   backend?: 'auto' | 'wasm';
   dtype?: 'q8' | 'fp32';
   maxLength?: number;
+  /** A preset name (src/model/presets.ts) whose conventions apply where the folder's m3search.json is silent. */
+  preset?: string;
   signal?: AbortSignal;
   /** Model bytes fetched so far, summed over the files seen so far. */
   onProgress?: (p: { file: string; loaded: number; total?: number }) => void;
@@ -138,6 +140,7 @@ async function loadWebEncoderOnce(source: ModelSource, opts: WebEncoderOptions):
       ort,
       dtype: opts.dtype,
       maxLength: opts.maxLength,
+      ...(opts.preset === undefined ? {} : { preset: opts.preset }),
       signal: opts.signal,
       sessionOptions: { executionProviders: executionProviders(backend) },
       onProgress: (p) => {

@@ -277,6 +277,15 @@ export class M3Search {
     }
     const { signal, aggregate = this.defaults.aggregate ?? 'max', ...searchOpts } = opts;
     if (searchOpts.mode === 'keyword') return this.searchKeywords(query, searchOpts, aggregate, signal);
+    // A dense-only model (E5, MiniLM, …) has no lexical or multi-vector part: say so rather than "the query is empty".
+    const info = this.encoder.info;
+    const lacks = searchOpts.mode === 'sparse' && info.sparseStyle === 'none' ? 'sparse' : searchOpts.mode === 'multi' && !info.hasMulti ? 'multi' : undefined;
+    if (lacks) {
+      throw new M3SearchError('INVALID_OPTION', `mode '${lacks}' needs ${lacks === 'sparse' ? 'sparse (lexical) weights' : 'multi-vectors'}, which ${info.modelId} does not produce; use 'dense' or 'hybrid'.`, {
+        mode: lacks,
+        modelId: info.modelId,
+      });
+    }
     const [q] = await this.encoding.run(() => {
       throwIfAborted(signal);
       return this.encoder.encode([query], { kind: 'query', signal });

@@ -15,7 +15,7 @@ import {
   spladeMax,
   type LinearHead,
 } from './heads.js';
-import type { OutputLayout } from './manifest.js';
+import type { OutputLayout, Pooling } from './manifest.js';
 import { pruneSparse, type SparsePruning } from './sparse-pruning.js';
 import type { M3Tokenizer } from './tokenizer.js';
 
@@ -58,7 +58,23 @@ export interface ModelInfo {
   hasMulti: boolean;
   /** Vocabulary ids kept out of sparse vectors besides the special tokens (punctuation filter + user noise list). */
   noiseTokens?: number;
+  /** How dense vectors are pooled and whether they are normalized (manifest or preset; default cls, true). */
+  pooling?: Pooling;
+  normalize?: boolean;
+  /** Texts put before queries / passages; absent when none. */
+  queryPrefix?: string;
+  passagePrefix?: string;
 }
+
+/** A model's input/output conventions (see ModelManifest): defaults reproduce BGE-M3. */
+export interface Conventions {
+  pooling: Pooling;
+  normalize: boolean;
+  queryPrefix: string;
+  passagePrefix: string;
+}
+
+export const DEFAULT_CONVENTIONS: Readonly<Conventions> = { pooling: 'cls', normalize: true, queryPrefix: '', passagePrefix: '' };
 
 /** Resolved graph output names and head weights (see ./load.ts). */
 export interface EncoderParts {
@@ -79,6 +95,15 @@ export interface EncoderParts {
    * mean of those positions' final states. Needs a hidden-state output.
    */
   multiCls?: number;
+  /** Pooling, normalization and prefixes (default DEFAULT_CONVENTIONS). */
+  conventions?: Conventions;
+  /**
+   * Tokens a pass may hold (the position table's limit). `info.maxLength` is
+   * this less the longest prefix's tokens, so callers that size windows by
+   * `info.maxLength` never have their text cut to make room for the prefix.
+   * Default: `info.maxLength`.
+   */
+  passLength?: number;
 }
 
 interface Tokenized {
@@ -93,12 +118,22 @@ export class M3Encoder implements Encoder {
   passes = 0;
   private readonly parts: EncoderParts;
   private readonly needsTokenTypes: boolean;
+  private readonly conv: Conventions;
+  /** Tokens a pass holds beyond `info.maxLength` (room for the prefix). */
+  private readonly prefixRoom: number;
 
   constructor(parts: EncoderParts) {
     this.parts = parts;
     this.info = parts.info;
     this.tokenizer = parts.tokenizer;
     this.needsTokenTypes = parts.session.inputNames.includes('token_type_ids');
+    this.conv = parts.conventions ?? DEFAULT_CONVENTIONS;
+    this.prefixRoom = Math.max(0, (parts.passLength ?? parts.info.maxLength) - parts.info.maxLength);
+  }
+
+  /** The text put before a query or a passage (the model's convention). */
+  prefixOf(kind: TextKind): string {
+    return kind === 'query' ? this.conv.queryPrefix : this.conv.passagePrefix;
   }
 
   /**
@@ -107,11 +142,17 @@ export class M3Encoder implements Encoder {
    * maxLength tokens are reached and never past `charBound(maxLength)` characters, so a 50 MB text
    * costs what its first few pages cost (the tokenizer overflows its stack on ~120k tokens at once).
    */
-  tokenize(text: string, maxLength = this.info.maxLength): Tokenized {
+  tokenize(text: string, maxLength = this.info.maxLength, kind: TextKind = 'passage'): Tokenized {
     if (typeof text !== 'string') throw new M3SearchError('INVALID_DOCUMENT', `Expected text to be a string, got ${typeof text}.`);
+    // The prefix is part of the text, as the model's own sentence-transformers config prepends it.
+    const prefix = this.prefixOf(kind);
+    if (prefix) {
+      text = prefix + text;
+      maxLength += this.prefixRoom;
+    }
     // Ordinary texts: one tokenizer call, exactly as the model's own tokenizer does it.
     if (text.length <= TOKENIZE_SLICE) return cut(this.withExtraCls(this.tokenizer.ids(capMarks(text))), maxLength, false);
-    const limit = Math.min(text.length, this.charBound(maxLength));
+    const limit = Math.min(text.length, this.charBound(maxLength) + prefix.length);
     const content: number[] = [];
     let pos = 0;
     // Content tokens past maxLength + 1 change nothing: the text is cut there anyway.
@@ -169,7 +210,7 @@ export class M3Encoder implements Encoder {
         });
       }
     }
-    const tokenized = texts.map((t) => this.tokenize(t));
+    const tokenized = texts.map((t) => this.tokenize(t, this.info.maxLength, opts.kind ?? 'passage'));
     // Batch texts of similar length together so little compute is spent on padding.
     const order = tokenized.map((_, i) => i).sort((a, b) => tokenized[a]!.ids.length - tokenized[b]!.ids.length);
     const batchSize = opts.batchSize ?? 16;
@@ -244,7 +285,7 @@ export class M3Encoder implements Encoder {
       const len = item.ids.length;
       const clsAt = this.extraClsPositions(item.ids);
       const enc: Encoded = {
-        dense: clsAt ? this.meanClsOf(b, T, clsAt, hidden!) : this.denseOf(b, hidden, dense),
+        dense: clsAt ? this.meanClsOf(b, T, clsAt, hidden!) : this.denseOf(b, len, hidden, dense),
         sparse: this.sparseOf(b, item.ids, T, hidden, sparse, logits),
         multi: clsAt ? dropRows(this.multiOf(b, len, T, hidden, colbert), clsAt) : this.multiOf(b, len, T, hidden, colbert),
         tokens: len,
@@ -276,16 +317,29 @@ export class M3Encoder implements Encoder {
     return normalized(sum);
   }
 
-  private denseOf(b: number, hidden?: TypedTensor<'float32'>, dense?: TypedTensor<'float32'>): Float32Array {
-    if (dense) {
+  /** Dense vector of item `b` (`len` attended positions): the graph's own, or pooled from the hidden states. */
+  private denseOf(b: number, len: number, hidden?: TypedTensor<'float32'>, dense?: TypedTensor<'float32'>): Float32Array {
+    const { pooling, normalize } = this.conv;
+    const finish = (v: Float32Array): Float32Array => (normalize ? normalized(v) : new Float32Array(v));
+    // The graph's dense output is its [CLS] vector; other poolings read the hidden states (checked at load).
+    if (dense && (pooling === 'cls' || !hidden)) {
       const H = dense.dims[1]!;
-      return normalized(dense.data.subarray(b * H, (b + 1) * H));
+      return finish(dense.data.subarray(b * H, (b + 1) * H));
     }
-    if (hidden) {
-      const [, T, H] = hidden.dims as [number, number, number];
-      return normalized(hidden.data.subarray(b * T * H, b * T * H + H));
+    if (!hidden) return new Float32Array(0);
+    const [, T, H] = hidden.dims as [number, number, number];
+    const row = (t: number) => hidden.data.subarray((b * T + t) * H, (b * T + t + 1) * H);
+    if (pooling === 'cls') return finish(row(0));
+    if (pooling === 'last') return finish(row(len - 1));
+    // Mean over the attended positions only (the attention mask is 1 for t < len, padding after).
+    const sum = new Float64Array(H);
+    for (let t = 0; t < len; t++) {
+      const r = row(t);
+      for (let i = 0; i < H; i++) sum[i]! += r[i]!;
     }
-    return new Float32Array(0);
+    const mean = new Float32Array(H);
+    for (let i = 0; i < H; i++) mean[i] = sum[i]! / len;
+    return finish(mean);
   }
 
   private sparseOf(

@@ -5,13 +5,15 @@ import type { InferenceSession } from 'onnxruntime-common';
 import { M3SearchError, throwIfAborted } from '../core/errors.js';
 import { fingerprintBytes } from './fingerprint.js';
 import type { LinearHead } from './heads.js';
-import { M3Encoder, type EncoderParts, type ModelInfo, type OrtRuntime } from './encoder.js';
-import { checkManifest, DEFAULT_HEAD_FILES, DEFAULT_OUTPUT_NAMES, MANIFEST_FILE, MIN_MAX_LENGTH, modelPositions, type ModelManifest, type OutputLayout } from './manifest.js';
+import { DEFAULT_CONVENTIONS, M3Encoder, type Conventions, type EncoderParts, type ModelInfo, type OrtRuntime } from './encoder.js';
+import { checkManifest, DEFAULT_HEAD_FILES, DEFAULT_TORCH_HEAD_FILES, DEFAULT_OUTPUT_NAMES, MANIFEST_FILE, MIN_MAX_LENGTH, modelPositions, type ModelManifest, type OutputLayout } from './manifest.js';
 import { punctuationIds, userNoiseIds } from './noise.js';
-import { parseSafetensors } from './safetensors.js';
+import { getPreset, mergeManifests, type ModelPreset } from './presets.js';
+import { parseSafetensors, type NamedTensor } from './safetensors.js';
 import type { SparsePruning } from './sparse-pruning.js';
 import { notFound, parseJson, readJson, whereOf, type FileProgress, type ModelSource } from './source.js';
 import { createTokenizer, type JsonObject } from './tokenizer.js';
+import { parseTorchStateDict } from './torch-pt.js';
 
 export interface LoadOptions {
   ort: OrtRuntime;
@@ -36,6 +38,12 @@ export interface LoadOptions {
    * that also output last_hidden_state); MODEL_FILES otherwise.
    */
   multiCls?: number;
+  /**
+   * A named model (see ./presets.ts, e.g. 'multilingual-e5-small') whose
+   * conventions apply to this folder: all of them when it has no
+   * m3search.json, else the fields its manifest leaves out.
+   */
+  preset?: string | ModelPreset;
   signal?: AbortSignal;
   onProgress?: (p: FileProgress) => void;
 }
@@ -45,11 +53,13 @@ const ONNX_CANDIDATES = { q8: ['onnx/model_quantized.onnx', 'onnx/model.onnx', '
 export async function loadEncoder(source: ModelSource, opts: LoadOptions): Promise<M3Encoder> {
   const read = { signal: opts.signal, onProgress: opts.onProgress };
   const rawManifest = await readJson<unknown>(source, MANIFEST_FILE, read);
-  const manifest = rawManifest === undefined ? undefined : checkManifest(rawManifest, whereOf(source, MANIFEST_FILE));
+  const preset = typeof opts.preset === 'string' ? getPreset(opts.preset) : opts.preset;
+  const folderManifest = rawManifest === undefined ? undefined : checkManifest(rawManifest, whereOf(source, MANIFEST_FILE));
+  const manifest = mergeManifests(preset?.manifest, folderManifest);
   // The raw bytes are kept for the fingerprint: re-serializing a 17 MB XLM-R tokenizer would cost a second parse's time.
   const tokenizerBytes = await source.read('tokenizer.json', read);
   // Neither the (optional) manifest nor the tokenizer: most likely a wrong folder URL or path.
-  if (!tokenizerBytes) throw notFound(source, ['tokenizer.json'], manifest === undefined);
+  if (!tokenizerBytes) throw notFound(source, ['tokenizer.json'], folderManifest === undefined);
   const tokenizerJson = parseJson<JsonObject>(tokenizerBytes, source, 'tokenizer.json');
   const tokenizerConfig = (await readJson<JsonObject>(source, 'tokenizer_config.json', read)) ?? {};
   const tokenizer = createTokenizer(tokenizerJson, tokenizerConfig);
@@ -90,14 +100,22 @@ export async function loadEncoder(source: ModelSource, opts: LoadOptions): Promi
     for (const kind of ['sparse', 'colbert'] as const) {
       if (layout === 'splade' && kind === 'sparse') continue;
       const declared = manifest?.heads?.[kind];
-      const file = declared ?? DEFAULT_HEAD_FILES[kind];
-      const bytes = await source.read(file, read);
-      if (!bytes) {
+      // Undeclared: the safetensors file, else the .pt one an unmodified BGE-M3 folder ships.
+      const files = declared ? [declared] : [DEFAULT_HEAD_FILES[kind], DEFAULT_TORCH_HEAD_FILES[kind]];
+      let found: { file: string; bytes: Uint8Array } | undefined;
+      for (const file of files) {
+        const bytes = await source.read(file, read);
+        if (bytes) {
+          found = { file, bytes };
+          break;
+        }
+      }
+      if (!found) {
         if (declared) throw notFound(source, [declared]);
         continue;
       }
-      headBytes.push(bytes);
-      heads[kind] = linearHead(parseSafetensors(bytes, file), file);
+      headBytes.push(found.bytes);
+      heads[kind] = linearHead(await readHeadFile(found.bytes, found.file, whereOf(source, found.file)), found.file);
     }
   }
 
@@ -106,18 +124,35 @@ export async function loadEncoder(source: ModelSource, opts: LoadOptions): Promi
   const sparseStyle = outputs.logits ? 'splade' : outputs.sparse || heads.sparse ? 'lexical' : 'none';
   if (opts.punctuationFilter ?? sparseStyle === 'splade') for (const id of punctuationIds(tokenizer)) sparseExclude.add(id);
 
+  const conventions = conventionsOf(manifest);
+  if (conventions.pooling !== 'cls' && !outputs.hidden) {
+    throw new M3SearchError('MODEL_FILES', `pooling '${conventions.pooling}' needs the hidden states, but ${onnxFile} outputs only ${session.outputNames.join(', ')}.`, { field: 'pooling' });
+  }
+  const passLength = await checkedMaxLength(source, read, opts.maxLength, manifest?.maxLength, numberOr(tokenizerConfig.model_max_length, 512));
+  // Room for the longer prefix is kept out of maxLength, so text sized by it is never cut (+1: a word may merge across the boundary).
+  const prefixTokens = Math.max(
+    ...[conventions.queryPrefix, conventions.passagePrefix].map((p) => (p ? tokenizer.ids(p, { special: false }).length + 1 : 0)),
+  );
+  if (passLength - prefixTokens < MIN_MAX_LENGTH) {
+    throw new M3SearchError('MODEL_MISMATCH', `The prefixes take ${prefixTokens} of the ${passLength} tokens a pass holds; too few are left for text.`, { field: 'queryPrefix' });
+  }
   const info: ModelInfo = {
     modelId: manifest?.modelId ?? source.location,
     layout,
-    fingerprint: fingerprintBytes([onnxBytes, tokenizerBytes, ...headBytes]),
+    // Conventions change the vectors as much as the files do; default ones leave BGE-M3's fingerprint as it was.
+    fingerprint: fingerprintBytes([onnxBytes, tokenizerBytes, ...headBytes, ...conventionBytes(conventions)]),
     onnxFile,
-    maxLength: await checkedMaxLength(source, read, opts.maxLength, manifest?.maxLength, numberOr(tokenizerConfig.model_max_length, 512)),
+    maxLength: passLength - prefixTokens,
     denseDim: 0,
     multiDim: 0,
     vocabSize: tokenizer.vocabSize,
     sparseStyle,
     noiseTokens: sparseExclude.size - tokenizer.specialIds.size,
     hasMulti: Boolean(outputs.colbert || heads.colbert),
+    pooling: conventions.pooling,
+    normalize: conventions.normalize,
+    ...(conventions.queryPrefix ? { queryPrefix: conventions.queryPrefix } : {}),
+    ...(conventions.passagePrefix ? { passagePrefix: conventions.passagePrefix } : {}),
   };
   if (opts.multiCls !== undefined) {
     if (!Number.isInteger(opts.multiCls) || opts.multiCls < 1) {
@@ -125,6 +160,9 @@ export async function loadEncoder(source: ModelSource, opts: LoadOptions): Promi
     }
     if (!outputs.hidden) {
       throw new M3SearchError('MODEL_FILES', `multiCls needs the hidden states, but ${onnxFile} outputs only ${session.outputNames.join(', ')}.`);
+    }
+    if (conventions.pooling !== 'cls') {
+      throw new M3SearchError('INVALID_OPTION', `multiCls averages [CLS] states; this model pools '${conventions.pooling}'.`, { multiCls: opts.multiCls });
     }
   }
   const encoder = new M3Encoder({
@@ -138,6 +176,8 @@ export async function loadEncoder(source: ModelSource, opts: LoadOptions): Promi
     sparseExclude,
     pruning: opts.pruning,
     multiCls: opts.multiCls,
+    conventions,
+    passLength,
   });
   await probe(encoder, heads, info);
   return encoder;
@@ -193,7 +233,30 @@ function checkOutputs(layout: OutputLayout, o: EncoderParts['outputs'], file: st
   }
 }
 
-function linearHead(tensors: ReturnType<typeof parseSafetensors>, file: string): LinearHead {
+/** Pooling, normalization and prefixes: the manifest's (or preset's), else BGE-M3's. */
+function conventionsOf(m: ModelManifest | undefined): Conventions {
+  return {
+    pooling: m?.pooling ?? DEFAULT_CONVENTIONS.pooling,
+    normalize: m?.normalize ?? DEFAULT_CONVENTIONS.normalize,
+    queryPrefix: m?.queryPrefix ?? DEFAULT_CONVENTIONS.queryPrefix,
+    passagePrefix: m?.passagePrefix ?? DEFAULT_CONVENTIONS.passagePrefix,
+  };
+}
+
+function conventionBytes(c: Conventions): Uint8Array[] {
+  const d = DEFAULT_CONVENTIONS;
+  if (c.pooling === d.pooling && c.normalize === d.normalize && c.queryPrefix === d.queryPrefix && c.passagePrefix === d.passagePrefix) return [];
+  return [new TextEncoder().encode(JSON.stringify([c.pooling, c.normalize, c.queryPrefix, c.passagePrefix]))];
+}
+
+/** A head file's tensors: PyTorch `.pt` (zip + pickle) or safetensors. */
+async function readHeadFile(bytes: Uint8Array, file: string, where: string): Promise<Map<string, NamedTensor>> {
+  // The name decides; a name that says neither is sniffed for the zip magic "PK".
+  const torch = /\.(pt|pth|bin)$/i.test(file) || (!/\.safetensors$/i.test(file) && bytes[0] === 0x50 && bytes[1] === 0x4b);
+  return torch ? parseTorchStateDict(bytes, where) : parseSafetensors(bytes, file);
+}
+
+function linearHead(tensors: Map<string, NamedTensor>, file: string): LinearHead {
   const weight = tensors.get('weight');
   const bias = tensors.get('bias');
   if (!weight || weight.shape.length !== 2) throw new M3SearchError('MODEL_FILES', `${file} has no 2-D 'weight' tensor.`);

@@ -1,7 +1,7 @@
 // The model contract: what a model folder holds and how its outputs become
 // dense / sparse / multi-vector representations. A folder may carry an
 // `m3search.json` manifest; without one, the layout is inferred from the ONNX
-// graph's output names (see `resolveManifest` in ./layout.ts).
+// graph's output names (see `inferLayout` in ./load.ts).
 
 import { M3SearchError } from '../core/errors.js';
 
@@ -34,7 +34,7 @@ export interface ModelManifest {
     colbert?: string;
     logits?: string;
   };
-  /** `hidden-state` layout: safetensors files holding torch Linear weights (`weight`, `bias`). */
+  /** `hidden-state` layout: safetensors or torch.save `.pt` files holding torch Linear weights (`weight`, `bias`). */
   heads?: {
     /** H→1 linear for lexical weights. */
     sparse?: string;
@@ -43,7 +43,23 @@ export interface ModelManifest {
   };
   /** Whether colbert output row 0 is the [CLS] position (dropped) or already starts after it. Omitted: read off the output length. */
   colbertIncludesCls?: boolean;
+  /**
+   * How the dense vector comes out of the hidden states: `cls` (BGE, the
+   * default), `mean` over the attended positions (E5, GTE, MiniLM, nomic), or
+   * `last` (decoder-style embedders). Ignored when the graph outputs a dense
+   * vector itself; `mean`/`last` then need a hidden-state output.
+   */
+  pooling?: Pooling;
+  /** L2-normalize the dense vector (default true, as BGE-M3). */
+  normalize?: boolean;
+  /** Text put before every query (e.g. "query: " for E5, BGE v1.5's retrieval instruction). Default none. */
+  queryPrefix?: string;
+  /** Text put before every passage (e.g. "passage: " for E5, "search_document: " for nomic). Default none. */
+  passagePrefix?: string;
 }
+
+export type Pooling = 'cls' | 'mean' | 'last';
+export const POOLINGS: readonly Pooling[] = ['cls', 'mean', 'last'];
 
 /** Defaults used when a manifest omits a field. */
 export const DEFAULT_OUTPUT_NAMES = {
@@ -57,6 +73,12 @@ export const DEFAULT_OUTPUT_NAMES = {
 export const DEFAULT_HEAD_FILES = {
   sparse: 'sparse_linear.safetensors',
   colbert: 'colbert_linear.safetensors',
+} as const;
+
+/** The same heads as BGE-M3's upstream folder ships them (torch.save state dicts, read by ./torch-pt.ts). */
+export const DEFAULT_TORCH_HEAD_FILES = {
+  sparse: 'sparse_linear.pt',
+  colbert: 'colbert_linear.pt',
 } as const;
 
 export const MANIFEST_FILE = 'm3search.json';
@@ -90,6 +112,12 @@ export function checkManifest(raw: unknown, url: string): ModelManifest {
     for (const [k, v] of Object.entries(g as Record<string, unknown>)) if (typeof v !== 'string' || v === '') fail(`${group}.${k}`, 'must be a non-empty string', v);
   }
   if (m.colbertIncludesCls !== undefined && typeof m.colbertIncludesCls !== 'boolean') fail('colbertIncludesCls', 'must be true or false', m.colbertIncludesCls);
+  if (m.pooling !== undefined && !POOLINGS.includes(m.pooling as Pooling)) fail('pooling', `must be one of ${POOLINGS.join(', ')}`, m.pooling);
+  if (m.normalize !== undefined && typeof m.normalize !== 'boolean') fail('normalize', 'must be true or false', m.normalize);
+  for (const field of ['queryPrefix', 'passagePrefix'] as const) {
+    // Empty is allowed: it says "no prefix" explicitly (overriding a preset's).
+    if (m[field] !== undefined && (typeof m[field] !== 'string' || (m[field] as string).length > 1000)) fail(field, 'must be a string (at most 1000 characters)', m[field]);
+  }
   return m as unknown as ModelManifest;
 }
 
