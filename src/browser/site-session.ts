@@ -258,6 +258,9 @@ export class SiteSession {
         }
       };
       await Promise.all(Array.from({ length: 6 }, next));
+      // The stemmers are script chunks a query imports on first need: fetch them now, while online,
+      // so the HTTP cache and the service worker hold them for an offline visit.
+      await reader.loadAllStemmers();
       // A newer build took over while this one was saving: that build saves itself.
       if (this.closed || manifest !== this.manifest) return;
       await store.commit(index, manifest.build, this.manifestText, files);

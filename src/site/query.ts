@@ -199,6 +199,12 @@ export class SiteIndexReader {
     return this.analyzerOver.analyzer;
   }
 
+  /** Loads every stemmer the index was built with (the offline copy does, so keyword search needs no network later). */
+  async loadAllStemmers(): Promise<void> {
+    const missing = this.manifest.keyword.analyzer.stemmers.filter((l) => !this.stemmers[l]);
+    if (missing.length > 0) Object.assign(this.stemmers, await loadStemmersOf(missing));
+  }
+
   /**
    * Keyword search (no model, no tokenizer): the query analyzed as the
    * passages were, the keyword shards of its words (and of the completions of

@@ -57,7 +57,7 @@ describe('m3search search', () => {
   it('rejects a bad option value with INVALID_OPTION naming the option, before loading anything', async () => {
     const { code, stderr } = await cli(['--model', '/nonexistent/model', '--mode', 'fuzzy', 'hello']);
     expect(code).toBe(2);
-    expect(stderr).toMatch(/INVALID_OPTION: --mode must be dense, sparse, multi, hybrid; got 'fuzzy'/);
+    expect(stderr).toMatch(/INVALID_OPTION: --mode must be keyword, dense, sparse, multi, hybrid; got 'fuzzy'/);
   });
 
   it('reports a corpus line that is not JSON with its file and line number', async () => {
