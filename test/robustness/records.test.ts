@@ -1,6 +1,7 @@
 // Robustness: per-document IndexedDB records (src/browser/store.ts under
-// fake-indexeddb) damaged in storage — bytes flipped or cut in a vector row,
-// its scalar fields changed — then the index reopened. Each case: the record
+// fake-indexeddb, packed layout: one value per write group) damaged in
+// storage — bytes flipped or cut in one record's vector segment, one of its
+// scalar fields changed — then the index reopened. Each case: the record
 // skipped and reported (CORRUPT_RECORD), a typed error, or every query
 // answering exactly as the clean index does. Seeded; one summary line per run.
 import 'fake-indexeddb/auto';
@@ -23,7 +24,16 @@ const KINDS: IndexOptions[] = [
 ];
 const QUERIES = ['passage 3 about topic3', 'word17 topic2', 'topic5 and word40'];
 const SEARCHES: EngineSearchOptions[] = [{ mode: 'dense', k: 6 }, { mode: 'sparse', k: 6 }, { mode: 'multi', k: 6 }, { mode: 'hybrid', k: 6 }];
-const STORES = ['dense', 'sparse', 'multi'] as const;
+/** A record's byte segments in its pack (record-parts.ts): dense, sparse ids, sparse weights, multi, multi scales. */
+const SEGMENTS = ['dense', 'sparse ids', 'sparse weights', 'multi', 'multi scales'] as const;
+const NONE = 0xffffffff;
+
+interface Pack {
+  ids: string[];
+  heads: Record<string, unknown>[];
+  spans: ArrayBuffer;
+  data: ArrayBuffer;
+}
 
 async function results(search: PersistentSearch): Promise<unknown> {
   const out: unknown[] = [];
@@ -31,23 +41,27 @@ async function results(search: PersistentSearch): Promise<unknown> {
   return out;
 }
 
-type Row = Record<string, unknown>;
-
-/** One row with one field damaged: an ArrayBuffer flipped or cut, or a scalar changed. */
-function damageRow(r: Rng, row: Row): { row: Row; what: string } | undefined {
-  const buffers = Object.keys(row).filter((k) => row[k] instanceof ArrayBuffer && (row[k] as ArrayBuffer).byteLength > 0);
-  const scalars = Object.keys(row).filter((k) => typeof row[k] === 'number' || typeof row[k] === 'string');
-  if (buffers.length > 0 && (scalars.length === 0 || r() < 0.75)) {
-    const k = pick(r, buffers);
-    const d = damage(r, new Uint8Array(row[k] as ArrayBuffer), 0.2);
-    return { row: { ...row, [k]: d.bytes.slice().buffer }, what: `${k}: ${d.what}` };
+/** The pack with one record's segment flipped or cut (its span shortened), or one of its head's scalars changed. */
+function damagePack(r: Rng, pack: Pack, i: number): { pack: Pack; what: string } | undefined {
+  const spans = new Uint32Array(pack.spans.slice(0));
+  const data = new Uint8Array(pack.data.slice(0));
+  const segs = SEGMENTS.map((_, k) => ({ k, start: spans[(i * 5 + k) * 2]!, len: spans[(i * 5 + k) * 2 + 1]! })).filter((g) => g.len !== NONE && g.len > 0);
+  const head = pack.heads[i]!;
+  const scalars = Object.keys(head).filter((k) => typeof head[k] === 'number' || typeof head[k] === 'string');
+  if (segs.length > 0 && (scalars.length === 0 || r() < 0.75)) {
+    const g = pick(r, segs);
+    const d = damage(r, data.slice(g.start, g.start + g.len), 0.2);
+    data.set(d.bytes, g.start);
+    spans[(i * 5 + g.k) * 2 + 1] = d.bytes.length;
+    return { pack: { ...pack, spans: spans.buffer, data: data.buffer }, what: `${SEGMENTS[g.k]}: ${d.what}` };
   }
   if (scalars.length === 0) return undefined;
   const k = pick(r, scalars);
-  const v = row[k];
-  const next = typeof v === 'number' ? pick(r, [v + 1, v - 1, -v, v * 2, NaN, Infinity, 0]) : pick(r, ['float32', 'float16', 'int8', 'bogus'].filter((s) => s !== v));
+  const v = head[k];
+  const next = typeof v === 'number' ? pick(r, [v + 1, v - 1, -v, v * 2, NaN, Infinity, 0]) : pick(r, ['float32', 'float16', 'int8', 'bogus'].filter((x) => x !== v));
   if (Object.is(next, v)) return undefined;
-  return { row: { ...row, [k]: next }, what: `${k}: ${String(v)} → ${String(next)}` };
+  const heads = pack.heads.map((h, j) => (j === i ? { ...h, [k]: next } : h));
+  return { pack: { ...pack, heads }, what: `${k}: ${String(v)} → ${String(next)}` };
 }
 
 describe('robustness: IndexedDB records', () => {
@@ -64,17 +78,17 @@ describe('robustness: IndexedDB records', () => {
       const ids = docs(48).map((d) => d.id);
       for (let c = 0; c < CASES_PER_KIND; c++) {
         const id = pick(r, ids);
-        const store = pick(r, STORES);
         const db = await openDB(databaseName(name));
-        const original = (await db.get(store, id)) as Row;
-        const d = damageRow(r, original);
+        const key = (await db.get('ids', id)) as number;
+        const original = (await db.get('packs', key)) as Pack;
+        const d = damagePack(r, original, original.ids.indexOf(id));
         if (!d) {
           db.close();
           continue;
         }
-        await db.put(store, d.row, id);
+        await db.put('packs', d.pack, key);
         db.close();
-        await judge(t, `${kind} ${store} row of ${id}, ${d.what}`, clean, async () => {
+        await judge(t, `${kind} record ${id}, ${d.what}`, clean, async () => {
           const { search, report } = await PersistentSearch.open(new FakeEncoder(), { name, storage });
           try {
             if (report.skipped.some((s) => s.id === id)) return { typed: 'CORRUPT_RECORD' };
@@ -84,7 +98,7 @@ describe('robustness: IndexedDB records', () => {
           }
         });
         const fix = await openDB(databaseName(name));
-        await fix.put(store, original, id);
+        await fix.put('packs', original, key);
         fix.close();
       }
       await PersistentSearch.open(new FakeEncoder(), { name, storage }).then(({ search }) => search.destroy());

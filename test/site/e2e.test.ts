@@ -105,7 +105,7 @@ describe('static site in Chromium (python3.11-doc subset)', () => {
     const counted = /indexed (\d+) pages \((\d+) skipped\) · \d+ sections · \d+ passages/.exec(buildLog);
     expect(Number(counted?.[1]) + Number(counted?.[2])).toBe(PAGES.length);
     if (Number(counted?.[2]) > 0) expect(buildLog).toMatch(/\d+ link-list sections left out/);
-    expect(buildLog).toMatch(/bytes: dense .* sparse .* multi .* index total/);
+    expect(buildLog).toMatch(/bytes: keyword .* metadata .* dense .* sparse .* multi .* index total/);
     expect(buildLog).toContain(`search box injected into ${PAGES.length} pages`);
     const html = await readFile(path.join(site, 'library', 'json.html'), 'utf8');
     expect(html).toContain('<script src="../m3search/m3search.js" data-index="../m3search/" data-sw="../m3search-sw.js" defer></script>');
