@@ -426,7 +426,9 @@ export class M3SearchElement extends HTMLElement {
       const href = safeHref(hit.url, this.siteRoot);
       if (href) location.assign(href);
     } else if (e.key === 'Escape') {
+      // The first Escape only closes: a search input's native Escape would also clear the query.
       if (this.panel.hidden) this.input.value = '';
+      else e.preventDefault();
       this.setOpen(false);
     }
   }
