@@ -1,7 +1,8 @@
 // The element's shadow-DOM styles. Theme with CSS custom properties on
 // m3-search (or any ancestor): --m3s-font, --m3s-fg, --m3s-bg, --m3s-muted,
 // --m3s-accent, --m3s-border, --m3s-radius, --m3s-mark-bg, --m3s-mark-fg,
-// --m3s-active-bg, --m3s-width, --m3s-results-height, --m3s-z. Logical
+// --m3s-active-bg, --m3s-width, --m3s-results-height, --m3s-z,
+// --m3s-notice-bg, --m3s-notice-fg (the test-model notice). Logical
 // properties only (inline-start/end), so dir="rtl" on the page or the
 // element mirrors the layout.
 export const STYLES = `
