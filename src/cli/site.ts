@@ -33,7 +33,9 @@ const INDEX_USAGE = `m3search index <site-dir> [options]    build the search ind
                           linked at its url or #id), so the static index ranks like \`m3search search\`
     --limit-pages N       only the first N pages (trials)
     --fresh               ignore the previous build (re-encode everything)
-    --no-sw               with --inject: no service worker (pages will not reload offline)
+    --no-sw               with --inject: no service worker
+    --sw-pages            with --inject: the service worker also keeps the pages visited, so they reload offline
+                          (it then controls every page under the site root; by default only the index folder)
     --batch-size N, --quiet`;
 
 const SERVE_USAGE = `m3search serve [dir] [--port 8080] [--host 127.0.0.1] [--no-isolation]    serve a folder (an indexed site) over http, cross-origin isolated (COOP/COEP, for WASM threads) unless --no-isolation`;
@@ -65,6 +67,7 @@ const INDEX_OPTIONS = {
   inject: { type: 'boolean' },
   'copy-model': { type: 'boolean' },
   'no-sw': { type: 'boolean' },
+  'sw-pages': { type: 'boolean' },
   fresh: { type: 'boolean' },
   'batch-size': { type: 'string' },
   quiet: { type: 'boolean' },
@@ -90,6 +93,7 @@ async function indexRun(args: string[]): Promise<void> {
     copyModel: values['copy-model'],
     inject: values.inject,
     serviceWorker: !values['no-sw'],
+    serviceWorkerPages: values['sw-pages'],
     maxTokens: intOption(values['max-tokens'], 'max-tokens'),
     overlapTokens: intOption(values.overlap, 'overlap', 0),
     multi,

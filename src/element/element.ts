@@ -1,13 +1,16 @@
 // <m3-search>: a search box with results as you type, a UI over the browser
-// runtime's SiteSearch (src/browser/site-client.ts). Keyboard: ↑/↓ move,
-// Enter opens, Escape closes (twice: clears), "/" anywhere focuses the box.
-// Hits are built from text nodes and <mark> elements only; index text is
-// never parsed as HTML.
+// runtime's SiteSearch (src/browser/site-client.ts). It follows the WAI-ARIA
+// combobox pattern: the input (role combobox) owns a listbox of pages (role
+// group) and their sections (role option); ↑/↓ move aria-activedescendant,
+// Enter opens, Escape closes (twice: clears), "/" anywhere focuses the box,
+// and a polite live region announces the result count. Hits are built from
+// text nodes and <mark> elements only; index text is never parsed as HTML.
 import { isM3SearchError } from '../core/errors.js';
 import type { SiteSearch } from '../browser/site-client.js';
 import type { SiteHit, SiteResults, SiteStatus } from '../browser/protocol.js';
 import { safeHref } from '../browser/safe-url.js';
 import { applyStyles } from './styles.js';
+import { DEFAULT_STRINGS, fill, isTestModel, mergeStrings, type M3SearchStrings } from './strings.js';
 
 /**
  * One search per page, shared by every box on it. A search that failed (the
@@ -19,7 +22,27 @@ class SharedSearch {
   private readonly boxes = new Set<(s: SiteStatus) => void>();
   private unlisten?: () => void;
 
-  constructor(private readonly open: () => SiteSearch) {}
+  private model?: Promise<string | undefined>;
+
+  constructor(
+    private readonly open: () => SiteSearch,
+    private readonly manifestUrl?: string,
+  ) {}
+
+  /** The index's model id from its manifest (fetched once, on the first search), or undefined when unknown. */
+  modelId(): Promise<string | undefined> {
+    if (!this.manifestUrl) return Promise.resolve(undefined);
+    this.model ??= fetch(this.manifestUrl)
+      .then((r) => (r.ok ? (r.json() as Promise<{ model?: { id?: unknown } }>) : undefined))
+      .then((m) => (typeof m?.model?.id === 'string' ? m.model.id : undefined))
+      .catch(() => undefined);
+    const asked = this.model;
+    // Unknown (offline, say) is not remembered: the next search asks again.
+    void asked.then((id) => {
+      if (id === undefined && this.model === asked) this.model = undefined;
+    });
+    return asked;
+  }
 
   /** The live search, opening a fresh one when there is none or the last one failed. */
   get(): SiteSearch {
@@ -44,25 +67,46 @@ class SharedSearch {
 
 let shared: SharedSearch | undefined;
 
-/** Set by the script bundle's entry before the element is defined: how to open the page's search. */
-export function useSiteSearch(open: () => SiteSearch): void {
-  shared = new SharedSearch(open);
+/**
+ * Set by the script bundle's entry before the element is defined: how to open
+ * the page's search, and where its manifest is (to tell a test-model index).
+ */
+export function useSiteSearch(open: () => SiteSearch, manifestUrl?: string): void {
+  shared = new SharedSearch(open, manifestUrl);
 }
 
 let uid = 0;
+
+/** Sections shown under one page: Pagefind shows up to three. */
+const SECTIONS_PER_PAGE = 3;
+
+/** One page of the results: its hits in rank order, the page placed by its best one. */
+export interface PageGroup {
+  key: string;
+  hits: SiteHit[];
+}
 
 export class M3SearchElement extends HTMLElement {
   private readonly input: HTMLInputElement;
   private readonly list: HTMLUListElement;
   private readonly panel: HTMLDivElement;
   private readonly modeEl: HTMLSpanElement;
+  private readonly countEl: HTMLDivElement;
+  private readonly noticeEl: HTMLDivElement;
+  private readonly liveEl: HTMLDivElement;
   private readonly statusEl: HTMLDivElement;
+  /** The options on show, in list order (sections of every page). */
   private hits: SiteHit[] = [];
+  private options: HTMLLIElement[] = [];
   private active = -1;
   private seq = 0;
   private timer: ReturnType<typeof setTimeout> | undefined;
   private siteRoot = document.baseURI;
   private lastQuery = '';
+  private lastResults?: SiteResults;
+  private lastStatus?: SiteStatus;
+  private text: M3SearchStrings = { ...DEFAULT_STRINGS };
+  private given: Partial<M3SearchStrings> = {};
   private unlisten?: () => void;
   private search?: SiteSearch;
   private inflight?: AbortController;
@@ -94,34 +138,49 @@ export class M3SearchElement extends HTMLElement {
     this.modeEl.setAttribute('part', 'mode');
     const kbd = el('kbd', '');
     kbd.textContent = '/';
+    kbd.setAttribute('aria-hidden', 'true');
     box.append(this.input, this.modeEl, kbd);
     this.panel = el('div', 'panel');
     this.panel.hidden = true;
     this.panel.setAttribute('part', 'results');
+    this.noticeEl = el('div', 'notice');
+    this.noticeEl.setAttribute('part', 'notice');
+    this.noticeEl.hidden = true;
+    this.countEl = el('div', 'count');
+    this.countEl.setAttribute('part', 'count');
+    // The live region says the count; the visible line would say it twice.
+    this.countEl.setAttribute('aria-hidden', 'true');
     this.list = el('ul', '');
     this.list.id = `${id}-list`;
     this.list.setAttribute('role', 'listbox');
     this.statusEl = el('div', 'status');
     this.statusEl.setAttribute('aria-live', 'polite');
-    this.panel.append(this.list, this.statusEl);
-    root.append(box, this.panel);
+    this.panel.append(this.noticeEl, this.countEl, this.list, this.statusEl);
+    // Outside the panel so it is in the page before it speaks (a region shown with its text is often not read).
+    this.liveEl = el('div', 'vh');
+    this.liveEl.setAttribute('role', 'status');
+    this.liveEl.setAttribute('aria-live', 'polite');
+    this.liveEl.setAttribute('aria-atomic', 'true');
+    root.append(box, this.panel, this.liveEl);
     applyStyles(root);
 
     this.input.addEventListener('focus', () => this.start());
     this.input.addEventListener('input', () => this.schedule());
     this.input.addEventListener('keydown', (e) => this.onKey(e));
     this.addEventListener('focusout', (e) => {
-      if (!this.contains(e.relatedTarget as Node) && !root.contains(e.relatedTarget as Node)) this.panel.hidden = true;
+      if (!this.contains(e.relatedTarget as Node) && !root.contains(e.relatedTarget as Node)) this.setOpen(false);
     });
   }
 
   static get observedAttributes(): string[] {
-    return ['placeholder'];
+    return ['placeholder', 'data-strings'];
   }
 
-  attributeChangedCallback(): void {
-    this.input.placeholder = this.getAttribute('placeholder') ?? 'Search';
+  attributeChangedCallback(name?: string): void {
+    if (name === 'data-strings' || name === undefined) this.applyStrings();
+    this.input.placeholder = this.getAttribute('placeholder') ?? this.text.placeholder;
     this.input.setAttribute('aria-label', this.input.placeholder);
+    this.list.setAttribute('aria-label', this.text.listLabel);
   }
 
   connectedCallback(): void {
@@ -144,6 +203,30 @@ export class M3SearchElement extends HTMLElement {
     return this.modeEl.dataset.mode ?? '';
   }
 
+  /** The UI strings in use: the defaults, then `data-strings`, then what was set here. */
+  get strings(): M3SearchStrings {
+    return { ...this.text };
+  }
+
+  /** Overrides some or all UI strings (merged over `data-strings` and the defaults); what is on show is redrawn. */
+  set strings(value: Partial<M3SearchStrings>) {
+    this.given = mergeGiven(value);
+    this.applyStrings();
+    this.attributeChangedCallback('placeholder');
+    if (this.lastResults) this.render(this.lastResults);
+    if (this.lastStatus) this.onStatus(this.lastStatus);
+  }
+
+  private applyStrings(): void {
+    let attr: unknown;
+    try {
+      attr = JSON.parse(this.getAttribute('data-strings') ?? 'null');
+    } catch {
+      attr = undefined; // bad JSON: the defaults, not a broken box
+    }
+    this.text = { ...mergeStrings(attr), ...this.given };
+  }
+
   /** Subscribes (once per connection to the page) and makes sure a live search is opening. */
   private start(): SiteSearch | undefined {
     if (!shared) return undefined;
@@ -157,20 +240,28 @@ export class M3SearchElement extends HTMLElement {
         (info) => (this.siteRoot = info.siteRoot),
         () => undefined, // reported through the status (kind 'error')
       );
+      void shared.modelId().then((id) => {
+        // The test model's vectors are noise: say so where the results are.
+        this.noticeEl.hidden = !isTestModel(id);
+        this.noticeEl.textContent = this.noticeEl.hidden ? '' : this.text.testModel;
+        this.dataset.testModel = String(!this.noticeEl.hidden);
+      });
     }
     return search;
   }
 
   private onStatus(s: SiteStatus): void {
+    if (s.kind !== 'error') this.lastStatus = s;
+    const t = this.text;
     switch (s.kind) {
       case 'index':
-        this.setStatus(s.source === 'offline-copy' ? 'Offline: searching the saved copy of the index.' : '');
+        this.setStatus(s.source === 'offline-copy' ? t.offlineCopy : '');
         break;
       case 'model-loading':
-        this.setStatus('Keyword results · loading the semantic model…');
+        this.setStatus(t.modelLoading);
         break;
       case 'model-progress':
-        this.setStatus(`Keyword results · loading the semantic model ${mb(s.loaded)}${s.total ? ` / ${mb(s.total)}` : ''}…`);
+        this.setStatus(fill(t.modelProgress, { loaded: mb(s.loaded), total: s.total ? mb(s.total) : '', progress: `${mb(s.loaded)}${s.total ? ` / ${mb(s.total)}` : ''}` }));
         break;
       case 'hybrid-ready':
         this.setStatus('');
@@ -182,8 +273,8 @@ export class M3SearchElement extends HTMLElement {
         break;
       case 'error':
         // WASM_BLOCKED's message is written for people (what the policy lacks), not an ONNX Runtime trace.
-        if (s.where === 'model') this.setStatus(s.code === 'WASM_BLOCKED' ? s.message : `Keyword results only: ${s.message}`);
-        else if (s.where !== 'offline') this.showError(unavailable(s.code, s.message));
+        if (s.where === 'model') this.setStatus(s.code === 'WASM_BLOCKED' ? s.message : fill(t.keywordOnly, { message: s.message }));
+        else if (s.where !== 'offline') this.showError(this.unavailable(s.code, s.message));
         break;
       default:
         break;
@@ -209,14 +300,16 @@ export class M3SearchElement extends HTMLElement {
     const ctl = new AbortController();
     this.inflight = ctl;
     try {
-      const res = await search.search(q, { k: Number(this.getAttribute('k') ?? 10), signal: ctl.signal });
+      // `k` counts pages; ask for enough sections to fill them.
+      const pages = Math.min(50, Math.max(1, Math.floor(Number(this.getAttribute('k') ?? 10)) || 10));
+      const res = await search.search(q, { k: pages * SECTIONS_PER_PAGE, signal: ctl.signal });
       if (seq !== this.seq) return; // a newer query is on its way
       this.lastQuery = q;
-      this.render(res);
+      this.render(res, pages);
     } catch (e) {
       if (seq !== this.seq || isM3SearchError(e, 'ABORTED')) return;
       const message = (e as Error)?.message ?? String(e);
-      this.showError(search.state === 'failed' ? unavailable(isM3SearchError(e) ? e.code : undefined, message) : `Search failed: ${message}`);
+      this.showError(search.state === 'failed' ? this.unavailable(isM3SearchError(e) ? e.code : undefined, message) : fill(this.text.searchFailed, { message }));
     } finally {
       if (this.inflight === ctl) this.inflight = undefined;
     }
@@ -228,43 +321,69 @@ export class M3SearchElement extends HTMLElement {
     this.panel.hidden = false;
   }
 
-  private render(res: SiteResults | undefined): void {
-    this.hits = res?.hits ?? [];
-    this.active = this.hits.length ? 0 : -1;
-    this.list.replaceChildren();
-    if (!res) {
-      this.panel.hidden = true;
-      this.input.setAttribute('aria-expanded', 'false');
-      return;
-    }
-    this.modeEl.dataset.mode = res.mode;
-    this.list.dataset.query = res.query.trim(); // which query the shown list answers (as-you-type lists lag the input)
-    this.modeEl.textContent = res.mode === 'hybrid' ? 'hybrid' : 'keyword';
-    this.modeEl.title = res.mode === 'hybrid' ? 'Ranked by the semantic model (dense + sparse + multi-vector)' : 'Keyword (BM25) ranking; the semantic model is not loaded yet';
-    this.hits.forEach((h, i) => this.list.append(this.item(h, i)));
-    if (!this.hits.length) {
-      const li = el('li', 'empty');
-      li.textContent = `No results for “${res.query.trim()}”.`;
-      this.list.append(li);
-    }
-    this.panel.hidden = false;
-    this.input.setAttribute('aria-expanded', 'true');
+  private setOpen(open: boolean): void {
+    this.panel.hidden = !open;
+    this.input.setAttribute('aria-expanded', String(open && this.options.length > 0));
     this.highlight();
   }
 
-  private item(h: SiteHit, i: number): HTMLLIElement {
-    const li = el('li', 'hit');
-    li.id = `${this.list.id}-${i}`;
+  private render(res: SiteResults | undefined, pages = Number.POSITIVE_INFINITY): void {
+    this.lastResults = res;
+    this.list.replaceChildren();
+    this.hits = [];
+    this.options = [];
+    if (!res) {
+      this.active = -1;
+      this.countEl.textContent = '';
+      this.announce('');
+      this.setOpen(false);
+      return;
+    }
+    const t = this.text;
+    const query = res.query.trim();
+    this.modeEl.dataset.mode = res.mode;
+    this.list.dataset.query = query; // which query the shown list answers (as-you-type lists lag the input)
+    this.modeEl.textContent = res.mode === 'hybrid' ? t.modeHybrid : t.modeKeyword;
+    this.modeEl.title = res.mode === 'hybrid' ? t.modeHybridTitle : t.modeKeywordTitle;
+    const groups = groupByPage(res.hits).slice(0, pages);
+    groups.forEach((g, gi) => this.list.append(this.group(g, gi)));
+    const count = groups.length === 0 ? fill(t.noResults, { query }) : fill(groups.length === 1 ? t.resultsOne : t.resultsMany, { count: groups.length, query });
+    this.countEl.textContent = count;
+    this.announce(count);
+    this.active = this.options.length ? 0 : -1;
+    this.setOpen(true);
+  }
+
+  /** One page: a group named by its title, holding up to three of its sections as options. */
+  private group(g: PageGroup, gi: number): HTMLLIElement {
+    const li = el('li', 'page');
+    li.setAttribute('role', 'group');
+    li.setAttribute('part', 'page');
+    li.setAttribute('aria-label', g.hits[0]!.title);
+    const ul = el('ul', 'sections');
+    ul.setAttribute('role', 'none');
+    g.hits.forEach((h, i) => ul.append(this.item(h, i > 0, `${this.list.id}-${gi}-${i}`)));
+    li.append(ul);
+    return li;
+  }
+
+  private item(h: SiteHit, sub: boolean, id: string): HTMLLIElement {
+    const i = this.options.length;
+    const li = el('li', sub ? 'hit sub' : 'hit');
+    li.id = id;
     li.setAttribute('role', 'option');
     li.setAttribute('part', 'hit');
     const a = el('a', '');
     const href = safeHref(h.url, this.siteRoot);
     if (href) a.href = href;
-    const title = el('span', 'title');
+    // Only the list moves focus: the links are for the pointer.
+    a.tabIndex = -1;
+    // Under the page's first section the title is shown once; later sections keep it for screen readers only.
+    const title = el('span', sub ? 'title vh' : 'title');
     title.textContent = h.title;
     a.append(title);
     if (h.heading && h.heading !== h.title) {
-      const sep = el('span', 'sep');
+      const sep = el('span', sub ? 'sep vh' : 'sep');
       sep.textContent = ' › ';
       const heading = el('span', 'heading');
       heading.textContent = h.heading;
@@ -286,17 +405,20 @@ export class M3SearchElement extends HTMLElement {
       this.highlight();
     });
     li.append(a);
+    this.hits.push(h);
+    this.options.push(li);
     return li;
   }
 
   private onKey(e: KeyboardEvent): void {
     if (e.key === 'ArrowDown' || e.key === 'ArrowUp') {
-      if (!this.hits.length) return;
+      if (!this.options.length) return;
       e.preventDefault();
-      this.panel.hidden = false;
-      const n = this.hits.length;
-      this.active = (this.active + (e.key === 'ArrowDown' ? 1 : -1) + n) % n;
-      this.highlight();
+      const n = this.options.length;
+      // Opening a closed list keeps the option it had; moving wraps around.
+      if (!this.panel.hidden) this.active = (this.active + (e.key === 'ArrowDown' ? 1 : -1) + n) % n;
+      else if (this.active < 0) this.active = 0;
+      this.setOpen(true);
     } else if (e.key === 'Enter') {
       const hit = this.hits[Math.max(0, this.active)];
       if (!hit) return;
@@ -304,35 +426,62 @@ export class M3SearchElement extends HTMLElement {
       const href = safeHref(hit.url, this.siteRoot);
       if (href) location.assign(href);
     } else if (e.key === 'Escape') {
+      // The first Escape only closes: a search input's native Escape would also clear the query.
       if (this.panel.hidden) this.input.value = '';
-      this.panel.hidden = true;
-      this.input.setAttribute('aria-expanded', 'false');
+      else e.preventDefault();
+      this.setOpen(false);
     }
   }
 
   private highlight(): void {
-    Array.from(this.list.children).forEach((li, i) => li.setAttribute('aria-selected', String(i === this.active)));
-    const cur = this.list.children[this.active] as HTMLElement | undefined;
-    if (cur?.id) this.input.setAttribute('aria-activedescendant', cur.id);
+    const open = !this.panel.hidden;
+    this.options.forEach((li, i) => li.setAttribute('aria-selected', String(open && i === this.active)));
+    const cur = open ? this.options[this.active] : undefined;
+    if (cur) this.input.setAttribute('aria-activedescendant', cur.id);
     else this.input.removeAttribute('aria-activedescendant');
     cur?.scrollIntoView?.({ block: 'nearest' });
+  }
+
+  private announce(text: string): void {
+    if (this.liveEl.textContent !== text) this.liveEl.textContent = text;
   }
 
   private setStatus(text: string): void {
     this.statusEl.textContent = text;
     this.statusEl.hidden = !text;
   }
+
+  /** The status line when the search cannot answer at all; the next keystroke tries a fresh one. */
+  private unavailable(code: string | undefined, message: string): string {
+    return code === 'WORKER_CRASHED' ? this.text.workerCrashed : fill(this.text.unavailable, { message });
+  }
+}
+
+/** Hits grouped by page (URL without its #anchor), pages in the order of their best hit, three sections each. */
+export function groupByPage(hits: readonly SiteHit[]): PageGroup[] {
+  const groups = new Map<string, PageGroup>();
+  for (const h of hits) {
+    const key = h.url.replace(/#.*$/s, '');
+    let g = groups.get(key);
+    if (!g) groups.set(key, (g = { key, hits: [] }));
+    if (g.hits.length < SECTIONS_PER_PAGE) g.hits.push(h);
+  }
+  return [...groups.values()];
+}
+
+function mergeGiven(value: Partial<M3SearchStrings> | null | undefined): Partial<M3SearchStrings> {
+  const out: Partial<M3SearchStrings> = {};
+  for (const key of Object.keys(DEFAULT_STRINGS) as (keyof M3SearchStrings)[]) {
+    const v: unknown = value?.[key];
+    if (typeof v === 'string') out[key] = v;
+  }
+  return out;
 }
 
 function el<K extends keyof HTMLElementTagNameMap>(tag: K, cls: string): HTMLElementTagNameMap[K] {
   const e = document.createElement(tag);
   if (cls) e.className = cls;
   return e;
-}
-
-/** The status line when the search cannot answer at all; the next keystroke tries a fresh one. */
-function unavailable(code: string | undefined, message: string): string {
-  return code === 'WORKER_CRASHED' ? 'Search is unavailable: its worker did not start or stopped. Type to try again.' : `Search is unavailable: ${message}`;
 }
 
 function mb(n: number): string {

@@ -3,7 +3,12 @@
 //   data-index  index folder (default: the script's folder)
 //   data-model  model folder, e.g. a self-hosted copy (default: the index's copied model, if any; "none": keyword only)
 //   data-multi-budget  nested indexes: score only each passage's first N multi-vector rows (less work per query)
-//   data-sw     service worker to register for offline page loads (written by `m3search index --inject`)
+//   data-sw     service worker to register (written by `m3search index --inject`); it keeps m3search's
+//               own files, scoped to the index folder so it never takes over the site's pages
+//   data-sw-pages  opt-in: the worker's scope becomes its own folder and it also keeps the pages
+//               visited (all of them, or only those under the space-separated paths given, relative
+//               to the worker's folder), so they reload offline (`--sw-pages`)
+//   data-sw-max    most responses the worker keeps (default 200; the oldest go first)
 // The search itself is the browser runtime's SiteSearch, in the worker
 // m3search-worker.js beside this script (one worker per page, started on the
 // first focus or keystroke, so a page that never searches downloads nothing).
@@ -25,12 +30,20 @@ useSiteSearch(() =>
     ...(model === undefined ? {} : { model: model === 'none' ? model : new URL(model, document.baseURI).href }),
     ...(multiVectorBudget === undefined ? {} : { multiVectorBudget }),
   }),
+  new URL('manifest.json', index).href,
 );
 if (!customElements.get('m3-search')) customElements.define('m3-search', M3SearchElement);
 
 const sw = script?.dataset.sw;
 if (sw && 'serviceWorker' in navigator && isSecureContext) {
-  navigator.serviceWorker.register(new URL(sw, document.baseURI)).catch(() => {
+  // The worker learns the index folder and the page opt-in from its URL (a changed value updates it).
+  const swUrl = new URL(sw, document.baseURI);
+  swUrl.searchParams.set('index', index);
+  const pages = script?.dataset.swPages;
+  if (pages !== undefined) swUrl.searchParams.set('pages', pages);
+  const max = Number(script?.dataset.swMax);
+  if (Number.isInteger(max) && max >= 1) swUrl.searchParams.set('max', String(max));
+  navigator.serviceWorker.register(swUrl, pages === undefined ? { scope: index } : {}).catch(() => {
     // Without it, search still works offline on an already-open page; only page reloads need it.
   });
 }

@@ -3,3 +3,4 @@
 // effect and exports nothing at run time; only the element's type is exported,
 // for `document.querySelector('m3-search') as M3SearchElement`.
 export type { M3SearchElement } from '../element/element.js';
+export type { M3SearchStrings } from '../element/strings.js';

@@ -13,6 +13,8 @@ export interface InjectOptions {
   indexDir: string;
   /** Service worker path relative to the site root (offline page reloads), or none. */
   serviceWorker?: string;
+  /** With `serviceWorker`: it also keeps the pages visited, so they reload offline (`data-sw-pages`; off by default). */
+  serviceWorkerPages?: boolean;
   placeholder?: string;
 }
 
@@ -21,7 +23,7 @@ export function injectionFor(pageUrl: string, opts: InjectOptions): { head: stri
   const depth = pageUrl.split('/').length - 1;
   const up = '../'.repeat(depth);
   const idx = `${up}${opts.indexDir.replace(/\/+$/, '')}/`;
-  const sw = opts.serviceWorker ? ` data-sw="${escapeAttr(up + opts.serviceWorker)}"` : '';
+  const sw = opts.serviceWorker ? ` data-sw="${escapeAttr(up + opts.serviceWorker)}"${opts.serviceWorkerPages ? ' data-sw-pages' : ''}` : '';
   const head = `${START}<script src="${escapeAttr(`${idx}m3search.js`)}" data-index="${escapeAttr(idx)}"${sw} defer></script>${END}\n`;
   const body = `${START}<m3-search data-m3search-ignore placeholder="${escapeAttr(opts.placeholder ?? 'Search the docs')}"></m3-search>${END}\n`;
   return { head, body };

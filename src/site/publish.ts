@@ -30,6 +30,8 @@ export interface IndexSiteOptions extends Omit<BuildOptions, 'encoder' | 'modelP
   inject?: boolean;
   /** With `inject`: register the offline service worker (default true). */
   serviceWorker?: boolean;
+  /** With `inject`: the service worker also keeps the pages visited, so they reload offline (default false). */
+  serviceWorkerPages?: boolean;
   /** One-line notes (model loaded, bundle built). */
   onLog?: (line: string) => void;
 }
@@ -64,7 +66,7 @@ async function checkSiteFolder(site: string, crawl: { exclude: string[]; markdow
 }
 
 export async function indexSite(opts: IndexSiteOptions): Promise<IndexSiteReport> {
-  const { model: asked, encoder: given, dtype, copyModel: copy = false, inject = false, serviceWorker = true, onLog, ...build } = opts;
+  const { model: asked, encoder: given, dtype, copyModel: copy = false, inject = false, serviceWorker = true, serviceWorkerPages = false, onLog, ...build } = opts;
   const model = asked === 'none' ? undefined : asked;
   const site = path.resolve(opts.site);
   const out = path.resolve(opts.out ?? path.join(site, 'm3search'));
@@ -98,7 +100,7 @@ export async function indexSite(opts: IndexSiteOptions): Promise<IndexSiteReport
   let injected = 0;
   if (inject) {
     const pages = await listPages(site, { exclude: [rel, 'pagefind'], limit: build.crawl?.limit });
-    injected = await injectSite(site, pages, { indexDir: rel, serviceWorker: serviceWorker ? SW_FILE : undefined });
+    injected = await injectSite(site, pages, { indexDir: rel, serviceWorker: serviceWorker ? SW_FILE : undefined, serviceWorkerPages });
   }
   return { build: report, out, bundleBytes, injected, modelSeconds };
 }

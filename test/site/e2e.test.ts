@@ -82,7 +82,7 @@ describe('static site in Chromium (python3.11-doc subset)', () => {
       });
     }
     await cp(path.join(PY_DOCS, '_static'), path.join(site, '_static'), { recursive: true, dereference: true });
-    const { stderr } = await promisify(execFile)(process.execPath, [path.join(ROOT, 'bin', 'm3search.mjs'), 'index', site, '--out', path.join(site, 'm3search'), '--model', model, '--inject', '--copy-model'], { cwd: ROOT });
+    const { stderr } = await promisify(execFile)(process.execPath, [path.join(ROOT, 'bin', 'm3search.mjs'), 'index', site, '--out', path.join(site, 'm3search'), '--model', model, '--inject', '--sw-pages', '--copy-model'], { cwd: ROOT });
     buildLog = stderr;
     server = await serveStatic(site);
     browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
@@ -108,7 +108,7 @@ describe('static site in Chromium (python3.11-doc subset)', () => {
     expect(buildLog).toMatch(/bytes: keyword .* metadata .* dense .* sparse .* multi .* index total/);
     expect(buildLog).toContain(`search box injected into ${PAGES.length} pages`);
     const html = await readFile(path.join(site, 'library', 'json.html'), 'utf8');
-    expect(html).toContain('<script src="../m3search/m3search.js" data-index="../m3search/" data-sw="../m3search-sw.js" defer></script>');
+    expect(html).toContain('<script src="../m3search/m3search.js" data-index="../m3search/" data-sw="../m3search-sw.js" data-sw-pages defer></script>');
     expect(await readdir(path.join(site, 'm3search', 'model', 'onnx'))).toContain('model_quantized.onnx');
   });
 
