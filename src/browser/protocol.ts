@@ -152,6 +152,8 @@ export interface SiteOpenReport {
   passages: number;
   /** Whether a model is being loaded for the hybrid mode. */
   hasModel: boolean;
+  /** The id of the model the index was built with (its manifest's `model.id`); null for a keyword-only index. */
+  modelId: string | null;
 }
 
 /**

@@ -98,7 +98,7 @@ export class SiteSession {
     }
     if (store && saved?.build !== manifest.build && source === 'network') void session.saveOffline();
     else if (saved?.build === manifest.build) status({ kind: 'offline-saved', build: manifest.build, files: saved.files.length });
-    const report: SiteOpenReport = { build: manifest.build, siteRoot: new URL(manifest.siteRoot, index).href, source, passages: manifest.counts.passages, hasModel: Boolean(model) };
+    const report: SiteOpenReport = { build: manifest.build, siteRoot: new URL(manifest.siteRoot, index).href, source, passages: manifest.counts.passages, hasModel: Boolean(model), modelId: manifest.model?.id ?? null };
     return { session, report };
   }
 

@@ -22,27 +22,7 @@ class SharedSearch {
   private readonly boxes = new Set<(s: SiteStatus) => void>();
   private unlisten?: () => void;
 
-  private model?: Promise<string | undefined>;
-
-  constructor(
-    private readonly open: () => SiteSearch,
-    private readonly manifestUrl?: string,
-  ) {}
-
-  /** The index's model id from its manifest (fetched once, on the first search), or undefined when unknown. */
-  modelId(): Promise<string | undefined> {
-    if (!this.manifestUrl) return Promise.resolve(undefined);
-    this.model ??= fetch(this.manifestUrl)
-      .then((r) => (r.ok ? (r.json() as Promise<{ model?: { id?: unknown } }>) : undefined))
-      .then((m) => (typeof m?.model?.id === 'string' ? m.model.id : undefined))
-      .catch(() => undefined);
-    const asked = this.model;
-    // Unknown (offline, say) is not remembered: the next search asks again.
-    void asked.then((id) => {
-      if (id === undefined && this.model === asked) this.model = undefined;
-    });
-    return asked;
-  }
+  constructor(private readonly open: () => SiteSearch) {}
 
   /** The live search, opening a fresh one when there is none or the last one failed. */
   get(): SiteSearch {
@@ -67,12 +47,9 @@ class SharedSearch {
 
 let shared: SharedSearch | undefined;
 
-/**
- * Set by the script bundle's entry before the element is defined: how to open
- * the page's search, and where its manifest is (to tell a test-model index).
- */
-export function useSiteSearch(open: () => SiteSearch, manifestUrl?: string): void {
-  shared = new SharedSearch(open, manifestUrl);
+/** Set by the script bundle's entry before the element is defined: how to open the page's search. */
+export function useSiteSearch(open: () => SiteSearch): void {
+  shared = new SharedSearch(open);
 }
 
 let uid = 0;
@@ -237,15 +214,15 @@ export class M3SearchElement extends HTMLElement {
     if (search !== this.search) {
       this.search = search;
       search.ready.then(
-        (info) => (this.siteRoot = info.siteRoot),
+        (info) => {
+          this.siteRoot = info.siteRoot;
+          // The test model's vectors are noise: say so where the results are (the worker read the manifest: no second fetch).
+          this.noticeEl.hidden = !isTestModel(info.modelId ?? undefined);
+          this.noticeEl.textContent = this.noticeEl.hidden ? '' : this.text.testModel;
+          this.dataset.testModel = String(!this.noticeEl.hidden);
+        },
         () => undefined, // reported through the status (kind 'error')
       );
-      void shared.modelId().then((id) => {
-        // The test model's vectors are noise: say so where the results are.
-        this.noticeEl.hidden = !isTestModel(id);
-        this.noticeEl.textContent = this.noticeEl.hidden ? '' : this.text.testModel;
-        this.dataset.testModel = String(!this.noticeEl.hidden);
-      });
     }
     return search;
   }
@@ -257,6 +234,20 @@ export class M3SearchElement extends HTMLElement {
       case 'index':
         this.setStatus(s.source === 'offline-copy' ? t.offlineCopy : '');
         break;
+      case 'model-available': {
+        // data-model-load="on-request": the page downloads the model only when the visitor asks.
+        this.setStatus('');
+        const button = el('button', 'load-model');
+        button.type = 'button';
+        button.textContent = fill(t.modelOffer, { size: s.bytes ? `(${mb(s.bytes)})` : '' }).trim();
+        button.addEventListener('click', () => {
+          button.disabled = true;
+          void this.search?.loadModel();
+        });
+        this.statusEl.replaceChildren(button);
+        this.statusEl.hidden = false;
+        break;
+      }
       case 'model-loading':
         this.setStatus(t.modelLoading);
         break;

@@ -2,6 +2,7 @@
 // `<script src defer>` works). Reads its own tag's data-* attributes:
 //   data-index  index folder (default: the script's folder)
 //   data-model  model folder, e.g. a self-hosted copy (default: the index's copied model, if any; "none": keyword only)
+//   data-model-load  "on-request": offer the model with its size; download it only when the visitor asks
 //   data-multi-budget  nested indexes: score only each passage's first N multi-vector rows (less work per query)
 //   data-sw     service worker to register (written by `m3search index --inject`); it keeps m3search's
 //               own files, scoped to the index folder so it never takes over the site's pages
@@ -29,8 +30,8 @@ useSiteSearch(() =>
     index,
     ...(model === undefined ? {} : { model: model === 'none' ? model : new URL(model, document.baseURI).href }),
     ...(multiVectorBudget === undefined ? {} : { multiVectorBudget }),
+    ...(script?.dataset.modelLoad === 'on-request' ? { modelLoad: 'on-request' as const } : {}),
   }),
-  new URL('manifest.json', index).href,
 );
 if (!customElements.get('m3-search')) customElements.define('m3-search', M3SearchElement);
 

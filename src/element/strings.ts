@@ -18,6 +18,8 @@ export interface M3SearchStrings {
   modeKeywordTitle: string;
   offlineCopy: string;
   modelLoading: string;
+  /** The button offering the model (`data-model-load="on-request"`); `{size}` is e.g. "18.7 MB", or '' when unknown. */
+  modelOffer: string;
   /** `{loaded}` and `{total}` are sizes such as "3.2 MB"; `{progress}` is "3.2 MB / 10.0 MB". */
   modelProgress: string;
   /** `{message}`: the runtime's reason, in English. */
@@ -41,6 +43,7 @@ export const DEFAULT_STRINGS: Readonly<M3SearchStrings> = Object.freeze({
   modeKeywordTitle: 'Keyword (BM25) ranking; the semantic model is not loaded yet',
   offlineCopy: 'Offline: searching the saved copy of the index.',
   modelLoading: 'Keyword results · loading the semantic model…',
+  modelOffer: 'Better results with the semantic model {size}',
   modelProgress: 'Keyword results · loading the semantic model {progress}…',
   keywordOnly: 'Keyword results only: {message}',
   unavailable: 'Search is unavailable: {message}',
