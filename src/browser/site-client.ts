@@ -114,6 +114,7 @@ class WorkerSiteSearch implements SiteSearch {
     if (o.backend !== undefined) options.backend = o.backend;
     if (o.dtype !== undefined) options.dtype = o.dtype;
     if (o.numThreads !== undefined) options.numThreads = o.numThreads;
+    if (o.modelLoad !== undefined) options.modelLoad = o.modelLoad;
     if (o.wasmPaths !== undefined) {
       options.wasmPaths =
         typeof o.wasmPaths === 'string'

@@ -72,6 +72,8 @@ export class M3SearchElement extends HTMLElement {
   private readonly noticeEl: HTMLDivElement;
   private readonly liveEl: HTMLDivElement;
   private readonly statusEl: HTMLDivElement;
+  /** The button offering the model (`data-model-load="on-request"`), hidden otherwise. */
+  private readonly offerEl: HTMLButtonElement;
   /** The options on show, in list order (sections of every page). */
   private hits: SiteHit[] = [];
   private options: HTMLLIElement[] = [];
@@ -132,7 +134,15 @@ export class M3SearchElement extends HTMLElement {
     this.list.setAttribute('role', 'listbox');
     this.statusEl = el('div', 'status');
     this.statusEl.setAttribute('aria-live', 'polite');
-    this.panel.append(this.noticeEl, this.countEl, this.list, this.statusEl);
+    this.offerEl = el('button', 'load-model');
+    this.offerEl.type = 'button';
+    this.offerEl.hidden = true;
+    this.offerEl.setAttribute('part', 'load-model');
+    this.offerEl.addEventListener('click', () => {
+      this.offerEl.disabled = true;
+      void this.search?.loadModel().catch(() => undefined); // failures arrive as an 'error' status
+    });
+    this.panel.append(this.noticeEl, this.countEl, this.list, this.statusEl, this.offerEl);
     // Outside the panel so it is in the page before it speaks (a region shown with its text is often not read).
     this.liveEl = el('div', 'vh');
     this.liveEl.setAttribute('role', 'status');
@@ -234,21 +244,14 @@ export class M3SearchElement extends HTMLElement {
       case 'index':
         this.setStatus(s.source === 'offline-copy' ? t.offlineCopy : '');
         break;
-      case 'model-available': {
+      case 'model-available':
         // data-model-load="on-request": the page downloads the model only when the visitor asks.
-        this.setStatus('');
-        const button = el('button', 'load-model');
-        button.type = 'button';
-        button.textContent = fill(t.modelOffer, { size: s.bytes ? `(${mb(s.bytes)})` : '' }).trim();
-        button.addEventListener('click', () => {
-          button.disabled = true;
-          void this.search?.loadModel();
-        });
-        this.statusEl.replaceChildren(button);
-        this.statusEl.hidden = false;
+        this.offerEl.textContent = fill(t.modelOffer, { size: s.bytes ? `(${mb(s.bytes)})` : '' }).trim();
+        this.offerEl.disabled = false;
+        this.offerEl.hidden = false;
         break;
-      }
       case 'model-loading':
+        this.offerEl.hidden = true;
         this.setStatus(t.modelLoading);
         break;
       case 'model-progress':

@@ -7,7 +7,7 @@
 //   active descendant moving with the arrows, the polite live count;
 // - strings from `data-strings` and from `element.strings`;
 // - dir="rtl" on the page or the element mirrors the layout (bounding boxes).
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
@@ -255,4 +255,40 @@ describe('<m3-search> results UI (Chromium)', () => {
     }
     await page.context().close();
   }, 120_000);
+});
+
+describe('<m3-search> with data-model-load="on-request" (Chromium)', () => {
+  it('answers by keywords, offers the model with its size, and loads it only when the button is pressed', async () => {
+    const model = (await testModel()).layouts['heads-in-graph'];
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'm3search-ondemand-'));
+    const site = path.join(dir, 'site');
+    await writePages(site, PAGES);
+    await indexWithCli(site, model, ['--quiet', '--no-sw', '--copy-model']);
+    // The author's opt-in, on the injected script tag.
+    const file = path.join(site, 'guide', 'kiwi.html');
+    await writeFile(file, (await readFile(file, 'utf8')).replace('<script src=', '<script data-model-load="on-request" src='));
+    const onnx: string[] = [];
+    const server = await serveStatic(site, 0, '127.0.0.1', { onServe: (p) => (/\.onnx$|ort-wasm/.test(p) ? onnx.push(p) : undefined) });
+    const browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
+    try {
+      const page = await (await browser.newContext()).newPage();
+      await page.goto(`${server.url}guide/kiwi.html`);
+      await type(page, 'kiwi');
+      const button = page.locator('m3-search button.load-model');
+      await button.waitFor({ timeout: 30_000 });
+      const manifest = JSON.parse(await readFile(path.join(site, 'm3search', 'manifest.json'), 'utf8')) as { model: { bytes: number } };
+      expect(await button.textContent()).toBe(`Better results with the semantic model (${(manifest.model.bytes / 1048576).toFixed(1)} MB)`);
+      await page.waitForTimeout(1500); // well past when 'auto' would have started the download
+      expect(onnx).toEqual([]);
+      expect(await page.evaluate(() => (document.querySelector('m3-search') as HTMLElement & { mode: string }).mode)).toBe('keyword');
+      await button.click();
+      await type(page, 'kiwi harvest');
+      await page.waitForFunction(() => (document.querySelector('m3-search') as HTMLElement & { mode: string }).mode === 'hybrid', undefined, { timeout: 90_000 });
+      expect(onnx.some((p) => p.endsWith('.onnx'))).toBe(true);
+    } finally {
+      await browser.close();
+      await server.close();
+      await rm(dir, { recursive: true, force: true });
+    }
+  }, 240_000);
 });
