@@ -22,6 +22,8 @@ export default defineConfig({
       'test/site/reader-shards.test.ts',
       'test/site/reader-query.test.ts',
       'test/site/reader-snippet.test.ts',
+      'test/site/keyword-shards.test.ts',
+      'test/engine/engine-keyword.test.ts',
       'test/engine/windows.test.ts',
       'test/engine/windows-mutation.test.ts',
       'test/engine/long-docs.test.ts',
