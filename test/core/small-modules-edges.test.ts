@@ -113,7 +113,7 @@ describe('options', () => {
       [{ k: 0 }, 'k must be a positive integer', { k: 0 }],
       [{ k: 1.5 }, 'k must be a positive integer', { k: 1.5 }],
       [{ k: '3' }, 'k must be a positive integer', { k: '3' }],
-      [{ mode: 'lexical' }, 'mode must be one of dense, sparse, multi, hybrid', { mode: 'lexical' }],
+      [{ mode: 'lexical' }, 'mode must be one of dense, sparse, multi, hybrid, keyword', { mode: 'lexical' }],
       [{ fusion: 'max' }, 'fusion must be one of weighted, rrf', { fusion: 'max' }],
       [{ weights: { dense: NaN } }, 'weights.dense must be a finite number', { dense: NaN }],
       [{ weights: { multi: '1' } }, 'weights.multi must be a finite number', { multi: '1' }],

@@ -115,7 +115,7 @@ describe('<m3-search> with hostile index data (Chromium)', () => {
       await mkdir(path.dirname(path.join(site, rel)), { recursive: true });
       await writeFile(path.join(site, rel), html);
     }
-    await promisify(execFile)(process.execPath, [path.join(ROOT, 'bin', 'm3search.mjs'), 'index', site, '--out', path.join(site, 'm3search'), '--model', model, '--inject', '--copy-model'], { cwd: ROOT });
+    await promisify(execFile)(process.execPath, [path.join(ROOT, 'bin', 'm3search.mjs'), 'index', site, '--out', path.join(site, 'm3search'), '--model', model, '--inject', '--copy-model', '--sw-pages'], { cwd: ROOT });
     server = await serveStatic(site);
     browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
     context = await browser.newContext();
