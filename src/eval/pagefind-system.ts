@@ -81,11 +81,31 @@ async function dirBytes(dir: string, keep: (rel: string) => boolean): Promise<nu
 /** Pagefind's runtime files (not index data). */
 const RUNTIME_FILE = /^pagefind[-.].*\.(js|css)$|^wasm\.|^pagefind-ui|^pagefind-modular-ui|^pagefind-component-ui|^pagefind-highlight/;
 
-interface PageApi {
-  search(q: string): Promise<{ results: { id: string; data(): Promise<{ url: string }> }[] } | null>;
-  options(o: Record<string, unknown>): Promise<void>;
-  init(): Promise<void>;
-}
+/** Runs in the page: searches with `concurrency` in flight, top-k URLs and milliseconds per query. */
+const IN_PAGE_SEARCH = `async ({ queries, k, concurrency }) => {
+  const urls = new Array(queries.length);
+  const ms = new Array(queries.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < queries.length) {
+      const i = next++;
+      const t0 = performance.now();
+      const res = await window.pf.search(queries[i]);
+      const top = res ? res.results.slice(0, k) : [];
+      // data() fetches a fragment per result: remember each page's URL once.
+      urls[i] = await Promise.all(top.map(async (r) => {
+        const known = window.pfUrls.get(r.id);
+        if (known !== undefined) return known;
+        const url = (await r.data()).url;
+        window.pfUrls.set(r.id, url);
+        return url;
+      }));
+      ms[i] = performance.now() - t0;
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, queries.length) }, worker));
+  return { urls, ms };
+}`;
 
 export function pagefindSystem(opts: PagefindSystemOptions = {}): PagefindSystem {
   let dir: string | undefined;
@@ -110,36 +130,8 @@ export function pagefindSystem(opts: PagefindSystemOptions = {}): PagefindSystem
 
   const searchMany = async (queries: readonly string[], k: number): Promise<{ ids: string[][]; ms: number[] }> => {
     if (!page) throw new M3SearchError('NOT_READY', 'pagefind: index() first.');
-    const out = await page.evaluate(
-      async ({ queries, k, concurrency }) => {
-        const w = window as unknown as { pf: PageApi; pfUrls: Map<string, string> };
-        const urls: string[][] = new Array<string[]>(queries.length);
-        const ms: number[] = new Array<number>(queries.length);
-        let next = 0;
-        const worker = async (): Promise<void> => {
-          while (next < queries.length) {
-            const i = next++;
-            const t0 = performance.now();
-            const res = await w.pf.search(queries[i]!);
-            const top = res?.results.slice(0, k) ?? [];
-            // data() fetches a fragment per result: remember each page's URL once.
-            urls[i] = await Promise.all(
-              top.map(async (r) => {
-                const known = w.pfUrls.get(r.id);
-                if (known !== undefined) return known;
-                const url = (await r.data()).url;
-                w.pfUrls.set(r.id, url);
-                return url;
-              }),
-            );
-            ms[i] = performance.now() - t0;
-          }
-        };
-        await Promise.all(Array.from({ length: Math.min(concurrency, queries.length) }, worker));
-        return { urls, ms };
-      },
-      { queries: [...queries], k, concurrency },
-    );
+    // Source text, not a function: tsx and vitest rewrite functions (__name, import helpers) that the page lacks.
+    const out = (await page.evaluate(`(${IN_PAGE_SEARCH})(${JSON.stringify({ queries, k, concurrency })})`)) as { urls: string[][]; ms: number[] };
     return { ids: out.urls.map((list) => list.map((u) => docIdOfUrl(u)).filter((id): id is string => id !== undefined)), ms: out.ms };
   };
 
