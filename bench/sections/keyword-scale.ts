@@ -92,8 +92,8 @@ export const keywordScale: BenchSection = {
       const kwBytes = build.shards.reduce((sum, s) => sum + gzipSync(encodeKeywordShard(s.shard)).length, 0);
       const kwLat = lat(queries.map((q) => { const t = performance.now(); kw.search(q, 10); return performance.now() - t; }));
       rows.push({ docs: n, system: 'keyword', 'build s': kwBuild, 'index MiB': kwBytes / 2 ** 20, 'p50 ms': kwLat.p50, 'p95 ms': kwLat.p95, 'build ×MS': ratio(kwBuild, msBuild), 'bytes ×MS': ratio(kwBytes, msBytes), 'p50 ×MS': ratio(kwLat.p50, msLat.p50) });
-      // Pagefind (real binary + runtime in Chromium).
-      if (pagefindAvailable()) {
+      // Pagefind (real binary + runtime in Chromium); not in --quick, which must stay seconds (test/eval covers it).
+      if (pagefindAvailable() && !ctx.quick) {
         const pf = pagefindSystem({ concurrency: 1 });
         try {
           await pf.index(docs);
