@@ -10,6 +10,7 @@ import { parseArgs } from 'node:util';
 import { isM3SearchError, M3SearchError } from '../src/core/errors.js';
 import { lexicalSystem, loadTokenizerDir, miniSearchSystem, oramaSystem } from '../src/eval/baselines.js';
 import { keywordSystem } from '../src/eval/keyword-system.js';
+import { pagefindAvailable, pagefindSystem } from '../src/eval/pagefind-system.js';
 import { evaluateRobustness, formatRobustness } from '../src/eval/robustness.js';
 import { formatTargets } from '../src/eval/targets.js';
 import { loadBeir, type BeirDataset } from '../src/eval/beir.js';
@@ -30,7 +31,8 @@ const USAGE = `usage: npm run eval -- --data DIR [options]
                       for zh/ja data and bert-base-uncased otherwise, from $M3S_TOKENIZERS_DIR or ../shared/tokenizers)
   --limit N           keep the first N judged queries (with --all: default 300 for the lexical systems)
   --corpus-cap N      subsample the corpus to N docs (judged docs of kept queries always stay)
-  --systems LIST      comma-separated subset of: minisearch,orama,orama-exact,lexical,keyword and, with --model,
+  --systems LIST      comma-separated subset of: minisearch,orama,orama-exact,lexical,keyword,pagefind (opt-in; with --all
+                      it runs by default when the Pagefind binary and Chromium exist) and, with --model,
                       dense,sparse,multi,dense+sparse,hybrid,hybrid-rrf,dense-int8,multi-int8,hybrid-int8
   --batch-size N      encoder batch size
   --all               every collection under the data root + cross-lingual XQuAD pairs; one summary table
@@ -40,7 +42,7 @@ const USAGE = `usage: npm run eval -- --data DIR [options]
   --no-robustness     with --all: skip the as-you-type / typo / nonsense tables (run for keyword, minisearch, lexical)
   --json FILE         where to write the JSON (default out/eval/<dataset>.json, with --all out/eval/all.json)`;
 
-const LEXICAL_SYSTEMS = ['minisearch', 'orama', 'orama-exact', 'lexical', 'keyword'];
+const LEXICAL_SYSTEMS = ['minisearch', 'orama', 'orama-exact', 'lexical', 'keyword', 'pagefind'];
 /** Systems the robustness tables are computed for (when they ran). */
 const ROBUSTNESS_SYSTEMS = ['keyword', 'minisearch', 'lexical'];
 
@@ -101,6 +103,7 @@ async function lexicalSystems(want: (name: string) => boolean, tokenizerDir: str
   if (want('orama-exact')) systems.push(oramaSystem({ exactTerms: true }));
   if (want('lexical')) systems.push(lexicalSystem(await loadTokenizerDir(tokenizerDir)));
   if (want('keyword')) systems.push(keywordSystem());
+  if (want('pagefind')) systems.push(pagefindSystem());
   return systems;
 }
 
@@ -127,7 +130,8 @@ async function runOne(args: Args): Promise<void> {
   });
   const tokenizer = pickTokenizer(args.tokenizer, args.model, dataset);
 
-  const want = (name: string): boolean => !only || only.includes(name);
+  // Pagefind (a browser per run) only when named.
+  const want = (name: string): boolean => (only ? only.includes(name) : name !== 'pagefind');
   const systems = await lexicalSystems(want, tokenizer.dir);
   const known = [...LEXICAL_SYSTEMS];
   if (args.model) {
@@ -188,7 +192,8 @@ async function runAll(args: Args): Promise<void> {
   const encCap = positiveInt('--encoder-corpus-cap', args['encoder-corpus-cap']) ?? 200;
   const corpusCap = positiveInt('--corpus-cap', args['corpus-cap']);
   const only = args.systems?.split(',').map((s) => s.trim()).filter(Boolean);
-  const want = (name: string): boolean => !only || only.includes(name);
+  // Pagefind joins the default set only where its binary and Chromium exist.
+  const want = (name: string): boolean => (only ? only.includes(name) : name !== 'pagefind' || pagefindAvailable());
 
   const testModel = resolve('.cache', 'test-model', 'heads-in-graph');
   const modelDir = args['no-encoders'] ? undefined : args.model ? resolve(args.model) : existsSync(testModel) ? testModel : undefined;
@@ -210,15 +215,19 @@ async function runAll(args: Args): Promise<void> {
     // The model's tokenizer only when a model was named explicitly (the test model's vocabulary is toy-sized).
     const tokenizer = pickTokenizer(args.tokenizer, args.model, ds);
     const lexical = await lexicalSystems(want, tokenizer.dir);
-    const results = await evaluateSystems(lexical, ds.corpus, ds.queries, ds.qrels);
+    const results = await evaluateSystems(lexical, ds.corpus, ds.queries, ds.qrels, { keepOpen: true });
     const row: SuiteRow = { label: entry.label, queries: ds.queries.length, docs: ds.corpus.length, results };
-    if (!args['no-robustness']) {
-      // Each system is still indexed from evaluateSystems: only the variant queries run.
-      row.robustness = [];
-      for (const name of ROBUSTNESS_SYSTEMS) {
-        const system = lexical.find((s) => s.name === name);
-        if (system) row.robustness.push(await evaluateRobustness(system, ds.corpus, ds.queries, ds.qrels));
+    try {
+      if (!args['no-robustness']) {
+        // Each system is still indexed from evaluateSystems: only the variant queries run.
+        row.robustness = [];
+        for (const name of ROBUSTNESS_SYSTEMS) {
+          const system = lexical.find((s) => s.name === name);
+          if (system) row.robustness.push(await evaluateRobustness(system, ds.corpus, ds.queries, ds.qrels));
+        }
       }
+    } finally {
+      for (const s of lexical) await s.close?.();
     }
     if (mod && encoder) {
       const names = mod.ENCODER_VARIANTS.map((v) => v.name).filter(want);

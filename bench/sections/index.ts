@@ -10,6 +10,7 @@ import { sparseL0 } from './sparse-l0.js';
 import { longDocs } from './long-docs.js';
 import { kernelsSection } from './kernels.js';
 import { hugeDocs } from './huge-docs.js';
+import { keywordScale } from './keyword-scale.js';
 
 export const SECTIONS: BenchSection[] = [
   latencySection,
@@ -21,4 +22,5 @@ export const SECTIONS: BenchSection[] = [
   sparseL0,
   longDocs,
   hugeDocs,
+  keywordScale,
 ];

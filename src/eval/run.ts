@@ -16,6 +16,8 @@ export interface System {
    * Its time counts as search time.
    */
   prepareQueries?(queries: string[]): Promise<void>;
+  /** Optional: frees what `index` started (a browser, a server, temp files). */
+  close?(): Promise<void>;
 }
 
 export interface SystemResult extends RunMetrics {
@@ -28,6 +30,8 @@ export interface EvaluateOptions {
   cutoffs?: Cutoffs;
   /** Called after each system finishes (for progress output). */
   onResult?: (result: SystemResult) => void;
+  /** Leave systems open after scoring (the caller runs more queries, then calls `close`); default closes each. */
+  keepOpen?: boolean;
 }
 
 /** One string per document for systems that index a single field. */
@@ -49,12 +53,20 @@ export async function evaluateSystems(
   const results: SystemResult[] = [];
   for (const system of systems) {
     const t0 = performance.now();
-    await system.index(corpus);
-    const t1 = performance.now();
-    await system.prepareQueries?.(queries.map((q) => q.text));
+    let t1: number;
+    let t2: number;
     const run = new Map<string, string[]>();
-    for (const q of queries) run.set(q.id, await system.search(q.text, depth));
-    const t2 = performance.now();
+    try {
+      await system.index(corpus);
+      t1 = performance.now();
+      await system.prepareQueries?.(queries.map((q) => q.text));
+      for (const q of queries) run.set(q.id, await system.search(q.text, depth));
+      t2 = performance.now();
+    } catch (e) {
+      await system.close?.();
+      throw e;
+    }
+    if (!opts.keepOpen) await system.close?.();
     const result: SystemResult = {
       system: system.name,
       ...evaluateRun(run, qrels, cutoffs),

@@ -31,6 +31,8 @@ export function formatTargets(rows: readonly SuiteRow[]): string {
     const v = r.results.find((x) => x.system === s)?.ndcg;
     return v !== undefined && Number.isFinite(v) ? v : undefined;
   };
+  // Pagefind is shown for reference when it ran, not as a bar (its AND-of-all-terms queries are another product choice).
+  const withPagefind = rows.some((r) => ndcg(r, 'pagefind') !== undefined);
   const body: string[][] = [];
   let met = 0;
   let judged = 0;
@@ -48,10 +50,10 @@ export function formatTargets(rows: readonly SuiteRow[]): string {
       if (kw >= best) met++;
     }
     const f = (v: number | undefined): string => (v === undefined ? '–' : v.toFixed(3));
-    body.push([r.label, f(kw), f(bars[0]), f(bars[1]), f(bars[2]), f(best), anchored ? verdict : `(${verdict})`]);
+    body.push([r.label, f(kw), f(bars[0]), f(bars[1]), ...(withPagefind ? [f(ndcg(r, 'pagefind'))] : []), f(bars[2]), f(best), anchored ? verdict : `(${verdict})`]);
   }
   if (body.length === 0) return '';
-  const header = ['collection', 'keyword', 'minisearch', 'lexical', 'anchor', 'best bar', 'target'];
+  const header = ['collection', 'keyword', 'minisearch', 'lexical', ...(withPagefind ? ['pagefind'] : []), 'anchor', 'best bar', 'target'];
   const widths = header.map((h, c) => Math.max(h.length, ...body.map((row) => row[c]!.length)));
   const line = (cells: string[]): string => cells.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join('  ');
   return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...body.map(line), '', `targets met: ${met} of ${judged} collections (cross-lingual rows in parentheses are not targets)`].join('\n');

@@ -60,6 +60,14 @@ describe('formatTargets', () => {
     expect(out).toMatch(/cisi .* met/);
     expect(out).toMatch(/cranfield .* MISSED/);
     expect(out).toContain('targets met: 1 of 2');
+    expect(out).not.toContain('pagefind');
+  });
+
+  it('shows pagefind as a reference column, not a bar', () => {
+    const r = (system: string, ndcg: number) => ({ system, ndcg, recall: 0, mrr: 0, queries: 1, indexSeconds: 0, searchSeconds: 0 });
+    const out = formatTargets([{ label: 'cisi', queries: 1, docs: 1, results: [r('minisearch', 0.2), r('lexical', 0.3), r('keyword', 0.31), r('pagefind', 0.9)] }]);
+    expect(out.split('\n')[0]).toMatch(/lexical +pagefind +anchor/);
+    expect(out).toMatch(/cisi .* 0\.900 .* met/);
   });
 });
 
