@@ -56,6 +56,8 @@ let uid = 0;
 
 /** Sections shown under one page: Pagefind shows up to three. */
 const SECTIONS_PER_PAGE = 3;
+/** Pages shown when the element has no `k` attribute. */
+const DEFAULT_PAGES = 5;
 
 /** One page of the results: its hits in rank order, the page placed by its best one. */
 export interface PageGroup {
@@ -295,7 +297,8 @@ export class M3SearchElement extends HTMLElement {
     this.inflight = ctl;
     try {
       // `k` counts pages; ask for enough sections to fill them.
-      const pages = Math.min(50, Math.max(1, Math.floor(Number(this.getAttribute('k') ?? 10)) || 10));
+      // Five pages by default, as Pagefind's UI shows: each shown section costs its metadata shard.
+      const pages = Math.min(50, Math.max(1, Math.floor(Number(this.getAttribute('k') ?? DEFAULT_PAGES)) || DEFAULT_PAGES));
       const res = await search.search(q, { k: pages * SECTIONS_PER_PAGE, signal: ctl.signal });
       if (seq !== this.seq) return; // a newer query is on its way
       this.lastQuery = q;
