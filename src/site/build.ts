@@ -245,7 +245,7 @@ export async function buildSiteIndex(opts: BuildOptions): Promise<BuildReport> {
   }
   const encodeSeconds = (performance.now() - tEnc) / 1000;
 
-  // 4. Shards, tokenizer, manifest; then drop the previous build's unused files.
+  // 4. Shards and manifest; then drop the previous build's unused files.
   emit('write', 0, 1);
   const meta: PassageMeta[] = passages.map((p) => ({ url: pages[p.page]!.url, title: pages[p.page]!.title, anchor: p.anchor, heading: p.heading, text: p.text }));
   const written = await writeShards(out, {
