@@ -188,3 +188,15 @@ export class ByteReader {
     return a;
   }
 }
+
+/** The chunks of a stream read back to back in one array (`total`: the sum of their lengths). */
+export function concatBytes(chunks: readonly Uint8Array[], total: number): Uint8Array {
+  if (chunks.length === 1) return chunks[0]!;
+  const out = new Uint8Array(total);
+  let at = 0;
+  for (const c of chunks) {
+    out.set(c, at);
+    at += c.byteLength;
+  }
+  return out;
+}

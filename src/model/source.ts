@@ -2,6 +2,7 @@
 // by relative name; the browser fetches (with progress and the Cache API), Node
 // reads a folder (src/node/fs-source.ts). Environment-free: fetch and caches are
 // looked up on globalThis and only used when present.
+import { concatBytes } from '../core/bytes.js';
 import { M3SearchError, throwIfAborted } from '../core/errors.js';
 
 export interface FileProgress {
@@ -140,13 +141,7 @@ async function readWithProgress(response: Response, file: string, opts: ReadOpti
     loaded += value.byteLength;
     opts.onProgress?.({ file, loaded, total });
   }
-  const out = new Uint8Array(loaded);
-  let at = 0;
-  for (const c of chunks) {
-    out.set(c, at);
-    at += c.byteLength;
-  }
-  return out;
+  return concatBytes(chunks, loaded);
 }
 
 /** Reads a JSON file from a source; undefined when absent, typed error when malformed. */

@@ -2,6 +2,8 @@
 // DecompressionStream: no inflate code ships with the page. Environment-free
 // (workers, pages and Node ≥ 18 all have it).
 
+import { concatBytes } from '../core/bytes.js';
+
 /** More than this from one shard is not a shard this builder wrote (a few hundred KiB at most). */
 const MAX_INFLATED = 64 << 20;
 
@@ -20,12 +22,5 @@ export async function gunzip(bytes: Uint8Array): Promise<Uint8Array> {
     }
     chunks.push(value);
   }
-  if (chunks.length === 1) return chunks[0]!;
-  const out = new Uint8Array(total);
-  let at = 0;
-  for (const c of chunks) {
-    out.set(c, at);
-    at += c.length;
-  }
-  return out;
+  return concatBytes(chunks, total);
 }

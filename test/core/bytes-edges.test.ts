@@ -2,7 +2,7 @@
 // little-endian fields, LEB128 varints, growth past the first buffer,
 // alignment, typed views, and the truncation error.
 import { describe, expect, it } from 'vitest';
-import { ByteReader, ByteWriter } from '../../src/core/bytes.js';
+import { ByteReader, ByteWriter, concatBytes } from '../../src/core/bytes.js';
 
 describe('ByteWriter', () => {
   it('writes little-endian fields', () => {
@@ -108,5 +108,14 @@ describe('ByteReader', () => {
     expect(new ByteReader(aligned).bytes).toBe(aligned);
     const at8 = new Uint8Array(16).subarray(8);
     expect(new ByteReader(at8).bytes).toBe(at8);
+  });
+});
+
+describe('concatBytes', () => {
+  it('joins chunks in order; one chunk is returned as it is; none is empty', () => {
+    expect([...concatBytes([Uint8Array.of(1, 2), Uint8Array.of(), Uint8Array.of(3)], 3)]).toEqual([1, 2, 3]);
+    const one = Uint8Array.of(9, 8);
+    expect(concatBytes([one], 2)).toBe(one);
+    expect(concatBytes([], 0)).toEqual(new Uint8Array(0));
   });
 });
