@@ -25,6 +25,7 @@ import {
   decodeMetaShard,
   decodeMultiShard,
   decodePostingsShard,
+  postingsShardOf,
   rangeFileOf,
   type DenseShard,
   type MultiShard,
@@ -95,6 +96,7 @@ export class SiteIndexReader {
     for (const f of [...s.dense.files, ...s.meta.files]) this.sizes.set(f.file, f.bytes);
     s.postings.files.forEach((f, i) => this.sizes.set(f, s.postings.bytes[i]!));
     for (const f of s.keyword.files) this.sizes.set(f.file, f.bytes);
+    this.keywordFirsts = s.keyword.files.map((f) => f.first);
     if (s.multi.table) this.sizes.set(s.multi.table.file, s.multi.table.bytes);
   }
 
@@ -149,7 +151,7 @@ export class SiteIndexReader {
       const s = decodePostingsShard(b);
       if (s.shard !== i) throw new RangeError(`holds postings shard ${s.shard}, the manifest lists it as ${i}`);
       for (const t of s.terms.values()) {
-        if (t.token % count !== i) throw new RangeError(`token ${t.token} does not belong in shard ${i} of ${count}`);
+        if (postingsShardOf(t.token, count) !== i) throw new RangeError(`token ${t.token} does not belong in shard ${i} of ${count}`);
         const last = t.passages[t.passages.length - 1] ?? -1;
         if (last >= n) throw new RangeError(`token ${t.token} names passage ${last} of ${n}`);
       }
@@ -161,11 +163,11 @@ export class SiteIndexReader {
   async postings(tokens: Iterable<number>): Promise<Map<number, TermPostings>> {
     const count = this.manifest.shards.postings.count;
     const want = [...new Set(tokens)];
-    const shards = await Promise.all([...new Set(want.map((t) => t % count))].map((s) => this.postingsShard(s)));
+    const shards = await Promise.all([...new Set(want.map((t) => postingsShardOf(t, count)))].map((s) => this.postingsShard(s)));
     const bySlot = new Map(shards.map((s) => [s.shard, s]));
     const out = new Map<number, TermPostings>();
     for (const t of want) {
-      const p = bySlot.get(t % count)?.terms.get(t);
+      const p = bySlot.get(postingsShardOf(t, count))?.terms.get(t);
       if (p) out.set(t, p);
     }
     return out;
@@ -180,6 +182,9 @@ export class SiteIndexReader {
     });
   }
 
+  /** Each keyword shard's first key, in order (what a key's shard is looked up in). */
+  private readonly keywordFirsts: readonly string[];
+
   /** Stemmers loaded so far, and the analyzer built over them. */
   private readonly stemmers: Record<string, Stemmer> = {};
   private analyzerOver: { langs: string; analyzer: Analyzer } | undefined;
@@ -191,11 +196,13 @@ export class SiteIndexReader {
    */
   async analyzer(text = ''): Promise<Analyzer> {
     const a = this.manifest.keyword.analyzer;
-    const base = (): Analyzer => new Analyzer({ language: a.language ?? undefined, stemmers: { ...this.stemmers }, wordGrams: a.wordGrams });
-    const need = base().stemLanguagesOf(text).filter((l) => a.stemmers.includes(l) && !this.stemmers[l]);
+    const build = (): Analyzer => new Analyzer({ language: a.language ?? undefined, stemmers: { ...this.stemmers }, wordGrams: a.wordGrams });
+    // Which stemmers a text needs does not depend on those loaded: the current analyzer can tell.
+    this.analyzerOver ??= { langs: '', analyzer: build() };
+    const need = this.analyzerOver.analyzer.stemLanguagesOf(text).filter((l) => a.stemmers.includes(l) && !this.stemmers[l]);
     if (need.length > 0) Object.assign(this.stemmers, await loadStemmersOf(need));
     const langs = Object.keys(this.stemmers).sort().join(',');
-    if (this.analyzerOver?.langs !== langs) this.analyzerOver = { langs, analyzer: base() };
+    if (this.analyzerOver.langs !== langs) this.analyzerOver = { langs, analyzer: build() };
     return this.analyzerOver.analyzer;
   }
 
@@ -215,7 +222,7 @@ export class SiteIndexReader {
   async keyword(query: string, k = 10, opts: KeywordQueryOptions = {}): Promise<RankedPassage[]> {
     const o = resolveKeywordPlan(opts);
     const analyzer = await this.analyzer(query);
-    const firsts = this.manifest.shards.keyword.files.map((f) => f.first);
+    const firsts = this.keywordFirsts;
     const { keys, prefixes } = queryLookups(analyzer, query, o.prefix);
     const want = new Set(keys.map((key) => keywordShardOf(firsts, key)));
     for (const p of prefixes) {

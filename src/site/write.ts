@@ -6,7 +6,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { encodeKeywordShard, type KeywordBuild } from './keyword-shards.js';
-import { encodeDenseShard, encodeMetaShard, encodeMultiShard, encodePostingsShard, packHashes, type TermPostings } from './shards.js';
+import { encodeDenseShard, encodeMetaShard, encodeMultiShard, encodePostingsShard, packHashes, postingsShardOf, type TermPostings } from './shards.js';
 import type { MultiLayout, MultiStorageKind, PassageMeta, RangeFile, SiteManifest, StoredVectors } from './types.js';
 
 export interface ShardInput {
@@ -107,7 +107,7 @@ export async function writeShards(outDir: string, input: ShardInput, targets: Sh
   let shardCount = input.vectors ? 1 : 0;
   while (shardCount < 4096 && total / shardCount > targets.postingsPerShard) shardCount *= 2;
   const byShard: TermPostings[][] = Array.from({ length: shardCount }, () => []);
-  for (const [token, s] of sparse) byShard[token % shardCount]!.push({ token, passages: Uint32Array.from(s.p), weights: Uint16Array.from(s.w) });
+  for (const [token, s] of sparse) byShard[postingsShardOf(token, shardCount)]!.push({ token, passages: Uint32Array.from(s.p), weights: Uint16Array.from(s.w) });
   const postingFiles: string[] = [];
   const postingBytes: number[] = [];
   for (let i = 0; i < shardCount; i++) {
