@@ -34,7 +34,7 @@ const toEncoded = (v: V): Encoded => ({
 });
 
 /** Looks texts up in the table; reports progress per batch and, like a slow model, never checks the signal itself. */
-function tableEncoder(hooks: { onQuery?: () => void } = {}): Encoder & { calls: number } {
+function tableEncoder(hooks: { onQuery?: () => void; onPassages?: (call: number) => void } = {}): Encoder & { calls: number } {
   const enc = {
     calls: 0,
     info: { modelId: 'test/table', fingerprint: 'table-1', maxLength: 512, denseDim: 3, multiDim: 3, sparseStyle: 'lexical' as const, hasMulti: true },
@@ -45,6 +45,7 @@ function tableEncoder(hooks: { onQuery?: () => void } = {}): Encoder & { calls: 
         hooks.onQuery?.();
         return texts.map(() => toEncoded(Q));
       }
+      hooks.onPassages?.(enc.calls);
       const out: Encoded[] = [];
       const size = opts.batchSize ?? texts.length;
       for (let i = 0; i < texts.length; i += size) {
@@ -151,6 +152,19 @@ describe('M3Search with hand-written vectors', () => {
     const calls = enc.calls;
     expect(await engine.add(docs, { batchSize: 2 })).toMatchObject({ added: 4, unchanged: 4, docCount: 8 });
     expect(enc.calls).toBe(calls + 2);
+  });
+
+  it('a cancel that arrives while a group is being encoded commits nothing of that group (the encoder ignores the signal)', async () => {
+    const ctl = new AbortController();
+    // The third encoder call (documents 4 and 5) sees the cancel arrive mid-call and finishes anyway.
+    const enc = tableEncoder({ onPassages: (call) => call === 3 && ctl.abort() });
+    const engine = new M3Search(enc);
+    const docs = Array.from({ length: 8 }, (_, i) => ({ id: `doc${i}`, text: IDS[i % 4]! }));
+    const run = engine.add(docs, { batchSize: 2, signal: ctl.signal });
+    await expect(run).rejects.toMatchObject({ code: 'ABORTED', details: { committed: 4, total: 8 } });
+    expect(enc.calls).toBe(3);
+    expect(engine.size).toBe(4);
+    for (const d of docs) expect(engine.has(d.id), d.id).toBe(d.id < 'doc4');
   });
 
   it('a cancel while the query is encoded rejects the search', async () => {
