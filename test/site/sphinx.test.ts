@@ -6,7 +6,7 @@
 // known queries put the expected page and anchor first, and each hit's link loads
 // on the same origin. Sphinx's own search page still works after the injection.
 import { execFile } from 'node:child_process';
-import { access, constants, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { access, constants, mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -23,10 +23,9 @@ const run = promisify(execFile);
 /** Every file under `dir`, site-relative, with its bytes. */
 async function snapshot(dir: string): Promise<Map<string, Buffer>> {
   const out = new Map<string, Buffer>();
-  for (const e of await readdir(dir, { recursive: true, withFileTypes: true })) {
-    if (!e.isFile()) continue;
-    const abs = path.join(e.parentPath, e.name);
-    out.set(path.relative(dir, abs).split(path.sep).join('/'), await readFile(abs));
+  for (const rel of await readdir(dir, { recursive: true })) {
+    const abs = path.join(dir, rel);
+    if ((await stat(abs)).isFile()) out.set(rel.split(path.sep).join('/'), await readFile(abs));
   }
   return out;
 }
