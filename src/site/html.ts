@@ -1,6 +1,7 @@
 // Built HTML page → title + sections, streamed (no DOM). Only the page's body content is read
-// ([data-m3search-body], else main / [role=main] / article / body); chrome such
-// as nav, header, footer, aside, scripts and [data-m3search-ignore] is skipped.
+// ([data-m3search-body], else a generator's known content container, else main /
+// [role=main] / article / body); chrome such as nav, the page's header (not an
+// article's), footer, aside, scripts and [data-m3search-ignore] is skipped.
 // Each h1–h4 starts a section that links to the heading's id or, failing that,
 // the nearest enclosing id (Sphinx puts ids on <section>).
 import { Parser } from 'htmlparser2';
@@ -21,23 +22,47 @@ export interface ExtractedSection extends Section {
 export interface ExtractedPage {
   title: string;
   sections: ExtractedSection[];
-  /** Page asked not to be indexed (`<meta name="m3search" content="noindex">` or `data-m3search-ignore` on <body>). */
+  /**
+   * Page not indexed: it asked (`<meta name="m3search" content="noindex">` or `data-m3search-ignore`
+   * on <body>), or a generator made it from its index (Sphinx's genindex, domain index, search page).
+   */
   skipped: boolean;
   /** `<html lang>`, when set. */
   lang?: string;
 }
 
-const SKIP = new Set(['NAV', 'HEADER', 'FOOTER', 'ASIDE', 'SCRIPT', 'STYLE', 'NOSCRIPT', 'TEMPLATE', 'SVG', 'FORM', 'BUTTON', 'SELECT', 'TEXTAREA', 'IFRAME', 'M3-SEARCH', 'HEAD']);
+const SKIP = new Set(['NAV', 'FOOTER', 'ASIDE', 'SCRIPT', 'STYLE', 'NOSCRIPT', 'TEMPLATE', 'SVG', 'FORM', 'BUTTON', 'SELECT', 'TEXTAREA', 'IFRAME', 'M3-SEARCH', 'HEAD']);
 const BLOCK = new Set([
   'P', 'DIV', 'SECTION', 'ARTICLE', 'MAIN', 'LI', 'UL', 'OL', 'DL', 'DT', 'DD', 'PRE', 'TABLE', 'THEAD', 'TBODY', 'TR', 'TD', 'TH',
   'BLOCKQUOTE', 'BR', 'HR', 'FIGURE', 'FIGCAPTION', 'DETAILS', 'SUMMARY', 'H5', 'H6', 'CAPTION', 'ADDRESS',
 ]);
 const HEADING = /^H([1-4])$/;
-/** Sphinx/MkDocs/anchor.js permalink markers ("¶", "#"): not content. */
-const PERMALINK = /\bheaderlink\b|\banchor(js)?-link\b/;
+/**
+ * Permalink markers next to headings ("¶", "#", a zero-width space, Starlight's "Section titled …"):
+ * not content. Sphinx and MkDocs `headerlink`, anchor.js, Docusaurus `hash-link`, VitePress
+ * `header-anchor`, Starlight `sl-anchor-link`.
+ */
+const PERMALINK = /\bheaderlink\b|\banchor(js)?-link\b|\bhash-link\b|\bheader-anchor\b|\bsl-anchor-link\b/;
+/**
+ * A <header> inside one of these is that section's header (it holds the title: Docusaurus puts the
+ * page's h1 in `article header`), not the page banner: the HTML-AAM rule for the `banner` role.
+ */
+const SECTIONING = new Set(['ARTICLE', 'ASIDE', 'MAIN', 'NAV', 'SECTION']);
+/**
+ * Content containers of generators whose <main> also holds chrome that is not marked as such:
+ * Docusaurus puts the desktop table of contents (a plain div of links) and the version badge
+ * in <main>, the page's text in `.theme-doc-markdown`.
+ */
+const KNOWN_ROOT = /\btheme-doc-markdown\b/;
+/**
+ * Pages a generator makes from its index rather than from content: Sphinx's general and domain
+ * indexes (`table.genindextable` / `.modindextable`) and its search page (`#search-results`
+ * filled by `searchtools.js`). As results they only point at the pages that answer.
+ */
+const GENERATED_INDEX = /\b(gen|mod)indextable\b/;
 
 /** Which elements are the page's content: the first rule that matches anything wins. */
-type RootRule = 'marked' | 'main' | 'role' | 'article' | 'body' | 'document';
+type RootRule = 'marked' | 'known' | 'main' | 'role' | 'article' | 'body' | 'document';
 
 interface Survey {
   rule: RootRule;
@@ -54,11 +79,17 @@ function survey(html: string): Survey {
   let inTitle = 0;
   let titleTag = '';
   let sawTitle = false;
+  let searchResults = false;
+  let searchScript = false;
   const parser = new Parser(
     {
       onopentag(name, attrs) {
         if (name === 'html' && attrs.lang && lang === undefined) lang = attrs.lang;
         if ('data-m3search-body' in attrs) seen.add('marked');
+        if (KNOWN_ROOT.test(attrs.class ?? '')) seen.add('known');
+        if (name === 'table' && GENERATED_INDEX.test(attrs.class ?? '')) skipped = true;
+        if (attrs.id === 'search-results') searchResults = true;
+        if (name === 'script' && /(^|\/)searchtools\.js(\?|$)/.test(attrs.src ?? '')) searchScript = true;
         if (name === 'main') seen.add('main');
         if (attrs.role === 'main') seen.add('role');
         if (name === 'article') seen.add('article');
@@ -82,8 +113,8 @@ function survey(html: string): Survey {
     { decodeEntities: true, lowerCaseTags: true, lowerCaseAttributeNames: true },
   );
   parser.end(html);
-  const rule = (['marked', 'main', 'role', 'article', 'body'] as const).find((r) => seen.has(r)) ?? 'document';
-  return { rule, lang, skipped, titleTag };
+  const rule = (['marked', 'known', 'main', 'role', 'article', 'body'] as const).find((r) => seen.has(r)) ?? 'document';
+  return { rule, lang, skipped: skipped || (searchResults && searchScript), titleTag };
 }
 
 interface Frame {
@@ -121,6 +152,8 @@ export function extractHtml(html: string): ExtractedPage {
     switch (rule) {
       case 'marked':
         return 'data-m3search-body' in attrs;
+      case 'known':
+        return KNOWN_ROOT.test(attrs.class ?? '');
       case 'main':
         return name === 'main';
       case 'role':
@@ -147,7 +180,7 @@ export function extractHtml(html: string): ExtractedPage {
           }
           return;
         }
-        const chrome = SKIP.has(tag) || 'data-m3search-ignore' in attrs || PERMALINK.test(attrs.class ?? '');
+        const chrome = SKIP.has(tag) || (tag === 'HEADER' && !inSectioning(stack)) || 'data-m3search-ignore' in attrs || PERMALINK.test(attrs.class ?? '');
         if (heading) {
           // Inside a heading: chrome is left out of its text; the first id (or a[name]) inside is its anchor.
           if (chrome) {
@@ -166,7 +199,11 @@ export function extractHtml(html: string): ExtractedPage {
         if (HEADING.test(tag)) {
           frame.heading = true;
           let outer = '';
-          for (let i = stack.length - 2; i >= 0 && !outer; i--) outer = stack[i]!.id;
+          // Up to the content root only: an id outside it is a wrapper of the whole page (Docusaurus's #__docusaurus).
+          for (let i = stack.length - 2; i >= 0 && !outer; i--) {
+            outer = stack[i]!.id;
+            if (stack[i]!.root) break;
+          }
           heading = { text: '', own: frame.id, inner: '', outer, skipDepth: 0 };
           return;
         }
@@ -219,6 +256,12 @@ export function extractHtml(html: string): ExtractedPage {
  */
 export function isLinkList(s: Pick<ExtractedSection, 'text' | 'linkChars'>): boolean {
   return s.text.length >= 300 && s.linkChars >= 0.6 * s.text.length;
+}
+
+/** Whether the element just opened (the stack's top) is inside sectioning content. */
+function inSectioning(stack: readonly Frame[]): boolean {
+  for (let i = stack.length - 2; i >= 0; i--) if (SECTIONING.has(stack[i]!.tag)) return true;
+  return false;
 }
 
 function clean(s: string): string {

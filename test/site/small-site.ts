@@ -36,6 +36,8 @@ export interface BoxState {
   status: string;
   titles: string[];
   snippets: string[];
+  /** Each hit's link, absolute, in rank order. */
+  hrefs: string[];
 }
 
 export function boxState(p: Page): Promise<BoxState> {
@@ -48,6 +50,7 @@ export function boxState(p: Page): Promise<BoxState> {
       status: root?.querySelector('.status')?.textContent ?? '',
       titles: [...(root?.querySelectorAll('li.hit .title') ?? [])].map((e) => e.textContent ?? ''),
       snippets: [...(root?.querySelectorAll('li.hit .snippet') ?? [])].map((e) => e.textContent ?? ''),
+      hrefs: [...(root?.querySelectorAll('li.hit a') ?? [])].map((a) => (a as HTMLAnchorElement).href),
     };
   });
 }
