@@ -6,7 +6,7 @@ import { M3SearchError, throwIfAborted } from '../core/errors.js';
 import { fingerprintBytes } from './fingerprint.js';
 import type { LinearHead } from './heads.js';
 import { DEFAULT_CONVENTIONS, M3Encoder, type Conventions, type EncoderParts, type ModelInfo, type OrtRuntime } from './encoder.js';
-import { checkManifest, DEFAULT_HEAD_FILES, type ModelConventions, DEFAULT_TORCH_HEAD_FILES, DEFAULT_OUTPUT_NAMES, MANIFEST_FILE, MIN_MAX_LENGTH, modelPositions, type ModelManifest, type OutputLayout } from './manifest.js';
+import { checkManifest, DEFAULT_HEAD_FILES, DEFAULT_TORCH_HEAD_FILES, DEFAULT_OUTPUT_NAMES, MANIFEST_FILE, MIN_MAX_LENGTH, modelPositions, type ModelConventions, type ModelManifest, type OutputLayout } from './manifest.js';
 import { punctuationIds, userNoiseIds } from './noise.js';
 import { externalDataLocations, externalDataPath } from './onnx-external.js';
 import { getPreset, mergeManifests, type ModelPreset } from './presets.js';
@@ -294,7 +294,6 @@ function conventionsOf(m: ModelManifest | undefined, recorded: ModelConventions 
     passagePrefix: m?.passagePrefix ?? DEFAULT_CONVENTIONS.passagePrefix,
   };
 }
-
 
 function conventionBytes(c: Conventions): Uint8Array[] {
   const d = DEFAULT_CONVENTIONS;

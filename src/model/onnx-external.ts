@@ -136,15 +136,16 @@ export function externalDataLocations(model: Uint8Array, file = 'the ONNX file')
 
 /**
  * A location must name a file inside the model folder: no absolute path, drive,
- * URL, backslash or `..` segment (a hostile graph must not read `/etc/passwd`
- * through the Node folder source, nor another origin's URL in the browser).
+ * URL, backslash, `..` segment or percent escape (a URL reads `%2e%2e` as
+ * `..`): a hostile graph must not read `/etc/passwd` through the Node folder
+ * source, nor another URL in the browser.
  */
 function checkLocation(loc: string, file: string): void {
   const segments = loc.split('/');
   const bad =
     loc === '' ||
     loc.startsWith('/') ||
-    /[\\:?#\0]/.test(loc) ||
+    /[\\:?#%\0]/.test(loc) ||
     segments.some((s) => s === '..' || s === '');
   if (bad) {
     throw new M3SearchError('MODEL_FILES', `${file} keeps weights in the external file ${JSON.stringify(loc)}, which is not a plain name inside the model folder; refusing to read it.`, {

@@ -115,7 +115,7 @@ describe('loading a model with external data', () => {
   });
 
   it('refuses a graph whose side file would lie outside the model folder, before reading anything', async () => {
-    for (const location of ['../../secret.bin', '/etc/passwd', 'a/../../b.bin', 'C:\\weights.bin', 'https://evil.example/w.bin']) {
+    for (const location of ['../../secret.bin', '/etc/passwd', 'a/../../b.bin', 'C:\\weights.bin', 'https://evil.example/w.bin', '%2e%2e/%2e%2e/secret.bin']) {
       const dir = copyExternal();
       writeFileSync(path.join(dir, 'onnx', 'model.onnx'), externalize(readFileSync(path.join(inlineDir, 'onnx', 'model.onnx')), { location }).graph);
       const reads: string[] = [];

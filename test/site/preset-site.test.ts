@@ -109,6 +109,13 @@ describe('--preset on the command line', () => {
     expect(stderr).not.toContain('does not exist'); // the missing site folder is not what it complains about
   });
 
+  it('`m3search search --preset` with an unknown name is INVALID_OPTION before encoding', async () => {
+    const { code, stderr } = await cli(['search', '--model', bare, '--preset', 'e5-tiny', 'anything']);
+    expect(code).toBe(2);
+    expect(stderr).toContain('Unknown model preset "e5-tiny"');
+    expect(stderr).not.toContain('indexed');
+  });
+
   it('without a model it is refused (a keyword-only index has no conventions)', async () => {
     const { code, stderr } = await cli(['index', dir, '--preset', PRESET]);
     expect(code).toBe(2);
