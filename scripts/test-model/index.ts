@@ -1,11 +1,14 @@
 // Generates (once) the tiny BGE-M3-shaped test model into .cache/test-model/:
-// one folder per output layout, each loadable like a real model folder.
+// one folder per output layout, each loadable like a real model folder, and
+// `external-data/`: the hidden-state model as BGE-M3's hub folder ships its
+// fp32 graph (onnx/model.onnx + onnx/model.onnx_data, no int8 file).
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ModelManifest, OutputLayout } from '../../src/model/manifest.js';
 import { DEFAULT_HEAD_FILES, MANIFEST_FILE } from '../../src/model/manifest.js';
+import { externalize } from './external.js';
 import { buildModel, makeWeights, TINY, type TinyWeights } from './graph.js';
 import { writeSafetensors } from './safetensors.js';
 import { buildVocab, SPECIAL_IDS, tokenizerFiles } from './tokenizer.js';
@@ -21,7 +24,7 @@ export const REPO_ROOT = path.resolve(HERE, '..', '..');
 export const DEFAULT_ROOT = path.join(REPO_ROOT, '.cache', 'test-model');
 export const CORPUS_PATH = path.join(REPO_ROOT, 'public', 'sample-corpus.jsonl');
 const STAMP_FILE = 'stamp.json';
-const SOURCES = ['index.ts', 'graph.ts', 'protobuf.ts', 'tokenizer.ts', 'safetensors.ts'];
+const SOURCES = ['index.ts', 'graph.ts', 'protobuf.ts', 'tokenizer.ts', 'safetensors.ts', 'external.ts'];
 
 /** Every file each layout folder holds. */
 export const MODEL_FILES = [
@@ -36,9 +39,21 @@ export const MODEL_FILES = [
   DEFAULT_HEAD_FILES.colbert,
 ] as const;
 
+/** The folder holding the external-data variant, and its files. */
+export const EXTERNAL_DIR = 'external-data';
+/** The layout the external-data variant copies (its fp32 graph, with the weights moved out). */
+export const EXTERNAL_OF: TestLayout = 'hidden-state';
+export const EXTERNAL_FILES = [
+  'onnx/model.onnx',
+  'onnx/model.onnx_data',
+  ...MODEL_FILES.filter((f) => !f.startsWith('onnx/')),
+] as const;
+
 export interface TestModel {
   root: string;
   layouts: Record<TestLayout, string>;
+  /** The external-data variant of `layouts[EXTERNAL_OF]`: same weights and files, onnx/model.onnx's initializers in onnx/model.onnx_data. */
+  externalData: string;
 }
 
 export interface EnsureOptions {
@@ -89,6 +104,7 @@ async function isFresh(root: string, want: object): Promise<boolean> {
     const have = JSON.parse(await readFile(path.join(root, STAMP_FILE), 'utf8')) as object;
     if (JSON.stringify(have) !== JSON.stringify(want)) return false;
     for (const layout of LAYOUTS) for (const f of MODEL_FILES) await stat(path.join(root, layout, f));
+    for (const f of EXTERNAL_FILES) await stat(path.join(root, EXTERNAL_DIR, f));
     return true;
   } catch {
     return false;
@@ -103,7 +119,8 @@ export async function ensureTestModel(opts: EnsureOptions = {}): Promise<TestMod
   const root = path.resolve(opts.root ?? DEFAULT_ROOT);
   const corpus = await readCorpus();
   const stamp = await fingerprint(corpus.bytes);
-  if (!opts.force && (await isFresh(root, stamp))) return { root, layouts: layoutPaths(root) };
+  const model = { root, layouts: layoutPaths(root), externalData: path.join(root, EXTERNAL_DIR) };
+  if (!opts.force && (await isFresh(root, stamp))) return model;
 
   // Build beside the target, then swap folders in, so a reader never sees half a model.
   await mkdir(root, { recursive: true });
@@ -111,16 +128,16 @@ export async function ensureTestModel(opts: EnsureOptions = {}): Promise<TestMod
   try {
     await writeAll(tmp, corpus.texts);
     await rm(path.join(root, STAMP_FILE), { force: true });
-    for (const layout of LAYOUTS) {
-      const dest = path.join(root, layout);
+    for (const folder of [...LAYOUTS, EXTERNAL_DIR]) {
+      const dest = path.join(root, folder);
       await rm(dest, { recursive: true, force: true });
-      await rename(path.join(tmp, layout), dest);
+      await rename(path.join(tmp, folder), dest);
     }
     await writeFile(path.join(root, STAMP_FILE), JSON.stringify(stamp, null, 2) + '\n');
   } finally {
     await rm(tmp, { recursive: true, force: true });
   }
-  return { root, layouts: layoutPaths(root) };
+  return model;
 }
 
 const json = (v: unknown) => JSON.stringify(v, null, 2) + '\n';
@@ -178,4 +195,11 @@ async function writeAll(dir: string, corpusTexts: readonly string[]): Promise<vo
     await writeFile(path.join(out, DEFAULT_HEAD_FILES.sparse), sparseHead);
     await writeFile(path.join(out, DEFAULT_HEAD_FILES.colbert), colbertHead);
   }
+  // The external-data variant: the same files as EXTERNAL_OF's but its fp32 graph split in two.
+  const ext = path.join(dir, EXTERNAL_DIR);
+  await mkdir(path.join(ext, 'onnx'), { recursive: true });
+  for (const f of EXTERNAL_FILES) if (!f.startsWith('onnx/')) await writeFile(path.join(ext, f), await readFile(path.join(dir, EXTERNAL_OF, f)));
+  const split = externalize(await readFile(path.join(dir, EXTERNAL_OF, 'onnx', 'model.onnx')));
+  await writeFile(path.join(ext, 'onnx', 'model.onnx'), split.graph);
+  await writeFile(path.join(ext, 'onnx', 'model.onnx_data'), split.data);
 }

@@ -235,3 +235,58 @@ export function modelProto(m: ModelSpec): Uint8Array {
   }
   return w.finish();
 }
+
+// ---------------------------------------------------------------------------
+// Reading, for rewriting a model (see ./external.ts)
+
+/** One field as it sits in the message: `raw` is tag + payload (copied verbatim when kept). */
+export interface RawField {
+  field: number;
+  wire: number;
+  raw: Uint8Array;
+  /** Length-delimited fields: the payload. */
+  payload?: Uint8Array;
+}
+
+export function readFields(buf: Uint8Array): RawField[] {
+  const out: RawField[] = [];
+  let at = 0;
+  const varint = (): number => {
+    let v = 0;
+    let scale = 1;
+    for (;;) {
+      const b = buf[at++];
+      if (b === undefined) throw new Error('truncated varint');
+      v += (b & 0x7f) * scale;
+      if (b < 0x80) return v;
+      scale *= 128;
+    }
+  };
+  while (at < buf.length) {
+    const start = at;
+    const tag = varint();
+    const wire = tag % 8;
+    let payload: Uint8Array | undefined;
+    if (wire === WIRE_VARINT) varint();
+    else if (wire === WIRE_LEN) {
+      const len = varint();
+      payload = buf.subarray(at, at + len);
+      at += len;
+    } else if (wire === WIRE_FIXED32) at += 4;
+    else if (wire === 1) at += 8;
+    else throw new Error(`wire type ${wire}`);
+    out.push({ field: Math.floor(tag / 8), wire, raw: buf.subarray(start, at), ...(payload ? { payload } : {}) });
+  }
+  return out;
+}
+
+/** Concatenates encoded fields into one message. */
+export function joinFields(parts: readonly Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((s, p) => s + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}

@@ -6,6 +6,7 @@ import type { Env } from 'onnxruntime-common';
 import { M3SearchError } from '../core/errors.js';
 import type { M3Encoder, OrtRuntime } from '../model/encoder.js';
 import { loadEncoder } from '../model/load.js';
+import type { ModelConventions } from '../model/manifest.js';
 import type { ModelSource } from '../model/source.js';
 import type { Backend } from './protocol.js';
 
@@ -85,6 +86,8 @@ export interface WebEncoderOptions extends OrtEnvOptions {
   maxLength?: number;
   /** A preset name (src/model/presets.ts) whose conventions apply where the folder's m3search.json is silent. */
   preset?: string;
+  /** A static index's recorded conventions (manifest `model.conventions`): applied over the folder's, so queries match its passages. */
+  conventions?: ModelConventions;
   signal?: AbortSignal;
   /** Model bytes fetched so far, summed over the files seen so far. */
   onProgress?: (p: { file: string; loaded: number; total?: number }) => void;
@@ -141,6 +144,7 @@ async function loadWebEncoderOnce(source: ModelSource, opts: WebEncoderOptions):
       dtype: opts.dtype,
       maxLength: opts.maxLength,
       ...(opts.preset === undefined ? {} : { preset: opts.preset }),
+      ...(opts.conventions === undefined ? {} : { conventions: opts.conventions }),
       signal: opts.signal,
       sessionOptions: { executionProviders: executionProviders(backend) },
       onProgress: (p) => {

@@ -216,6 +216,8 @@ export class SiteSession {
         backend: this.options.backend,
         // The file the index was encoded with, unless the page asks otherwise.
         dtype: this.options.dtype ?? (/(^|\/)model\.onnx$/.test(this.manifest.model?.onnxFile ?? '') ? 'fp32' : 'q8'),
+        // Pooling and prefixes as the passages were encoded (a preset's, when the folder has no m3search.json).
+        ...(this.manifest.model?.conventions ? { conventions: this.manifest.model.conventions } : {}),
         wasmPaths: this.options.wasmPaths,
         numThreads: this.options.numThreads,
         signal: this.stop.signal,

@@ -15,6 +15,7 @@ import { progressLine } from './progress.js';
 const USAGE = `m3search search [options] "query"     index a JSONL corpus in memory and search it
     --docs FILE.jsonl     one {"id" or "_id", "text", "title"?, "url"?, …meta} per line (in a clone: the sample corpus)
     --model DIR|URL       encoder folder (in a clone: the generated test model, if built)
+    --preset NAME         conventions of a named model (pooling, prefixes, max length) for a folder without m3search.json
     --mode keyword|dense|sparse|multi|hybrid   (default hybrid; keyword: the model-free analyzer's BM25)
     --fusion weighted|rrf (default weighted)
     -k N                  hits to print (default 10)
@@ -24,6 +25,7 @@ const USAGE = `m3search search [options] "query"     index a JSONL corpus in mem
 
 const OPTIONS = {
   model: { type: 'string' },
+  preset: { type: 'string' },
   docs: { type: 'string' },
   mode: { type: 'string' },
   fusion: { type: 'string' },
@@ -55,7 +57,7 @@ async function run(args: string[]): Promise<void> {
   const docs = await readJsonl(docsFile);
 
   const [{ loadModel }, { M3Search }] = await Promise.all([import('../node/load-model.js'), import('../engine/engine.js')]);
-  const encoder = await loadModel(resolveModel(values.model, log), { dtype: values.fp32 ? 'fp32' : 'q8' });
+  const encoder = await loadModel(resolveModel(values.model, log), { dtype: values.fp32 ? 'fp32' : 'q8', ...(values.preset === undefined ? {} : { preset: values.preset }) });
   try {
     const engine = new M3Search(encoder, nested === undefined ? {} : { multiVectors: 'nested', maxMultiVectors: nested }, {
       longDocuments: values.windows ? 'windows' : 'truncate',

@@ -16,6 +16,8 @@ const INDEX_USAGE = `m3search index <site-dir> [options]    build the search ind
     --out DIR             index folder (default <site-dir>/m3search)
     --model DIR|URL|none  encoder folder or URL for hybrid ranking (default none: a keyword-only index,
                           whose pages load no model and no ONNX Runtime)
+    --preset NAME         conventions of a named model (pooling, prefixes, max length) for a --model folder without
+                          m3search.json, e.g. multilingual-e5-small; the manifest records them, so pages apply them too
     --lang-analyzer CODE  language of the keyword analyzer's stemmer (default: the pages' <html lang>, else detected)
     --inject              add the <script> tag and <m3-search> box to every page
     --copy-model          copy the model next to the index, so pages rank hybrid with no third-party host
@@ -52,6 +54,7 @@ const log = (line: string): void => void process.stderr.write(`${line}\n`);
 const INDEX_OPTIONS = {
   out: { type: 'string' },
   model: { type: 'string' },
+  preset: { type: 'string' },
   'max-tokens': { type: 'string' },
   overlap: { type: 'string' },
   multi: { type: 'string' },
@@ -89,6 +92,7 @@ async function indexRun(args: string[]): Promise<void> {
     dtype: values.fp32 ? 'fp32' : 'q8',
     out: values.out,
     model: values.model,
+    ...(values.preset === undefined ? {} : { preset: values.preset }),
     language: values['lang-analyzer'],
     copyModel: values['copy-model'],
     inject: values.inject,
@@ -203,7 +207,9 @@ async function queryRun(args: string[]): Promise<void> {
   const reader = await openIndexDir(dir);
   const mode = choiceOption(values.mode, 'mode', ['keyword', 'dense', 'sparse', 'multi', 'hybrid'] as const, reader.manifest.model ? 'hybrid' : 'keyword');
   if (mode !== 'keyword' && !reader.manifest.model) throw new M3SearchError('INVALID_OPTION', `${dir} is a keyword-only index (built without a model): --mode ${mode} needs vectors; use --mode keyword.`, { mode });
-  const encoder = mode === 'keyword' ? undefined : await (await import('../node/load-model.js')).loadModel(resolveModel(values.model, log));
+  // The conventions the passages were encoded with (a preset's, say) apply to the queries too.
+  const conventions = reader.manifest.model?.conventions;
+  const encoder = mode === 'keyword' ? undefined : await (await import('../node/load-model.js')).loadModel(resolveModel(values.model, log), conventions ? { conventions } : {});
   try {
     const res = await searchSite(reader, query, { encoder, mode, fusion, k, multiVectorBudget });
     if (res.hits.length === 0) log(`no results for "${query}" in ${dir} (${reader.manifest.counts.passages} passages, ${mode} mode)`);

@@ -26,6 +26,19 @@ export interface EncoderInfo {
   hasMulti: boolean;
   /** The ONNX file loaded (e.g. onnx/model_quantized.onnx): a static index records it, so its pages load the same one. */
   onnxFile?: string;
+  /** How texts were encoded beyond the files: a static index records it, so its readers encode queries the same way. */
+  conventions?: EncoderConventions;
+}
+
+/** Pooling, normalization, prefixes and pass length of an encoder (a model manifest's fields of those names). */
+export interface EncoderConventions {
+  pooling: 'cls' | 'mean' | 'last';
+  normalize: boolean;
+  /** Absent: none. */
+  queryPrefix?: string;
+  passagePrefix?: string;
+  /** Tokens a pass holds, special tokens and prefixes included. */
+  maxLength: number;
 }
 
 /** The model's tokenizer as search needs it: token counting (windows, chunking) and lexical ids. */

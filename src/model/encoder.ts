@@ -15,7 +15,7 @@ import {
   spladeMax,
   type LinearHead,
 } from './heads.js';
-import type { OutputLayout, Pooling } from './manifest.js';
+import type { ModelConventions, OutputLayout, Pooling } from './manifest.js';
 import { pruneSparse, type SparsePruning } from './sparse-pruning.js';
 import type { M3Tokenizer } from './tokenizer.js';
 
@@ -50,6 +50,8 @@ export interface ModelInfo {
   /** Changes whenever the ONNX graph, tokenizer or head files change. */
   fingerprint: string;
   onnxFile: string;
+  /** The ONNX external-data files the graph keeps its weights in (paths in the model folder, e.g. `onnx/model.onnx_data`); absent when none. */
+  externalData?: string[];
   maxLength: number;
   denseDim: number;
   multiDim: number;
@@ -64,6 +66,8 @@ export interface ModelInfo {
   /** Texts put before queries / passages; absent when none. */
   queryPrefix?: string;
   passagePrefix?: string;
+  /** The same with the pass length (what a static index records; `maxLength` above is what is left for text). */
+  conventions?: ModelConventions;
 }
 
 /** A model's input/output conventions (see ModelManifest): defaults reproduce BGE-M3. */

@@ -6,12 +6,13 @@ import { M3SearchError, throwIfAborted } from '../core/errors.js';
 import { fingerprintBytes } from './fingerprint.js';
 import type { LinearHead } from './heads.js';
 import { DEFAULT_CONVENTIONS, M3Encoder, type Conventions, type EncoderParts, type ModelInfo, type OrtRuntime } from './encoder.js';
-import { checkManifest, DEFAULT_HEAD_FILES, DEFAULT_TORCH_HEAD_FILES, DEFAULT_OUTPUT_NAMES, MANIFEST_FILE, MIN_MAX_LENGTH, modelPositions, type ModelManifest, type OutputLayout } from './manifest.js';
+import { checkManifest, DEFAULT_HEAD_FILES, DEFAULT_TORCH_HEAD_FILES, DEFAULT_OUTPUT_NAMES, MANIFEST_FILE, MIN_MAX_LENGTH, modelPositions, type ModelConventions, type ModelManifest, type OutputLayout } from './manifest.js';
 import { punctuationIds, userNoiseIds } from './noise.js';
+import { externalDataLocations, externalDataPath } from './onnx-external.js';
 import { getPreset, mergeManifests, type ModelPreset } from './presets.js';
 import { parseSafetensors, type NamedTensor } from './safetensors.js';
 import type { SparsePruning } from './sparse-pruning.js';
-import { notFound, parseJson, readJson, whereOf, type FileProgress, type ModelSource } from './source.js';
+import { notFound, parseJson, readJson, whereOf, type FileProgress, type ModelFileErrorDetails, type ModelSource, type ReadOptions } from './source.js';
 import { createTokenizer, type JsonObject } from './tokenizer.js';
 import { parseTorchStateDict } from './torch-pt.js';
 
@@ -44,6 +45,13 @@ export interface LoadOptions {
    * m3search.json, else the fields its manifest leaves out.
    */
   preset?: string | ModelPreset;
+  /**
+   * The conventions an index was encoded with (a site manifest's
+   * `model.conventions`): they win over the folder's manifest and the preset,
+   * so queries are encoded as the passages were. `maxLength` yields to the
+   * `maxLength` option.
+   */
+  conventions?: ModelConventions;
   signal?: AbortSignal;
   onProgress?: (p: FileProgress) => void;
 }
@@ -76,10 +84,14 @@ export async function loadEncoder(source: ModelSource, opts: LoadOptions): Promi
   }
   if (!onnxBytes || !onnxFile) throw notFound(source, candidates);
   throwIfAborted(opts.signal);
+  const external = await readExternalData(source, onnxFile, onnxBytes, read);
+  throwIfAborted(opts.signal);
 
   let session: InferenceSession;
   try {
-    session = await opts.ort.InferenceSession.create(onnxBytes, opts.sessionOptions);
+    // Handed over as bytes under the graph's own location names: onnxruntime-node and -web both take them so.
+    const sessionOptions = external.length ? { ...opts.sessionOptions, externalData: external.map((x) => ({ path: x.location, data: x.bytes })) } : opts.sessionOptions;
+    session = await opts.ort.InferenceSession.create(onnxBytes, sessionOptions);
   } catch (e) {
     throw new M3SearchError('MODEL_FILES', `${onnxFile} in ${source.location} is not a loadable ONNX model: ${(e as Error).message}`);
   }
@@ -124,11 +136,17 @@ export async function loadEncoder(source: ModelSource, opts: LoadOptions): Promi
   const sparseStyle = outputs.logits ? 'splade' : outputs.sparse || heads.sparse ? 'lexical' : 'none';
   if (opts.punctuationFilter ?? sparseStyle === 'splade') for (const id of punctuationIds(tokenizer)) sparseExclude.add(id);
 
-  const conventions = conventionsOf(manifest);
+  const conventions = conventionsOf(manifest, opts.conventions);
   if (conventions.pooling !== 'cls' && !outputs.hidden) {
     throw new M3SearchError('MODEL_FILES', `pooling '${conventions.pooling}' needs the hidden states, but ${onnxFile} outputs only ${session.outputNames.join(', ')}.`, { field: 'pooling' });
   }
-  const passLength = await checkedMaxLength(source, read, opts.maxLength, manifest?.maxLength, numberOr(tokenizerConfig.model_max_length, 512));
+  const passLength = await checkedMaxLength(
+    source,
+    read,
+    opts.maxLength,
+    opts.conventions ? { value: opts.conventions.maxLength, from: "the index's recorded conventions: maxLength" } : { value: manifest?.maxLength, from: `${whereOf(source, MANIFEST_FILE)}: maxLength` },
+    numberOr(tokenizerConfig.model_max_length, 512),
+  );
   // Room for the longer prefix is kept out of maxLength, so text sized by it is never cut (+1: a word may merge across the boundary).
   const prefixTokens = Math.max(
     ...[conventions.queryPrefix, conventions.passagePrefix].map((p) => (p ? tokenizer.ids(p, { special: false }).length + 1 : 0)),
@@ -140,8 +158,9 @@ export async function loadEncoder(source: ModelSource, opts: LoadOptions): Promi
     modelId: manifest?.modelId ?? source.location,
     layout,
     // Conventions change the vectors as much as the files do; default ones leave BGE-M3's fingerprint as it was.
-    fingerprint: fingerprintBytes([onnxBytes, tokenizerBytes, ...headBytes, ...conventionBytes(conventions)]),
+    fingerprint: fingerprintBytes([onnxBytes, ...external.map((x) => x.bytes), tokenizerBytes, ...headBytes, ...conventionBytes(conventions)]),
     onnxFile,
+    ...(external.length ? { externalData: external.map((x) => x.file) } : {}),
     maxLength: passLength - prefixTokens,
     denseDim: 0,
     multiDim: 0,
@@ -153,6 +172,13 @@ export async function loadEncoder(source: ModelSource, opts: LoadOptions): Promi
     normalize: conventions.normalize,
     ...(conventions.queryPrefix ? { queryPrefix: conventions.queryPrefix } : {}),
     ...(conventions.passagePrefix ? { passagePrefix: conventions.passagePrefix } : {}),
+    conventions: {
+      pooling: conventions.pooling,
+      normalize: conventions.normalize,
+      ...(conventions.queryPrefix ? { queryPrefix: conventions.queryPrefix } : {}),
+      ...(conventions.passagePrefix ? { passagePrefix: conventions.passagePrefix } : {}),
+      maxLength: passLength,
+    },
   };
   if (opts.multiCls !== undefined) {
     if (!Number.isInteger(opts.multiCls) || opts.multiCls < 1) {
@@ -181,6 +207,31 @@ export async function loadEncoder(source: ModelSource, opts: LoadOptions): Promi
   });
   await probe(encoder, heads, info);
   return encoder;
+}
+
+interface ExternalFile {
+  /** The name the graph gives it (relative to the .onnx file's folder). */
+  location: string;
+  /** Its path in the source. */
+  file: string;
+  bytes: Uint8Array;
+}
+
+/** The external-data files the graph names, read beside it (with progress, cancellable); a missing one is MODEL_FILES naming it. */
+async function readExternalData(source: ModelSource, onnxFile: string, onnxBytes: Uint8Array, read: ReadOptions): Promise<ExternalFile[]> {
+  const out: ExternalFile[] = [];
+  for (const location of externalDataLocations(onnxBytes, whereOf(source, onnxFile))) {
+    const file = externalDataPath(onnxFile, location);
+    const bytes = await source.read(file, read);
+    if (!bytes) {
+      const url = whereOf(source, file);
+      const why = source.whyMissing?.(file);
+      const details: ModelFileErrorDetails = { url, location: source.location, reason: 'not-found' };
+      throw new M3SearchError('MODEL_FILES', `${url} was not found${why ? ` (${why})` : ''}; ${onnxFile} keeps its weights in it (ONNX external data), so the model folder needs it.`, { ...details });
+    }
+    out.push({ location, file, bytes });
+  }
+  return out;
 }
 
 /** One forward pass on a tiny input: learns the dimensions and proves graph, heads and tokenizer fit. */
@@ -233,8 +284,9 @@ function checkOutputs(layout: OutputLayout, o: EncoderParts['outputs'], file: st
   }
 }
 
-/** Pooling, normalization and prefixes: the manifest's (or preset's), else BGE-M3's. */
-function conventionsOf(m: ModelManifest | undefined): Conventions {
+/** Pooling, normalization and prefixes: an index's recorded ones, else the manifest's (or preset's), else BGE-M3's. */
+function conventionsOf(m: ModelManifest | undefined, recorded: ModelConventions | undefined): Conventions {
+  if (recorded) return { pooling: recorded.pooling, normalize: recorded.normalize, queryPrefix: recorded.queryPrefix ?? '', passagePrefix: recorded.passagePrefix ?? '' };
   return {
     pooling: m?.pooling ?? DEFAULT_CONVENTIONS.pooling,
     normalize: m?.normalize ?? DEFAULT_CONVENTIONS.normalize,
@@ -274,14 +326,14 @@ async function checkedMaxLength(
   source: ModelSource,
   read: { signal?: AbortSignal; onProgress?: (p: FileProgress) => void },
   option: number | undefined,
-  declared: number | undefined,
+  declared: { value: number | undefined; from: string },
   fallback: number,
 ): Promise<number> {
   if (option !== undefined && !(Number.isInteger(option) && option >= MIN_MAX_LENGTH)) {
     throw new M3SearchError('INVALID_OPTION', `maxLength must be an integer ≥ ${MIN_MAX_LENGTH}.`, { maxLength: option });
   }
-  const maxLength = option ?? declared ?? fallback;
-  if (option === undefined && declared === undefined) return maxLength;
+  const maxLength = option ?? declared.value ?? fallback;
+  if (option === undefined && declared.value === undefined) return maxLength;
   // Only read when a length was asked for: the default comes from the model's own tokenizer config.
   let config: unknown;
   try {
@@ -291,7 +343,7 @@ async function checkedMaxLength(
   }
   const positions = modelPositions(config);
   if (positions !== undefined && maxLength > positions) {
-    const from = option !== undefined ? 'the maxLength option' : `${whereOf(source, MANIFEST_FILE)}: maxLength`;
+    const from = option !== undefined ? 'the maxLength option' : declared.from;
     throw new M3SearchError('MODEL_MISMATCH', `${from} is ${maxLength}, but the model has ${positions} token positions (config.json).`, {
       field: 'maxLength',
       maxLength,

@@ -3,6 +3,7 @@
 // `m3search.json` manifest; without one, the layout is inferred from the ONNX
 // graph's output names (see `inferLayout` in ./load.ts).
 
+import type { EncoderConventions } from '../core/encoder.js';
 import { M3SearchError } from '../core/errors.js';
 
 /**
@@ -59,6 +60,14 @@ export interface ModelManifest {
 }
 
 export type Pooling = 'cls' | 'mean' | 'last';
+
+/**
+ * How texts were encoded beyond the files themselves: what a static-site
+ * manifest records (`model.conventions`) and its readers apply, so a folder
+ * loaded through a preset (no m3search.json) encodes queries in the page as
+ * the build encoded passages.
+ */
+export type ModelConventions = EncoderConventions;
 export const POOLINGS: readonly Pooling[] = ['cls', 'mean', 'last'];
 
 /** Defaults used when a manifest omits a field. */

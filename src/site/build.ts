@@ -271,6 +271,7 @@ export async function buildSiteIndex(opts: BuildOptions): Promise<BuildReport> {
       multiDim: multi === 'none' ? 0 : info.multiDim,
       sparseStyle: info.sparseStyle,
       ...(info.onnxFile ? { onnxFile: info.onnxFile } : {}),
+      ...(info.conventions ? { conventions: info.conventions } : {}),
       ...(opts.modelPath ? { path: opts.modelPath } : {}),
       ...(opts.modelPath && opts.modelBytes ? { bytes: opts.modelBytes } : {}),
     } : null,

@@ -78,12 +78,13 @@ export async function copyBundle(outDir: string, opts: { swRoot?: string; onnxRu
 /**
  * Copies a local model folder next to the index (`--copy-model`), so the site
  * needs no third-party host: everything but the ONNX files pages will not
- * load (only `onnxFile`, the one the passages were encoded with, and its
- * external-data file go).
+ * load (only `onnxFile`, the one the passages were encoded with, and the
+ * external-data files its graph names — `ModelInfo.externalData` — go).
+ * Returns the bytes copied.
  */
-export async function copyModel(modelDir: string, outDir: string, onnxFile: string): Promise<number> {
+export async function copyModel(modelDir: string, outDir: string, onnxFile: string, externalData: readonly string[] = []): Promise<number> {
   const root = path.resolve(modelDir);
-  const keep = new Set([onnxFile, `${onnxFile}_data`, `${onnxFile}.data`]);
+  const keep = new Set([onnxFile, ...externalData]);
   const dest = path.join(outDir, 'model');
   await cp(root, dest, {
     recursive: true,

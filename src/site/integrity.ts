@@ -4,6 +4,7 @@
 // network never answered. Environment-free (SubtleCrypto: workers, pages and
 // Node ≥ 20).
 import { M3SearchError } from '../core/errors.js';
+import { MIN_MAX_LENGTH, POOLINGS } from '../model/manifest.js';
 import type { RangeFile, SiteManifest } from './types.js';
 
 /** What a failed read of one index file was. */
@@ -73,6 +74,11 @@ export function checkManifest(value: unknown, file: string): SiteManifest {
     if (!isCount(model.denseDim) || model.denseDim === 0 || !isCount(model.multiDim) || !isCount(model.maxLength)) bad('model dimensions');
     if (!oneOf(model.sparseStyle, ['lexical', 'splade', 'none'])) bad('model.sparseStyle');
     if (model.bytes !== undefined && !isCount(model.bytes)) bad('model.bytes');
+    const c = model.conventions;
+    if (c !== undefined) {
+      if (!isObject(c) || !oneOf(c.pooling, POOLINGS) || typeof c.normalize !== 'boolean' || !isCount(c.maxLength) || c.maxLength < MIN_MAX_LENGTH) bad('model.conventions');
+      for (const p of [c.queryPrefix, c.passagePrefix]) if (p !== undefined && typeof p !== 'string') bad('model.conventions prefixes');
+    }
   }
   const counts = m.counts;
   if (!isObject(counts) || !isCount(counts.passages)) return bad('counts.passages');

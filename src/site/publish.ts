@@ -6,6 +6,7 @@ import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { M3SearchError } from '../core/errors.js';
 import type { M3Encoder } from '../model/encoder.js';
+import { getPreset } from '../model/presets.js';
 import { loadModel } from '../node/load-model.js';
 import { buildSiteIndex, type BuildOptions, type BuildReport } from './build.js';
 import { copyBundle, copyModel, ensureScriptBundle, onnxRuntimeBytes, SW_FILE } from './bundle.js';
@@ -20,6 +21,13 @@ export interface IndexSiteOptions extends Omit<BuildOptions, 'encoder' | 'modelP
    * keyword-only index, whose pages load no model and no ONNX Runtime.
    */
   model?: string;
+  /**
+   * A named model (src/model/presets.ts, e.g. 'multilingual-e5-small') whose
+   * conventions (pooling, normalization, prefixes, max length) apply to
+   * `model`: all of them for a folder without m3search.json, else the fields it
+   * leaves out. The manifest records the conventions used, so pages apply them too.
+   */
+  preset?: string;
   /** An encoder already loaded from `model` (otherwise it is loaded, and disposed after the build). */
   encoder?: M3Encoder;
   /** Which ONNX file to load: 'q8' (default) prefers onnx/model_quantized.onnx, 'fp32' onnx/model.onnx. Pages must load the same one. */
@@ -66,13 +74,18 @@ async function checkSiteFolder(site: string, crawl: { exclude: string[]; markdow
 }
 
 export async function indexSite(opts: IndexSiteOptions): Promise<IndexSiteReport> {
-  const { model: asked, encoder: given, dtype, copyModel: copy = false, inject = false, serviceWorker = true, serviceWorkerPages = false, onLog, ...build } = opts;
+  const { model: asked, preset, encoder: given, dtype, copyModel: copy = false, inject = false, serviceWorker = true, serviceWorkerPages = false, onLog, ...build } = opts;
   const model = asked === 'none' ? undefined : asked;
   const site = path.resolve(opts.site);
   const out = path.resolve(opts.out ?? path.join(site, 'm3search'));
   const rel = path.relative(site, out).split(path.sep).join('/');
   // Checked before the (slow) model load and encoding, not after.
   if (copy && !model) throw new M3SearchError('INVALID_OPTION', 'copyModel (--copy-model) needs a model (--model DIR); this index is keyword-only.', { model: asked ?? null });
+  if (preset !== undefined) {
+    if (!model) throw new M3SearchError('INVALID_OPTION', 'preset (--preset) needs a model (--model DIR|URL); this index is keyword-only.', { preset });
+    if (given) throw new M3SearchError('INVALID_OPTION', 'preset (--preset) applies when the model is loaded here; the encoder given was loaded already.', { preset });
+    getPreset(preset); // an unknown name fails now, not after crawling
+  }
   if (copy && model && isUrl(model)) throw new M3SearchError('INVALID_OPTION', `copyModel (--copy-model) needs a local model folder, not the URL ${model}.`, { model });
   if (inject && (rel.startsWith('..') || path.isAbsolute(rel))) {
     throw new M3SearchError('INVALID_OPTION', `inject (--inject) needs the index folder inside the site folder; ${out} is not inside ${site}.`, { site, out });
@@ -83,7 +96,7 @@ export async function indexSite(opts: IndexSiteOptions): Promise<IndexSiteReport
   await ensureScriptBundle(onLog);
 
   const t0 = performance.now();
-  const encoder = given ?? (model ? await loadModel(model, { dtype }) : undefined);
+  const encoder = given ?? (model ? await loadModel(model, { dtype, ...(preset === undefined ? {} : { preset }) }) : undefined);
   const modelSeconds = (performance.now() - t0) / 1000;
   if (encoder) {
     const { info } = encoder;
@@ -91,7 +104,7 @@ export async function indexSite(opts: IndexSiteOptions): Promise<IndexSiteReport
   } else onLog?.('no model: a keyword-only index (pages load no model and no ONNX Runtime; --model DIR|URL adds hybrid ranking)');
   let report: BuildReport;
   try {
-    const modelBytes = copy && model && encoder ? (await copyModel(model, out, encoder.info.onnxFile)) + (await onnxRuntimeBytes()) : undefined;
+    const modelBytes = copy && model && encoder ? (await copyModel(model, out, encoder.info.onnxFile, encoder.info.externalData)) + (await onnxRuntimeBytes()) : undefined;
     report = await buildSiteIndex({ ...build, site, out, encoder, modelPath: copy ? 'model/' : undefined, modelBytes });
   } finally {
     if (!given) await encoder?.dispose();

@@ -1,6 +1,8 @@
 // Shapes of the static site index: what the crawler extracts, what the builder
 // keeps per passage, and the manifest a page fetches first. See FORMAT.md.
 
+import type { ModelConventions } from '../model/manifest.js';
+
 /** One section of a page: the text under one heading (h1–h4), up to the next. */
 export interface Section {
   /** Id to link to (`page.html#anchor`); '' links to the page top. */
@@ -100,6 +102,13 @@ export interface SiteManifest {
     bytes?: number;
     /** The ONNX file the passages were encoded with; pages load the same one (its int8 and fp32 kernels differ slightly). */
     onnxFile?: string;
+    /**
+     * Pooling, normalization, prefixes and pass length the passages were
+     * encoded with (the folder's m3search.json or a preset's); readers apply
+     * them over the model folder's own, so queries match. Absent in builds
+     * older than it: readers then use the folder's.
+     */
+    conventions?: ModelConventions;
   } | null;
   chunking: { maxTokens: number; overlapTokens: number };
   /** `terms`: keyword terms over all passages (title terms counted `titleBoost` times). */

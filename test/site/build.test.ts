@@ -193,14 +193,24 @@ describe('buildSiteIndex', () => {
 });
 
 describe('copyModel (--copy-model)', () => {
-  it('copies the model folder but only the ONNX file the index was encoded with (and its external data)', async () => {
+  it('copies the model folder but only the ONNX file the index was encoded with and the external data its graph names', async () => {
     const dir = await mkdtemp(path.join(os.tmpdir(), 'm3search-copy-'));
     const model = path.join(dir, 'model-src');
     await mkdir(path.join(model, 'onnx'), { recursive: true });
-    for (const f of ['tokenizer.json', 'config.json', 'sparse_linear.safetensors', 'onnx/model.onnx', 'onnx/model_quantized.onnx', 'onnx/model_quantized.onnx_data']) await writeFile(path.join(model, f), f);
-    await copyModel(model, dir, 'onnx/model_quantized.onnx');
-    const copied = (await readdir(path.join(dir, 'model'), { recursive: true })).map(String).sort();
-    expect(copied).toEqual(['config.json', 'onnx', 'onnx/model_quantized.onnx', 'onnx/model_quantized.onnx_data', 'sparse_linear.safetensors', 'tokenizer.json']);
+    const files = ['tokenizer.json', 'config.json', 'sparse_linear.safetensors', 'onnx/model.onnx', 'onnx/model.onnx_data', 'onnx/model_quantized.onnx', 'onnx/model_quantized.onnx_data'];
+    for (const f of files) await writeFile(path.join(model, f), f);
+    const common = ['config.json', 'onnx', 'sparse_linear.safetensors', 'tokenizer.json'];
+    const copied = async (onnx: string, external?: string[]) => {
+      await rm(path.join(dir, 'model'), { recursive: true, force: true });
+      const bytes = await copyModel(model, dir, onnx, external);
+      return { files: (await readdir(path.join(dir, 'model'), { recursive: true })).map(String).sort(), bytes };
+    };
+    // The side file goes when the graph names it, and counts in the bytes.
+    const fp32 = await copied('onnx/model.onnx', ['onnx/model.onnx_data']);
+    expect(fp32.files).toEqual([...common, 'onnx/model.onnx', 'onnx/model.onnx_data'].sort());
+    expect(fp32.bytes).toBe(['tokenizer.json', 'config.json', 'sparse_linear.safetensors', 'onnx/model.onnx', 'onnx/model.onnx_data'].join('').length);
+    // A graph with its weights inline: a `_data` file beside it is not guessed to be its.
+    expect((await copied('onnx/model_quantized.onnx')).files).toEqual([...common, 'onnx/model_quantized.onnx'].sort());
     await rm(dir, { recursive: true, force: true });
   });
 });

@@ -122,6 +122,14 @@ describe('the manifest is checked before anything is sized from it', () => {
     expect(e.message).toMatch(/manifest\.json is corrupt or was edited/);
   });
 
+  it('model conventions out of shape are refused, naming the field (a reader would encode queries wrongly)', async () => {
+    const good = { pooling: 'mean', normalize: true, queryPrefix: 'query: ', maxLength: 512 };
+    for (const bad of [{ ...good, pooling: 'max' }, { ...good, normalize: 'yes' }, { ...good, maxLength: 2 }, { ...good, passagePrefix: 7 }, 'mean']) {
+      const dir = await edited((m) => (m.model.conventions = bad));
+      expect((await failure(openIndexDir(dir))).message, JSON.stringify(bad)).toMatch(/not an m3search site manifest: model\.conventions/);
+    }
+  });
+
   it('a file name outside the index folder, or a dense size that does not fit its rows, is refused', async () => {
     const outside = await edited((m) => (m.shards.meta.files[0].file = '../../etc/passwd'));
     expect((await failure(openIndexDir(outside))).message).toMatch(/malformed entry/);
