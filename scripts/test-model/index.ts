@@ -1,7 +1,7 @@
 // Generates (once) the tiny BGE-M3-shaped test model into .cache/test-model/:
 // one folder per output layout, each loadable like a real model folder.
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { cp, mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ModelManifest, OutputLayout } from '../../src/model/manifest.js';
@@ -11,7 +11,7 @@ import { writeSafetensors } from './safetensors.js';
 import { buildVocab, SPECIAL_IDS, tokenizerFiles } from './tokenizer.js';
 
 /** Bump when the output changes in a way the source hash would not show. */
-export const GENERATOR_VERSION = 1;
+export const GENERATOR_VERSION = 2;
 
 export const LAYOUTS = ['heads-in-graph', 'hidden-state', 'splade'] as const satisfies readonly OutputLayout[];
 export type TestLayout = (typeof LAYOUTS)[number];
@@ -39,7 +39,13 @@ export const MODEL_FILES = [
 export interface TestModel {
   root: string;
   layouts: Record<TestLayout, string>;
+  /** The splade folder declared inference-free ("doc-only"): its manifest's `sparse.query` is 'idf', with a generated `idf.json`. */
+  docOnly: string;
 }
+
+/** Folder of the doc-only variant of the splade layout (same graph and tokenizer, plus idf.json). */
+export const DOC_ONLY_FOLDER = 'splade-doc';
+export const IDF_FILE = 'idf.json';
 
 export interface EnsureOptions {
   /** Output folder (default `<repo>/.cache/test-model`). */
@@ -89,6 +95,7 @@ async function isFresh(root: string, want: object): Promise<boolean> {
     const have = JSON.parse(await readFile(path.join(root, STAMP_FILE), 'utf8')) as object;
     if (JSON.stringify(have) !== JSON.stringify(want)) return false;
     for (const layout of LAYOUTS) for (const f of MODEL_FILES) await stat(path.join(root, layout, f));
+    await stat(path.join(root, DOC_ONLY_FOLDER, IDF_FILE));
     return true;
   } catch {
     return false;
@@ -103,7 +110,7 @@ export async function ensureTestModel(opts: EnsureOptions = {}): Promise<TestMod
   const root = path.resolve(opts.root ?? DEFAULT_ROOT);
   const corpus = await readCorpus();
   const stamp = await fingerprint(corpus.bytes);
-  if (!opts.force && (await isFresh(root, stamp))) return { root, layouts: layoutPaths(root) };
+  if (!opts.force && (await isFresh(root, stamp))) return { root, layouts: layoutPaths(root), docOnly: path.join(root, DOC_ONLY_FOLDER) };
 
   // Build beside the target, then swap folders in, so a reader never sees half a model.
   await mkdir(root, { recursive: true });
@@ -111,7 +118,7 @@ export async function ensureTestModel(opts: EnsureOptions = {}): Promise<TestMod
   try {
     await writeAll(tmp, corpus.texts);
     await rm(path.join(root, STAMP_FILE), { force: true });
-    for (const layout of LAYOUTS) {
+    for (const layout of [...LAYOUTS, DOC_ONLY_FOLDER]) {
       const dest = path.join(root, layout);
       await rm(dest, { recursive: true, force: true });
       await rename(path.join(tmp, layout), dest);
@@ -120,7 +127,7 @@ export async function ensureTestModel(opts: EnsureOptions = {}): Promise<TestMod
   } finally {
     await rm(tmp, { recursive: true, force: true });
   }
-  return { root, layouts: layoutPaths(root) };
+  return { root, layouts: layoutPaths(root), docOnly: path.join(root, DOC_ONLY_FOLDER) };
 }
 
 const json = (v: unknown) => JSON.stringify(v, null, 2) + '\n';
@@ -178,4 +185,25 @@ async function writeAll(dir: string, corpusTexts: readonly string[]): Promise<vo
     await writeFile(path.join(out, DEFAULT_HEAD_FILES.sparse), sparseHead);
     await writeFile(path.join(out, DEFAULT_HEAD_FILES.colbert), colbertHead);
   }
+  // The doc-only variant: the splade folder, declared inference-free, with an idf table.
+  const doc = path.join(dir, DOC_ONLY_FOLDER);
+  await cp(path.join(dir, 'splade'), doc, { recursive: true });
+  const docManifest: ModelManifest = { ...manifestFor('splade'), modelId: 'm3search/tiny-test-splade-doc', sparse: { query: 'idf', idf: IDF_FILE } };
+  await writeFile(path.join(doc, MANIFEST_FILE), json(docManifest));
+  await writeFile(path.join(doc, IDF_FILE), json(idfTable(vocab)));
+}
+
+/**
+ * A deterministic idf table over the vocabulary: weights from 0.5 to 8 spread
+ * by a hash of the piece, and every 13th piece left out (a table need not
+ * cover the vocabulary: absent pieces weigh nothing at query time).
+ */
+function idfTable(vocab: readonly (readonly [string, number])[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  vocab.forEach(([piece], i) => {
+    if (i % 13 === 5) return;
+    const h = createHash('sha256').update(piece).digest();
+    out[piece] = Math.round((0.5 + (h.readUInt16LE(0) / 65535) * 7.5) * 1e4) / 1e4;
+  });
+  return out;
 }
