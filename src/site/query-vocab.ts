@@ -154,6 +154,7 @@ export function buildQueryVocab(
   const pieces: VocabEntry[] = [];
   let minScore: number | undefined;
   let model: QueryVocabModel;
+  let maxPiece = 0;
   const weightOf = (piece: string, id: number): VocabEntry['weighted'] => {
     const w = postingIds.has(id) ? idf.get(piece) : undefined;
     return w !== undefined && w > 0 ? { id, weight: w } : undefined;
@@ -174,6 +175,8 @@ export function buildQueryVocab(
       { field: 'tokenizer.model.type' },
     );
   }
+  // Added tokens are pieces to WordPiece too (the library adds them to its vocabulary).
+  for (const a of (tokenizerJson.added_tokens as { content: string }[] | undefined) ?? []) maxPiece = Math.max(maxPiece, a.content.length);
   let vocabSize = model === 'Unigram' ? pieces.length : Math.max(0, ...Object.values(m!.vocab as Record<string, number>)) + 1;
   for (const a of (tokenizerJson.added_tokens as { id: number }[] | undefined) ?? []) vocabSize = Math.max(vocabSize, a.id + 1);
   pieces.sort((a, b) => byUnits(a.piece, b.piece));
@@ -181,7 +184,6 @@ export function buildQueryVocab(
   let entries: VocabEntry[] = [];
   let bytes = 0;
   let first = '';
-  let maxPiece = 0;
   for (const e of pieces) {
     if (bytes >= shardBytes) {
       shards.push({ first, shard: { shard: shards.length, entries } });
@@ -315,14 +317,8 @@ export class QueryVocabulary {
    * splits them as the whole vocabulary does.
    */
   async vector(text: string): Promise<SparseVector> {
-    const need = this.shardsOf(text).filter((i) => !this.loaded.has(i));
-    const shards = await Promise.all(need.map((i) => this.shard(i)));
-    for (const s of shards) {
-      if (this.loaded.has(s.shard)) continue;
-      this.loaded.add(s.shard);
-      for (const e of s.entries) this.entries.set(e.piece, e);
-      this.tokenizer = undefined;
-    }
+    if (this.info.model === 'WordPiece') await this.walkWordPiece(text);
+    else await this.load(this.shardsOf(text));
     this.tokenizer ??= this.create(this.withVocab([...this.entries.values()]), this.file.config);
     const weights = new Map<number, number>();
     for (const piece of this.tokenizer.tokenize(text, { add_special_tokens: false })) {
@@ -330,6 +326,55 @@ export class QueryVocabulary {
       if (w && !weights.has(w.id)) weights.set(w.id, w.weight);
     }
     return toSparse(weights);
+  }
+
+  /** Reads shards not read yet into `entries` (the tokenizer is rebuilt when any arrived). */
+  private async load(need: readonly number[]): Promise<void> {
+    const shards = await Promise.all(need.filter((i) => !this.loaded.has(i)).map((i) => this.shard(i)));
+    for (const s of shards) {
+      if (this.loaded.has(s.shard)) continue;
+      this.loaded.add(s.shard);
+      for (const e of s.entries) this.entries.set(e.piece, e);
+      this.tokenizer = undefined;
+    }
+  }
+
+  /**
+   * WordPiece is a greedy longest match: only the positions the walk reaches
+   * are looked up, a round of fetches per piece (most words are one piece), so
+   * a query reads the shards of its words' first positions rather than of
+   * every position. The library's walk then consults only keys whose shards
+   * are loaded, and so finds what the full vocabulary gives.
+   */
+  private async walkWordPiece(text: string): Promise<void> {
+    const { maxPiece, continuingPrefix = '##', maxWordChars = 100, firsts } = this.info;
+    const added = new Set(((this.file.tokenizer.added_tokens as { content: string }[] | undefined) ?? []).map((a) => a.content));
+    let frontier = this.wordsOf(text)
+      .map((w) => ({ cps: [...w], pos: 0 }))
+      .filter((w) => w.cps.length <= maxWordChars);
+    const keysAt = (cps: string[], pos: number): string[] => {
+      const keys: string[] = [];
+      let s = pos > 0 ? continuingPrefix : '';
+      for (let j = pos; j < cps.length && s.length + cps[j]!.length <= maxPiece; j++) keys.push((s += cps[j]!));
+      return keys;
+    };
+    while (frontier.length > 0) {
+      await this.load([...new Set(frontier.flatMap((f) => keysAt(f.cps, f.pos).map((k) => vocabShardOf(firsts, k))))]);
+      const next: typeof frontier = [];
+      for (const f of frontier) {
+        const keys = keysAt(f.cps, f.pos);
+        let len = 0;
+        for (let k = keys.length - 1; k >= 0; k--) {
+          if (this.entries.has(keys[k]!) || added.has(keys[k]!)) {
+            len = k + 1;
+            break;
+          }
+        }
+        // No piece matches: the whole word is [UNK], nothing more to look up.
+        if (len > 0 && f.pos + len < f.cps.length) next.push({ cps: f.cps, pos: f.pos + len });
+      }
+      frontier = next;
+    }
   }
 
   /**

@@ -40,7 +40,7 @@ export interface ShardTargets {
   vocabBytes: number;
 }
 
-export const DEFAULT_TARGETS: ShardTargets = { denseBytes: 512 << 10, postingsPerShard: 6000, keywordBytes: 32 << 10, multiBytes: 64 << 10, metaBytes: 32 << 10, vocabBytes: 8 << 10 };
+export const DEFAULT_TARGETS: ShardTargets = { denseBytes: 512 << 10, postingsPerShard: 6000, keywordBytes: 32 << 10, multiBytes: 64 << 10, metaBytes: 32 << 10, vocabBytes: 2 << 10 };
 
 export interface WrittenShards {
   shards: SiteManifest['shards'];
