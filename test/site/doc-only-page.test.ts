@@ -89,5 +89,6 @@ describe('a doc-only site in Chromium', () => {
       `first query bytes (Chromium): doc-only ${(bytes(doc.fetched, '/doc/m3search/') / 1024).toFixed(1)} KiB (vocabulary ${(vocab / 1024).toFixed(1)} KiB, ${doc.fetched.size} requests) · keyword-only ${(bytes(kw.fetched, '/kw/m3search/') / 1024).toFixed(1)} KiB (${kw.fetched.size} requests)`,
     );
     expect(vocab).toBeGreaterThan(0);
+    if (process.env.M3S_DEBUG_BYTES) for (const m of [doc.fetched, kw.fetched]) console.log([...m].sort((a, b) => b[1] - a[1]).map(([f, b]) => `${f} ${b}`).join("\n"));
   }, 120_000);
 });
