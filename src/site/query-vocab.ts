@@ -24,6 +24,7 @@ import { ByteReader, ByteWriter } from '../core/bytes.js';
 import { M3SearchError } from '../core/errors.js';
 import { toSparse } from '../model/heads.js';
 import type { SparseVector } from '../core/types.js';
+import { keywordShardOf } from './keyword-shards.js';
 import { checkHeader, end, header, ShardKind } from './shards.js';
 
 export type QueryVocabModel = 'WordPiece' | 'Unigram';
@@ -212,17 +213,8 @@ export function buildQueryVocab(
 
 // ---------------------------------------------------------------- page side
 
-/** Shard holding `key`: the last whose first key is ≤ it (`firsts` ascending, the first ''). */
-export function vocabShardOf(firsts: readonly string[], key: string): number {
-  let lo = 0;
-  let hi = firsts.length - 1;
-  while (lo < hi) {
-    const mid = (lo + hi + 1) >> 1;
-    if (firsts[mid]! <= key) lo = mid;
-    else hi = mid - 1;
-  }
-  return lo;
-}
+/** Shard holding `key`: the same key-range lookup as the keyword shards'. */
+export const vocabShardOf = keywordShardOf;
 
 /**
  * Every vocabulary key a word can be segmented with: for each position (code

@@ -21,6 +21,7 @@ import type { M3Encoder } from '../../src/model/encoder.js';
 import { fsSource } from '../../src/node/fs-source.js';
 import { buildSiteIndex } from '../../src/site/build.js';
 import { openIndexDir } from '../../src/site/node-reader.js';
+import { checkManifest } from '../../src/site/integrity.js';
 import { buildQueryVocab, decodeVocabShard, encodeVocabShard, QueryVocabulary, type TokenizerLike } from '../../src/site/query-vocab.js';
 import { searchSite } from '../../src/site/search.js';
 import type { SiteIndexReader } from '../../src/site/query.js';
@@ -144,6 +145,11 @@ describe('a static site built with a doc-only model', () => {
     expect(m.counts.passages).toBe(docs.length);
     const files = await readdir(path.join(dir, 'idx', 'shards'));
     expect(files.some((f) => f.startsWith('dense-') || f.startsWith('multi-'))).toBe(false);
+    // The manifest check: a doc-only model without its vocabulary, or a vocabulary on another index, is INVALID_INDEX.
+    const { vocab, ...noVocab } = m.shards;
+    expect(() => checkManifest({ ...m, shards: noVocab }, 'manifest.json')).toThrow(expect.objectContaining({ code: 'INVALID_INDEX' }));
+    expect(() => checkManifest({ ...m, model: { ...m.model!, query: undefined } }, 'manifest.json')).toThrow(expect.objectContaining({ code: 'INVALID_INDEX' }));
+    expect(() => checkManifest({ ...m, shards: { ...m.shards, vocab: { ...vocab!, files: [...vocab!.files].reverse() } } }, 'manifest.json')).toThrow(/out of order/);
   });
 
   it('scores every passage as the reference formula does (document SPLADE-max, query idf, dot product)', async () => {
@@ -212,5 +218,28 @@ describe('a static site built with a doc-only model', () => {
     expect(encoder.passes).toBe(passes);
     expect(pairs(enc!.sparse)).toEqual(pairs(idfQueryVector(encoder.tokenizer, 'search engine', encoder.idfQuery!.idf)));
     expect(enc!.dense.length).toBe(0);
+  });
+});
+
+describe('vocabulary shards', () => {
+  const tokJson = { model: { type: 'WordPiece', unk_token: '[UNK]', continuing_subword_prefix: '##', vocab: { '[UNK]': 0, run: 1, '##ning': 2, '##s': 3, walk: 4 } }, added_tokens: [{ id: 0, content: '[UNK]', special: true }] };
+
+  it('round-trips pieces, scores and weights; only pieces with postings carry id and idf', () => {
+    const b = buildQueryVocab(tokJson, {}, new Map([['run', 2], ['##ning', 1.5], ['walk', 3]]), new Set([1, 2]), 4);
+    expect(b.weighted).toBe(2); // walk has an idf but no postings
+    const all = b.shards.flatMap(({ shard }) => decodeVocabShard(encodeVocabShard(shard, b.model), b.model, b.vocabSize).entries);
+    expect(all.map((e) => e.piece)).toEqual(['##ning', '##s', '[UNK]', 'run', 'walk']);
+    expect(all.filter((e) => e.weighted).map((e) => [e.piece, e.weighted!.id, e.weighted!.weight])).toEqual([['##ning', 2, 1.5], ['run', 1, 2]]);
+    expect(b.shards[0]!.first).toBe('');
+    for (let i = 1; i < b.shards.length; i++) expect(b.shards[i]!.first > b.shards[i - 1]!.first).toBe(true);
+  });
+
+  it('refuses damaged shards: pieces out of order, ids past the vocabulary, non-positive weights', () => {
+    const enc = (entries: { piece: string; weighted?: { id: number; weight: number } }[]) => encodeVocabShard({ shard: 0, entries }, 'WordPiece');
+    expect(() => decodeVocabShard(enc([{ piece: 'b' }, { piece: 'a' }]), 'WordPiece', 10)).toThrow(/out of order/);
+    expect(() => decodeVocabShard(enc([{ piece: 'a', weighted: { id: 12, weight: 1 } }]), 'WordPiece', 10)).toThrow(/id 12/);
+    expect(() => decodeVocabShard(enc([{ piece: 'a', weighted: { id: 1, weight: 0 } }]), 'WordPiece', 10)).toThrow(/weight/);
+    const ok = enc([{ piece: 'a' }]);
+    expect(() => decodeVocabShard(ok.subarray(0, ok.length - 4), 'WordPiece', 10)).toThrow();
   });
 });
