@@ -3,7 +3,7 @@
 // `external-data/`: the hidden-state model as BGE-M3's hub folder ships its
 // fp32 graph (onnx/model.onnx + onnx/model.onnx_data, no int8 file).
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { cp, mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ModelManifest, OutputLayout } from '../../src/model/manifest.js';
@@ -14,7 +14,7 @@ import { writeSafetensors } from './safetensors.js';
 import { buildVocab, SPECIAL_IDS, tokenizerFiles } from './tokenizer.js';
 
 /** Bump when the output changes in a way the source hash would not show. */
-export const GENERATOR_VERSION = 1;
+export const GENERATOR_VERSION = 2;
 
 export const LAYOUTS = ['heads-in-graph', 'hidden-state', 'splade'] as const satisfies readonly OutputLayout[];
 export type TestLayout = (typeof LAYOUTS)[number];
@@ -54,7 +54,13 @@ export interface TestModel {
   layouts: Record<TestLayout, string>;
   /** The external-data variant of `layouts[EXTERNAL_OF]`: same weights and files, onnx/model.onnx's initializers in onnx/model.onnx_data. */
   externalData: string;
+  /** The splade folder declared inference-free ("doc-only"): its manifest's `sparse.query` is 'idf', with a generated `idf.json`. */
+  docOnly: string;
 }
+
+/** Folder of the doc-only variant of the splade layout (same graph and tokenizer, plus idf.json). */
+export const DOC_ONLY_FOLDER = 'splade-doc';
+export const IDF_FILE = 'idf.json';
 
 export interface EnsureOptions {
   /** Output folder (default `<repo>/.cache/test-model`). */
@@ -105,6 +111,7 @@ async function isFresh(root: string, want: object): Promise<boolean> {
     if (JSON.stringify(have) !== JSON.stringify(want)) return false;
     for (const layout of LAYOUTS) for (const f of MODEL_FILES) await stat(path.join(root, layout, f));
     for (const f of EXTERNAL_FILES) await stat(path.join(root, EXTERNAL_DIR, f));
+    await stat(path.join(root, DOC_ONLY_FOLDER, IDF_FILE));
     return true;
   } catch {
     return false;
@@ -119,7 +126,7 @@ export async function ensureTestModel(opts: EnsureOptions = {}): Promise<TestMod
   const root = path.resolve(opts.root ?? DEFAULT_ROOT);
   const corpus = await readCorpus();
   const stamp = await fingerprint(corpus.bytes);
-  const model = { root, layouts: layoutPaths(root), externalData: path.join(root, EXTERNAL_DIR) };
+  const model = { root, layouts: layoutPaths(root), externalData: path.join(root, EXTERNAL_DIR), docOnly: path.join(root, DOC_ONLY_FOLDER) };
   if (!opts.force && (await isFresh(root, stamp))) return model;
 
   // Build beside the target, then swap folders in, so a reader never sees half a model.
@@ -128,7 +135,7 @@ export async function ensureTestModel(opts: EnsureOptions = {}): Promise<TestMod
   try {
     await writeAll(tmp, corpus.texts);
     await rm(path.join(root, STAMP_FILE), { force: true });
-    for (const folder of [...LAYOUTS, EXTERNAL_DIR]) {
+    for (const folder of [...LAYOUTS, EXTERNAL_DIR, DOC_ONLY_FOLDER]) {
       const dest = path.join(root, folder);
       await rm(dest, { recursive: true, force: true });
       await rename(path.join(tmp, folder), dest);
@@ -202,4 +209,25 @@ async function writeAll(dir: string, corpusTexts: readonly string[]): Promise<vo
   const split = externalize(await readFile(path.join(dir, EXTERNAL_OF, 'onnx', 'model.onnx')));
   await writeFile(path.join(ext, 'onnx', 'model.onnx'), split.graph);
   await writeFile(path.join(ext, 'onnx', 'model.onnx_data'), split.data);
+  // The doc-only variant: the splade folder, declared inference-free, with an idf table.
+  const doc = path.join(dir, DOC_ONLY_FOLDER);
+  await cp(path.join(dir, 'splade'), doc, { recursive: true });
+  const docManifest: ModelManifest = { ...manifestFor('splade'), modelId: 'm3search/tiny-test-splade-doc', sparse: { query: 'idf', idf: IDF_FILE } };
+  await writeFile(path.join(doc, MANIFEST_FILE), json(docManifest));
+  await writeFile(path.join(doc, IDF_FILE), json(idfTable(vocab)));
+}
+
+/**
+ * A deterministic idf table over the vocabulary: weights from 0.5 to 8 spread
+ * by a hash of the piece, and every 13th piece left out (a table need not
+ * cover the vocabulary: absent pieces weigh nothing at query time).
+ */
+function idfTable(vocab: readonly (readonly [string, number])[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  vocab.forEach(([piece], i) => {
+    if (i % 13 === 5) return;
+    const h = createHash('sha256').update(piece).digest();
+    out[piece] = Math.round((0.5 + (h.readUInt16LE(0) / 65535) * 7.5) * 1e4) / 1e4;
+  });
+  return out;
 }

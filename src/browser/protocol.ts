@@ -159,7 +159,8 @@ export interface SiteOpenReport {
 /**
  * A static-site query: the engine's search options (one vocabulary on every
  * surface; `filter` cannot cross to the worker), plus the mode: default
- * 'hybrid' once the model has loaded, 'keyword' (no model) before.
+ * 'hybrid' once the model has loaded, 'keyword' (no model) before; 'sparse'
+ * from the first query on an index built with a doc-only model (no model to load).
  * A mode that needs the model before it has loaded fails with NOT_READY.
  */
 export type SiteQueryOptions = Omit<RemoteSearchOptions, 'mode'> & { mode?: SiteMode };

@@ -88,8 +88,9 @@ export class SiteSession {
     const session = new SiteSession(options, loadOrt, status, store, manifest, text, reader, fetched);
     status({ kind: 'keyword-ready' });
 
-    // A keyword-only index has no model to load, whatever the page says.
-    const model = options.model === 'none' || !manifest.model ? undefined : (options.model ?? (manifest.model.path ? new URL(manifest.model.path, index).href : undefined));
+    // A keyword-only index has no model to load, whatever the page says; nor has a doc-only one
+    // (its queries are built from the shipped vocabulary: reader.idfQuery).
+    const model = options.model === 'none' || !manifest.model || reader.inferenceFree ? undefined : (options.model ?? (manifest.model.path ? new URL(manifest.model.path, index).href : undefined));
     if (model) {
       // The copied model's size is known (manifest); a model at another URL is sized by its download.
       session.model = { url: model, bytes: options.model === undefined ? manifest.model?.bytes : undefined };
@@ -130,7 +131,8 @@ export class SiteSession {
 
   private async searchOnce(query: string, opts: SiteQueryOptions): Promise<SiteResults> {
     const encoder = this.encoder;
-    const mode = opts.mode ?? (encoder ? 'hybrid' : 'keyword');
+    // A doc-only index answers by learned sparse from the first query, with no model.
+    const mode = opts.mode ?? (encoder ? 'hybrid' : this.reader.inferenceFree ? 'sparse' : 'keyword');
     try {
       return await searchSite(this.reader, query, { multiVectorBudget: this.options.multiVectorBudget, ...opts, mode, encoder });
     } catch (e) {

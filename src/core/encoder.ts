@@ -47,9 +47,24 @@ export interface EncoderTokenizer {
   readonly specialIds: ReadonlySet<number>;
 }
 
+/**
+ * The query side of an inference-free ("doc-only") sparse model: a query is
+ * its tokenizer ids weighted by `idf` (token string → weight); the model never
+ * runs on it. The tokenizer files travel along so a static site can ship the
+ * part of them a page needs.
+ */
+export interface IdfQuerySide {
+  idf: ReadonlyMap<string, number>;
+  /** The model's tokenizer.json and tokenizer_config.json, as parsed. */
+  tokenizerJson: Readonly<Record<string, unknown>>;
+  tokenizerConfig: Readonly<Record<string, unknown>>;
+}
+
 export interface Encoder {
   readonly info: EncoderInfo;
   readonly tokenizer: EncoderTokenizer;
+  /** Present for doc-only models: queries are tokenizer ids × idf (no forward pass). */
+  readonly idfQuery?: IdfQuerySide;
   /** One forward pass per batch → dense, sparse and multi-vector outputs for every text. */
   encode(texts: readonly string[], opts?: EncodeOptions): Promise<Encoded[]>;
 }

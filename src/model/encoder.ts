@@ -17,6 +17,8 @@ import {
 } from './heads.js';
 import type { ModelConventions, OutputLayout, Pooling } from './manifest.js';
 import { pruneSparse, type SparsePruning } from './sparse-pruning.js';
+import { idfQueryVector } from './splade-query.js';
+import type { IdfQuerySide } from '../core/encoder.js';
 import type { M3Tokenizer } from './tokenizer.js';
 
 /** The part of onnxruntime (node or web) the encoder needs. */
@@ -68,6 +70,8 @@ export interface ModelInfo {
   passagePrefix?: string;
   /** The same with the pass length (what a static index records; `maxLength` above is what is left for text). */
   conventions?: ModelConventions;
+  /** 'idf': an inference-free ("doc-only") model — queries are tokenizer ids × idf, the model never runs on them. */
+  sparseQuery?: 'idf';
 }
 
 /** A model's input/output conventions (see ModelManifest): defaults reproduce BGE-M3. */
@@ -108,6 +112,8 @@ export interface EncoderParts {
    * Default: `info.maxLength`.
    */
   passLength?: number;
+  /** Doc-only models (manifest `sparse.query: 'idf'`): the query side, no forward pass. */
+  idfQuery?: IdfQuerySide;
 }
 
 interface Tokenized {
@@ -133,7 +139,11 @@ export class M3Encoder implements Encoder {
     this.needsTokenTypes = parts.session.inputNames.includes('token_type_ids');
     this.conv = parts.conventions ?? DEFAULT_CONVENTIONS;
     this.prefixRoom = Math.max(0, (parts.passLength ?? parts.info.maxLength) - parts.info.maxLength);
+    this.idfQuery = parts.idfQuery;
   }
+
+  /** Set for doc-only models: what a static site ships so pages build query vectors with no model. */
+  readonly idfQuery?: IdfQuerySide;
 
   /** The text put before a query or a passage (the model's convention). */
   prefixOf(kind: TextKind): string {
@@ -213,6 +223,15 @@ export class M3Encoder implements Encoder {
           limit: this.charBound(),
         });
       }
+    }
+    // Doc-only models never run on a query: its vector is its tokens weighted by the idf table
+    // (no query prefix: the page side of a static site tokenizes the bare query too).
+    const idf = this.idfQuery;
+    if (opts.kind === 'query' && idf) {
+      return texts.map((t) => {
+        const sparse = idfQueryVector(this.tokenizer, t, idf.idf);
+        return { dense: new Float32Array(0), sparse, multi: { data: new Float32Array(0), count: 0, dim: 0 }, tokens: sparse.ids.length, truncated: false };
+      });
     }
     const tokenized = texts.map((t) => this.tokenize(t, this.info.maxLength, opts.kind ?? 'passage'));
     // Batch texts of similar length together so little compute is spent on padding.

@@ -6,7 +6,7 @@ import { M3SearchError, throwIfAborted } from '../core/errors.js';
 import { fingerprintBytes } from './fingerprint.js';
 import type { LinearHead } from './heads.js';
 import { DEFAULT_CONVENTIONS, M3Encoder, type Conventions, type EncoderParts, type ModelInfo, type OrtRuntime } from './encoder.js';
-import { checkManifest, DEFAULT_HEAD_FILES, DEFAULT_TORCH_HEAD_FILES, DEFAULT_OUTPUT_NAMES, MANIFEST_FILE, MIN_MAX_LENGTH, modelPositions, type ModelConventions, type ModelManifest, type OutputLayout } from './manifest.js';
+import { checkManifest, DEFAULT_HEAD_FILES, DEFAULT_IDF_FILE, DEFAULT_TORCH_HEAD_FILES, DEFAULT_OUTPUT_NAMES, MANIFEST_FILE, MIN_MAX_LENGTH, modelPositions, type ModelConventions, type ModelManifest, type OutputLayout } from './manifest.js';
 import { punctuationIds, userNoiseIds } from './noise.js';
 import { externalDataLocations, externalDataPath } from './onnx-external.js';
 import { getPreset, mergeManifests, type ModelPreset } from './presets.js';
@@ -15,6 +15,7 @@ import type { SparsePruning } from './sparse-pruning.js';
 import { notFound, parseJson, readJson, whereOf, type FileProgress, type ModelFileErrorDetails, type ModelSource, type ReadOptions } from './source.js';
 import { createTokenizer, type JsonObject } from './tokenizer.js';
 import { parseTorchStateDict } from './torch-pt.js';
+import { parseIdf } from './splade-query.js';
 
 export interface LoadOptions {
   ort: OrtRuntime;
@@ -136,6 +137,19 @@ export async function loadEncoder(source: ModelSource, opts: LoadOptions): Promi
   const sparseStyle = outputs.logits ? 'splade' : outputs.sparse || heads.sparse ? 'lexical' : 'none';
   if (opts.punctuationFilter ?? sparseStyle === 'splade') for (const id of punctuationIds(tokenizer)) sparseExclude.add(id);
 
+  // Doc-only ("inference-free") models: the idf table is the whole query side.
+  let idfQuery: EncoderParts['idfQuery'];
+  let idfBytes: Uint8Array | undefined;
+  if (manifest?.sparse?.query === 'idf') {
+    if (!outputs.logits) {
+      throw new M3SearchError('MODEL_FILES', `${whereOf(source, MANIFEST_FILE)} declares sparse.query 'idf', which needs MLM logits, but ${onnxFile} outputs only ${session.outputNames.join(', ')}.`, { field: 'sparse.query' });
+    }
+    const file = manifest.sparse.idf ?? DEFAULT_IDF_FILE;
+    idfBytes = await source.read(file, read);
+    if (!idfBytes) throw notFound(source, [file]);
+    idfQuery = { idf: parseIdf(parseJson<unknown>(idfBytes, source, file), whereOf(source, file)), tokenizerJson, tokenizerConfig };
+  }
+
   const conventions = conventionsOf(manifest, opts.conventions);
   if (conventions.pooling !== 'cls' && !outputs.hidden) {
     throw new M3SearchError('MODEL_FILES', `pooling '${conventions.pooling}' needs the hidden states, but ${onnxFile} outputs only ${session.outputNames.join(', ')}.`, { field: 'pooling' });
@@ -158,7 +172,7 @@ export async function loadEncoder(source: ModelSource, opts: LoadOptions): Promi
     modelId: manifest?.modelId ?? source.location,
     layout,
     // Conventions change the vectors as much as the files do; default ones leave BGE-M3's fingerprint as it was.
-    fingerprint: fingerprintBytes([onnxBytes, ...external.map((x) => x.bytes), tokenizerBytes, ...headBytes, ...conventionBytes(conventions)]),
+    fingerprint: fingerprintBytes([onnxBytes, ...external.map((x) => x.bytes), tokenizerBytes, ...headBytes, ...conventionBytes(conventions), ...(idfBytes ? [idfBytes] : [])]),
     onnxFile,
     ...(external.length ? { externalData: external.map((x) => x.file) } : {}),
     maxLength: passLength - prefixTokens,
@@ -179,6 +193,7 @@ export async function loadEncoder(source: ModelSource, opts: LoadOptions): Promi
       ...(conventions.passagePrefix ? { passagePrefix: conventions.passagePrefix } : {}),
       maxLength: passLength,
     },
+    ...(idfQuery ? { sparseQuery: 'idf' as const } : {}),
   };
   if (opts.multiCls !== undefined) {
     if (!Number.isInteger(opts.multiCls) || opts.multiCls < 1) {
@@ -204,6 +219,7 @@ export async function loadEncoder(source: ModelSource, opts: LoadOptions): Promi
     multiCls: opts.multiCls,
     conventions,
     passLength,
+    idfQuery,
   });
   await probe(encoder, heads, info);
   return encoder;

@@ -57,7 +57,23 @@ export interface ModelManifest {
   queryPrefix?: string;
   /** Text put before every passage (e.g. "passage: " for E5, "search_document: " for nomic). Default none. */
   passagePrefix?: string;
+  /**
+   * How queries get their sparse vector. Absent: the model encodes them as it
+   * encodes passages. `{ query: 'idf' }` declares an inference-free ("doc-only")
+   * SPLADE model: passages are encoded by the MLM, a query is only its
+   * tokenizer ids weighted by the idf table (`idf`, default `idf.json`: token →
+   * weight), so no model runs at query time. Needs the `splade` layout.
+   */
+  sparse?: SparseQueryConvention;
 }
+
+export interface SparseQueryConvention {
+  query: 'idf';
+  /** The idf table inside the folder (default `idf.json`). */
+  idf?: string;
+}
+
+export const DEFAULT_IDF_FILE = 'idf.json';
 
 export type Pooling = 'cls' | 'mean' | 'last';
 
@@ -126,6 +142,14 @@ export function checkManifest(raw: unknown, url: string): ModelManifest {
   for (const field of ['queryPrefix', 'passagePrefix'] as const) {
     // Empty is allowed: it says "no prefix" explicitly (overriding a preset's).
     if (m[field] !== undefined && (typeof m[field] !== 'string' || (m[field] as string).length > 1000)) fail(field, 'must be a string (at most 1000 characters)', m[field]);
+  }
+  if (m.sparse !== undefined) {
+    const sp = m.sparse as Record<string, unknown>;
+    if (typeof sp !== 'object' || sp === null || Array.isArray(sp)) fail('sparse', "must be an object such as { \"query\": \"idf\" }", sp);
+    if (sp.query !== 'idf') fail('sparse.query', "must be 'idf' (the only query side besides encoding the query)", sp.query);
+    if (sp.idf !== undefined && (typeof sp.idf !== 'string' || sp.idf === '')) fail('sparse.idf', 'must be a file name', sp.idf);
+    for (const k of Object.keys(sp)) if (k !== 'query' && k !== 'idf') fail(`sparse.${k}`, 'is not a known field (query, idf)', sp[k]);
+    if (m.layout !== undefined && m.layout !== 'splade') fail('sparse.query', "'idf' needs the splade layout (MLM logits)", m.layout);
   }
   return m as unknown as ModelManifest;
 }

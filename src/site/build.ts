@@ -17,7 +17,8 @@ import { buildFiles, readManifest, readPreviousBuild } from './previous.js';
 import { DEFAULT_SITE_MULTI_VECTORS, type KeywordManifest, type MultiLayout, type MultiStorageKind, type Passage, type PassageMeta, type SiteManifest, type StoredVectors } from './types.js';
 import { buildKeywordShards } from './keyword-shards.js';
 import { adaptMulti, storeVectors, type MultiPlan } from './vectors.js';
-import { DEFAULT_TARGETS, writeShards, type ShardTargets } from './write.js';
+import { DEFAULT_TARGETS, writeShards, type ShardInput, type ShardTargets } from './write.js';
+import { buildQueryVocab } from './query-vocab.js';
 
 export const DEFAULT_MAX_TOKENS = 512;
 
@@ -117,7 +118,10 @@ export async function buildSiteIndex(opts: BuildOptions): Promise<BuildReport> {
   const layout = opts.multi ?? 'nested';
   const maxRows = opts.maxMultiVectors ?? DEFAULT_SITE_MULTI_VECTORS;
   if (!Number.isInteger(maxRows) || maxRows < 1) throw new M3SearchError('INVALID_OPTION', 'maxMultiVectors must be a positive integer', { maxMultiVectors: maxRows });
-  const multi: MultiStorageKind | 'none' = info?.hasMulti && layout !== 'none' ? (opts.multiStorage ?? 'int8') : 'none';
+  // A doc-only model has only a sparse query side: no dense or multi-vector shards (nothing could query them).
+  const docOnly = encoder?.idfQuery;
+  const multi: MultiStorageKind | 'none' = info?.hasMulti && layout !== 'none' && !docOnly ? (opts.multiStorage ?? 'int8') : 'none';
+  const denseDim = docOnly ? 0 : (info?.denseDim ?? 0);
   const plan: MultiPlan = { storage: multi, layout: layout === 'none' ? 'all' : layout, maxRows };
   // Sections, not whole pages, are the unit people look for: 512 tokens (what BGE-M3 was mostly
   // trained on for passages) keeps hits precise and multi-vectors small; --max-tokens raises it
@@ -211,7 +215,7 @@ export async function buildSiteIndex(opts: BuildOptions): Promise<BuildReport> {
   const keywordSeconds = (performance.now() - tKw) / 1000;
 
   // 3. Vectors: reuse by hash, encode the rest in batches.
-  const previous = opts.fresh || !info ? undefined : await readPreviousBuild(out, { fingerprint: info.fingerprint, multi, denseDim: info.denseDim });
+  const previous = opts.fresh || !info ? undefined : await readPreviousBuild(out, { fingerprint: info.fingerprint, multi, denseDim });
   // Content-hash reuse never mixes layouts: a previous passage's multi-vectors are re-reduced to
   // the current layout and cap (adaptMulti), or the passage is encoded again.
   const prevMulti = previous?.manifest.shards.multi;
@@ -248,12 +252,21 @@ export async function buildSiteIndex(opts: BuildOptions): Promise<BuildReport> {
   // 4. Shards and manifest; then drop the previous build's unused files.
   emit('write', 0, 1);
   const meta: PassageMeta[] = passages.map((p) => ({ url: pages[p.page]!.url, title: pages[p.page]!.title, anchor: p.anchor, heading: p.heading, text: p.text }));
+  // Doc-only: the query side ships as the tokenizer's vocabulary, ids and idf only for the pieces with postings.
+  let queryVocab: ShardInput['queryVocab'];
+  if (docOnly && info) {
+    const postingIds = new Set<number>();
+    for (const v of vectors as StoredVectors[]) for (const id of v.sparse.ids) postingIds.add(id);
+    const { vocabBytes } = { ...DEFAULT_TARGETS, ...opts.targets };
+    queryVocab = buildQueryVocab(docOnly.tokenizerJson, docOnly.tokenizerConfig, docOnly.idf, postingIds, vocabBytes);
+  }
   const written = await writeShards(out, {
     meta,
     hashes: passages.map((p) => p.hash),
     vectors: encoder ? (vectors as StoredVectors[]) : null,
     keyword: keyword.build,
-    denseDim: info?.denseDim ?? 0,
+    queryVocab,
+    denseDim,
     multiDim: info?.multiDim ?? 0,
     multi,
     multiLayout: multi === 'none' ? undefined : { layout: plan.layout, maxRows: plan.layout === 'nested' ? maxRows : null },
@@ -267,9 +280,10 @@ export async function buildSiteIndex(opts: BuildOptions): Promise<BuildReport> {
       id: info.modelId,
       fingerprint: info.fingerprint,
       maxLength: info.maxLength,
-      denseDim: info.denseDim,
+      denseDim,
       multiDim: multi === 'none' ? 0 : info.multiDim,
       sparseStyle: info.sparseStyle,
+      ...(docOnly ? { query: 'idf' as const } : {}),
       ...(info.onnxFile ? { onnxFile: info.onnxFile } : {}),
       ...(info.conventions ? { conventions: info.conventions } : {}),
       ...(opts.modelPath ? { path: opts.modelPath } : {}),

@@ -71,7 +71,9 @@ export function checkManifest(value: unknown, file: string): SiteManifest {
   const model = m.model;
   if (model !== null) {
     if (!isObject(model) || typeof model.fingerprint !== 'string' || typeof model.id !== 'string') return bad('model');
-    if (!isCount(model.denseDim) || model.denseDim === 0 || !isCount(model.multiDim) || !isCount(model.maxLength)) bad('model dimensions');
+    if (model.query !== undefined && model.query !== 'idf') bad('model.query');
+    // A doc-only model (query 'idf') ships no dense vectors: its denseDim is 0.
+    if (!isCount(model.denseDim) || (model.denseDim === 0) !== (model.query === 'idf') || !isCount(model.multiDim) || !isCount(model.maxLength)) bad('model dimensions');
     if (!oneOf(model.sparseStyle, ['lexical', 'splade', 'none'])) bad('model.sparseStyle');
     if (model.bytes !== undefined && !isCount(model.bytes)) bad('model.bytes');
     const c = model.conventions;
@@ -92,9 +94,11 @@ export function checkManifest(value: unknown, file: string): SiteManifest {
   // Every per-passage list must cover exactly [0, passages): the reader sizes its arrays from the count.
   if (!isObject(s.dense) || s.dense.storage !== 'int8') return bad('shards.dense');
   // A keyword-only index has no vectors: no dense files, no sparse postings, no multi-vectors.
-  if (model === null) {
-    if (!Array.isArray(s.dense.files) || s.dense.files.length > 0) bad('shards.dense (a keyword-only index has none)');
+  if (model === null || model.query === 'idf') {
+    if (!Array.isArray(s.dense.files) || s.dense.files.length > 0) bad('shards.dense (a keyword-only or doc-only index has none)');
   } else rangeFiles(s.dense.files, n, 'shards.dense.files', bad);
+  if ((model?.query === 'idf') !== (s.vocab !== undefined)) bad('shards.vocab (a doc-only index has one, no other does)');
+  if (s.vocab !== undefined) checkVocab(s.vocab, bad);
   if (!isObject(s.meta)) return bad('shards.meta');
   rangeFiles(s.meta.files, n, 'shards.meta.files', bad);
   const kf = isObject(s.keyword) ? s.keyword.files : undefined;
@@ -117,6 +121,20 @@ export function checkManifest(value: unknown, file: string): SiteManifest {
   // Dense bytes are fixed by the counts: catches a passage count that does not match the files before anything is allocated.
   if (model !== null) for (const f of s.dense.files) if (f.bytes !== 20 + f.count * (4 + model.denseDim) + pad4(f.count * model.denseDim)) bad(`${f.file}: declared size does not fit ${f.count} rows of ${model.denseDim}`);
   return m as SiteManifest;
+}
+
+function checkVocab(v: unknown, bad: (why: string) => never): void {
+  if (!isObject(v) || !oneOf(v.model, ['WordPiece', 'Unigram']) || !isObject(v.tokenizer) || !isName(v.tokenizer.file) || !isCount(v.tokenizer.bytes)) return bad('shards.vocab');
+  if (!isCount(v.maxPiece) || v.maxPiece === 0 || !isCount(v.vocabSize) || !isCount(v.entries) || !isCount(v.weighted)) bad('shards.vocab counts');
+  if (v.model === 'Unigram' && !(typeof v.minScore === 'number' && Number.isFinite(v.minScore))) bad('shards.vocab.minScore');
+  if (v.model === 'WordPiece' && (typeof v.continuingPrefix !== 'string' || !isCount(v.maxWordChars))) bad('shards.vocab.continuingPrefix');
+  const files = v.files;
+  if (!Array.isArray(files) || files.length === 0) return bad('shards.vocab.files');
+  files.forEach((f: unknown, i) => {
+    if (!isObject(f) || !isName(f.file) || typeof f.first !== 'string' || !isCount(f.bytes)) bad('shards.vocab: a malformed entry');
+    // Lookups binary-search the first keys: they must ascend, the first being ''.
+    if (i === 0 ? f.first !== '' : !(f.first > (files[i - 1] as { first: string }).first)) bad('shards.vocab: first keys out of order');
+  });
 }
 
 /** The multi-vector table (its own JSON file) checked against the manifest. */

@@ -67,7 +67,7 @@ export async function readPreviousBuild(outDir: string, want: Compatibility): Pr
     hashes.forEach((h, p) => {
       const order = sparseIds[p]!.map((_, i) => i).sort((a, b) => sparseIds[p]![a]! - sparseIds[p]![b]!);
       vectors.set(h, {
-        dense: dense[p]!,
+        dense: dense[p] ?? { q: new Int8Array(0), scale: 0 }, // a doc-only build has no dense vectors
         sparse: { ids: Uint32Array.from(order, (i) => sparseIds[p]![i]!), w16: Uint16Array.from(order, (i) => sparseW[p]![i]!) },
         multi: multi[p] ?? null,
       });
@@ -83,6 +83,7 @@ export async function readPreviousBuild(outDir: string, want: Compatibility): Pr
 export async function buildFiles(outDir: string, m: SiteManifest): Promise<string[]> {
   const s = m.shards;
   const files = [s.hashes.file, ...s.dense.files.map((f) => f.file), ...s.postings.files, ...s.keyword.files.map((f) => f.file), ...s.meta.files.map((f) => f.file)];
+  if (s.vocab) files.push(s.vocab.tokenizer.file, ...s.vocab.files.map((f) => f.file));
   if (s.multi.table) {
     files.push(s.multi.table.file);
     const table = await readFile(path.join(outDir, s.multi.table.file), 'utf8').catch(() => '[]');

@@ -109,7 +109,8 @@ export async function indexSite(opts: IndexSiteOptions): Promise<IndexSiteReport
   } finally {
     if (!given) await encoder?.dispose();
   }
-  const bundleBytes = await copyBundle(out, { swRoot: inject && serviceWorker ? site : undefined, onnxRuntime: Boolean(encoder) });
+  // A doc-only model never runs in the page: its index ships no ONNX Runtime.
+  const bundleBytes = await copyBundle(out, { swRoot: inject && serviceWorker ? site : undefined, onnxRuntime: Boolean(encoder) && !encoder?.idfQuery });
   let injected = 0;
   if (inject) {
     const pages = await listPages(site, { exclude: [rel, 'pagefind'], limit: build.crawl?.limit });

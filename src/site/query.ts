@@ -37,6 +37,7 @@ import { ByteLru } from './byte-lru.js';
 import { gunzip } from './gzip.js';
 import { decodeKeywordShard, keywordShardOf, keywordWeight, type KeywordEntry, type KeywordShard } from './keyword-shards.js';
 import type { PassageMeta, RangeFile, SiteManifest } from './types.js';
+import { decodeVocabShard, QueryVocabulary, type QueryTokenizerFile, type TokenizerLike, type VocabShard } from './query-vocab.js';
 
 /** The engine's modes: `keyword` needs no model and no tokenizer. */
 export type SiteMode = Mode;
@@ -98,6 +99,45 @@ export class SiteIndexReader {
     for (const f of s.keyword.files) this.sizes.set(f.file, f.bytes);
     this.keywordFirsts = s.keyword.files.map((f) => f.first);
     if (s.multi.table) this.sizes.set(s.multi.table.file, s.multi.table.bytes);
+    if (s.vocab) for (const f of [s.vocab.tokenizer, ...s.vocab.files]) this.sizes.set(f.file, f.bytes);
+  }
+
+  /** Whether queries are built from the shipped vocabulary (a doc-only model): no model to load. */
+  get inferenceFree(): boolean {
+    return this.manifest.model?.query === 'idf' && this.manifest.shards.vocab !== undefined;
+  }
+
+  private queryVocab?: Promise<QueryVocabulary>;
+
+  /**
+   * A doc-only index's query vector: the query's token ids with postings,
+   * weighted by idf, exactly as the full tokenizer and idf table give them
+   * (src/model/splade-query.ts), built from the tokenizer file and the vocabulary
+   * shards the query's words need. The tokenizer library is imported here, on first use.
+   */
+  async idfQuery(text: string): Promise<SparseVector> {
+    const v = this.manifest.shards.vocab;
+    if (!this.inferenceFree || !v) throw new M3SearchError('INVALID_OPTION', 'This index was not built with a doc-only model: its queries are encoded by the model.');
+    this.queryVocab ??= (async () => {
+      const [{ Tokenizer }, file] = await Promise.all([
+        import('@huggingface/tokenizers'),
+        this.file(v.tokenizer.file, async (b) => parseQueryTokenizer(new TextDecoder('utf-8', { fatal: true }).decode(await gunzip(b)))),
+      ]);
+      const info = { ...v, firsts: v.files.map((f) => f.first) };
+      const shard = (i: number): Promise<VocabShard> =>
+        this.file(v.files[i]!.file, async (b) => {
+          const s = decodeVocabShard(await gunzip(b), v.model, v.vocabSize);
+          if (s.shard !== i) throw new RangeError(`holds vocabulary shard ${s.shard}, the manifest lists it as ${i}`);
+          return s;
+        });
+      return new QueryVocabulary(info, file, shard, (json, config) => new Tokenizer(json as never, config as never) as unknown as TokenizerLike & { model: unknown });
+    })();
+    // A failed first load must not stick: the next query tries again.
+    const qv = await this.queryVocab.catch((e: unknown) => {
+      this.queryVocab = undefined;
+      throw e;
+    });
+    return qv.vector(text);
   }
 
   /** Bytes (file sizes) of the decoded files held now. */
@@ -400,7 +440,8 @@ export class SiteIndexReader {
   /** What the offline copy holds: everything but the multi-vector shards (the bulk; re-ranking only). */
   offlineFiles(): string[] {
     const s = this.manifest.shards;
-    return [...s.keyword.files.map((f) => f.file), ...s.dense.files.map((f) => f.file), ...s.postings.files, ...s.meta.files.map((f) => f.file)];
+    const vocab = s.vocab ? [s.vocab.tokenizer.file, ...s.vocab.files.map((f) => f.file)] : [];
+    return [...s.keyword.files.map((f) => f.file), ...s.dense.files.map((f) => f.file), ...s.postings.files, ...s.meta.files.map((f) => f.file), ...vocab];
   }
 }
 
@@ -531,4 +572,12 @@ class ShardSource implements RankSource {
     }
     return s;
   }
+}
+
+/** The query tokenizer file of a doc-only index: { tokenizer, config }, both JSON objects. */
+function parseQueryTokenizer(text: string): QueryTokenizerFile {
+  const v = JSON.parse(text) as unknown;
+  const isObj = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
+  if (!isObj(v) || !isObj(v.tokenizer) || !isObj(v.config) || !isObj(v.tokenizer.model)) throw new RangeError('is not a query tokenizer ({ tokenizer, config })');
+  return { tokenizer: v.tokenizer, config: v.config };
 }

@@ -7,7 +7,7 @@ import type { PassageMeta, StoredMulti } from './types.js';
 const MAGIC = 0x5353334d; // "M3SS" read as a little-endian u32
 /** 2: keyword shards (kind 4) and sparse-only postings; 1 had tokenizer-id BM25 in the postings. */
 const VERSION = 2;
-export const ShardKind = { Dense: 1, Postings: 2, Multi: 3, Keyword: 4 } as const;
+export const ShardKind = { Dense: 1, Postings: 2, Multi: 3, Keyword: 4, Vocab: 5 } as const;
 export type ShardKind = (typeof ShardKind)[keyof typeof ShardKind];
 
 export function header(w: ByteWriter, kind: ShardKind): void {

@@ -109,6 +109,12 @@ export interface SiteManifest {
      * older than it: readers then use the folder's.
      */
     conventions?: ModelConventions;
+    /**
+     * 'idf': a doc-only ("inference-free") model. Pages never load it: a query
+     * is its tokenizer ids weighted by idf, built from `shards.vocab`. Such an
+     * index has no dense or multi-vector shards (denseDim and multiDim are 0).
+     */
+    query?: 'idf';
   } | null;
   chunking: { maxTokens: number; overlapTokens: number };
   /** `terms`: keyword terms over all passages (title terms counted `titleBoost` times). */
@@ -136,8 +142,11 @@ export interface SiteManifest {
       table: { file: string; bytes: number } | null;
     };
     meta: { files: RangeFile[] };
+    /** Doc-only models (`model.query: 'idf'`): the query-side vocabulary (src/site/query-vocab.ts); absent otherwise. */
+    vocab?: QueryVocabManifest;
   };
-  bytes: { dense: number; keyword: number; sparse: number; multi: number; meta: number; manifest: number; total: number };
+  /** `vocab`: the query-side vocabulary of a doc-only index (absent otherwise). */
+  bytes: { dense: number; keyword: number; sparse: number; multi: number; meta: number; vocab?: number; manifest: number; total: number };
 }
 
 /** One passage's display data, as stored in a metadata shard. */
@@ -147,4 +156,25 @@ export interface PassageMeta {
   anchor: string;
   heading: string;
   text: string;
+}
+
+/** The query-side vocabulary of a doc-only index: the tokenizer without its vocabulary, and the vocabulary in key-range shards. */
+export interface QueryVocabManifest {
+  model: 'WordPiece' | 'Unigram';
+  /** tokenizer.json (its vocabulary emptied) and tokenizer_config.json, gzip JSON. */
+  tokenizer: { file: string; bytes: number };
+  /** Shards in key order; `first` is each one's first piece ('' for the first). */
+  files: { file: string; first: string; bytes: number }[];
+  /** Longest piece in UTF-16 units. */
+  maxPiece: number;
+  /** Unigram: the vocabulary's lowest score. */
+  minScore?: number;
+  /** WordPiece: continuation marker and longest segmented word. */
+  continuingPrefix?: string;
+  maxWordChars?: number;
+  /** Token ids of the model (bounds the ids of weighted pieces). */
+  vocabSize: number;
+  /** Pieces in all, and pieces with postings (which carry id and idf). */
+  entries: number;
+  weighted: number;
 }

@@ -6,6 +6,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { encodeKeywordShard, type KeywordBuild } from './keyword-shards.js';
+import { encodeVocabShard, type QueryVocabBuild } from './query-vocab.js';
 import { encodeDenseShard, encodeMetaShard, encodeMultiShard, encodePostingsShard, packHashes, postingsShardOf, type TermPostings } from './shards.js';
 import type { MultiLayout, MultiStorageKind, PassageMeta, RangeFile, SiteManifest, StoredVectors } from './types.js';
 
@@ -22,6 +23,8 @@ export interface ShardInput {
   multi: MultiStorageKind | 'none';
   /** Recorded in the manifest (absent with `multi: 'none'`). */
   multiLayout?: { layout: MultiLayout; maxRows: number | null };
+  /** Doc-only models: the query-side vocabulary (query-vocab.ts) and the model's vocabulary size. */
+  queryVocab?: QueryVocabBuild;
 }
 
 export interface ShardTargets {
@@ -33,13 +36,15 @@ export interface ShardTargets {
   multiBytes: number;
   /** Metadata shards, before compression. */
   metaBytes: number;
+  /** Query-side vocabulary shards of a doc-only index, before compression. */
+  vocabBytes: number;
 }
 
-export const DEFAULT_TARGETS: ShardTargets = { denseBytes: 512 << 10, postingsPerShard: 6000, keywordBytes: 32 << 10, multiBytes: 64 << 10, metaBytes: 32 << 10 };
+export const DEFAULT_TARGETS: ShardTargets = { denseBytes: 512 << 10, postingsPerShard: 6000, keywordBytes: 32 << 10, multiBytes: 64 << 10, metaBytes: 32 << 10, vocabBytes: 2 << 10 };
 
 export interface WrittenShards {
   shards: SiteManifest['shards'];
-  bytes: { dense: number; keyword: number; sparse: number; multi: number; meta: number };
+  bytes: { dense: number; keyword: number; sparse: number; multi: number; meta: number; vocab?: number };
   files: string[];
 }
 
@@ -63,7 +68,7 @@ export async function writeShards(outDir: string, input: ShardInput, targets: Sh
     return name;
   };
   const n = input.meta.length;
-  const bytes = { dense: 0, keyword: 0, sparse: 0, multi: 0, meta: 0 };
+  const bytes: WrittenShards['bytes'] = { dense: 0, keyword: 0, sparse: 0, multi: 0, meta: 0 };
   const vectors = input.vectors ?? [];
 
   // Keyword: the analyzer's vocabulary in key ranges (keyword-shards.ts).
@@ -77,7 +82,8 @@ export async function writeShards(outDir: string, input: ShardInput, targets: Sh
   // Dense: contiguous passage ranges.
   const denseFiles: RangeFile[] = [];
   const perDense = Math.max(1, Math.floor(targets.denseBytes / (input.denseDim + 4)));
-  for (let first = 0; input.vectors && first < n; first += perDense) {
+  // A doc-only model has no dense query side: its index has no dense shards.
+  for (let first = 0; input.vectors && input.denseDim > 0 && first < n; first += perDense) {
     const count = Math.min(perDense, n - first);
     const q = new Int8Array(count * input.denseDim);
     const scales = new Float32Array(count);
@@ -160,6 +166,33 @@ export async function writeShards(outDir: string, input: ShardInput, targets: Sh
     first = end;
   }
 
+  // Doc-only: the tokenizer without its vocabulary, and the vocabulary in key ranges (gzip, like keyword shards).
+  let vocab: SiteManifest['shards']['vocab'];
+  if (input.queryVocab) {
+    const qv = input.queryVocab;
+    bytes.vocab = 0;
+    const tb = compress(new TextEncoder().encode(JSON.stringify(qv.tokenizer)));
+    const tokenizer = { file: await put('qtok', 'bin', tb), bytes: tb.length };
+    bytes.vocab += tb.length;
+    const vocabFiles: NonNullable<SiteManifest['shards']['vocab']>['files'] = [];
+    for (const { first, shard } of qv.shards) {
+      const b = compress(encodeVocabShard(shard, qv.model));
+      vocabFiles.push({ file: await put(`vocab-${shard.shard}`, 'bin', b), first, bytes: b.length });
+      bytes.vocab += b.length;
+    }
+    vocab = {
+      model: qv.model,
+      tokenizer,
+      files: vocabFiles,
+      maxPiece: qv.maxPiece,
+      ...(qv.minScore !== undefined ? { minScore: qv.minScore } : {}),
+      ...(qv.continuingPrefix !== undefined ? { continuingPrefix: qv.continuingPrefix, maxWordChars: qv.maxWordChars } : {}),
+      vocabSize: qv.vocabSize,
+      entries: qv.entries,
+      weighted: qv.weighted,
+    };
+  }
+
   const hashBytes = packHashes(input.hashes);
   const hashes = { file: await put('hashes', 'bin', hashBytes), bytes: hashBytes.length };
   bytes.meta += hashBytes.length; // builder-only, but part of what is published
@@ -172,6 +205,7 @@ export async function writeShards(outDir: string, input: ShardInput, targets: Sh
       keyword: { files: keywordFiles },
       multi: { storage: input.multi, layout: input.multiLayout?.layout, maxRows: input.multiLayout?.maxRows ?? null, count: multiFiles.length, table: multiTable },
       meta: { files: metaFiles },
+      ...(vocab ? { vocab } : {}),
     },
     bytes,
     files,

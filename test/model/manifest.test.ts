@@ -57,6 +57,30 @@ describe('m3search.json validation at load', () => {
     await enc.dispose();
   });
 
+  it('sparse.query: only "idf", on the splade layout, with a readable idf table', async () => {
+    const bad = (sparse: unknown, extra: Record<string, unknown> = {}) => () => checkManifest({ layout: 'splade', ...extra, sparse }, 'x/m3search.json');
+    expect(bad('idf')).toThrow(expect.objectContaining({ code: 'MODEL_FILES', details: expect.objectContaining({ field: 'sparse' }) }));
+    expect(bad({ query: 'model' })).toThrow(expect.objectContaining({ details: expect.objectContaining({ field: 'sparse.query' }) }));
+    expect(bad({ query: 'idf', idf: '' })).toThrow(expect.objectContaining({ details: expect.objectContaining({ field: 'sparse.idf' }) }));
+    expect(bad({ query: 'idf', extra: 1 })).toThrow(expect.objectContaining({ details: expect.objectContaining({ field: 'sparse.extra' }) }));
+    expect(bad({ query: 'idf' }, { layout: 'hidden-state' })).toThrow(/splade layout/);
+    expect(checkManifest({ layout: 'splade', sparse: { query: 'idf' } }, 'x').sparse).toEqual({ query: 'idf' });
+    // A graph without MLM logits cannot be doc-only; a missing or malformed idf table is named.
+    const noLogits = await loadModel(withManifest({ sparse: { query: 'idf' } })).catch((e: unknown) => e);
+    expect(noLogits).toMatchObject({ code: 'MODEL_FILES', details: { field: 'sparse.query' } });
+    const doc = (await testModel()).docOnly;
+    const copy = mkdtempSync(path.join(tmp, 'd-'));
+    cpSync(doc, copy, { recursive: true });
+    rmSync(path.join(copy, 'idf.json'));
+    await expect(loadModel(copy)).rejects.toMatchObject({ code: 'MODEL_FILES' });
+    writeFileSync(path.join(copy, 'idf.json'), JSON.stringify({ '\u2581a': -1 }));
+    await expect(loadModel(copy)).rejects.toThrow(/idf\.json/);
+    const enc = await loadModel(doc);
+    expect(enc.info.sparseQuery).toBe('idf');
+    expect(enc.idfQuery?.idf.size).toBeGreaterThan(1000);
+    await enc.dispose();
+  });
+
   it('checks the shape without a model', () => {
     expect(() => checkManifest([], 'x/m3search.json')).toThrow(/JSON object/);
     expect(checkManifest({ modelId: 'a', layout: 'splade', maxLength: 512 }, 'x')).toMatchObject({ layout: 'splade' });
