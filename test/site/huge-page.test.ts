@@ -61,13 +61,6 @@ describe('a huge page', () => {
     for (const h of hits) expect(h).toMatchObject({ url: expect.stringMatching(/^index\.html#s-\d+$/), title: 'Huge reference' });
   }, 900_000);
 
-  it('of one 50 MB <pre> indexes (no stack overflow) within the same bound', async () => {
-    const { run, manifest } = await build('pre', 50);
-    expect(manifest.counts.sections).toBe(1);
-    expect(manifest.counts.passages).toBeGreaterThan(20_000);
-    expect(run.maxRss - base.maxRss).toBeLessThanOrEqual(BOUND);
-  }, 900_000);
-
   it('of one 600 KB section, and a 5 MB page, index within the same bound', async () => {
     const section = await build('section', 0.6);
     expect(section.manifest.counts.sections).toBe(1);
