@@ -10,6 +10,7 @@ import { sparseL0 } from './sparse-l0.js';
 import { longDocs } from './long-docs.js';
 import { kernelsSection } from './kernels.js';
 import { hugeDocs } from './huge-docs.js';
+import { hugePage } from './huge-page.js';
 import { keywordScale } from './keyword-scale.js';
 
 export const SECTIONS: BenchSection[] = [
@@ -22,5 +23,6 @@ export const SECTIONS: BenchSection[] = [
   sparseL0,
   longDocs,
   hugeDocs,
+  hugePage,
   keywordScale,
 ];

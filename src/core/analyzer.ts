@@ -17,6 +17,7 @@
 //   Each word also keeps its folded, unstemmed "surface" form, which prefix and
 //   typo matching search (a typo'd word has no stem to compare).
 import type { Stemmer } from './stemmers.js';
+import { detach } from './detach.js';
 
 /** Languages whose stemmer the analyzer can use (ISO 639-1, as in a page's `lang`). */
 export type StemLanguage = string;
@@ -316,7 +317,9 @@ export class Analyzer {
     t = stemmer ? stemmer(word) || word : word;
     if (this.foldsScript(script)) t = foldDiacritics(t, script);
     if (this.stemCache.size > 100_000) this.stemCache.clear();
-    this.stemCache.set(word, t);
+    // Copies: the word is a slice of the text being analyzed, which the cache would keep alive.
+    t = detach(t);
+    this.stemCache.set(detach(word), t);
     return t;
   }
 

@@ -15,7 +15,7 @@ import { isLinkList } from './html.js';
 import { sectionPassages } from './passages.js';
 import { buildFiles, readManifest, readPreviousBuild } from './previous.js';
 import { DEFAULT_SITE_MULTI_VECTORS, type KeywordManifest, type MultiLayout, type MultiStorageKind, type Passage, type PassageMeta, type SiteManifest, type StoredVectors } from './types.js';
-import { buildKeywordShards } from './keyword-shards.js';
+import { analyzeKeywords, type KeywordBuild } from './keyword-shards.js';
 import { adaptMulti, storeVectors, type MultiPlan } from './vectors.js';
 import { DEFAULT_TARGETS, writeShards, type ShardInput, type ShardTargets } from './write.js';
 import { buildQueryVocab } from './query-vocab.js';
@@ -181,7 +181,8 @@ export async function buildSiteIndex(opts: BuildOptions): Promise<BuildReport> {
       pages.push({ url: page.url, title: page.title });
       for (const s of sections) {
         const r = sectionPassages({ page: pageNo, pageTitle: page.title, ...s }, { maxTokens, overlapTokens, count, specialTokens });
-        passages.push(...r.passages);
+        // One by one: a section of a huge page can have more chunks than a call may take arguments.
+        for (const p of r.passages) passages.push(p);
         if (r.chunked) chunkedSections++;
         progress.sections++;
       }
@@ -194,7 +195,7 @@ export async function buildSiteIndex(opts: BuildOptions): Promise<BuildReport> {
   for (const [i, doc] of (opts.documents ?? []).entries()) {
     pages.push({ url: doc.url ?? `#${doc.id}`, title: doc.title ?? doc.id });
     const r = sectionPassages({ page: i, pageTitle: '', anchor: '', heading: '', text: doc.text, points: [] }, { maxTokens, overlapTokens, count, specialTokens });
-    passages.push(...r.passages);
+    for (const p of r.passages) passages.push(p);
     if (r.chunked) chunkedSections++;
     progress.sections++;
     progress.pages = pages.length;
@@ -337,7 +338,7 @@ async function keywordIndex(
   langs: ReadonlyMap<string, number>,
   pages: readonly { title: string }[],
   passages: readonly Passage[],
-): Promise<{ build: ReturnType<typeof buildKeywordShards>; manifest: KeywordManifest }> {
+): Promise<{ build: KeywordBuild; manifest: KeywordManifest }> {
   let language = opts.language;
   if (!language) {
     let top = 0;
@@ -348,7 +349,7 @@ async function keywordIndex(
   const wordGrams = opts.keywordGrams ?? (language && STEM_LANGUAGES.includes(language) ? 0 : 4);
   if (!Number.isInteger(wordGrams) || wordGrams < 0) throw new M3SearchError('INVALID_OPTION', 'keywordGrams must be an integer ≥ 0', { keywordGrams: wordGrams });
   const analyzer = new Analyzer({ language, stemmers: await loadStemmers(language), wordGrams });
-  const build = buildKeywordShards(
+  const build = analyzeKeywords(
     analyzer,
     passages.map((p) => ({ title: [pages[p.page]?.title, p.heading].filter(Boolean).join(' '), text: p.text })),
     { bm25: KEYWORD_BM25, titleBoost: KEYWORD_TITLE_BOOST, shardBytes: { ...DEFAULT_TARGETS, ...opts.targets }.keywordBytes },

@@ -33,38 +33,83 @@ export function chunkText(text: string, opts: ChunkOptions): Chunk[] {
   // Word costs are counted one word at a time (callers memoize: words repeat) and summed as an
   // estimate. Tokenizing long texts is the slow part of a build, so a section that looks small
   // enough is kept whole uncounted; the chunks of a long one are each counted exactly.
-  const spans: Span[] = [];
-  for (const m of text.matchAll(/\S+/g)) {
-    const s = m.index!;
-    const e = s + m[0].length;
-    const cost = opts.count(m[0]);
-    if (cost <= budget) spans.push({ s, e, cost });
-    else spans.push(...splitWord(text, s, e, budget, opts.count));
-  }
-  const estimate = spans.reduce((sum, sp) => sum + sp.cost, 0);
+  // Words are read as the chunks need them and dropped once behind: a section of any size
+  // costs its chunks, not an object per word.
+  const spans = new Spans(text, budget, opts.count);
+  let estimate = 0;
+  let seen = 0;
+  while (estimate <= budget * 2 && spans.has(seen)) estimate += spans.at(seen++).cost;
+  const whole = !spans.has(seen);
   // The whole text is counted only when it may still fit: counting a 600 KB section at once
   // overflows the tokenizer's stack, and its chunks are counted below anyway.
-  if (estimate <= budget * SURE || (estimate <= budget * 2 && opts.count(text) <= budget)) return [{ text, start: 0, end: text.length }];
+  if (whole && (estimate <= budget * SURE || (estimate <= budget * 2 && opts.count(text) <= budget))) return [{ text, start: 0, end: text.length }];
 
   const chunks: Chunk[] = [];
-  const slice = (i: number, j: number): Chunk => ({ text: text.slice(spans[i]!.s, spans[j - 1]!.e), start: spans[i]!.s, end: spans[j - 1]!.e });
+  const slice = (i: number, j: number): Chunk => ({ text: text.slice(spans.at(i).s, spans.at(j - 1).e), start: spans.at(i).s, end: spans.at(j - 1).e });
   let i = 0;
-  while (i < spans.length) {
+  while (spans.has(i)) {
     let j = i;
     let sum = 0;
-    while (j < spans.length && sum + spans[j]!.cost <= budget) sum += spans[j++]!.cost;
+    while (spans.has(j) && sum + spans.at(j).cost <= budget) sum += spans.at(j++).cost;
     if (j === i) j = i + 1;
     // Per-word counts estimate the joined text's count: verify, and shrink while it is over.
     let chunk = slice(i, j);
     while (j > i + 1 && opts.count(chunk.text) > budget) chunk = slice(i, --j);
     chunks.push(chunk);
-    if (j >= spans.length) break;
+    if (!spans.has(j)) break;
     let k = j;
     let ov = 0;
-    while (k - 1 > i && ov + spans[k - 1]!.cost <= overlap) ov += spans[--k]!.cost;
+    while (k - 1 > i && ov + spans.at(k - 1).cost <= overlap) ov += spans.at(--k).cost;
     i = k;
+    spans.dropBefore(i);
   }
   return chunks;
+}
+
+/** The words of a text as costed spans, read on demand; spans before the chunker's position are let go. */
+class Spans {
+  private readonly words = /\S+/g;
+  private buf: Span[] = [];
+  /** Index of buf[0]. */
+  private base = 0;
+  private done = false;
+
+  constructor(
+    private readonly text: string,
+    private readonly budget: number,
+    private readonly count: (t: string) => number,
+  ) {}
+
+  /** Whether span `i` exists (reading words up to it). */
+  has(i: number): boolean {
+    while (!this.done && i >= this.base + this.buf.length) this.next();
+    return i < this.base + this.buf.length;
+  }
+
+  /** Span `i`, which `has(i)` returned true for and `dropBefore` has not passed. */
+  at(i: number): Span {
+    return this.buf[i - this.base]!;
+  }
+
+  dropBefore(i: number): void {
+    // In batches: shifting the array per chunk would copy the window each time.
+    if (i - this.base < 4096) return;
+    this.buf = this.buf.slice(i - this.base);
+    this.base = i;
+  }
+
+  private next(): void {
+    const m = this.words.exec(this.text);
+    if (!m) {
+      this.done = true;
+      return;
+    }
+    const s = m.index;
+    const e = s + m[0].length;
+    const cost = this.count(m[0]);
+    if (cost <= this.budget) this.buf.push({ s, e, cost });
+    else for (const piece of splitWord(this.text, s, e, this.budget, this.count)) this.buf.push(piece);
+  }
 }
 
 /**

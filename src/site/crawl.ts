@@ -1,9 +1,9 @@
 // Finds a site's pages (built HTML, and Markdown sources when asked) and reads
 // each into title + sections. Node only.
-import { readdir, readFile } from 'node:fs/promises';
+import { open, readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { decodeHtml } from './decode.js';
-import { extractHtml, type ExtractedPage } from './html.js';
+import { htmlDecoder, PRESCAN_BYTES, sniffHtmlEncoding } from './decode.js';
+import { extractHtmlStream, type ExtractedPage } from './html.js';
 import { extractMarkdown } from './markdown.js';
 
 export interface CrawlOptions {
@@ -50,17 +50,43 @@ export async function listPages(root: string, opts: CrawlOptions = {}): Promise<
   return opts.limit !== undefined ? out.slice(0, opts.limit) : out;
 }
 
+/** Bytes read (and decoded, and parsed) at a time: a page of any size costs about this much besides the text kept. */
+const PIECE_BYTES = 1 << 20;
+
 /** Reads one page in its declared encoding. Throws on a file that cannot be read (the build skips it with a warning). */
 export async function readPage(root: string, rel: string): Promise<CrawledPage> {
-  const bytes = await readFile(path.join(root, rel));
+  const file = path.join(root, rel);
   if (MD.test(rel)) {
+    const bytes = await readFile(file);
     const url = rel.replace(MD, '.html');
     const source = new TextDecoder('utf-8').decode(bytes);
     return { ...extractMarkdown(source, path.basename(rel).replace(MD, '')), url, file: rel, encoding: 'utf-8' };
   }
-  const decoded = decodeHtml(bytes);
-  const warning = decoded.unknownLabel ? `declares the unknown charset "${decoded.unknownLabel}"; read as UTF-8` : undefined;
-  // An empty (or whitespace-only) file is a page with nothing to index, not an error.
-  if (decoded.text.trim() === '') return { title: '', sections: [], skipped: true, url: rel, file: rel, encoding: decoded.encoding, warning: 'is empty' };
-  return { ...extractHtml(decoded.text), url: rel, file: rel, encoding: decoded.encoding, warning };
+  // Streamed, never read whole: the file is read twice (once per parsing pass), a piece at a time.
+  const handle = await open(file);
+  try {
+    const head = new Uint8Array(PRESCAN_BYTES);
+    const { bytesRead } = await handle.read(head, 0, PRESCAN_BYTES, 0);
+    const how = sniffHtmlEncoding(head.subarray(0, bytesRead));
+    let text = false;
+    const read = async function* (): AsyncIterable<string> {
+      const decode = htmlDecoder(how.encoding);
+      const buf = new Uint8Array(PIECE_BYTES);
+      for (let at = how.bomLength; ; ) {
+        const { bytesRead: n } = await handle.read(buf, 0, PIECE_BYTES, at);
+        at += n;
+        const piece = decode(buf.subarray(0, n), n > 0);
+        if (!text && /\S/.test(piece)) text = true;
+        if (piece) yield piece;
+        if (n === 0) return;
+      }
+    };
+    const page = await extractHtmlStream(read);
+    const warning = how.unknownLabel ? `declares the unknown charset "${how.unknownLabel}"; read as UTF-8` : undefined;
+    // An empty (or whitespace-only) file is a page with nothing to index, not an error.
+    if (!text) return { title: '', sections: [], skipped: true, url: rel, file: rel, encoding: how.encoding, warning: 'is empty' };
+    return { ...page, url: rel, file: rel, encoding: how.encoding, warning };
+  } finally {
+    await handle.close();
+  }
 }

@@ -14,28 +14,54 @@ export interface DecodedHtml {
   unknownLabel?: string;
 }
 
-const PRESCAN_BYTES = 1024;
+/** Bytes the encoding is decided on (the HTML standard prescans this many). */
+export const PRESCAN_BYTES = 1024;
 
-export function decodeHtml(bytes: Uint8Array): DecodedHtml {
-  const bom = bomEncoding(bytes);
-  if (bom) return { text: decode(bytes.subarray(bom.length), bom.encoding), encoding: bom.encoding, source: 'bom' };
+/** How a page's bytes are to be decoded: all of it is decided by its first 1,024 bytes. */
+export interface HtmlEncoding {
+  encoding: string;
+  source: DecodedHtml['source'];
+  unknownLabel?: string;
+  /** Bytes of byte order mark to skip. */
+  bomLength: number;
+}
 
-  const sniffed = utf16ByZeros(bytes);
-  if (sniffed) return { text: decode(bytes, sniffed), encoding: sniffed, source: 'sniffed' };
+/** The encoding of a page from its first bytes (at least the first 1,024, or all of a shorter file). */
+export function sniffHtmlEncoding(head: Uint8Array): HtmlEncoding {
+  const bom = bomEncoding(head);
+  if (bom) return { encoding: bom.encoding, source: 'bom', bomLength: bom.length };
 
-  const label = declaredCharset(bytes);
+  const sniffed = utf16ByZeros(head);
+  if (sniffed) return { encoding: sniffed, source: 'sniffed', bomLength: 0 };
+
+  const label = declaredCharset(head);
   if (label) {
     const encoding = resolveLabel(label);
     // A page that declares UTF-16 in ASCII-compatible bytes is not UTF-16 (the standard maps it to UTF-8).
-    if (encoding && !encoding.startsWith('utf-16')) return { text: decode(bytes, encoding), encoding, source: 'meta' };
-    if (!encoding) return { text: decode(bytes, 'utf-8'), encoding: 'utf-8', source: 'default', unknownLabel: label };
+    if (encoding && !encoding.startsWith('utf-16')) return { encoding, source: 'meta', bomLength: 0 };
+    if (!encoding) return { encoding: 'utf-8', source: 'default', unknownLabel: label, bomLength: 0 };
   }
-  return { text: decode(bytes, 'utf-8'), encoding: 'utf-8', source: 'default' };
+  return { encoding: 'utf-8', source: 'default', bomLength: 0 };
+}
+
+export function decodeHtml(bytes: Uint8Array): DecodedHtml {
+  const { bomLength, ...how } = sniffHtmlEncoding(bytes);
+  return { text: decode(bytes.subarray(bomLength), how.encoding), ...how };
 }
 
 function decode(bytes: Uint8Array, encoding: string): string {
-  if (encoding === 'windows-1252') return decodeWindows1252(bytes);
-  return new TextDecoder(encoding, { ignoreBOM: true }).decode(bytes);
+  return htmlDecoder(encoding)(bytes, false);
+}
+
+/**
+ * A streaming decoder: pieces of a file in order (`more` until the last), the text of each.
+ * A character split between two pieces comes out whole with the later one, so the pieces'
+ * texts join to exactly what decoding the whole file at once gives.
+ */
+export function htmlDecoder(encoding: string): (bytes: Uint8Array, more: boolean) => string {
+  if (encoding === 'windows-1252') return (bytes) => decodeWindows1252(bytes);
+  const decoder = new TextDecoder(encoding, { ignoreBOM: true });
+  return (bytes, more) => decoder.decode(bytes, { stream: more });
 }
 
 // windows-1252 at 0x80–0x9F (0 = undefined there, kept as the C1 control, as the Encoding standard does).

@@ -72,7 +72,7 @@ interface Survey {
 }
 
 /** Pass 1: the attributes that decide what pass 2 reads (no text kept, no tree built). */
-function survey(html: string): Survey {
+function survey(): { parser: Parser; result: () => Survey } {
   const seen = new Set<RootRule>();
   let lang: string | undefined;
   let skipped = false;
@@ -112,9 +112,11 @@ function survey(html: string): Survey {
     },
     { decodeEntities: true, lowerCaseTags: true, lowerCaseAttributeNames: true },
   );
-  parser.end(html);
-  const rule = (['marked', 'known', 'main', 'role', 'article', 'body'] as const).find((r) => seen.has(r)) ?? 'document';
-  return { rule, lang, skipped: skipped || (searchResults && searchScript), titleTag };
+  const result = (): Survey => {
+    const rule = (['marked', 'known', 'main', 'role', 'article', 'body'] as const).find((r) => seen.has(r)) ?? 'document';
+    return { rule, lang, skipped: skipped || (searchResults && searchScript), titleTag };
+  };
+  return { parser, result };
 }
 
 interface Frame {
@@ -132,14 +134,42 @@ interface Frame {
   link?: boolean;
 }
 
+/** A page's whole text → title + sections. */
+export function extractHtml(html: string): ExtractedPage {
+  const pass1 = survey();
+  pass1.parser.end(html);
+  const s = pass1.result();
+  if (s.skipped) return { title: '', sections: [], skipped: true, lang: s.lang };
+  const pass2 = extract(s);
+  pass2.parser.end(html);
+  return pass2.result();
+}
+
+/**
+ * The same as `extractHtml` for a page read piece by piece: `read()` yields its text from the
+ * start each time it is called (twice: once per pass). A page of any size then costs the text
+ * kept, never the whole file as bytes and as a string at once. htmlparser2 gives the same events
+ * for pieces as for the whole text, except that a text node may arrive split, which every
+ * handler here accumulates.
+ */
+export async function extractHtmlStream(read: () => AsyncIterable<string>): Promise<ExtractedPage> {
+  const pass1 = survey();
+  for await (const piece of read()) pass1.parser.write(piece);
+  pass1.parser.end();
+  const s = pass1.result();
+  if (s.skipped) return { title: '', sections: [], skipped: true, lang: s.lang };
+  const pass2 = extract(s);
+  for await (const piece of read()) pass2.parser.write(piece);
+  pass2.parser.end();
+  return pass2.result();
+}
+
 /**
  * Pass 2 streams the page through htmlparser2's tokenizer (no DOM: a page of
  * any size costs its text, not a tree of objects) and keeps the text of the
  * content roots, sections cut at h1–h4.
  */
-export function extractHtml(html: string): ExtractedPage {
-  const { rule, lang, skipped, titleTag } = survey(html);
-  if (skipped) return { title: '', sections: [], skipped: true, lang };
+function extract({ rule, lang, titleTag }: Survey): { parser: Parser; result: () => ExtractedPage } {
   const builder = new SectionBuilder();
   const stack: Frame[] = [];
   let rootDepth = rule === 'document' ? 1 : 0;
@@ -243,9 +273,11 @@ export function extractHtml(html: string): ExtractedPage {
     },
     { decodeEntities: true, lowerCaseTags: true, lowerCaseAttributeNames: true },
   );
-  parser.end(html);
-  title ||= clean(titleTag);
-  return { title, sections: builder.finish(title), skipped: false, lang };
+  const result = (): ExtractedPage => {
+    title ||= clean(titleTag);
+    return { title, sections: builder.finish(title), skipped: false, lang };
+  };
+  return { parser, result };
 }
 
 /**

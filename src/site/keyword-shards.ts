@@ -16,6 +16,7 @@
 import type { Analyzer } from '../core/analyzer.js';
 import { bm25TermWeight, type Bm25Params } from '../core/bm25.js';
 import { ByteReader, ByteWriter } from '../core/bytes.js';
+import { detach } from '../core/detach.js';
 import { compare } from '../core/keyword-plan.js';
 import { checkHeader, end, header, ShardKind } from './shards.js';
 
@@ -139,90 +140,170 @@ export interface KeywordPassage {
 }
 
 export interface KeywordBuild {
-  /** Shards in key order; `first` is each shard's first key ('' for the first shard). */
-  shards: { first: string; shard: KeywordShard }[];
+  /**
+   * Shards in key order; `first` is each shard's first key ('' for the first shard). Made as
+   * they are iterated, from compact postings: a writer that encodes each one as it comes holds
+   * one shard's entries at a time.
+   */
+  shards: Iterable<{ first: string; shard: KeywordShard }>;
   /** Mean passage length in terms (title terms counted `titleBoost` times). */
   avgLength: number;
   /** Analyzed terms over all passages. */
   terms: number;
 }
 
-/**
- * Analyzes every passage and lays the vocabulary out in shards of about
- * `shardBytes` encoded bytes (before compression), cut only between keys.
- */
+export interface KeywordBuildOptions {
+  bm25: Bm25Params;
+  titleBoost: number;
+  /** Encoded bytes per shard (before compression), cut only between keys. */
+  shardBytes: number;
+}
+
+/** `analyzeKeywords` with its shards made at once, as an array. */
 export function buildKeywordShards(
   analyzer: Analyzer,
   passages: readonly KeywordPassage[],
-  opts: { bm25: Bm25Params; titleBoost: number; shardBytes: number },
-): KeywordBuild {
-  // Postings as (passage, tf) while passages are analyzed, so no per-passage term bag outlives its
-  // passage (a 50 MB page is ~30k passages); weights once the mean length is known.
-  const raw = new Map<string, { p: number[]; tf: number[] }>();
+  opts: KeywordBuildOptions,
+): KeywordBuild & { shards: { first: string; shard: KeywordShard }[] } {
+  const build = analyzeKeywords(analyzer, passages, opts);
+  return { ...build, shards: [...build.shards] };
+}
+
+/**
+ * Analyzes every passage and lays the vocabulary out in shards of about
+ * `shardBytes` encoded bytes (before compression), cut only between keys.
+ *
+ * Memory: terms and written words get ids; postings are (term id, tf) pairs in
+ * growable typed arrays while passages are analyzed (8 bytes each), then laid
+ * out by term in one pass (5 bytes each). A 50 MB page (~25k passages, millions
+ * of postings, hundreds of thousands of terms) costs tens of MB, not an object
+ * and two arrays per term.
+ */
+export function analyzeKeywords(analyzer: Analyzer, passages: readonly KeywordPassage[], opts: KeywordBuildOptions): KeywordBuild {
+  const termIds = new Map<string, number>();
+  const termKeys: string[] = [];
+  const df = new Grow(Uint32Array);
+  const surfaceIds = new Map<string, number>();
+  const surfaceKeys: string[] = [];
+  const surfaceDocs = new Grow(Uint32Array);
+  const surfaceTerm = new Grow(Uint32Array);
+  /** Last passage each written word was counted in (documents, not occurrences). */
+  const surfaceLast = new Grow(Int32Array);
+  const postTerm = new Grow(Uint32Array);
+  const postTf = new Grow(Uint32Array);
+  const postStart = new Uint32Array(passages.length + 1);
   const lengths = new Uint32Array(passages.length);
-  const surfaces = new Map<string, { docs: number; term: string }>();
+  const termId = (t: string): number => {
+    let id = termIds.get(t);
+    if (id === undefined) {
+      termIds.set((t = detach(t)), (id = termKeys.length));
+      termKeys.push(t);
+      df.push(0);
+    }
+    return id;
+  };
   let total = 0;
   passages.forEach((p, i) => {
-    const bag = new Map<string, number>();
-    const seen = new Set<string>();
+    const bag = new Map<number, number>();
     let length = 0;
     for (const [text, weight] of [[p.title, opts.titleBoost], [p.text, 1]] as const) {
       if (!text || weight === 0) continue;
       for (const w of analyzer.words(text)) {
-        for (const t of w.terms) bag.set(t, (bag.get(t) ?? 0) + weight);
-        for (const t of w.grams) bag.set(t, (bag.get(t) ?? 0) + weight);
+        for (const t of w.terms) {
+          const id = termId(t);
+          bag.set(id, (bag.get(id) ?? 0) + weight);
+        }
+        for (const t of w.grams) {
+          const id = termId(t);
+          bag.set(id, (bag.get(id) ?? 0) + weight);
+        }
         length += (w.terms.length + w.grams.length) * weight;
-        if (!w.unspaced && !seen.has(w.surface)) {
-          seen.add(w.surface);
-          const s = surfaces.get(w.surface);
-          if (s) s.docs++;
-          else surfaces.set(w.surface, { docs: 1, term: w.terms[0]! });
+        if (w.unspaced) continue;
+        const sid = surfaceIds.get(w.surface);
+        if (sid === undefined) {
+          const key = detach(w.surface);
+          surfaceIds.set(key, surfaceKeys.length);
+          surfaceKeys.push(key);
+          surfaceDocs.push(1);
+          surfaceTerm.push(termIds.get(w.terms[0]!)!);
+          surfaceLast.push(i);
+        } else if (surfaceLast.a[sid] !== i) {
+          surfaceLast.a[sid] = i;
+          surfaceDocs.a[sid]!++;
         }
       }
     }
-    for (const [t, tf] of bag) {
-      let e = raw.get(t);
-      if (!e) raw.set(t, (e = { p: [], tf: [] }));
-      e.p.push(i);
-      e.tf.push(tf);
+    for (const [id, tf] of bag) {
+      postTerm.push(id);
+      postTf.push(tf);
+      df.a[id]!++;
     }
+    postStart[i + 1] = postTerm.length;
     lengths[i] = length;
     total += length;
   });
+
+  // Postings by term: passages ascending within each (they were appended in passage order).
   const avgLength = passages.length > 0 ? total / passages.length : 0;
   const scale = 255 / (opts.bm25.k1 + 1);
-  const postings = new Map<string, { passages: Uint32Array; weights: Uint8Array }>();
-  for (const [t, e] of raw) {
-    const weights = new Uint8Array(e.p.length);
-    for (let j = 0; j < e.p.length; j++) weights[j] = Math.min(255, Math.max(1, Math.round(bm25TermWeight(e.tf[j]!, lengths[e.p[j]!]!, avgLength, opts.bm25) * scale)));
-    postings.set(t, { passages: Uint32Array.from(e.p), weights });
-    raw.delete(t);
-  }
-  const keys = [...new Set([...postings.keys(), ...surfaces.keys()])].sort(compare);
-  const shards: KeywordBuild['shards'] = [];
-  let entries: KeywordEntry[] = [];
-  let bytes = 0;
-  let first = '';
-  const flush = (): void => {
-    shards.push({ first, shard: { shard: shards.length, entries } });
-    entries = [];
-    bytes = 0;
-  };
-  for (const key of keys) {
-    if (bytes >= opts.shardBytes) {
-      flush();
-      first = key;
+  const offsets = new Uint32Array(termKeys.length + 1);
+  for (let t = 0; t < termKeys.length; t++) offsets[t + 1] = offsets[t]! + df.a[t]!;
+  const fill = offsets.slice(0, termKeys.length);
+  const postPassage = new Uint32Array(postTerm.length);
+  const postWeight = new Uint8Array(postTerm.length);
+  for (let i = 0; i < passages.length; i++) {
+    for (let k = postStart[i]!; k < postStart[i + 1]!; k++) {
+      const at = fill[postTerm.a[k]!]!++;
+      postPassage[at] = i;
+      postWeight[at] = Math.min(255, Math.max(1, Math.round(bm25TermWeight(postTf.a[k]!, lengths[i]!, avgLength, opts.bm25) * scale)));
     }
-    const post = postings.get(key);
-    const e: KeywordEntry = { key };
-    const s = surfaces.get(key);
-    if (s) e.surface = s;
-    if (post) e.postings = post;
-    entries.push(e);
-    bytes += key.length + 4 + (post ? 2 * post.passages.length + 1 : 0);
   }
-  flush();
-  return { shards, avgLength, terms: total };
+
+  const keys = termKeys.concat(surfaceKeys).sort(compare);
+  let unique = 0;
+  for (let k = 0; k < keys.length; k++) if (k === 0 || keys[k] !== keys[unique - 1]) keys[unique++] = keys[k]!;
+  keys.length = unique;
+
+  function* shards(): Generator<{ first: string; shard: KeywordShard }> {
+    let entries: KeywordEntry[] = [];
+    let bytes = 0;
+    let first = '';
+    let shard = 0;
+    for (const key of keys) {
+      if (bytes >= opts.shardBytes) {
+        yield { first, shard: { shard: shard++, entries } };
+        entries = [];
+        bytes = 0;
+        first = key;
+      }
+      const e: KeywordEntry = { key };
+      const sid = surfaceIds.get(key);
+      if (sid !== undefined) e.surface = { docs: surfaceDocs.a[sid]!, term: termKeys[surfaceTerm.a[sid]!]! };
+      const tid = termIds.get(key);
+      if (tid !== undefined) e.postings = { passages: postPassage.subarray(offsets[tid], offsets[tid + 1]), weights: postWeight.subarray(offsets[tid], offsets[tid + 1]) };
+      entries.push(e);
+      bytes += key.length + 4 + (tid !== undefined ? 2 * (offsets[tid + 1]! - offsets[tid]!) + 1 : 0);
+    }
+    yield { first, shard: { shard, entries } };
+  }
+  return { shards: { [Symbol.iterator]: shards }, avgLength, terms: total };
+}
+
+/** A typed array that grows by doubling; `a` is the backing array (valid up to `length`). */
+class Grow<T extends Uint32Array | Int32Array> {
+  a: T;
+  length = 0;
+  constructor(private readonly make: new (n: number) => T) {
+    this.a = new make(1024);
+  }
+  push(v: number): void {
+    if (this.length === this.a.length) {
+      const next = new this.make(this.a.length * 2);
+      next.set(this.a);
+      this.a = next;
+    }
+    this.a[this.length++] = v;
+  }
 }
 
 /** The document side of BM25 a stored weight stands for. */

@@ -42,18 +42,18 @@ export function sectionPassages(s: SectionInput, opts: PassageOptions): SectionP
   while (prefix && opts.count(prefix) > room / 4) prefix = prefix.slice(0, Math.floor(prefix.length * 0.8));
   const budget = room - (prefix ? opts.count(prefix) + 1 : 0);
   const chunks = chunkText(s.text, { budget, overlap: opts.overlapTokens, count: opts.count });
-  const passages = chunks.map((c, i): Passage => {
-    const encodeText = prefix ? `${prefix}\n${c.text}` : c.text;
-    return {
-      page: s.page,
-      // Later chunks of a long section link to the last id before them, when there is one.
-      anchor: i === 0 ? s.anchor : (lastPointBefore(s.points, c.start) ?? s.anchor),
-      heading: s.heading,
-      text: c.text,
-      encodeText,
-      hash: passageHash(encodeText),
-    };
-  });
+  const passages = chunks.map((c, i): Passage => ({
+    page: s.page,
+    // Later chunks of a long section link to the last id before them, when there is one.
+    anchor: i === 0 ? s.anchor : (lastPointBefore(s.points, c.start) ?? s.anchor),
+    heading: s.heading,
+    text: c.text,
+    // Joined only when asked for (the encoder's input): a keyword-only build never holds a second copy of every text.
+    get encodeText(): string {
+      return prefix ? `${prefix}\n${c.text}` : c.text;
+    },
+    hash: passageHash(c.text, prefix),
+  }));
   return { passages, chunked: chunks.length > 1 };
 }
 
@@ -66,7 +66,13 @@ function lastPointBefore(points: readonly AnchorPoint[], offset: number): string
   return found;
 }
 
-/** 12 hex chars (48 bits) of SHA-256: at 10⁵ passages the odds of any collision are ~10⁻⁵. */
-export function passageHash(encodeText: string): string {
-  return createHash('sha256').update(encodeText).digest('hex').slice(0, 12);
+/**
+ * 12 hex chars (48 bits) of SHA-256 of the encoder's input (`prefix`, a newline, `text`; or
+ * `text` alone): at 10⁵ passages the odds of any collision are ~10⁻⁵. Hashed in parts, the
+ * same digest without joining them (the newline between keeps the UTF-8 bytes the same).
+ */
+export function passageHash(text: string, prefix = ''): string {
+  const h = createHash('sha256');
+  if (prefix) h.update(prefix).update('\n');
+  return h.update(text).digest('hex').slice(0, 12);
 }
