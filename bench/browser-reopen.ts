@@ -119,7 +119,8 @@ async function realSize(dim: number, rows: number): Promise<void> {
       const r = await page.evaluate(async ({ mod, shape }) => ((await import(mod)) as typeof import('./reopen-real-size.js')).reopen(shape), { mod, shape });
       console.log(
         `[reopen ${run}${run === 1 ? ', after browser restart' : ', after page reload'}] ${r.size} passages (${r.skipped} skipped): open ${fmt(r.openMs)} ms, restore ${fmt(r.restoreMs)} ms (index build ${fmt(r.buildMs)} ms); ` +
-          `MiniSearch.loadJSON of the same texts ${fmt(r.miniMs)} ms (${fmt(r.miniBytes / 1e6)} MB JSON); ratio ${(r.openMs / r.miniMs).toFixed(2)}×`,
+          `MiniSearch.loadJSON of the same texts ${fmt(r.miniMs)} ms (${fmt(r.miniBytes / 1e6)} MB JSON); ratio ${(r.openMs / r.miniMs).toFixed(2)}×` +
+          ('queryMs' in r ? `; first hybrid queries (k=10) ${(r.queryMs as number[]).map(fmt).join(' / ')} ms, token vectors then in memory for ${String(r.loadedAfter)} passages` : ''),
       );
       if (run < 3) {
         await page.reload();

@@ -306,6 +306,22 @@ export function dropFromGroup(pack: PackV3, drop: ReadonlySet<string>): PackV3 {
   return { ids: keep.map((i) => pack.ids[i]!), docs: keep.map((i) => pack.docs[i]!), heads: keep.map((i) => pack.heads[i]!), spans: out.buffer, data: data.buffer };
 }
 
+/** Two schema-3 packs as one (`a`'s records first). */
+export function joinGroups(a: PackV3, b: PackV3): PackV3 {
+  const data = new Uint8Array(a.data.byteLength + b.data.byteLength);
+  data.set(new Uint8Array(a.data), 0);
+  data.set(new Uint8Array(b.data), a.data.byteLength);
+  const sa = new Uint32Array(a.spans);
+  const sb = new Uint32Array(b.spans);
+  const spans = new Uint32Array(sa.length + sb.length);
+  spans.set(sa, 0);
+  for (let j = 0; j < sb.length; j += 2) {
+    spans[sa.length + j] = sb[j]! + a.data.byteLength;
+    spans[sa.length + j + 1] = sb[j + 1]!;
+  }
+  return { ids: [...a.ids, ...b.ids], docs: [...a.docs, ...b.docs], heads: [...a.heads, ...b.heads], spans: spans.buffer, data: data.buffer };
+}
+
 /** A document's token vectors read back, checked against the checksum and shape its record carries; or why not. */
 export function readTokens(value: unknown, want: { kind: MultiStorage; count: number; dim: number; sum: number }): MultiData | { problem: string } {
   if (value === undefined) return { problem: 'its token vectors are not stored' };

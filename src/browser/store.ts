@@ -28,7 +28,7 @@ import type { StoredRecord } from '../core/record.js';
 import type { IndexOptions } from '../core/types.js';
 import type { MultiData } from '../core/stored.js';
 import type { DeferredMulti } from '../core/record.js';
-import { dropFromGroup, joinRows, packGroup, readTokens, splitRecord, unpackGroup, unpackRows, type PackV3, type RecordRows, type TokenRow } from './record-parts.js';
+import { dropFromGroup, joinGroups, joinRows, packGroup, readTokens, splitRecord, unpackGroup, unpackRows, type PackV3, type RecordRows, type TokenRow } from './record-parts.js';
 import { storageError } from './storage-errors.js';
 
 /** Version of the object-store layout and the record format. Bump when either changes. */
@@ -337,16 +337,23 @@ export class IndexStore implements Store {
       }
       let next = stored.nextPack ?? 1;
       const list = [...latest.values()];
-      for (let i = 0; i < list.length; i += PACK_MAX) {
-        const group = list.slice(i, i + PACK_MAX);
-        const key = next++;
+      // The newest pack is filled up to PACK_MAX before a new one starts: a reopen pays per stored
+      // value, and writes come in the engine's batches of 32. (Read after the drops above: same transaction.)
+      const last = list.length > 0 && next > 1 ? await packs.get(next - 1) : undefined;
+      const room = last === undefined || 'problem' in unpackGroup(last) ? 0 : Math.max(0, PACK_MAX - last.ids.length);
+      for (let i = 0; i < list.length; ) {
+        const fill = i === 0 && room > 0;
+        const group = list.slice(i, i + (fill ? room : PACK_MAX));
+        i += group.length;
+        const key = fill ? next - 1 : next++;
         const gids = group.map((p) => p.record.doc.id);
-        const { pack, tokens: values } = packGroup(gids, group.map((p) => splitRecord(p.record, p.hash)));
+        const made = packGroup(gids, group.map((p) => splitRecord(p.record, p.hash)));
+        const pack = fill ? joinGroups(last!, made.pack) : made.pack;
         pending.add(packs.put(pack, key));
-        pending.add(heads.put(gids, key));
+        pending.add(heads.put(pack.ids, key));
         gids.forEach((id, j) => {
           pending.add(idStore.put(key, id));
-          pending.add(tokens.put(values[j]!, id));
+          pending.add(tokens.put(made.tokens[j]!, id));
         });
       }
       return { count: await idStore.count(), nextPack: next };

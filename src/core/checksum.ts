@@ -45,11 +45,17 @@ export function foldBytes(h: number, data: ArrayBuffer | ArrayBufferView): numbe
   return Math.imul(h ^ bytes.length, FNV_PRIME) >>> 0;
 }
 
+const utf8 = new TextEncoder();
+/** One number's float64 bits (reused: a restore folds several values per record). */
+const scratch = new Float64Array(1);
+
 /** Folds numbers (as float64 bits) and strings into the hash. */
 export function foldValues(h: number, values: readonly (number | string | undefined)[]): number {
   for (const v of values) {
-    if (typeof v === 'number') h = foldBytes(h, Float64Array.of(v));
-    else if (typeof v === 'string') h = foldBytes(h, new TextEncoder().encode(v));
+    if (typeof v === 'number') {
+      scratch[0] = v;
+      h = foldBytes(h, scratch);
+    } else if (typeof v === 'string') h = foldBytes(h, utf8.encode(v));
     else h = Math.imul(h ^ 0xffffffff, FNV_PRIME);
   }
   return h >>> 0;

@@ -191,7 +191,7 @@ describe('persistent index: restoring while the model loads', () => {
   it('reads the stored records once, before the encoder is ready, and keeps them when the model matches', async () => {
     const name = uniqueName('overlap');
     const a = await openTracked(new FakeEncoder(), name);
-    await a.search.add(docs(30), { batchSize: 10 });
+    await a.search.add(docs(600), { batchSize: 100 });
     a.search.close();
     const load = IndexStore.prototype.load;
     let loads = 0;
@@ -201,15 +201,15 @@ describe('persistent index: restoring while the model loads', () => {
     };
     const phases: number[] = [];
     try {
-      const b = await openTracked(later(new FakeEncoder()), name, { restoreChunk: 7, onProgress: (p) => phases.push(p.loaded) });
-      expect(b.report).toMatchObject({ restored: 30, created: false, skipped: [] });
+      const b = await openTracked(later(new FakeEncoder()), name, { restoreChunk: 300, onProgress: (p) => phases.push(p.loaded) });
+      expect(b.report).toMatchObject({ restored: 600, created: false, skipped: [] });
       expect((await b.search.search('word17', { k: 1, mode: 'sparse' }))[0]!.id).toBe('d17');
     } finally {
       IndexStore.prototype.load = load;
     }
     expect(loads).toBe(1);
-    // Whole packs (one per committed batch of 10) per read, as few as reach the chunk size.
-    expect(phases).toEqual([0, 10, 20, 30]);
+    // Batches of 100 fill packs of 256 before the next starts; whole packs per read, as few as reach the chunk size.
+    expect(phases).toEqual([0, 256, 512, 600]);
   });
 
   it('creates no database while peeking at a name that does not exist', async () => {
