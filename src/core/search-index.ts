@@ -243,13 +243,17 @@ export class SearchIndex implements RankSource {
     return { docs: summarizeL0(nnz), queries: summarizeL0(this.queryL0.values()) };
   }
 
+  /**
+   * Ranks synchronously. With token vectors still in the store (records added
+   * with `multiDeferred`) a ranking that needs them leaves the multi signal
+   * out; `searchLoading` loads them instead.
+   */
   search(query: Encoded, opts: SearchOptions = {}): Hit[] {
     const o = resolveSearchOptions(opts);
     if (this.size === 0) {
       throw new M3SearchError('INDEX_EMPTY', 'Nothing is indexed yet; add documents before searching.');
     }
     const [q, ctx] = this.prepare(query, o);
-    // Token vectors still in the store cannot be had synchronously: such a ranking leaves the multi signal out (searchLoading loads them).
     const steps = rankSteps(this, q, o, ctx);
     for (let r = steps.next(); ; r = steps.next(r.value.multi.every((s) => !this.deferred.has(s)))) if (r.done) return this.hits(r.value);
   }
