@@ -28,7 +28,7 @@ const opt = (name: string, dflt: number) => {
 const TARGET = opt('n', 10_000);
 const NAME = 'bench-reopen';
 
-/** In the page: bytes of every stored record of an index, per part (schema 2 packs: structured-clone payload sizes). */
+/** In the page: bytes of every stored record of an index, per part (schema 3 packs and token values: structured-clone payload sizes). */
 async function storedBytes(dbName: string) {
   const req = <T>(r: IDBRequest<T>) =>
     new Promise<T>((resolve, reject) => {
@@ -36,14 +36,15 @@ async function storedBytes(dbName: string) {
       r.onerror = () => reject(r.error);
     });
   const db = await req(indexedDB.open(dbName));
-  const tx = db.transaction(['packs'], 'readonly');
+  const tx = db.transaction(['packs', 'tokens'], 'readonly');
   const packs = (await req(tx.objectStore('packs').getAll())) as { ids: string[]; docs: unknown[]; heads: { multiCount: number }[]; spans: ArrayBuffer }[];
+  const tokens = (await req(tx.objectStore('tokens').getAll())) as ArrayBuffer[];
   db.close();
   const utf8 = (v: unknown) => new TextEncoder().encode(JSON.stringify(v)).byteLength;
   const out = { passages: 0, docs: 0, dense: 0, sparse: 0, multi: 0, multiRows: 0, sparseTerms: 0 };
   for (const p of packs) {
     const spans = new Uint32Array(p.spans);
-    const len = (i: number, k: number) => (spans[(i * 5 + k) * 2 + 1] === 0xffffffff ? 0 : spans[(i * 5 + k) * 2 + 1]!);
+    const len = (i: number, k: number) => spans[(i * 3 + k) * 2 + 1]!;
     p.ids.forEach((_, i) => {
       out.passages++;
       // Document rows are plain objects: their JSON size approximates the clone size.
@@ -51,14 +52,14 @@ async function storedBytes(dbName: string) {
       out.dense += len(i, 0);
       out.sparse += len(i, 1) + len(i, 2);
       out.sparseTerms += len(i, 1) / 4;
-      out.multi += len(i, 3) + len(i, 4);
       out.multiRows += p.heads[i]!.multiCount;
     });
   }
+  for (const t of tokens) out.multi += t.byteLength;
   return out;
 }
 
-/** In the page: copies the stored packs under new ids until the index holds `target` documents. */
+/** In the page: copies the stored packs (and token values) under new ids until the index holds `target` documents. */
 async function grow({ dbName, target }: { dbName: string; target: number }) {
   const req = <T>(r: IDBRequest<T>) =>
     new Promise<T>((resolve, reject) => {
@@ -66,10 +67,13 @@ async function grow({ dbName, target }: { dbName: string; target: number }) {
       r.onerror = () => reject(r.error);
     });
   type Pack = { ids: string[]; docs: { doc: Record<string, unknown> }[]; heads: unknown[]; spans: ArrayBuffer; data: ArrayBuffer };
-  const stores = ['ids', 'packs', 'heads', 'meta'];
+  const stores = ['ids', 'packs', 'heads', 'tokens', 'meta'];
   const db = await req(indexedDB.open(dbName));
   const read = db.transaction(stores, 'readonly');
   const packs = (await req(read.objectStore('packs').getAll())) as Pack[];
+  const tokenIds = (await req(read.objectStore('tokens').getAllKeys())) as string[];
+  const tokenValues = (await req(read.objectStore('tokens').getAll())) as ArrayBuffer[];
+  const tokens = new Map(tokenIds.map((id, i) => [id, tokenValues[i]!]));
   const meta = (await req(read.objectStore('meta').get('meta'))) as { nextPack?: number } & Record<string, unknown>;
   const t0 = performance.now();
   let count = packs.reduce((n, p) => n + p.ids.length, 0);
@@ -78,14 +82,17 @@ async function grow({ dbName, target }: { dbName: string; target: number }) {
     const tx = db.transaction(stores, 'readwrite');
     for (const p of packs) {
       if (count >= target) break;
-      // A prefix of a pack is a pack: records are laid out in order.
+      // A prefix of a pack is a pack: records are laid out in order. (Checksums do not cover the id.)
       const n = Math.min(p.ids.length, target - count);
       const ids = p.ids.slice(0, n).map((id) => `${id}~${copy}`);
-      const pack = { ids, docs: p.docs.slice(0, n).map((d, i) => ({ ...d, doc: { ...d.doc, id: ids[i] } })), heads: p.heads.slice(0, n), spans: p.spans.slice(0, n * 40), data: p.data };
+      const pack = { ids, docs: p.docs.slice(0, n).map((d, i) => ({ ...d, doc: { ...d.doc, id: ids[i] } })), heads: p.heads.slice(0, n), spans: p.spans.slice(0, n * 24), data: p.data };
       const key = next++;
       tx.objectStore('packs').put(pack, key);
       tx.objectStore('heads').put(ids, key);
-      for (const id of ids) tx.objectStore('ids').put(key, id);
+      ids.forEach((id, i) => {
+        tx.objectStore('ids').put(key, id);
+        tx.objectStore('tokens').put(tokens.get(p.ids[i]!)!, id);
+      });
       count += n;
     }
     tx.objectStore('meta').put({ ...meta, count, nextPack: next, updatedAt: Date.now() }, 'meta');
@@ -119,7 +126,8 @@ async function realSize(dim: number, rows: number): Promise<void> {
       const r = await page.evaluate(async ({ mod, shape }) => ((await import(mod)) as typeof import('./reopen-real-size.js')).reopen(shape), { mod, shape });
       console.log(
         `[reopen ${run}${run === 1 ? ', after browser restart' : ', after page reload'}] ${r.size} passages (${r.skipped} skipped): open ${fmt(r.openMs)} ms, restore ${fmt(r.restoreMs)} ms (index build ${fmt(r.buildMs)} ms); ` +
-          `MiniSearch.loadJSON of the same texts ${fmt(r.miniMs)} ms (${fmt(r.miniBytes / 1e6)} MB JSON); ratio ${(r.openMs / r.miniMs).toFixed(2)}×`,
+          `MiniSearch.loadJSON of the same texts ${fmt(r.miniMs)} ms (${fmt(r.miniBytes / 1e6)} MB JSON); ratio ${(r.openMs / r.miniMs).toFixed(2)}×` +
+          ('queryMs' in r ? `; first hybrid queries (k=10) ${(r.queryMs as number[]).map(fmt).join(' / ')} ms, token vectors then in memory for ${String(r.loadedAfter)} passages` : ''),
       );
       if (run < 3) {
         await page.reload();

@@ -58,8 +58,50 @@ export class PersistentSearch {
         details: { skipped: skipped.slice(0, 100) },
       }),
     );
-    this.engine = new M3Search(encoder, restored.index, { store: this.sync.asStore(), hashes: restored.hashes });
+    this.onWarning = onWarning;
+    this.engine = new M3Search(encoder, restored.index, { store: this.sync.asStore(), hashes: restored.hashes, loadMulti: (ids) => this.loadTokens(ids) });
     this.sync.attach((change) => this.engine.applyStored(change));
+  }
+
+  private readonly onWarning: ((w: SearchWarning) => void) | undefined;
+
+  /**
+   * Reads the token vectors of these entries (ranking's candidates) into the
+   * index. One that does not match what its record announced may be another
+   * tab's newer version: memory catches up with the store once, and what
+   * still does not match is left out and reported, as at restore.
+   */
+  private async loadTokens(ids: readonly string[], caughtUp = false): Promise<void> {
+    const wanted = ids.flatMap((id) => {
+      const want = this.engine.index.deferredMulti(id);
+      return want === undefined ? [] : [{ id, want }];
+    });
+    if (wanted.length === 0) return;
+    const { loaded, problems } = await this.store.readTokens(wanted);
+    const failed = [...problems];
+    for (const { id, multi } of loaded) {
+      try {
+        this.engine.index.provideMulti(id, multi);
+      } catch (e) {
+        failed.push({ id, reason: (e as Error).message });
+      }
+    }
+    if (failed.length === 0) return;
+    if (!caughtUp) {
+      await this.sync.refresh();
+      return this.loadTokens(failed.map((f) => f.id), true);
+    }
+    const still = failed.filter((f) => this.engine.index.deferredMulti(f.id) !== undefined);
+    if (still.length === 0) return;
+    this.engine.applyStored({ cleared: false, puts: [], removes: still.map((f) => f.id) });
+    this.onWarning?.({
+      code: 'CORRUPT_RECORD',
+      message: `${still.length} stored document(s) of "${this.name}" could not be read and were left out: ${still
+        .slice(0, 5)
+        .map((s) => `"${s.id}" (${s.reason})`)
+        .join('; ')}. Add them again to repair, or remove() them.`,
+      details: { skipped: still.slice(0, 100) },
+    });
   }
 
   /**

@@ -1,17 +1,21 @@
-// The persisted index: one IndexedDB database per index name. Schema 2 keeps
+// The persisted index: one IndexedDB database per index name. Schema 3 keeps
 // each committed write group (a batch) as ONE value in `packs` (its documents
-// and all their vector bytes in one ArrayBuffer, see record-parts.ts), its ids
-// in `heads` (for counts), `ids` mapping each document id to its pack, and one
+// and their dense and sparse bytes in one ArrayBuffer, see record-parts.ts),
+// each document's token vectors as one value in `tokens` (by id), its ids in
+// `heads` (for counts), `ids` mapping each document id to its pack, and one
 // `meta` row naming the model, dims, quantization, schema and document count.
-// Reading a value costs far more than reading its bytes: a reopen reads a few
-// hundred packs instead of four values per passage (schema 1, migrated on open
-// in the upgrade transaction, so an interrupted migration leaves schema 1).
+// Reading a value costs far more than reading its bytes, and token vectors are
+// most of the bytes at real size: a reopen reads a few hundred packs and no
+// token vectors; ranking reads those of its candidates (`readTokens`).
+// Schemas 1 (four values per document) and 2 (token vectors inside the packs)
+// are migrated on open in the upgrade transaction, so an interrupted
+// migration leaves the old layout as it was.
 //
 // Removing or replacing a document rewrites its pack without it (deleting an
-// emptied pack). Every write is ONE readwrite transaction over all stores, so
-// a tab closed mid-indexing keeps every committed batch and never a
-// half-written document; callers update their in-memory index only after
-// `write` resolves.
+// emptied pack) and deletes or replaces its token vectors. Every write is ONE
+// readwrite transaction over all stores, so a tab closed mid-indexing keeps
+// every committed batch and never a half-written document; callers update
+// their in-memory index only after `write` resolves.
 //
 // Several tabs may hold the same index: every write bumps `meta.generation`
 // and appends what it touched to `meta.log` in the same transaction, so a tab
@@ -22,17 +26,21 @@ import { deleteDB, openDB, type DBSchema, type IDBPDatabase, type IDBPTransactio
 import { M3SearchError } from '../core/errors.js';
 import type { StoredRecord } from '../core/record.js';
 import type { IndexOptions } from '../core/types.js';
-import { dropFromPack, joinRows, packRows, splitRecord, unpackRows, type PackRow, type RecordRows } from './record-parts.js';
+import type { MultiData } from '../core/stored.js';
+import type { DeferredMulti } from '../core/record.js';
+import { dropFromGroup, joinGroups, joinRows, packGroup, readTokens, splitRecord, unpackGroup, unpackRows, type PackV3, type RecordRows, type TokenRow } from './record-parts.js';
 import { storageError } from './storage-errors.js';
 
 /** Version of the object-store layout and the record format. Bump when either changes. */
-export const SCHEMA_VERSION = 2;
+export const SCHEMA_VERSION = 3;
 const DB_PREFIX = 'm3search:';
 const META_KEY = 'meta';
-const DATA_STORES = ['ids', 'packs', 'heads'] as const;
+const DATA_STORES = ['ids', 'packs', 'heads', 'tokens'] as const;
 const ALL_STORES = [...DATA_STORES, 'meta'] as const;
 /** Schema 1: one value per document in each of these (migrated on open). */
 const V1_STORES = ['docs', 'dense', 'sparse', 'multi'] as const;
+/** Schema 2: packs holding every vector byte (migrated on open). */
+const V2_STORES = ['ids', 'packs', 'heads', 'meta'] as const;
 /** Records per pack at most: a long document's many windows become several packs. */
 const PACK_MAX = 256;
 /** Chunks read ahead while the caller builds its index from the current one. */
@@ -80,9 +88,11 @@ export type StoredChanges =
 interface StoreSchema extends DBSchema {
   /** Document id → key of the pack holding it. */
   ids: { key: string; value: number };
-  packs: { key: number; value: PackRow };
+  packs: { key: number; value: PackV3 };
   /** The ids of each pack (what `counts` reads instead of the packs). */
   heads: { key: number; value: string[] };
+  /** Document id → its token vectors (read only for the documents ranking scores with them). */
+  tokens: { key: string; value: TokenRow };
   meta: { key: string; value: IndexMeta };
 }
 
@@ -123,7 +133,7 @@ export interface LoadedChunk {
   problems: LoadProblem[];
 }
 
-/** Stored documents: `docs` counts the id index, dense/sparse/multi the records held in packs (one value holds all three). */
+/** Stored documents: `docs` counts the id index, dense/sparse the records held in packs, multi the token-vector values. */
 export interface StoreCounts {
   docs: number;
   dense: number;
@@ -291,37 +301,60 @@ export class IndexStore implements Store {
    */
   async write(puts: readonly Put[], deletes: readonly string[] = []): Promise<number> {
     const latest = new Map<string, Put>();
-    for (const p of puts) latest.set(p.record.doc.id, p); // the last put of an id wins
+    for (const p of puts) {
+      if (p.record.multiDeferred !== undefined) throw new M3SearchError('STORAGE', `The token vectors of "${p.record.doc.id}" were not loaded; such a record cannot be written.`, { id: p.record.doc.id });
+      latest.set(p.record.doc.id, p); // the last put of an id wins
+    }
     const ids = [...new Set([...deletes, ...latest.keys()])];
     const meta = await this.mutate('write to the index', { ids }, async (tx, pending, stored) => {
       const idStore = tx.objectStore('ids');
       const packs = tx.objectStore('packs');
       const heads = tx.objectStore('heads');
+      const tokens = tx.objectStore('tokens');
       const where = await Promise.all(ids.map((id) => idStore.get(id)));
       const touched = new Set(ids);
       for (const key of new Set(where.filter((k): k is number => k !== undefined))) {
         const pack = await packs.get(key);
-        const rest = pack === undefined || 'problem' in unpackRows(pack) ? undefined : dropFromPack(pack, touched);
+        const rest = pack === undefined || 'problem' in unpackGroup(pack) ? undefined : dropFromGroup(pack, touched);
         if (rest === undefined || rest.ids.length === 0) {
           pending.add(packs.delete(key));
           pending.add(heads.delete(key));
           // An unreadable pack goes whole: its other ids stop pointing at it.
-          for (const id of pack?.ids ?? []) if (!touched.has(id)) pending.add(idStore.delete(id));
+          for (const id of pack?.ids ?? []) {
+            if (touched.has(id)) continue;
+            pending.add(idStore.delete(id));
+            pending.add(tokens.delete(id));
+          }
         } else if (rest.ids.length !== pack!.ids.length) {
           pending.add(packs.put(rest, key));
           pending.add(heads.put(rest.ids, key));
         }
       }
-      for (const id of deletes) if (!latest.has(id)) pending.add(idStore.delete(id));
+      for (const id of deletes) {
+        if (latest.has(id)) continue;
+        pending.add(idStore.delete(id));
+        pending.add(tokens.delete(id));
+      }
       let next = stored.nextPack ?? 1;
       const list = [...latest.values()];
-      for (let i = 0; i < list.length; i += PACK_MAX) {
-        const group = list.slice(i, i + PACK_MAX);
-        const key = next++;
+      // The newest pack is filled up to PACK_MAX before a new one starts: a reopen pays per stored
+      // value, and writes come in the engine's batches of 32. (Read after the drops above: same transaction.)
+      const last = list.length > 0 && next > 1 ? await packs.get(next - 1) : undefined;
+      const room = last === undefined || 'problem' in unpackGroup(last) ? 0 : Math.max(0, PACK_MAX - last.ids.length);
+      for (let i = 0; i < list.length; ) {
+        const fill = i === 0 && room > 0;
+        const group = list.slice(i, i + (fill ? room : PACK_MAX));
+        i += group.length;
+        const key = fill ? next - 1 : next++;
         const gids = group.map((p) => p.record.doc.id);
-        pending.add(packs.put(packRows(gids, group.map((p) => splitRecord(p.record, p.hash))), key));
-        pending.add(heads.put(gids, key));
-        for (const id of gids) pending.add(idStore.put(key, id));
+        const made = packGroup(gids, group.map((p) => splitRecord(p.record, p.hash)));
+        const pack = fill ? joinGroups(last!, made.pack) : made.pack;
+        pending.add(packs.put(pack, key));
+        pending.add(heads.put(pack.ids, key));
+        gids.forEach((id, j) => {
+          pending.add(idStore.put(key, id));
+          pending.add(tokens.put(made.tokens[j]!, id));
+        });
       }
       return { count: await idStore.count(), nextPack: next };
     });
@@ -378,9 +411,15 @@ export class IndexStore implements Store {
     const db = this.handle();
     try {
       const tx = db.transaction(ALL_STORES, 'readonly');
-      const [docs, heads, meta] = await Promise.all([tx.objectStore('ids').count(), tx.objectStore('heads').getAll(), tx.objectStore('meta').get(META_KEY), tx.done]);
+      const [docs, heads, multi, meta] = await Promise.all([
+        tx.objectStore('ids').count(),
+        tx.objectStore('heads').getAll(),
+        tx.objectStore('tokens').count(),
+        tx.objectStore('meta').get(META_KEY),
+        tx.done,
+      ]);
       const packed = heads.reduce((n, ids) => n + ids.length, 0);
-      return { docs, dense: packed, sparse: packed, multi: packed, meta: meta?.count ?? 0 };
+      return { docs, dense: packed, sparse: packed, multi, meta: meta?.count ?? 0 };
     } catch (e) {
       throw storageError(e, 'count the stored index');
     }
@@ -438,6 +477,30 @@ export class IndexStore implements Store {
     }
   }
 
+  /**
+   * The token vectors of these documents (one read transaction), each checked
+   * against the checksum and shape its record announced; a problem for those
+   * that are not stored (any more) or do not match.
+   */
+  async readTokens(wanted: readonly { id: string; want: DeferredMulti }[]): Promise<{ loaded: { id: string; multi: MultiData }[]; problems: LoadProblem[] }> {
+    const db = this.handle();
+    let values: (TokenRow | undefined)[];
+    try {
+      const tx = db.transaction('tokens', 'readonly');
+      [values] = await Promise.all([Promise.all(wanted.map((w) => tx.store.get(w.id))), tx.done]);
+    } catch (e) {
+      throw storageError(e, 'read stored token vectors');
+    }
+    const loaded: { id: string; multi: MultiData }[] = [];
+    const problems: LoadProblem[] = [];
+    wanted.forEach(({ id, want }, i) => {
+      const r = readTokens(values[i], want);
+      if ('problem' in r) problems.push({ id, reason: r.problem });
+      else loaded.push({ id, multi: r });
+    });
+    return { loaded, problems };
+  }
+
   /** Ids held in a pack but missing from the id index (only possible if written by something else). */
   async orphans(): Promise<string[]> {
     const db = this.handle();
@@ -491,9 +554,10 @@ async function connect(dbName: string): Promise<Connected> {
         if (oldVersion === 0) {
           created = true;
           for (const name of ALL_STORES) db.createObjectStore(name);
-        } else if (oldVersion === 1 && [...V1_STORES, 'meta'].every((n) => names.includes(n))) {
+        } else if ((oldVersion === 1 && [...V1_STORES, 'meta'].every((n) => names.includes(n))) || (oldVersion === 2 && V2_STORES.every((n) => names.includes(n)))) {
           tx.done.catch(() => undefined); // a failed migration surfaces through openDB
-          migrateV1(db as unknown as IDBPDatabase, tx as unknown as IDBPTransaction<unknown, string[], 'versionchange'>).catch((e: unknown) => {
+          const migrate = oldVersion === 1 ? migrateV1 : migrateV2;
+          migrate(db as unknown as IDBPDatabase, tx as unknown as IDBPTransaction<unknown, string[], 'versionchange'>).catch((e: unknown) => {
             migrationError = e;
             abortQuietly(tx);
           });
@@ -519,12 +583,13 @@ async function connect(dbName: string): Promise<Connected> {
 const MIGRATE_GROUP = 32;
 
 /**
- * Schema 1 → 2 inside the upgrade transaction: the per-document rows, in key
+ * Schema 1 → 3 inside the upgrade transaction: the per-document rows, in key
  * order, become packs of MIGRATE_GROUP; then the old stores go. Rows a
  * restore could not have read either (missing or damaged) are dropped. The
  * generation moves on with an id-less log entry, so any tab re-reads everything.
  */
 async function migrateV1(db: IDBPDatabase, tx: IDBPTransaction<unknown, string[], 'versionchange'>): Promise<void> {
+  // Schema 1's own `multi` store goes at the end; `tokens` is the new one.
   for (const name of DATA_STORES) db.createObjectStore(name);
   const keys = (await tx.objectStore('docs').getAllKeys()) as string[];
   let next = 1;
@@ -548,20 +613,68 @@ async function migrateV1(db: IDBPDatabase, tx: IDBPTransaction<unknown, string[]
       packed.push({ doc, dense, sparse, multi } as RecordRows);
     }
     if (ids.length === 0) continue;
-    const key = next++;
-    await Promise.all([
-      tx.objectStore('packs').put(packRows(ids, packed), key),
-      tx.objectStore('heads').put(ids, key),
-      ...ids.map((id) => tx.objectStore('ids').put(key, id)),
-    ]);
+    await putGroup(tx, next++, ids, packed);
     count += ids.length;
   }
   for (const name of V1_STORES) db.deleteObjectStore(name);
-  const meta = (await tx.objectStore('meta').get(META_KEY)) as IndexMeta | undefined;
-  if (meta !== undefined) {
-    const generation = (meta.generation ?? 0) + 1;
-    await tx.objectStore('meta').put({ ...meta, schemaVersion: SCHEMA_VERSION, count, nextPack: next, generation, log: appendLog(meta.log, { generation }) }, META_KEY);
+  await migratedMeta(tx, count, next);
+}
+
+/**
+ * Schema 2 → 3 inside the upgrade transaction: each pack, one at a time (so
+ * memory holds one pack), is rewritten under the same key without its token
+ * vectors, which become one `tokens` value per document. Records a restore
+ * could not have read are dropped, with their id rows.
+ */
+async function migrateV2(db: IDBPDatabase, tx: IDBPTransaction<unknown, string[], 'versionchange'>): Promise<void> {
+  db.createObjectStore('tokens');
+  const packs = tx.objectStore('packs');
+  const keys = (await packs.getAllKeys()) as number[];
+  let count = 0;
+  for (const key of keys) {
+    const old: unknown = await packs.get(key);
+    const records = unpackRows(old);
+    const ids: string[] = [];
+    const rows: RecordRows[] = [];
+    const dropped: string[] = [];
+    const all = Array.isArray((old as { ids?: unknown } | null)?.ids) ? ((old as { ids: unknown[] }).ids.map(String)) : [];
+    if (!('problem' in records)) {
+      for (const r of records) {
+        if ('problem' in joinRows(r.id, r.rows)) continue;
+        ids.push(r.id);
+        rows.push(r.rows as unknown as RecordRows);
+      }
+    }
+    for (const id of all) if (!ids.includes(id)) dropped.push(id);
+    await Promise.all(dropped.map((id) => tx.objectStore('ids').delete(id)));
+    if (ids.length === 0) {
+      await Promise.all([packs.delete(key), tx.objectStore('heads').delete(key)]);
+      continue;
+    }
+    await putGroup(tx, key, ids, rows);
+    count += ids.length;
   }
+  const meta = (await tx.objectStore('meta').get(META_KEY)) as IndexMeta | undefined;
+  await migratedMeta(tx, count, meta?.nextPack ?? (keys.length === 0 ? 1 : keys[keys.length - 1]! + 1));
+}
+
+/** One schema-3 group written inside a migration: the pack, its head, its id rows and its token vectors. */
+async function putGroup(tx: IDBPTransaction<unknown, string[], 'versionchange'>, key: number, ids: string[], rows: readonly RecordRows[]): Promise<void> {
+  const { pack, tokens } = packGroup(ids, rows);
+  await Promise.all([
+    tx.objectStore('packs').put(pack, key),
+    tx.objectStore('heads').put(ids, key),
+    ...ids.map((id) => tx.objectStore('ids').put(key, id)),
+    ...ids.map((id, i) => tx.objectStore('tokens').put(tokens[i], id)),
+  ]);
+}
+
+/** Meta after a migration: this schema, the new count, and a generation with an id-less log entry (every tab re-reads everything). */
+async function migratedMeta(tx: IDBPTransaction<unknown, string[], 'versionchange'>, count: number, nextPack: number): Promise<void> {
+  const meta = (await tx.objectStore('meta').get(META_KEY)) as IndexMeta | undefined;
+  if (meta === undefined) return;
+  const generation = (meta.generation ?? 0) + 1;
+  await tx.objectStore('meta').put({ ...meta, schemaVersion: SCHEMA_VERSION, count, nextPack, generation, log: appendLog(meta.log, { generation }) }, META_KEY);
 }
 
 async function deleteDatabase(dbName: string): Promise<void> {
@@ -639,20 +752,19 @@ async function readSpan(db: IDBPDatabase<StoreSchema>, range: IDBKeyRange, heads
   return unpackAll(packs, (i) => heads.get(keys[i]!) ?? [], keys);
 }
 
-/** Every record of these packs, each checked by joinRows; an unreadable pack reports each id its head names. */
-function unpackAll(packs: readonly (PackRow | undefined)[], headOf: (i: number) => readonly string[], keys: readonly number[]): LoadedChunk {
+/** Every record of these packs, token vectors deferred, each checked against its checksum; an unreadable pack reports each id its head names. */
+function unpackAll(packs: readonly (PackV3 | undefined)[], headOf: (i: number) => readonly string[], keys: readonly number[]): LoadedChunk {
   const loaded: LoadedChunk = { entries: [], problems: [] };
   packs.forEach((pack, i) => {
     if (pack === undefined) return;
-    const records = unpackRows(pack);
+    const records = unpackGroup(pack);
     if ('problem' in records) {
       for (const id of headOf(i)) loaded.problems.push({ id, reason: `${records.problem} (group ${String(keys[i])})` });
       return;
     }
-    for (const { id, rows } of records) {
-      const joined = joinRows(id, rows);
-      if ('problem' in joined) loaded.problems.push({ id, reason: joined.problem });
-      else loaded.entries.push({ id, hash: joined.hash, record: joined.record });
+    for (const r of records) {
+      if ('problem' in r) loaded.problems.push({ id: r.id, reason: r.problem });
+      else loaded.entries.push(r);
     }
   });
   return loaded;

@@ -45,12 +45,30 @@ export function foldBytes(h: number, data: ArrayBuffer | ArrayBufferView): numbe
   return Math.imul(h ^ bytes.length, FNV_PRIME) >>> 0;
 }
 
+const utf8 = new TextEncoder();
+/** One number's float64 bits as two words (reused: a restore folds several values per record). */
+const scratch = new Float64Array(1);
+const scratchWords = new Uint32Array(scratch.buffer);
+/** UTF-8 bytes of the few strings folded (storage kinds), encoded once. */
+const encoded = new Map<string, Uint8Array>();
+
 /** Folds numbers (as float64 bits) and strings into the hash. */
 export function foldValues(h: number, values: readonly (number | string | undefined)[]): number {
   for (const v of values) {
-    if (typeof v === 'number') h = foldBytes(h, Float64Array.of(v));
-    else if (typeof v === 'string') h = foldBytes(h, new TextEncoder().encode(v));
-    else h = Math.imul(h ^ 0xffffffff, FNV_PRIME);
+    if (typeof v === 'number') {
+      // foldBytes over the 8 bytes, without allocating views.
+      scratch[0] = v;
+      h = Math.imul(h ^ scratchWords[0]!, FNV_PRIME);
+      h = Math.imul(h ^ scratchWords[1]!, FNV_PRIME);
+      h = Math.imul(h ^ 8, FNV_PRIME) >>> 0;
+    } else if (typeof v === 'string') {
+      let bytes = encoded.get(v);
+      if (bytes === undefined) {
+        bytes = utf8.encode(v);
+        if (encoded.size < 64) encoded.set(v, bytes);
+      }
+      h = foldBytes(h, bytes);
+    } else h = Math.imul(h ^ 0xffffffff, FNV_PRIME);
   }
   return h >>> 0;
 }

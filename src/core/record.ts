@@ -29,6 +29,23 @@ export interface StoredRecord {
   multiScales?: ArrayBuffer;
   multiCount: number;
   multiDim: number;
+  /**
+   * Set when the token-vector bytes were left in the store (the IndexedDB
+   * store keeps them apart, so a reopen reads none): `multi` and
+   * `multiScales` are empty, and the index loads the `multiCount` rows only
+   * when ranking needs them (`SearchIndex.provideMulti`). `sum` is the
+   * store's checksum of those bytes, handed back to the store's loader.
+   */
+  multiDeferred?: { sum: number };
+}
+
+/** Token vectors a record left in the store: what the rows loaded later must be. */
+export interface DeferredMulti {
+  kind: MultiStorage;
+  count: number;
+  dim: number;
+  /** The store's checksum of the bytes (opaque to the index). */
+  sum: number;
 }
 
 /** A record's contents as typed arrays (what the indexes consume). */
@@ -37,6 +54,8 @@ export interface DecodedRecord {
   dense: DenseData;
   sparse: SparseVector;
   multi: MultiData;
+  /** The token vectors are not here (`multi` holds no rows): they are in the store. */
+  deferred?: DeferredMulti;
 }
 
 /** Builds the record a document would be stored as under `options` (validates like `add`). */
@@ -104,6 +123,16 @@ export function decodeRecord(rec: unknown): DecodedRecord {
   const count = r.multiCount;
   const dim = r.multiDim;
   if (typeof count !== 'number' || typeof dim !== 'number') return fail('missing multiCount/multiDim');
+  if (r.multiDeferred !== undefined) {
+    const sum = (r.multiDeferred as { sum?: unknown } | null)?.sum;
+    if (typeof sum !== 'number') return fail('deferred token vectors without a checksum');
+    if (!Number.isInteger(count) || count < 1 || !Number.isInteger(dim) || dim < 1) return fail('deferred token vectors without rows');
+    const kind = r.multiKind;
+    if (kind !== 'float32' && kind !== 'float16' && kind !== 'int8') return fail(`unknown multiKind ${String(kind)}`);
+    const bad = denseDataProblem(dense) ?? sparseProblem(sparse);
+    if (bad !== undefined) return fail(bad);
+    return { doc: cloneDoc(r.doc as Doc), dense, sparse, multi: emptyMulti(kind, dim), deferred: { kind, count, dim, sum } };
+  }
   let multi: MultiData;
   switch (r.multiKind) {
     case 'float32':
@@ -128,6 +157,27 @@ export function decodeRecord(rec: unknown): DecodedRecord {
   const bad = denseDataProblem(dense) ?? sparseProblem(sparse) ?? multiDataProblem(multi);
   if (bad !== undefined) return fail(bad);
   return { doc: cloneDoc(r.doc as Doc), dense, sparse, multi };
+}
+
+/** No rows, in the given kind. */
+export function emptyMulti(kind: MultiStorage, dim: number): MultiData {
+  if (kind === 'int8') return { kind, data: new Int8Array(0), scales: new Float32Array(0), count: 0, dim };
+  return kind === 'float16' ? { kind, data: new Uint16Array(0), count: 0, dim } : { kind, data: new Float32Array(0), count: 0, dim };
+}
+
+/** Token-vector bytes as the index consumes them; undefined when they do not make `count × dim` rows of `kind` (scales after the rows for int8). */
+export function multiFromBytes(kind: MultiStorage, count: number, dim: number, bytes: ArrayBuffer | ArrayBufferView): MultiData | undefined {
+  const n = count * dim;
+  const per = kind === 'float32' ? 4 : kind === 'float16' ? 2 : 1;
+  const want = n * per + (kind === 'int8' ? count * 4 : 0);
+  const u8 = ArrayBuffer.isView(bytes) ? new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength) : new Uint8Array(bytes);
+  if (u8.byteLength !== want) return undefined;
+  let m: MultiData;
+  if (kind === 'int8') {
+    m = { kind, data: new Int8Array(u8.buffer, u8.byteOffset, n), scales: view(u8.subarray(n), Float32Array)!, count, dim };
+  } else if (kind === 'float16') m = { kind, data: view(u8, Uint16Array)!, count, dim };
+  else m = { kind, data: view(u8, Float32Array)!, count, dim };
+  return multiDataProblem(m) === undefined ? m : undefined;
 }
 
 type TypedCtor<T> = {

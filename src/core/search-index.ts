@@ -14,8 +14,10 @@ import { MultiIndex, type MaxSimOptions } from './multi-index.js';
 import { nestMultiVectors } from './nested.js';
 import { resolveIndexOptions, resolveSearchOptions } from './options.js';
 import type { PreparedQuery } from './query.js';
-import { decodeRecord, recordFromData, type DecodedRecord, type StoredRecord } from './record.js';
-import { prepareRankQuery, rankNow, type RankSource } from './rank.js';
+import { decodeRecord, recordFromData, type DecodedRecord, type DeferredMulti, type StoredRecord } from './record.js';
+import { prepareRankQuery, rankLoading, rankSteps, type RankContext, type RankSource, type Ranking } from './rank.js';
+import type { ResolvedSearch } from './options.js';
+import type { MultiData } from './stored.js';
 import { signalsAt, type Scorers, type SignalTable } from './signal-table.js';
 import { decodeSnapshot, encodeSnapshot } from './snapshot.js';
 import type { SlotHit, SlotSearchOptions } from './slots.js';
@@ -31,6 +33,16 @@ export interface IndexDimensions {
   multi: number;
 }
 
+/**
+ * Brings the token vectors of these entries (left in the store, see
+ * `StoredRecord.multiDeferred`) into the index: `provideMulti` for each, or
+ * the entry removed (unreadable, or no longer stored).
+ */
+export type MultiLoader = (ids: readonly string[]) => Promise<void>;
+
+/** Rankings redone because the index changed while token vectors were loading, before ranking without the missing ones. */
+const LOADING_TRIES = 4;
+
 export class SearchIndex implements RankSource {
   readonly options: Required<IndexOptions>;
   private dense!: DenseIndex;
@@ -42,6 +54,13 @@ export class SearchIndex implements RankSource {
   private readonly slotById = new Map<string, number>();
   private nextSeq = 0;
   private docBytesTotal = 0;
+  /** Slots whose token vectors are still in the store. */
+  private readonly deferred = new Map<number, DeferredMulti>();
+  private deferredRows = 0;
+  /** Multi dimension announced by deferred records before any rows are in memory. */
+  private deferredDim = 0;
+  /** Bumped by every insert and remove: a ranking that awaited a load checks no slot changed owner meanwhile. */
+  private changes = 0;
   private readonly queryL0 = new L0Window();
 
   constructor(opts: IndexOptions = {}) {
@@ -56,7 +75,7 @@ export class SearchIndex implements RankSource {
 
   /** Vector dimensions fixed by the documents added so far (reset by `clear`). */
   get dims(): IndexDimensions {
-    return { dense: this.dense.dim, multi: this.multi.dim };
+    return { dense: this.dense.dim, multi: this.multiDim };
   }
 
   has(id: string): boolean {
@@ -100,6 +119,8 @@ export class SearchIndex implements RankSource {
     this.dense.remove(slot);
     this.sparse.remove(slot);
     this.multi.remove(slot);
+    this.dropDeferred(slot);
+    this.changes++;
     this.docs[slot] = undefined;
     this.docBytesTotal -= this.docSizes[slot]!;
     this.docSizes[slot] = 0;
@@ -112,10 +133,41 @@ export class SearchIndex implements RankSource {
     this.reset();
   }
 
-  /** The document's persisted form (vectors exactly as stored), or undefined. */
+  /**
+   * The document's persisted form (vectors exactly as stored), or undefined.
+   * Its token vectors must be in memory (`deferredMulti` says when they are not).
+   */
   toRecord(id: string): StoredRecord | undefined {
     const slot = this.slotById.get(id);
-    return slot === undefined ? undefined : recordFromData(this.dataAt(slot));
+    if (slot === undefined) return undefined;
+    this.requireLoaded(slot);
+    return recordFromData(this.dataAt(slot));
+  }
+
+  /** What an entry's token vectors must be while they are still in the store; undefined once loaded (or never deferred). */
+  deferredMulti(id: string): Readonly<DeferredMulti> | undefined {
+    const slot = this.slotById.get(id);
+    return slot === undefined ? undefined : this.deferred.get(slot);
+  }
+
+  /** Entries whose token vectors are still in the store. */
+  get deferredCount(): number {
+    return this.deferred.size;
+  }
+
+  /**
+   * Hands in the token vectors of an entry that deferred them. They must be
+   * the rows announced (kind, count, dim); else CORRUPT_RECORD and nothing changes.
+   */
+  provideMulti(id: string, m: MultiData): void {
+    const slot = this.slotById.get(id);
+    const want = slot === undefined ? undefined : this.deferred.get(slot);
+    if (want === undefined) return;
+    if (m.kind !== want.kind || m.count !== want.count || m.dim !== want.dim || (this.multi.dim !== 0 && m.dim !== this.multi.dim)) {
+      throw new M3SearchError('CORRUPT_RECORD', `stored token vectors of "${id}" are not the ${want.count} × ${want.dim} ${want.kind} rows its record announced`, { id });
+    }
+    this.multi.setData(slot!, m);
+    this.dropDeferred(slot!);
   }
 
   /**
@@ -131,8 +183,9 @@ export class SearchIndex implements RankSource {
     this.insert(data);
   }
 
-  /** A snapshot of the whole index (documents in insertion order). */
+  /** A snapshot of the whole index (documents in insertion order). Every token vector must be in memory. */
   serialize(): Uint8Array {
+    for (const slot of this.deferred.keys()) this.requireLoaded(slot);
     const slots = [...this.slotById.values()].sort((a, b) => this.seqs[a]! - this.seqs[b]!);
     return encodeSnapshot(this.options, this.dims, slots.map((s) => this.dataAt(s)));
   }
@@ -170,8 +223,8 @@ export class SearchIndex implements RankSource {
     return {
       docs: this.size,
       denseDim: this.dense.dim,
-      multiDim: this.multi.dim,
-      multiRows: this.multi.rows,
+      multiDim: this.multiDim,
+      multiRows: this.multi.rows + this.deferredRows,
       postings: sp.postings,
       terms: sp.terms,
       bytes,
@@ -190,23 +243,52 @@ export class SearchIndex implements RankSource {
     return { docs: summarizeL0(nnz), queries: summarizeL0(this.queryL0.values()) };
   }
 
+  /**
+   * Ranks synchronously. With token vectors still in the store (records added
+   * with `multiDeferred`) a ranking that needs them leaves the multi signal
+   * out; `searchLoading` loads them instead.
+   */
   search(query: Encoded, opts: SearchOptions = {}): Hit[] {
     const o = resolveSearchOptions(opts);
     if (this.size === 0) {
       throw new M3SearchError('INDEX_EMPTY', 'Nothing is indexed yet; add documents before searching.');
     }
-    const q = prepareRankQuery(query, this.dims, this.options.multiVectors === 'nested', o);
-    this.queryL0.record(q.sparse?.ids.length ?? 0);
-    const filter = o.filter;
-    const accept = filter === undefined ? undefined : (slot: number): boolean => filter(this.docs[slot]!);
-    const { table, hits } = rankNow(this, q, o, { accept, order: (slot) => this.seqs[slot]! });
-    return hits.map((h) => this.hit(table, h.row, h.score));
+    const [q, ctx] = this.prepare(query, o);
+    const steps = rankSteps(this, q, o, ctx);
+    for (let r = steps.next(); ; r = steps.next(r.value.multi.every((s) => !this.deferred.has(s)))) if (r.done) return this.hits(r.value);
+  }
+
+  /**
+   * `search`, loading through `load` the token vectors that ranking needs and
+   * the store still holds (only the candidates'; each entry once). When the
+   * index changed while they loaded (an entry `load` dropped, another tab's
+   * write), the ranking is redone.
+   */
+  async searchLoading(query: Encoded, opts: SearchOptions, load: MultiLoader): Promise<Hit[]> {
+    const o = resolveSearchOptions(opts);
+    if (this.size === 0) {
+      throw new M3SearchError('INDEX_EMPTY', 'Nothing is indexed yet; add documents before searching.');
+    }
+    const [q, ctx] = this.prepare(query, o);
+    for (let attempt = 1; ; attempt++) {
+      const before = this.changes;
+      let waited = false;
+      const ranking = await rankLoading(this, q, o, ctx, async (need) => {
+        const ids = need.multi.filter((s) => this.deferred.has(s)).map((s) => this.docs[s]!.id);
+        if (ids.length > 0 && attempt < LOADING_TRIES) {
+          waited = true;
+          await load(ids);
+        }
+        return need.multi.every((s) => !this.deferred.has(s));
+      });
+      if (!waited || this.changes === before) return this.hits(ranking);
+    }
   }
 
   // ------------------------------------------------------------ RankSource (see ./rank.ts)
 
   get multiDim(): number {
-    return this.multi.dim;
+    return this.multi.dim || this.deferredDim;
   }
 
   denseTop(q: Float32Array, n: number, opts: SlotSearchOptions): SlotHit[] {
@@ -233,7 +315,35 @@ export class SearchIndex implements RankSource {
 
   // ------------------------------------------------------------ internals
 
+  private prepare(query: Encoded, o: ResolvedSearch): [ReturnType<typeof prepareRankQuery>, RankContext] {
+    const q = prepareRankQuery(query, this.dims, this.options.multiVectors === 'nested', o);
+    this.queryL0.record(q.sparse?.ids.length ?? 0);
+    const filter = o.filter;
+    const accept = filter === undefined ? undefined : (slot: number): boolean => filter(this.docs[slot]!);
+    return [q, { accept, order: (slot) => this.seqs[slot]! }];
+  }
+
+  private hits({ table, hits }: Ranking): Hit[] {
+    return hits.map((h) => this.hit(table, h.row, h.score));
+  }
+
+  private requireLoaded(slot: number): void {
+    if (!this.deferred.has(slot)) return;
+    throw new M3SearchError('STORAGE', `The token vectors of "${this.docs[slot]!.id}" are still in the store; load them first (provideMulti).`, { id: this.docs[slot]!.id });
+  }
+
+  private dropDeferred(slot: number): void {
+    const d = this.deferred.get(slot);
+    if (d === undefined) return;
+    this.deferred.delete(slot);
+    this.deferredRows -= d.count;
+  }
+
   private reset(): void {
+    this.deferred.clear();
+    this.deferredRows = 0;
+    this.deferredDim = 0;
+    this.changes++;
     this.dense = new DenseIndex(this.options.dense);
     this.sparse = new SparseIndex();
     this.multi = new MultiIndex(this.options.multi);
@@ -270,8 +380,9 @@ export class SearchIndex implements RankSource {
         { id, got, want: dd },
       );
     }
-    const md = this.multi.dim;
-    if (data.multi.count > 0 && md !== 0 && data.multi.dim !== md) {
+    const md = this.multiDim;
+    const rows = data.deferred?.count ?? data.multi.count;
+    if (rows > 0 && md !== 0 && data.multi.dim !== md) {
       throw new M3SearchError(
         code,
         `document "${id}": multi-vectors have ${data.multi.dim} dims but this index holds ${md}-dim vectors (all documents must come from the same model).`,
@@ -284,7 +395,13 @@ export class SearchIndex implements RankSource {
   private insert(data: DecodedRecord): void {
     const slot = this.dense.addData(data.dense);
     this.sparse.set(slot, data.sparse);
-    this.multi.setData(slot, data.multi);
+    if (data.deferred === undefined) this.multi.setData(slot, data.multi);
+    else {
+      this.deferred.set(slot, data.deferred);
+      this.deferredRows += data.deferred.count;
+      this.deferredDim ||= data.deferred.dim;
+    }
+    this.changes++;
     const size = docBytes(data.doc);
     this.docs[slot] = data.doc;
     this.seqs[slot] = this.nextSeq++;

@@ -20,7 +20,7 @@ import { M3SearchError, throwIfAborted } from '../core/errors.js';
 import { KeywordIndex } from '../core/keyword-index.js';
 import { resolveSearchOptions } from '../core/options.js';
 import { encodeRecord, type StoredRecord } from '../core/record.js';
-import { SearchIndex } from '../core/search-index.js';
+import { SearchIndex, type MultiLoader } from '../core/search-index.js';
 import type { SparsityReport } from '../core/sparsity.js';
 import { loadStemmers } from '../core/stemmers.js';
 import type { Doc, Encoded, Hit, IndexOptions, SearchOptions } from '../core/types.js';
@@ -115,6 +115,12 @@ export interface EngineOptions extends LongDocumentOptions, InputLimits {
   /** Content hash of every entry already in `index`, as a store keeps them (entry id → hash), so re-adds skip unchanged documents. */
   hashes?: ReadonlyMap<string, string>;
   /**
+   * Loads token vectors that `index` left in the store (records restored with
+   * `multiDeferred`): called for the candidates a search scores by MaxSim, and
+   * before a field-only rewrite copies a document's vectors. Absent: nothing is deferred.
+   */
+  loadMulti?: MultiLoader;
+  /**
    * Language of the documents for the keyword mode's analyzer (its stemmer),
    * e.g. `en`, `de`; default detected from the documents on the first keyword query.
    */
@@ -143,10 +149,11 @@ export class M3Search {
   private keyword: KeywordIndex | undefined;
   private keywordBuild: Promise<KeywordIndex> | undefined;
   private readonly language: string | undefined;
+  private readonly loadMulti: MultiLoader;
 
   constructor(encoder: Encoder, index: SearchIndex | IndexOptions = {}, opts: EngineOptions = {}) {
     opts = optionsObject(opts, 'engine options');
-    const { store, hashes, language, maxDocumentChars = DEFAULT_MAX_DOCUMENT_CHARS, maxQueryChars = DEFAULT_MAX_QUERY_CHARS, ...defaults } = opts;
+    const { store, hashes, language, loadMulti, maxDocumentChars = DEFAULT_MAX_DOCUMENT_CHARS, maxQueryChars = DEFAULT_MAX_QUERY_CHARS, ...defaults } = opts;
     if (language !== undefined && (typeof language !== 'string' || !/^[a-z]{2,3}([-_][a-z0-9]+)*$/i.test(language))) {
       throw new M3SearchError('INVALID_OPTION', `language must be a language code such as "en" or "pt-BR", got ${JSON.stringify(language)}`, { language });
     }
@@ -158,6 +165,7 @@ export class M3Search {
     this.encoder = encoder;
     this.index = index instanceof SearchIndex ? index : new SearchIndex(index);
     this.store = store ?? MEMORY_ONLY;
+    this.loadMulti = loadMulti ?? (async () => undefined);
     this.hashes = new Map();
     this.defaults = defaults;
     this.scanWindows();
@@ -291,7 +299,7 @@ export class M3Search {
       return this.encoder.encode([query], { kind: 'query', signal });
     });
     throwIfAborted(signal);
-    if (this.windowed.size === 0) return this.index.search(q!, searchOpts);
+    if (this.windowed.size === 0) return this.index.searchLoading(q!, searchOpts, this.loadMulti);
     // Window entries carry their parent's title/url/meta; a filter sees the parent document.
     const { filter, ...rest } = searchOpts;
     // Checked here because the wrapper below would turn a non-function into a function (a TypeError later).
@@ -301,7 +309,7 @@ export class M3Search {
     // More window hits than documents asked for, but first-stage depth as for k documents
     // (the default would grow with the inflated k and re-rank every window).
     const candidates = rest.candidates ?? Math.max(100, 10 * k);
-    const raw = this.index.search(q!, { ...rest, k: k * WINDOW_FANOUT + 10, candidates, filter: wrapped });
+    const raw = await this.index.searchLoading(q!, { ...rest, k: k * WINDOW_FANOUT + 10, candidates, filter: wrapped }, this.loadMulti);
     return aggregateWindows(raw, k, aggregate, (id) => this.windowed.get(id) ?? 1);
   }
 
@@ -562,6 +570,9 @@ export class M3Search {
   /** Splits a call into: unchanged (skip), rewrite (fields only), encode (new or text changed). */
   private async plan(docs: readonly Doc[]): Promise<{ unchanged: number; rewrite: Planned[]; encode: Planned[] }> {
     const hashes = await Promise.all(docs.map((d) => textHash(d.text)));
+    // A field-only change copies the stored vectors: bring in the token vectors still in the store first.
+    const deferred = docs.filter((d, i) => this.hashes.get(d.id) === hashes[i] && !this.windowed.has(d.id) && this.index.deferredMulti(d.id) !== undefined);
+    if (deferred.length > 0) await this.loadMulti(deferred.map((d) => d.id));
     const out = { unchanged: 0, rewrite: [] as Planned[], encode: [] as Planned[] };
     docs.forEach((doc, i) => {
       const hash = hashes[i]!;
@@ -573,7 +584,8 @@ export class M3Search {
         else out.encode.push({ doc, hash });
       } else if (sameDoc(this.index.getDoc(doc.id), doc)) out.unchanged++;
       // The stored vectors are copied now: another tab may remove the document before the rewrite commits.
-      else out.rewrite.push({ doc, hash, vectors: this.index.toRecord(doc.id)! });
+      else if (this.index.has(doc.id) && this.index.deferredMulti(doc.id) === undefined) out.rewrite.push({ doc, hash, vectors: this.index.toRecord(doc.id)! });
+      else out.encode.push({ doc, hash }); // its stored vectors could not be read back: encode again
     });
     return out;
   }

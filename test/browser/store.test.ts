@@ -13,6 +13,7 @@ import { SearchIndex } from '../../src/core/search-index.js';
 import { M3Search } from '../../src/engine/engine.js';
 import { docs, FakeEncoder, uniqueName } from './fake-encoder.js';
 import { IndexStore as V1Store } from './fixtures/store-v1.js';
+import { IndexStore as V2Store } from './fixtures/store-v2.js';
 import { storedIds } from './raw-layout.js';
 
 const open = (enc: FakeEncoder | Promise<FakeEncoder>, name: string, o: Partial<PersistentOpenOptions> = {}) => PersistentSearch.open(enc, { name, ...o });
@@ -106,9 +107,10 @@ describe('persistent index: reopen and resume', () => {
     const b = await openTracked(enc, name); // no storage option: the stored one applies
     expect(b.search.index.options).toMatchObject(storage);
     expect(enc.encoded).toEqual([]);
-    expect(b.search.index.toRecord('d3')).toMatchObject({ multiCount: 2, multiKind: 'int8' });
+    expect(b.search.index.deferredMulti('d3')).toMatchObject({ count: 2, kind: 'int8' }); // still in the store
     const after = await b.search.search(docs(1, 3)[0]!.text, { k: 3, mode: 'multi', multiVectorBudget: 1 });
     expect(after.map((h) => [h.id, h.score])).toEqual(before.map((h) => [h.id, h.score]));
+    expect(b.search.index.toRecord('d3')).toMatchObject({ multiCount: 2, multiKind: 'int8' });
     b.search.close();
 
     // Asking for another layout on an existing index is reported, and the stored layout stays.
@@ -189,7 +191,7 @@ describe('persistent index: restoring while the model loads', () => {
   it('reads the stored records once, before the encoder is ready, and keeps them when the model matches', async () => {
     const name = uniqueName('overlap');
     const a = await openTracked(new FakeEncoder(), name);
-    await a.search.add(docs(30), { batchSize: 10 });
+    await a.search.add(docs(600), { batchSize: 100 });
     a.search.close();
     const load = IndexStore.prototype.load;
     let loads = 0;
@@ -199,15 +201,15 @@ describe('persistent index: restoring while the model loads', () => {
     };
     const phases: number[] = [];
     try {
-      const b = await openTracked(later(new FakeEncoder()), name, { restoreChunk: 7, onProgress: (p) => phases.push(p.loaded) });
-      expect(b.report).toMatchObject({ restored: 30, created: false, skipped: [] });
+      const b = await openTracked(later(new FakeEncoder()), name, { restoreChunk: 300, onProgress: (p) => phases.push(p.loaded) });
+      expect(b.report).toMatchObject({ restored: 600, created: false, skipped: [] });
       expect((await b.search.search('word17', { k: 1, mode: 'sparse' }))[0]!.id).toBe('d17');
     } finally {
       IndexStore.prototype.load = load;
     }
     expect(loads).toBe(1);
-    // Whole packs (one per committed batch of 10) per read, as few as reach the chunk size.
-    expect(phases).toEqual([0, 10, 20, 30]);
+    // Batches of 100 fill packs of 256 before the next starts; whole packs per read, as few as reach the chunk size.
+    expect(phases).toEqual([0, 256, 512, 600]);
   });
 
   it('creates no database while peeking at a name that does not exist', async () => {
@@ -394,9 +396,9 @@ describe('persistent index: storage failures', () => {
     const key = (await db.get('ids', 'd1')) as number;
     const pack = (await db.get('packs', key)) as { ids: string[]; docs: { doc: { id: string } }[]; spans: ArrayBuffer; data: ArrayBuffer };
     const spans = new Uint32Array(pack.spans);
-    const at = (id: string, segment: number) => (pack.ids.indexOf(id) * 5 + segment) * 2;
+    const at = (id: string, segment: number) => (pack.ids.indexOf(id) * 3 + segment) * 2;
     new Uint8Array(pack.data)[spans[at('d1', 0)]!]! ^= 0x40; // one dense byte changed: the checksum no longer matches
-    spans[at('d2', 3) + 1] = pack.data.byteLength + 1; // its multi bytes run past the pack
+    spans[at('d2', 2) + 1] = pack.data.byteLength + 1; // its sparse weights run past the pack
     pack.docs[pack.ids.indexOf('d3')]!.doc.id = 'someone-else';
     await db.put('packs', pack, key);
     db.close();
@@ -436,7 +438,109 @@ describe('persistent index: storage failures', () => {
   });
 });
 
-describe('persistent index: schema 1 → 2 migration', () => {
+describe('persistent index: token vectors stay in the store until ranking needs them', () => {
+  /** Counts the token-vector values read (what a reopen must not read at all). */
+  function countTokenReads(): { reads: () => number; restore: () => void } {
+    const readTokens = IndexStore.prototype.readTokens;
+    let n = 0;
+    IndexStore.prototype.readTokens = function (this: IndexStore, wanted) {
+      n += wanted.length;
+      return readTokens.call(this, wanted);
+    };
+    return { reads: () => n, restore: () => (IndexStore.prototype.readTokens = readTokens) };
+  }
+
+  it('a reopen reads no token vectors; a query reads only its candidates, once; answers equal the index that never closed', async () => {
+    const name = uniqueName('lazy');
+    const a = await openTracked(new FakeEncoder(), name);
+    await a.search.add(docs(60), { batchSize: 16 });
+    const queries = ['word17 topic3', 'passage 5 about topic2', 'word40'];
+    const expected = [];
+    for (const q of queries) expected.push((await a.search.search(q, { k: 5, mode: 'hybrid', candidates: 8 })).map((h) => [h.id, h.score]));
+    a.search.close();
+
+    const spy = countTokenReads();
+    try {
+      const b = await openTracked(new FakeEncoder(), name);
+      expect(spy.reads()).toBe(0);
+      expect(b.search.index.deferredCount).toBe(60);
+      expect(await b.search.search('word17', { k: 3, mode: 'dense' })).toHaveLength(3);
+      expect(spy.reads()).toBe(3); // dense ranks without token vectors; only the k hits' are read, for their signals
+      const got = [];
+      for (const q of queries) got.push((await b.search.search(q, { k: 5, mode: 'hybrid', candidates: 8 })).map((h) => [h.id, h.score]));
+      expect(got).toEqual(expected);
+      const read = spy.reads();
+      expect(read).toBeGreaterThan(3);
+      expect(read).toBeLessThanOrEqual(3 + 3 * 16); // dense top-8 ∪ sparse top-8 per query
+      expect(b.search.index.deferredCount).toBe(60 - read); // each read once, kept in memory
+      for (const q of queries) await b.search.search(q, { k: 5, mode: 'hybrid', candidates: 8 });
+      expect(spy.reads()).toBe(read);
+      // A multi-only query needs every document's token vectors.
+      await b.search.search('word17', { k: 3, mode: 'multi' });
+      expect(b.search.index.deferredCount).toBe(0);
+    } finally {
+      spy.restore();
+    }
+  });
+
+  it('field-only update, text update and remove of documents whose token vectors were never read', async () => {
+    const name = uniqueName('lazy-write');
+    const a = await openTracked(new FakeEncoder(), name);
+    await a.search.add(docs(20), { batchSize: 8 });
+    a.search.close();
+
+    const enc = new FakeEncoder();
+    const b = await openTracked(enc, name);
+    const d4 = docs(1, 4)[0]!;
+    expect(b.search.index.deferredMulti('d4')).toBeDefined();
+    expect(await b.search.update([{ ...d4, title: 'renamed' }, { id: 'd5', text: 'brand new words' }])).toMatchObject({ updated: 2 });
+    expect(enc.encoded).toEqual(['brand new words']); // d4's stored vectors were read back, not re-encoded
+    await b.search.remove(['d6']);
+    const hits = (await b.search.search(d4.text, { k: 20, mode: 'multi' })).map((h) => [h.id, h.score, h.doc.title]);
+    b.search.close();
+    await expectStoredIds(name, docs(20).map((d) => d.id).filter((id) => id !== 'd6').sort());
+
+    const c = await openTracked(new FakeEncoder(), name);
+    expect(await c.search.counts()).toEqual({ docs: 19, dense: 19, sparse: 19, multi: 19, meta: 19 });
+    expect((await c.search.search(d4.text, { k: 20, mode: 'multi' })).map((h) => [h.id, h.score, h.doc.title])).toEqual(hits);
+    expect(c.search.index.getDoc('d6')).toBeUndefined();
+  });
+
+  it('token vectors changed in storage: the document is left out at the query that needs them and reported, the query answers without it', async () => {
+    const name = uniqueName('lazy-corrupt');
+    const a = await openTracked(new FakeEncoder(), name);
+    await a.search.add(docs(12));
+    a.search.close();
+    const db = await raw(name);
+    const bytes = new Uint8Array((await db.get('tokens', 'd3')) as ArrayBuffer);
+    bytes[1]! ^= 0x10;
+    await db.put('tokens', bytes.buffer, 'd3');
+    await db.delete('tokens', 'd7'); // gone altogether
+    db.close();
+
+    const expected = new M3Search(new FakeEncoder());
+    await expected.add(docs(12).filter((d) => d.id !== 'd3' && d.id !== 'd7'));
+    const want = (await expected.search('topic3 word3', { k: 12, mode: 'multi' })).map((h) => [h.id, h.score]);
+
+    const warnings: SearchWarning[] = [];
+    const b = await openTracked(new FakeEncoder(), name, { onWarning: (w) => warnings.push(w) });
+    expect(warnings.map((w) => w.code)).toEqual(['INCONSISTENT_STORE']); // one token value fewer than documents
+    expect(b.report.restored).toBe(12);
+    const hits = await b.search.search('topic3 word3', { k: 12, mode: 'multi' });
+    expect(hits.map((h) => [h.id, h.score])).toEqual(want);
+    expect(warnings.map((w) => w.code)).toEqual(['INCONSISTENT_STORE', 'CORRUPT_RECORD']);
+    expect((warnings[1]!.details as { skipped: { id: string }[] }).skipped.map((s) => s.id).sort()).toEqual(['d3', 'd7']);
+    // Adding them again repairs them.
+    const enc = new FakeEncoder();
+    b.search.close();
+    const c = await openTracked(enc, name);
+    expect(await c.search.add(docs(12))).toMatchObject({ unchanged: 10 });
+    await c.search.search('topic3 word3', { k: 12, mode: 'multi' });
+    expect(await c.search.counts()).toEqual({ docs: 12, dense: 12, sparse: 12, multi: 12, meta: 12 });
+  });
+});
+
+describe('persistent index: schema 1 → 3 migration', () => {
   /** A database written by the schema-1 code itself (the frozen store), through the engine as a page would. */
   async function writeV1(name: string, count: number, batchSize: number): Promise<void> {
     const { store } = await V1Store.open({ name, model: identity(new FakeEncoder()), storage: resolveIndexOptions({}) });
@@ -465,7 +569,7 @@ describe('persistent index: schema 1 → 2 migration', () => {
     await expectStoredIds(name, docs(40).map((d) => d.id).filter((id) => id !== 'd3').sort());
     const db = await raw(name);
     expect(db.version).toBe(SCHEMA_VERSION);
-    expect([...db.objectStoreNames].sort()).toEqual(['heads', 'ids', 'meta', 'packs']);
+    expect([...db.objectStoreNames].sort()).toEqual(['heads', 'ids', 'meta', 'packs', 'tokens']);
     db.close();
 
     // Nothing re-encoded on resume; a document inside a migrated pack can be updated and removed.
@@ -505,5 +609,109 @@ describe('persistent index: schema 1 → 2 migration', () => {
     const again = await openTracked(new FakeEncoder(), name);
     expect(again.report).toMatchObject({ restored: 69, skipped: [] });
     expect((await again.search.search('word21', { k: 1, mode: 'sparse' }))[0]!.id).toBe('d21');
+  });
+});
+
+describe('persistent index: schema 2 → 3 migration (token vectors out of the packs)', () => {
+  /** A database written by the schema-2 code itself (the frozen store), through the engine as a page would. */
+  async function writeV2(name: string, count: number, batchSize: number): Promise<void> {
+    const { store } = await V2Store.open({ name, model: identity(new FakeEncoder()), storage: resolveIndexOptions({}) });
+    const engine = new M3Search(new FakeEncoder(), new SearchIndex(resolveIndexOptions({})), { store });
+    await engine.add(docs(count), { batchSize });
+    await engine.remove(['d3']);
+    await engine.update([{ id: 'd9', text: 'rewritten before the migration' }]);
+    store.close();
+  }
+  const identity = (e: FakeEncoder) => ({ modelId: e.info.modelId, fingerprint: e.info.fingerprint, denseDim: e.info.denseDim, multiDim: e.info.multiDim });
+  const live = () => docs(40).filter((d) => d.id !== 'd3').map((d) => (d.id === 'd9' ? { id: 'd9', text: 'rewritten before the migration' } : d));
+
+  it('a schema-2 database opens, migrates in place (same packs, token vectors apart) and searches the same; resume still skips what is stored', async () => {
+    const name = uniqueName('migrate2');
+    await writeV2(name, 40, 8);
+    const memory = new M3Search(new FakeEncoder());
+    await memory.add(live());
+    const queries = ['word17 topic3', 'rewritten migration'];
+    const expected = [];
+    for (const q of queries) expected.push((await memory.search(q, { k: 10, mode: 'hybrid' })).map((h) => [h.id, h.score]));
+
+    const before = await raw(name);
+    expect(before.version).toBe(2);
+    const packKeys = await before.getAllKeys('packs');
+    before.close();
+
+    const enc = new FakeEncoder();
+    const a = await openTracked(enc, name);
+    expect(a.report).toMatchObject({ restored: 39, created: false, skipped: [] });
+    expect(a.search.meta).toMatchObject({ schemaVersion: SCHEMA_VERSION, count: 39 });
+    const got = [];
+    for (const q of queries) got.push((await a.search.search(q, { k: 10, mode: 'hybrid' })).map((h) => [h.id, h.score]));
+    expect(got).toEqual(expected);
+    expect(await a.search.counts()).toEqual({ docs: 39, dense: 39, sparse: 39, multi: 39, meta: 39 });
+    a.search.close();
+    await expectStoredIds(name, live().map((d) => d.id).sort());
+    const db = await raw(name);
+    expect(db.version).toBe(SCHEMA_VERSION);
+    expect([...db.objectStoreNames].sort()).toEqual(['heads', 'ids', 'meta', 'packs', 'tokens']);
+    expect(await db.getAllKeys('packs')).toEqual(packKeys);
+    expect((await db.getAllKeys('tokens')).length).toBe(39);
+    db.close();
+
+    // Nothing re-encoded on resume; a document inside a migrated pack can be updated and removed.
+    const b = await openTracked(enc, name);
+    expect(await b.search.add(live())).toMatchObject({ unchanged: 39 });
+    expect(enc.encoded).toEqual([]);
+    await b.search.update([{ id: 'd17', text: 'replaced words' }]);
+    await b.search.remove(['d18']);
+    b.search.close();
+    const c = await openTracked(new FakeEncoder(), name);
+    expect(c.report.restored).toBe(38);
+    expect((await c.search.search('replaced words', { k: 1, mode: 'multi' }))[0]!.id).toBe('d17');
+    expect(c.search.index.getDoc('d18')).toBeUndefined();
+    expect(await c.search.counts()).toEqual({ docs: 38, dense: 38, sparse: 38, multi: 38, meta: 38 });
+  });
+
+  it('a migration that fails part-way leaves the schema-2 database as it was, and the next open migrates it', async () => {
+    const name = uniqueName('migrate2-fail');
+    await writeV2(name, 40, 8);
+    const before = await raw(name);
+    const packs = await before.getAll('packs');
+    before.close();
+    const proto = IDBObjectStore.prototype;
+    const put = proto.put;
+    let n = 0;
+    proto.put = function (this: IDBObjectStore, value: unknown, key?: IDBValidKey) {
+      if (this.name === 'packs' && ++n === 2) throw new DOMException('disk error', 'UnknownError');
+      return put.call(this, value, key);
+    };
+    try {
+      expect((await rejection(open(new FakeEncoder(), name))).code).toBe('STORAGE');
+    } finally {
+      proto.put = put;
+    }
+    const db = await raw(name);
+    expect(db.version).toBe(2);
+    expect([...db.objectStoreNames].sort()).toEqual(['heads', 'ids', 'meta', 'packs']);
+    expect(await db.getAll('packs')).toEqual(packs);
+    db.close();
+
+    const again = await openTracked(new FakeEncoder(), name);
+    expect(again.report).toMatchObject({ restored: 39, skipped: [] });
+    expect((await again.search.search('word21', { k: 1, mode: 'multi' }))[0]!.id).toBe('d21');
+  });
+
+  it('a schema-2 record damaged before the migration is dropped by it, the rest migrate', async () => {
+    const name = uniqueName('migrate2-damaged');
+    await writeV2(name, 16, 8);
+    const db = await raw(name);
+    const key = (await db.get('ids', 'd5')) as number;
+    const pack = (await db.get('packs', key)) as { ids: string[]; spans: ArrayBuffer; data: ArrayBuffer };
+    const spans = new Uint32Array(pack.spans);
+    new Uint8Array(pack.data)[spans[pack.ids.indexOf('d5') * 5 * 2 + 6]! + 1]! ^= 0x08; // a multi byte: its schema-2 checksum fails
+    await db.put('packs', pack, key);
+    db.close();
+    const a = await openTracked(new FakeEncoder(), name);
+    expect(a.report).toMatchObject({ restored: 14, skipped: [] });
+    expect(a.search.index.getDoc('d5')).toBeUndefined();
+    expect(await a.search.counts()).toEqual({ docs: 14, dense: 14, sparse: 14, multi: 14, meta: 14 });
   });
 });

@@ -1,9 +1,12 @@
 // Robustness: per-document IndexedDB records (src/browser/store.ts under
-// fake-indexeddb, packed layout: one value per write group) damaged in
-// storage — bytes flipped or cut in one record's vector segment, one of its
-// scalar fields changed — then the index reopened. Each case: the record
-// skipped and reported (CORRUPT_RECORD), a typed error, or every query
-// answering exactly as the clean index does. Seeded; one summary line per run.
+// fake-indexeddb, schema 3: one pack per write group for dense and sparse
+// bytes, one token-vector value per document) damaged in storage — bytes
+// flipped or cut in one record's vector segment or in its token vectors, one
+// of its scalar fields changed — then the index reopened and queried. Each
+// case: the record skipped and reported (CORRUPT_RECORD, at the reopen, or —
+// token vectors are read only when ranking needs them — at the query), a
+// typed error, or every query answering exactly as the clean index does.
+// Seeded; one summary line per run.
 import 'fake-indexeddb/auto';
 import { openDB } from 'idb';
 import { describe, expect, it } from 'vitest';
@@ -11,6 +14,7 @@ import { PersistentSearch } from '../../src/browser/persistent-search.js';
 import { databaseName } from '../../src/browser/store.js';
 import type { EngineSearchOptions } from '../../src/engine/engine.js';
 import type { IndexOptions } from '../../src/core/types.js';
+import type { SearchWarning } from '../../src/browser/protocol.js';
 import { docs, FakeEncoder, uniqueName } from '../browser/fake-encoder.js';
 import { rng } from '../core/helpers.js';
 import { damage, judge, pick, summary, tally, type Rng } from './tally.js';
@@ -24,9 +28,10 @@ const KINDS: IndexOptions[] = [
 ];
 const QUERIES = ['passage 3 about topic3', 'word17 topic2', 'topic5 and word40'];
 const SEARCHES: EngineSearchOptions[] = [{ mode: 'dense', k: 6 }, { mode: 'sparse', k: 6 }, { mode: 'multi', k: 6 }, { mode: 'hybrid', k: 6 }];
-/** A record's byte segments in its pack (record-parts.ts): dense, sparse ids, sparse weights, multi, multi scales. */
-const SEGMENTS = ['dense', 'sparse ids', 'sparse weights', 'multi', 'multi scales'] as const;
-const NONE = 0xffffffff;
+/** A record's byte segments in its pack (record-parts.ts, schema 3): dense, sparse ids, sparse weights. */
+const SEGMENTS = ['dense', 'sparse ids', 'sparse weights'] as const;
+/** Share of cases that damage the record's token-vector value instead of its pack. */
+const TOKEN_SHARE = 0.3;
 
 interface Pack {
   ids: string[];
@@ -45,14 +50,14 @@ async function results(search: PersistentSearch): Promise<unknown> {
 function damagePack(r: Rng, pack: Pack, i: number): { pack: Pack; what: string } | undefined {
   const spans = new Uint32Array(pack.spans.slice(0));
   const data = new Uint8Array(pack.data.slice(0));
-  const segs = SEGMENTS.map((_, k) => ({ k, start: spans[(i * 5 + k) * 2]!, len: spans[(i * 5 + k) * 2 + 1]! })).filter((g) => g.len !== NONE && g.len > 0);
+  const segs = SEGMENTS.map((_, k) => ({ k, start: spans[(i * 3 + k) * 2]!, len: spans[(i * 3 + k) * 2 + 1]! })).filter((g) => g.len > 0);
   const head = pack.heads[i]!;
   const scalars = Object.keys(head).filter((k) => typeof head[k] === 'number' || typeof head[k] === 'string');
   if (segs.length > 0 && (scalars.length === 0 || r() < 0.75)) {
     const g = pick(r, segs);
     const d = damage(r, data.slice(g.start, g.start + g.len), 0.2);
     data.set(d.bytes, g.start);
-    spans[(i * 5 + g.k) * 2 + 1] = d.bytes.length;
+    spans[(i * 3 + g.k) * 2 + 1] = d.bytes.length;
     return { pack: { ...pack, spans: spans.buffer, data: data.buffer }, what: `${SEGMENTS[g.k]}: ${d.what}` };
   }
   if (scalars.length === 0) return undefined;
@@ -81,24 +86,40 @@ describe('robustness: IndexedDB records', () => {
         const db = await openDB(databaseName(name));
         const key = (await db.get('ids', id)) as number;
         const original = (await db.get('packs', key)) as Pack;
-        const d = damagePack(r, original, original.ids.indexOf(id));
-        if (!d) {
-          db.close();
-          continue;
+        const tokens = (await db.get('tokens', id)) as ArrayBuffer;
+        let what: string;
+        if (r() < TOKEN_SHARE && tokens.byteLength > 0) {
+          const d = damage(r, new Uint8Array(tokens.slice(0)), 0.2);
+          await db.put('tokens', d.bytes.slice().buffer, id);
+          what = `token vectors: ${d.what}`;
+        } else {
+          const d = damagePack(r, original, original.ids.indexOf(id));
+          if (!d) {
+            db.close();
+            continue;
+          }
+          await db.put('packs', d.pack, key);
+          what = d.what;
         }
-        await db.put('packs', d.pack, key);
         db.close();
-        await judge(t, `${kind} record ${id}, ${d.what}`, clean, async () => {
-          const { search, report } = await PersistentSearch.open(new FakeEncoder(), { name, storage });
+        await judge(t, `${kind} record ${id}, ${what}`, clean, async () => {
+          const corrupt: string[] = [];
+          const onWarning = (w: SearchWarning) => {
+            if (w.code === 'CORRUPT_RECORD') corrupt.push(...(w.details as { skipped: { id: string }[] }).skipped.map((s) => s.id));
+          };
+          const { search, report } = await PersistentSearch.open(new FakeEncoder(), { name, storage, onWarning });
           try {
             if (report.skipped.some((s) => s.id === id)) return { typed: 'CORRUPT_RECORD' };
-            return { result: await results(search) };
+            const result = await results(search);
+            if (corrupt.includes(id)) return { typed: 'CORRUPT_RECORD' };
+            return { result };
           } finally {
             search.close();
           }
         });
         const fix = await openDB(databaseName(name));
         await fix.put('packs', original, key);
+        await fix.put('tokens', tokens, id);
         fix.close();
       }
       await PersistentSearch.open(new FakeEncoder(), { name, storage }).then(({ search }) => search.destroy());
