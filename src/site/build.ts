@@ -17,6 +17,7 @@ import { buildFiles, readManifest, readPreviousBuild } from './previous.js';
 import { DEFAULT_SITE_MULTI_VECTORS, type KeywordManifest, type MultiLayout, type MultiStorageKind, type Passage, type PassageMeta, type SiteManifest, type StoredVectors } from './types.js';
 import { buildKeywordShards } from './keyword-shards.js';
 import { adaptMulti, storeVectors, type MultiPlan } from './vectors.js';
+import { EncodeCache, resolveCacheDir, textKey } from './encode-cache.js';
 import { DEFAULT_TARGETS, writeShards, type ShardTargets } from './write.js';
 
 export const DEFAULT_MAX_TOKENS = 512;
@@ -80,7 +81,15 @@ export interface BuildOptions {
   /** With `modelPath`: bytes a page downloads to load the model (recorded in the manifest). */
   modelBytes?: number;
   targets?: Partial<ShardTargets>;
-  /** Ignore the previous build (encode everything). */
+  /**
+   * Folder where encoded passages are kept between builds (src/site/encode-cache.ts:
+   * keyed by the model's fingerprint and the passage's text, checked on read), so a
+   * rebuild encodes only new text — also into an emptied output folder. Never
+   * inside `out` or `site` (it would be deployed). Default: none here;
+   * `indexSite` and `m3search index` use `.m3search-cache` beside the site folder.
+   */
+  cache?: string;
+  /** Ignore the previous build and the cache (encode everything; the cache is then refreshed). */
   fresh?: boolean;
   signal?: AbortSignal;
   onProgress?: (p: BuildProgress) => void;
@@ -96,8 +105,14 @@ export interface BuildReport {
   sections: number;
   passages: number;
   chunkedSections: number;
+  /** Passages the encoder ran on. */
   encoded: number;
+  /** Passages whose vectors came from the previous build in the output folder. */
   reused: number;
+  /** Passages whose vectors came from the encode cache (`cache`). */
+  cached: number;
+  /** The encode cache folder used, if any. */
+  cacheDir?: string;
   /** Reused passages whose multi-vectors were re-reduced to the new layout (no encoder run). */
   reshaped: number;
   /** Passages the encoder still cut (should be 0: chunks are sized to fit). */
@@ -106,6 +121,7 @@ export interface BuildReport {
   seconds: number;
   /** Seconds spent analyzing passages for the keyword index. */
   keywordSeconds: number;
+  /** Seconds inside the encoder (passages/s = encoded / encodeSeconds); reading and writing the cache not included. */
   encodeSeconds: number;
   manifest: SiteManifest;
 }
@@ -210,7 +226,7 @@ export async function buildSiteIndex(opts: BuildOptions): Promise<BuildReport> {
   emit('keyword', passages.length, passages.length);
   const keywordSeconds = (performance.now() - tKw) / 1000;
 
-  // 3. Vectors: reuse by hash, encode the rest in batches.
+  // 3. Vectors: the previous build's by hash, then the encode cache's, then the encoder for the rest.
   const previous = opts.fresh || !info ? undefined : await readPreviousBuild(out, { fingerprint: info.fingerprint, multi, denseDim: info.denseDim });
   // Content-hash reuse never mixes layouts: a previous passage's multi-vectors are re-reduced to
   // the current layout and cap (adaptMulti), or the passage is encoded again.
@@ -226,24 +242,46 @@ export async function buildSiteIndex(opts: BuildOptions): Promise<BuildReport> {
     return { ...v, multi: m };
   });
   const reused = vectors.filter(Boolean).length;
+  const cache = info && opts.cache ? await EncodeCache.open(resolveCacheDir(site, out, opts.cache), info, plan) : undefined;
+  const keys = cache ? passages.map((p) => textKey(p.encodeText)) : [];
+  cache?.use(keys);
+  if (cache && !opts.fresh) {
+    const want = passages.map((_, i) => i).filter((i) => !vectors[i]);
+    // A few reads at a time: thousands of small files.
+    for (let g = 0; g < want.length; g += 32) {
+      await Promise.all(want.slice(g, g + 32).map(async (i) => void (vectors[i] = await cache.get(keys[i]!))));
+    }
+  }
+  const cached = cache?.hits ?? 0;
   const todo = encoder ? passages.map((_, i) => i).filter((i) => !vectors[i]) : [];
   const group = Math.max(opts.batchSize ?? 16, 64);
   let truncated = 0;
+  let encodeMs = 0;
   const tEnc = performance.now();
   emit('encode', 0, todo.length);
   for (let g = 0; g < todo.length; g += group) {
     throwIfAborted(opts.signal);
     const idx = todo.slice(g, g + group);
+    const t = performance.now();
     const enc = await encoder!.encode(idx.map((i) => passages[i]!.encodeText), { kind: 'passage', batchSize: opts.batchSize, signal: opts.signal });
+    encodeMs += performance.now() - t;
     enc.forEach((e, k) => {
       if (e.truncated) truncated++;
       vectors[idx[k]!] = storeVectors(e, plan);
     });
+    if (cache) await Promise.all(idx.map((i) => cache.put(keys[i]!, vectors[i]!)));
     const done = g + idx.length;
     const rate = done / ((performance.now() - tEnc) / 1000);
     emit('encode', done, todo.length, { rate, eta: (todo.length - done) / rate });
   }
-  const encodeSeconds = (performance.now() - tEnc) / 1000;
+  const encodeSeconds = encodeMs / 1000;
+  if (cache) {
+    // What the previous build gave is kept too, so an emptied output folder costs no encoding next time.
+    const missing = passages.map((_, i) => i).filter((i) => vectors[i] && !cache.has(keys[i]!));
+    for (let g = 0; g < missing.length; g += 32) await Promise.all(missing.slice(g, g + 32).map((i) => cache.put(keys[i]!, vectors[i]!)));
+    await cache.prune();
+    warnings.push(...cache.warnings);
+  }
 
   // 4. Shards and manifest; then drop the previous build's unused files.
   emit('write', 0, 1);
@@ -306,6 +344,8 @@ export async function buildSiteIndex(opts: BuildOptions): Promise<BuildReport> {
     chunkedSections,
     encoded: todo.length,
     reused,
+    cached,
+    ...(cache ? { cacheDir: path.dirname(cache.dir) } : {}),
     reshaped,
     truncated,
     bytes: manifest.bytes,

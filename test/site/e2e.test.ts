@@ -118,6 +118,9 @@ describe('static site in Chromium (python3.11-doc subset)', () => {
     expect(Number(counted?.[1]) + Number(counted?.[2])).toBe(PAGES.length);
     if (Number(counted?.[2]) > 0) expect(buildLog).toMatch(/\d+ link-list sections left out/);
     expect(buildLog).toMatch(/bytes: keyword .* metadata .* dense .* sparse .* multi .* index total/);
+    // Encoding timed on its own; the encode cache beside the site folder (not inside it: it is deployed).
+    expect(buildLog).toMatch(/encoded \d+ passages in [\d.]+ s \([\d.]+ passages\/s\) · reused 0 from the previous build · 0 from the encode cache \S*\.m3search-cache/);
+    expect((await readdir(dir)).sort()).toEqual(['.m3search-cache', 'site']);
     expect(buildLog).toContain(`search box injected into ${PAGES.length} pages`);
     const html = await readFile(path.join(site, 'library', 'json.html'), 'utf8');
     expect(html).toContain('<script src="../m3search/m3search.js" data-index="../m3search/" data-sw="../m3search-sw.js" data-sw-pages defer></script>');
