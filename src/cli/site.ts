@@ -175,7 +175,7 @@ function printSummary(r: BuildReport, bundleBytes: number, injected: number, out
       ? `encoded ${r.encoded} passages${r.encoded ? ` in ${r.encodeSeconds.toFixed(1)} s (${(r.encoded / r.encodeSeconds).toFixed(1)} passages/s)` : ''} · reused ${r.reused} from the previous build${r.reshaped ? ` (${r.reshaped} multi-vectors re-reduced to the new layout)` : ''} · ${r.cacheDir ? `${r.cached} from the encode cache ${path.relative(process.cwd(), r.cacheDir) || '.'}` : 'no encode cache'}${r.truncated ? ` · WARNING: ${r.truncated} still truncated by the encoder` : ''}`
       : 'keyword-only: no model, no vectors',
     `bytes: keyword ${fmtBytes(b.keyword)} · metadata ${fmtBytes(b.meta)}${r.manifest.model ? ` · dense ${fmtBytes(b.dense)} · sparse ${fmtBytes(b.sparse)} · multi ${fmtBytes(b.multi)} (${multiLabel(r.manifest)})` : ''} · manifest ${fmtBytes(b.manifest)} · index total ${fmtBytes(b.total)} (+ script bundle ${fmtBytes(bundleBytes)})`,
-    `build ${r.manifest.build} → ${path.relative(process.cwd(), out) || '.'} in ${r.seconds.toFixed(1)} s${injected ? ` · search box injected into ${injected} pages` : ''}`,
+    `build ${r.manifest.build} → ${path.relative(process.cwd(), out) || '.'} in ${r.seconds.toFixed(1)} s (crawl ${r.crawlSeconds.toFixed(1)} s · keyword ${r.keywordSeconds.toFixed(1)} s${r.manifest.model ? ` · encode ${r.encodeSeconds.toFixed(1)} s` : ''} · write ${r.writeSeconds.toFixed(1)} s)${injected ? ` · search box injected into ${injected} pages` : ''}`,
   ];
   log(lines.join('\n'));
   // Each skipped or guessed page by name, on stderr so `--quiet` scripts still see them.

@@ -119,10 +119,14 @@ export interface BuildReport {
   truncated: number;
   bytes: SiteManifest['bytes'];
   seconds: number;
+  /** Seconds spent reading pages and cutting them into passages (with a model, its tokenizer counts the tokens). */
+  crawlSeconds: number;
   /** Seconds spent analyzing passages for the keyword index. */
   keywordSeconds: number;
   /** Seconds inside the encoder (passages/s = encoded / encodeSeconds); reading and writing the cache not included. */
   encodeSeconds: number;
+  /** Seconds spent writing shards and the manifest. */
+  writeSeconds: number;
   manifest: SiteManifest;
 }
 
@@ -220,6 +224,7 @@ export async function buildSiteIndex(opts: BuildOptions): Promise<BuildReport> {
   }
 
   // 2. Keyword index: the model-free analyzer over title + heading and text.
+  const crawlSeconds = (performance.now() - t0) / 1000;
   const tKw = performance.now();
   emit('keyword', 0, passages.length);
   const keyword = await keywordIndex(opts, langs, pages, passages);
@@ -284,6 +289,7 @@ export async function buildSiteIndex(opts: BuildOptions): Promise<BuildReport> {
   }
 
   // 4. Shards and manifest; then drop the previous build's unused files.
+  const tWrite = performance.now();
   emit('write', 0, 1);
   const meta: PassageMeta[] = passages.map((p) => ({ url: pages[p.page]!.url, title: pages[p.page]!.title, anchor: p.anchor, heading: p.heading, text: p.text }));
   const written = await writeShards(out, {
@@ -333,6 +339,7 @@ export async function buildSiteIndex(opts: BuildOptions): Promise<BuildReport> {
   await rename(path.join(out, 'manifest.json.tmp'), path.join(out, 'manifest.json'));
   await removeStale(out, keep);
   emit('write', 1, 1);
+  const writeSeconds = (performance.now() - tWrite) / 1000;
 
   return {
     pages: pages.length,
@@ -350,8 +357,10 @@ export async function buildSiteIndex(opts: BuildOptions): Promise<BuildReport> {
     truncated,
     bytes: manifest.bytes,
     seconds: (performance.now() - t0) / 1000,
+    crawlSeconds,
     keywordSeconds,
     encodeSeconds,
+    writeSeconds,
     manifest,
   };
 }
