@@ -164,9 +164,9 @@ function phaseLabel(stderr: string): string {
 
 /** The CLI summary's encoding line: passages encoded, seconds, passages/s, and what was reused. */
 function encodeLabel(stderr: string): string {
-  const m = /encoded (\d+) passages(?: in ([\d.]+) s \(([\d.]+) passages\/s\))? · reused (\d+) from the previous build · (\d+|no) (?:from the encode cache|encode cache)/.exec(stderr);
+  const m = /encoded (\d+) passages(?: in ([\d.]+) s \(([\d.]+) passages\/s\))? · reused (\d+) from the previous build · (\d+|no) (?:from the encode cache|encode cache)(?:[^(\n]*\(and (\d+ of \d+) sections' cuts\))?/.exec(stderr);
   if (!m) return '(no encoding line in the CLI summary)';
-  return `${m[1]} passages encoded${m[2] ? ` in ${m[2]} s (${m[3]} passages/s)` : ''}, ${m[5] === 'no' ? 'no encode cache' : `${m[5]} from the encode cache`}`;
+  return `${m[1]} passages encoded${m[2] ? ` in ${m[2]} s (${m[3]} passages/s)` : ''}, ${m[5] === 'no' ? 'no encode cache' : `${m[5]} from the encode cache${m[6] ? `, ${m[6]} sections cut from it` : ''}`}`;
 }
 
 function short(url: string): string {

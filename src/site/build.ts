@@ -12,12 +12,13 @@ import { loadStemmers, STEM_LANGUAGES } from '../core/stemmers.js';
 import type { Encoded } from '../core/types.js';
 import { listPages, readPage, type CrawlOptions } from './crawl.js';
 import { isLinkList } from './html.js';
-import { sectionPassages } from './passages.js';
+import { cutSection, passagesOf, sectionPassages, type SectionInput, type SectionPassages } from './passages.js';
+import { ChunkCache } from './chunk-cache.js';
 import { buildFiles, readManifest, readPreviousBuild } from './previous.js';
 import { DEFAULT_SITE_MULTI_VECTORS, type KeywordManifest, type MultiLayout, type MultiStorageKind, type Passage, type PassageMeta, type SiteManifest, type StoredVectors } from './types.js';
 import { buildKeywordShards } from './keyword-shards.js';
 import { adaptMulti, storeVectors, type MultiPlan } from './vectors.js';
-import { EncodeCache, resolveCacheDir, textKey } from './encode-cache.js';
+import { EncodeCache, modelFolder, resolveCacheDir, textKey } from './encode-cache.js';
 import { DEFAULT_TARGETS, writeShards, type ShardTargets } from './write.js';
 
 export const DEFAULT_MAX_TOKENS = 512;
@@ -113,6 +114,8 @@ export interface BuildReport {
   cached: number;
   /** The encode cache folder used, if any. */
   cacheDir?: string;
+  /** Sections whose cut into passages came from the cache (no tokenizing). */
+  cachedCuts: number;
   /** Reused passages whose multi-vectors were re-reduced to the new layout (no encoder run). */
   reshaped: number;
   /** Passages the encoder still cut (should be 0: chunks are sized to fit). */
@@ -165,6 +168,10 @@ export async function buildSiteIndex(opts: BuildOptions): Promise<BuildReport> {
     return n;
   };
   const specialTokens = encoder ? encoder.tokenizer.ids('', { special: true }).length : 0;
+  // With a model, cutting sections means tokenizing them: cuts of unchanged sections come from the cache.
+  const cacheRoot = info && opts.cache ? resolveCacheDir(site, out, opts.cache) : undefined;
+  const cuts = cacheRoot ? await ChunkCache.open(modelFolder(cacheRoot, info!), { maxTokens, overlapTokens, specialTokens }, !opts.fresh) : undefined;
+  const passagesFor = (s: SectionInput): SectionPassages => (cuts ? passagesOf(s, cuts.cut(s, () => cutSection(s, { maxTokens, overlapTokens, count, specialTokens }))) : sectionPassages(s, { maxTokens, overlapTokens, count, specialTokens }));
   const langs = new Map<string, number>();
   const pages: { url: string; title: string }[] = [];
   const passages: Passage[] = [];
@@ -196,7 +203,7 @@ export async function buildSiteIndex(opts: BuildOptions): Promise<BuildReport> {
       if (page.lang) langs.set(page.lang, (langs.get(page.lang) ?? 0) + 1);
       pages.push({ url: page.url, title: page.title });
       for (const s of sections) {
-        const r = sectionPassages({ page: pageNo, pageTitle: page.title, ...s }, { maxTokens, overlapTokens, count, specialTokens });
+        const r = passagesFor({ page: pageNo, pageTitle: page.title, ...s });
         passages.push(...r.passages);
         if (r.chunked) chunkedSections++;
         progress.sections++;
@@ -209,7 +216,7 @@ export async function buildSiteIndex(opts: BuildOptions): Promise<BuildReport> {
 
   for (const [i, doc] of (opts.documents ?? []).entries()) {
     pages.push({ url: doc.url ?? `#${doc.id}`, title: doc.title ?? doc.id });
-    const r = sectionPassages({ page: i, pageTitle: '', anchor: '', heading: '', text: doc.text, points: [] }, { maxTokens, overlapTokens, count, specialTokens });
+    const r = passagesFor({ page: i, pageTitle: '', anchor: '', heading: '', text: doc.text, points: [] });
     passages.push(...r.passages);
     if (r.chunked) chunkedSections++;
     progress.sections++;
@@ -247,7 +254,7 @@ export async function buildSiteIndex(opts: BuildOptions): Promise<BuildReport> {
     return { ...v, multi: m };
   });
   const reused = vectors.filter(Boolean).length;
-  const cache = info && opts.cache ? await EncodeCache.open(resolveCacheDir(site, out, opts.cache), info, plan) : undefined;
+  const cache = cacheRoot ? await EncodeCache.open(cacheRoot, info!, plan) : undefined;
   const keys = cache ? passages.map((p) => textKey(p.encodeText)) : [];
   cache?.use(keys);
   if (cache && !opts.fresh) {
@@ -286,6 +293,10 @@ export async function buildSiteIndex(opts: BuildOptions): Promise<BuildReport> {
     for (let g = 0; g < missing.length; g += 32) await Promise.all(missing.slice(g, g + 32).map((i) => cache.put(keys[i]!, vectors[i]!)));
     await cache.prune();
     warnings.push(...cache.warnings);
+  }
+  if (cuts) {
+    await cuts.save();
+    warnings.push(...cuts.warnings);
   }
 
   // 4. Shards and manifest; then drop the previous build's unused files.
@@ -352,6 +363,7 @@ export async function buildSiteIndex(opts: BuildOptions): Promise<BuildReport> {
     encoded: todo.length,
     reused,
     cached,
+    cachedCuts: cuts?.hits ?? 0,
     ...(cache ? { cacheDir: path.dirname(cache.dir) } : {}),
     reshaped,
     truncated,

@@ -57,6 +57,11 @@ export function resolveCacheDir(site: string, out: string, dir?: string): string
   return root;
 }
 
+/** The cache's folder for one model (the chunk cache lives there too). */
+export function modelFolder(root: string, model: CacheModel): string {
+  return path.join(root, createHash('sha256').update(JSON.stringify(['m3search-encode-cache', VERSION, model.fingerprint, model.maxLength, model.denseDim, model.multiDim, model.sparseStyle])).digest('hex').slice(0, 16));
+}
+
 export interface CacheWarning {
   file: string;
   message: string;
@@ -87,8 +92,8 @@ export class EncodeCache {
 
   /** Opens (creating when missing) the cache under `root` for one model and storage plan; a cache that cannot be created is read-only and empty, with a warning. */
   static async open(root: string, model: CacheModel, plan: MultiPlan): Promise<EncodeCache> {
-    const modelKey = createHash('sha256').update(JSON.stringify(['m3search-encode-cache', VERSION, model.fingerprint, model.maxLength, model.denseDim, model.multiDim, model.sparseStyle])).digest('hex').slice(0, 16);
-    const dir = path.join(root, modelKey);
+    const dir = modelFolder(root, model);
+    const modelKey = path.basename(dir);
     const present = new Set<string>();
     for (const name of await readdir(dir, { recursive: true }).catch(() => [] as string[])) {
       const m = /([0-9a-f]{64})\.bin$/.exec(String(name));

@@ -227,11 +227,18 @@ describe('encode cache (cache: DIR)', () => {
     expect(await entries()).toHaveLength(first.passages);
     // Never shipped: nothing of the cache in the index (or site) folder.
     expect((await readdir(site, { recursive: true })).map(String).filter((f) => /m3search-cache|\.tmp$/.test(f))).toEqual([]);
+    expect(first.cachedCuts).toBe(0);
     await wipe();
     encoder.encoded.length = 0;
+    // Cutting sections into passages tokenizes them: counted, to see the cached cuts spare it.
+    let tokenized = 0;
+    const ids = encoder.tokenizer.ids;
+    encoder.tokenizer.ids = (t, o) => (tokenized++, ids(t, o));
     const second = await build(encoder);
-    expect(second).toMatchObject({ encoded: 0, reused: 0, cached: first.passages, warnings: [] });
+    encoder.tokenizer.ids = ids;
+    expect(second).toMatchObject({ encoded: 0, reused: 0, cached: first.passages, cachedCuts: first.sections, warnings: [] });
     expect(encoder.encoded).toEqual([]);
+    expect(tokenized).toBe(1); // the special-token count, once
     // Same vectors, same shards: the build hash covers every file name, hence every byte.
     expect(second.manifest.build).toBe(first.manifest.build);
   });
@@ -243,6 +250,7 @@ describe('encode cache (cache: DIR)', () => {
     await wipe();
     const changed = await build(encoder);
     expect(changed.encoded).toBe(1);
+    expect(changed.cachedCuts).toBe(changed.sections - 1);
     expect(changed.cached).toBe(changed.passages - 1);
     expect(encoder.encoded).toEqual([expect.stringContaining('milliseconds')]);
     encoder.encoded.length = 0;
@@ -281,20 +289,25 @@ describe('encode cache (cache: DIR)', () => {
     await writeFile(flip!, bytes);
     await writeFile(cut!, (await readFile(cut!)).subarray(0, 40));
     await writeFile(swapB!, await readFile(swapA!)); // a valid entry under another passage's name
+    const cuts = path.join(path.dirname(path.dirname(flip!)), 'chunks.json');
+    const text = await readFile(cuts, 'utf8');
+    await writeFile(cuts, text.replace(/\[(\d+),/, (_, n: string) => `[${Number(n) + 1},`)); // one prefix length off
     await wipe();
     encoder.encoded.length = 0;
     const r = await build(encoder, { cache: own });
     expect(r.encoded).toBe(3);
     expect(encoder.encoded).toHaveLength(3);
     expect(r.cached).toBe(clean.passages - 3);
-    expect(r.warnings.map((w) => w.file).sort()).toEqual([flip, cut, swapB].sort());
+    expect(r.cachedCuts).toBe(0); // the whole cut file is distrusted
+    expect(r.warnings.find((w) => w.file === cuts)!.message).toMatch(/chunk cache.*checksum mismatch/);
+    expect(r.warnings.map((w) => w.file).filter((f) => f !== cuts).sort()).toEqual([flip, cut, swapB].sort());
     expect(r.warnings.find((w) => w.file === flip)!.message).toMatch(/checksum mismatch/);
     expect(r.warnings.find((w) => w.file === cut)!.message).toMatch(/checksum mismatch|truncated/);
     expect(r.warnings.find((w) => w.file === swapB)!.message).toMatch(/another passage/);
     // The right vectors all the same, and the entries rewritten: the next build reads them without a warning.
     expect(r.manifest.build).toBe(clean.manifest.build);
     await wipe();
-    expect(await build(encoder, { cache: own })).toMatchObject({ encoded: 0, cached: clean.passages, warnings: [] });
+    expect(await build(encoder, { cache: own })).toMatchObject({ encoded: 0, cached: clean.passages, cachedCuts: clean.sections, warnings: [] });
   });
 
   it('refuses a cache folder inside the site or the index folder (it would be deployed)', async () => {
