@@ -86,7 +86,7 @@ export default defineConfig({
   optimizeDeps: {
     // Scan the worker too, so the first page load does not trigger a re-optimization and reload.
     entries: ['index.html', 'test/e2e/**/*.html', 'workers/*.ts'],
-    include: ['comlink', 'idb', '@huggingface/transformers', 'onnxruntime-web/webgpu', 'onnxruntime-web/wasm'],
+    include: ['comlink', 'idb', '@huggingface/transformers', 'onnxruntime-web/webgpu'],
   },
   server: {
     fs: { strict: true },

@@ -1,7 +1,7 @@
 // The library build: `npm run build` → dist/lib/
 //   index.js            the browser entry (`import { createSearch } from 'm3search'`), ES module
 //   assets/search.worker-*.js   the search worker (ES module; ONNX Runtime and the tokenizer bundled in)
-//   assets/ort-wasm-*.wasm      ONNX Runtime's WASM binary, fetched by the worker at run time
+//   assets/ort-wasm-simd-threaded.asyncify-*.wasm  ONNX Runtime's one build (WebGPU and WASM), fetched by the worker at run time
 //   assets/ort-wasm-simd-threaded.asyncify.mjs  its loader (imported by the worker at run time)
 //   *.d.ts are not emitted here; TypeScript users compile against src/browser/index.ts.
 // The page spawns the worker with `new Worker(new URL(..., import.meta.url))`, which

@@ -3,7 +3,7 @@
 //   m3search-worker.js  the search worker, built from the library's one worker entry
 //                       (workers/search.worker.ts; the site session and ORT are lazy chunks)
 //   m3search-sw.js      the service worker for offline page loads (copied to the site root)
-//   ort-wasm-*.{mjs,wasm} onnxruntime-web's WASM runtime (plain, and asyncify for WebGPU), served beside the worker
+//   ort-wasm-simd-threaded.asyncify.{mjs,wasm}  onnxruntime-web's one runtime (WebGPU and WASM), served beside the worker
 // Run with `npx vite build -c vite.script.config.ts`; `m3search index` builds it when missing.
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';

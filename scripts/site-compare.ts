@@ -7,13 +7,21 @@
 //                           [--model .cache/test-model/heads-in-graph | --model none] [--keep DIR] [-q "query"]…
 //                           [--multi nested|all|none] [--multi-vectors N]
 //
-// m3search is built twice: keyword-only (no model: what `m3search index` makes
+// m3search is built keyword-only (no model: what `m3search index` makes
 // by default) and with the model (--copy-model), unless --model none. Every
 // byte is counted in Chromium the same way for both systems: a fresh browser
 // context opens a page holding the system's drop-in search box (`<m3-search>`
 // and its script tag; Pagefind's own PagefindUI), types the query, and counts
-// what the server sends until result links show. Files requested twice are
-// reported.
+// what the server sends until result links show. On the first query's visit
+// the page is then left open until the model has loaded (hybrid) and the
+// offline copy is saved (after idle): what came after the first results is
+// reported apart, as the model and its runtime, and the offline copy. Files
+// requested twice over a whole visit are reported.
+//
+// The model build's time is split as the CLI reports it: crawl (reading pages
+// and counting tokens), keyword index, encoding (passages/s), writing; it is
+// then rebuilt into an emptied output folder, reading its vectors back from
+// the encode cache.
 import { execFile } from 'node:child_process';
 import { cp, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -74,7 +82,12 @@ interface FirstQuery {
   hits: string[];
   /** After the model upgraded the answer (m3search with a model): bytes served in all. */
   upgraded?: { bytes: number; files: number };
+  /** With `waitOffline`: what came after the first results, once the offline copy was saved. */
+  after?: { model: number; offline: number; offlineFiles: number };
 }
+
+/** The model, ONNX Runtime and the code that loads them: downloaded after the first results, for hybrid ranking. */
+const MODEL_FILE = /\/model\/|\/ort-wasm|\/m3search-ort\.|\/m3search-backend-/;
 
 const CHROMIUM_ARGS = ['--headless=new', '--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
 
@@ -89,7 +102,7 @@ const HARNESS = {
  * One fresh visit in Chromium: open `harness`, type `query` into the box, wait
  * for result links, and count what the server sent for `prefix` files.
  */
-async function firstQuery(browser: Browser, base: string, served: (fn: ((p: string, b: number) => void) | undefined) => void, harness: string, prefix: string, query: string, system: 'm3search' | 'pagefind', waitHybrid: boolean): Promise<FirstQuery> {
+async function firstQuery(browser: Browser, base: string, served: (fn: ((p: string, b: number) => void) | undefined) => void, harness: string, prefix: string, query: string, system: 'm3search' | 'pagefind', waitHybrid: boolean, waitOffline = false): Promise<FirstQuery> {
   const counts = new Map<string, number>();
   const list: [string, number][] = [];
   let bytes = 0;
@@ -121,7 +134,17 @@ async function firstQuery(browser: Browser, base: string, served: (fn: ((p: stri
       await page.waitForFunction(() => (document.querySelector('m3-search') as (HTMLElement & { mode?: string }) | null)?.mode === 'hybrid', undefined, { timeout: 300_000 });
       upgraded = { bytes, files: counts.size };
     }
-    return { ...first, hits, upgraded };
+    let after: FirstQuery['after'];
+    if (waitOffline) {
+      // Saved after the page has been idle (src/browser/site-session.ts): no typing meanwhile.
+      await page.waitForFunction(() => document.querySelector('m3-search')?.getAttribute('data-offline') === 'saved', undefined, { timeout: 300_000 });
+      const later = list.slice(first.list.length);
+      const model = later.filter(([f]) => MODEL_FILE.test(f));
+      const offline = later.filter(([f]) => !MODEL_FILE.test(f));
+      after = { model: model.reduce((t, [, n]) => t + n, 0), offline: offline.reduce((t, [, n]) => t + n, 0), offlineFiles: new Set(offline.map(([f]) => f)).size };
+    }
+    const twice = [...counts].filter(([, n]) => n > 1).map(([p]) => p);
+    return { ...first, twice, hits, upgraded, after };
   } finally {
     served(undefined);
     await context.close();
@@ -132,6 +155,18 @@ function multiLabel(m: SiteManifest): string {
   const s = m.shards.multi;
   if (s.storage === 'none') return 'none';
   return s.layout === 'nested' ? `nested ≤${s.maxRows} rows/passage, ${s.storage}` : `one row per token, ${s.storage}`;
+}
+
+/** The CLI summary's phase times: `(crawl C s · keyword K s · encode E s · write W s)`. */
+function phaseLabel(stderr: string): string {
+  return /in [\d.]+ s \(((?:crawl|keyword|encode|write) [^)]*)\)/.exec(stderr)?.[1] ?? '(no phase times in the CLI summary)';
+}
+
+/** The CLI summary's encoding line: passages encoded, seconds, passages/s, and what was reused. */
+function encodeLabel(stderr: string): string {
+  const m = /encoded (\d+) passages(?: in ([\d.]+) s \(([\d.]+) passages\/s\))? · reused (\d+) from the previous build · (\d+|no) (?:from the encode cache|encode cache)(?:[^(\n]*\(and (\d+ of \d+) sections' cuts\))?/.exec(stderr);
+  if (!m) return '(no encoding line in the CLI summary)';
+  return `${m[1]} passages encoded${m[2] ? ` in ${m[2]} s (${m[3]} passages/s)` : ''}, ${m[5] === 'no' ? 'no encode cache' : `${m[5]} from the encode cache${m[6] ? `, ${m[6]} sections cut from it` : ''}`}`;
 }
 
 function short(url: string): string {
@@ -157,10 +192,18 @@ async function main(): Promise<void> {
   const kw = await timed(process.execPath, [cli, 'index', site, '--out', path.join(site, 'm3search'), '--fresh', '--quiet', ...extra]);
   process.stderr.write(kw.stderr);
   let hy: Awaited<ReturnType<typeof timed>> | undefined;
+  let hyCached: Awaited<ReturnType<typeof timed>> | undefined;
   if (withModel) {
     process.stderr.write('building the m3search index with the model…\n');
-    hy = await timed(process.execPath, [cli, 'index', site, '--out', path.join(site, 'm3search-model'), '--model', values.model, '--copy-model', '--fresh', '--quiet', ...extra]);
+    const args = [cli, 'index', site, '--out', path.join(site, 'm3search-model'), '--model', values.model, '--copy-model', '--quiet', ...extra];
+    // --fresh: every passage encoded (neither the previous build nor the encode cache read).
+    hy = await timed(process.execPath, [...args, '--fresh']);
     process.stderr.write(hy.stderr);
+    // As a generator that empties its output folder would rebuild: only the encode cache to reuse.
+    process.stderr.write('rebuilding it into an emptied output folder (encode cache)…\n');
+    await rm(path.join(site, 'm3search-model'), { recursive: true, force: true });
+    hyCached = await timed(process.execPath, args);
+    process.stderr.write(hyCached.stderr);
   }
   process.stderr.write('building the Pagefind index…\n');
   if (values['limit-pages']) process.stderr.write('(Pagefind indexes every page: --limit-pages only limits m3search)\n');
@@ -184,10 +227,15 @@ async function main(): Promise<void> {
   const hitRows: string[] = [];
   const sums = { kw: 0, hyKw: 0, hyUp: 0, pf: 0 };
   const twice = new Set<string>();
+  let kwAfter: FirstQuery['after'];
+  let hyAfter: FirstQuery['after'];
   try {
     for (const q of queries) {
-      const k = await firstQuery(browser, server.url, served, 'cmp-m3search.html', '/m3search/', q, 'm3search', false);
-      const h = withModel ? await firstQuery(browser, server.url, served, 'cmp-m3search-model.html', '/m3search-model/', q, 'm3search', true) : undefined;
+      // The first query's visit stays until the offline copy is saved (the same whole-index copy for every query).
+      const once = q === queries[0];
+      const k = await firstQuery(browser, server.url, served, 'cmp-m3search.html', '/m3search/', q, 'm3search', false, once);
+      const h = withModel ? await firstQuery(browser, server.url, served, 'cmp-m3search-model.html', '/m3search-model/', q, 'm3search', true, once) : undefined;
+      if (once) [kwAfter, hyAfter] = [k.after, h?.after];
       const p = await firstQuery(browser, server.url, served, 'cmp-pagefind.html', '/pagefind/', q, 'pagefind', false);
       for (const t of [...k.twice, ...(h?.twice ?? []), ...p.twice]) twice.add(t);
       if (q === queries[0]) {
@@ -217,11 +265,16 @@ async function main(): Promise<void> {
     '',
     '| | m3search keyword-only | m3search with model | Pagefind 1.6.0 |',
     '|---|---|---|---|',
-    `| build time (wall) | ${kw.seconds.toFixed(1)} s (${(kw.seconds / pf.seconds).toFixed(2)}× Pagefind) | ${hy ? `${hy.seconds.toFixed(1)} s` : '—'} | ${pf.seconds.toFixed(1)} s |`,
+    `| build time (wall) | ${kw.seconds.toFixed(1)} s (${(kw.seconds / pf.seconds).toFixed(2)}× Pagefind) | ${hy ? `${hy.seconds.toFixed(1)} s (${(hy.seconds / pf.seconds).toFixed(2)}× Pagefind)` : '—'} | ${pf.seconds.toFixed(1)} s |`,
+    `| build phases (CLI summary) | ${phaseLabel(kw.stderr)} | ${hy ? phaseLabel(hy.stderr) : '—'} | |`,
+    `| model build: encoding | | ${hy ? encodeLabel(hy.stderr) : '—'} | |`,
+    `| model rebuild, output folder emptied (encode cache) | | ${hyCached ? `${hyCached.seconds.toFixed(1)} s (${(hyCached.seconds / hy!.seconds).toFixed(2)}× the full build): ${encodeLabel(hyCached.stderr)}` : '—'} | |`,
     `| index bytes | ${mib(b.total)} (keyword ${mib(b.keyword)}, metadata ${mib(b.meta)}, manifest ${mib(b.manifest)}) | ${hyManifest ? `${mib(hyManifest.bytes.total)} (+ dense ${mib(hyManifest.bytes.dense)}, sparse ${mib(hyManifest.bytes.sparse)}, multi ${mib(hyManifest.bytes.multi)} ${multiLabel(hyManifest)})` : '—'} | ${mib(pfIndex)} |`,
     `| output folder | ${mib(await out('m3search'))} | ${withModel ? `${mib(await out('m3search-model'))} (model copy included)` : '—'} | ${mib(pfTotal)} |`,
     `| first results, mean of ${n} (fresh visit, Chromium) | ${mib(sums.kw / n)} (${ratio(sums.kw)}) | keyword answer ${mib(sums.hyKw / n)} (${ratio(sums.hyKw)}); hybrid once the model is in: ${mib(sums.hyUp / n)} | ${mib(sums.pf / n)} |`,
-    `| files fetched twice | ${twice.size === 0 ? 'none' : [...twice].join(', ')} | | |`,
+    `| after the first results, first query's visit: model + ONNX Runtime | | ${hyAfter ? mib(hyAfter.model) : '—'} | |`,
+    `| after the first results, first query's visit: offline copy (saved after idle)${hyAfter ? '; with a model, also the hybrid re-query\'s shards' : ''} | ${kwAfter ? `${mib(kwAfter.offline)} (${kwAfter.offlineFiles} files)` : '—'} | ${hyAfter ? `${mib(hyAfter.offline)} (${hyAfter.offlineFiles} files)` : '—'} | |`,
+    `| files fetched twice in one visit | ${twice.size === 0 ? 'none' : [...twice].join(', ')} | | |`,
     '',
     '| first query (fresh visit) | m3search keyword-only | m3search with model | Pagefind |',
     '|---|---|---|---|',

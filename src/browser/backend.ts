@@ -73,10 +73,12 @@ export interface LoadedOrt {
 }
 
 /**
- * Imports the ONNX Runtime build for a backend. The worker entry supplies it as
- * a dynamic import, so a page that never loads a model never downloads ORT.
+ * Imports ONNX Runtime: one build that runs both the WebGPU and the WASM
+ * execution provider, so a WebGPU failure falls back without a second
+ * runtime. The worker entry supplies it as a dynamic import, so a page that
+ * never loads a model never downloads ORT.
  */
-export type OrtLoader = (backend: Backend) => Promise<LoadedOrt>;
+export type OrtLoader = () => Promise<LoadedOrt>;
 
 export interface WebEncoderOptions extends OrtEnvOptions {
   loadOrt: OrtLoader;
@@ -136,8 +138,10 @@ async function loadWebEncoderOnce(source: ModelSource, opts: WebEncoderOptions):
   const memo = memoSource(source);
   const bytes = new Map<string, { loaded: number; total?: number }>();
   let threads = 1;
+  let runtime: Promise<LoadedOrt> | undefined;
   const load = async (backend: Backend): Promise<M3Encoder> => {
-    const { ort, wasmPaths } = await opts.loadOrt(backend);
+    // Imported and configured once: the WASM fallback runs on the runtime the WebGPU attempt loaded.
+    const { ort, wasmPaths } = await (runtime ??= opts.loadOrt());
     threads = configureOrt(ort.env, { wasmPaths: opts.wasmPaths ?? wasmPaths, numThreads: opts.numThreads });
     return loadEncoder(memo, {
       ort,

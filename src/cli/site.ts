@@ -34,7 +34,10 @@ const INDEX_USAGE = `m3search index <site-dir> [options]    build the search ind
     --docs FILE.jsonl     index these documents instead of crawling <site-dir>: one passage each (text as is,
                           linked at its url or #id), so the static index ranks like \`m3search search\`
     --limit-pages N       only the first N pages (trials)
-    --fresh               ignore the previous build (re-encode everything)
+    --fresh               ignore the previous build and the encode cache (re-encode everything; the cache is refreshed)
+    --cache-dir DIR       where encoded passages are kept between builds, keyed by model fingerprint and passage
+                          text (default .m3search-cache beside <site-dir>; never inside the site or the index)
+    --no-cache            no encode cache: a rebuild reuses only the previous build in the index folder
     --no-sw               with --inject: no service worker
     --sw-pages            with --inject: the service worker also keeps the pages visited, so they reload offline
                           (it then controls every page under the site root; by default only the index folder)
@@ -72,6 +75,8 @@ const INDEX_OPTIONS = {
   'no-sw': { type: 'boolean' },
   'sw-pages': { type: 'boolean' },
   fresh: { type: 'boolean' },
+  'cache-dir': { type: 'string' },
+  'no-cache': { type: 'boolean' },
   'batch-size': { type: 'string' },
   quiet: { type: 'boolean' },
 } as const;
@@ -111,9 +116,11 @@ async function indexRun(args: string[]): Promise<void> {
     },
     batchSize: intOption(values['batch-size'], 'batch-size'),
     fresh: values.fresh,
+    cache: values['no-cache'] ? false : values['cache-dir'],
     onProgress: values.quiet ? undefined : progressPrinter(progress),
     onLog: (line) => progress.log(line),
   };
+  if (values['no-cache'] && values['cache-dir'] !== undefined) throw new M3SearchError('INVALID_OPTION', '--no-cache and --cache-dir contradict each other: give one.', { option: 'cache-dir' });
   const { indexSite } = await import('../site/publish.js');
   const report = await indexSite(options);
   printSummary(report.build, report.bundleBytes, report.injected, report.out);
@@ -169,16 +176,16 @@ function printSummary(r: BuildReport, bundleBytes: number, injected: number, out
     `indexed ${r.pages} pages (${r.skippedPages} skipped) · ${r.sections} sections · ${r.passages} passages (${r.chunkedSections} sections split into several chunks)${r.linkListSections ? ` · ${r.linkListSections} link-list sections left out (--keep-link-lists keeps them)` : ''}`,
     `keyword index (${r.manifest.keyword.analyzer.language ?? 'no language'}${r.manifest.keyword.analyzer.stemmers.length ? `, stemmers ${r.manifest.keyword.analyzer.stemmers.join(' ')}` : ''}) in ${r.keywordSeconds.toFixed(1)} s`,
     r.manifest.model
-      ? `encoded ${r.encoded} passages, reused ${r.reused} from the previous build${r.reshaped ? ` (${r.reshaped} multi-vectors re-reduced to the new layout)` : ''}${r.encoded ? ` · ${(r.encoded / r.encodeSeconds).toFixed(1)} passages/s` : ''}${r.truncated ? ` · WARNING: ${r.truncated} still truncated by the encoder` : ''}`
+      ? `encoded ${r.encoded} passages${r.encoded ? ` in ${r.encodeSeconds.toFixed(1)} s (${(r.encoded / r.encodeSeconds).toFixed(1)} passages/s)` : ''} · reused ${r.reused} from the previous build${r.reshaped ? ` (${r.reshaped} multi-vectors re-reduced to the new layout)` : ''} · ${r.cacheDir ? `${r.cached} from the encode cache ${path.relative(process.cwd(), r.cacheDir) || '.'} (and ${r.cachedCuts} of ${r.sections} sections' cuts)` : 'no encode cache'}${r.truncated ? ` · WARNING: ${r.truncated} still truncated by the encoder` : ''}`
       : 'keyword-only: no model, no vectors',
     `bytes: keyword ${fmtBytes(b.keyword)} · metadata ${fmtBytes(b.meta)}${r.manifest.model ? ` · dense ${fmtBytes(b.dense)} · sparse ${fmtBytes(b.sparse)} · multi ${fmtBytes(b.multi)} (${multiLabel(r.manifest)})` : ''}${b.vocab !== undefined ? ` · query vocabulary ${fmtBytes(b.vocab)} (doc-only: no model in the page)` : ''} · manifest ${fmtBytes(b.manifest)} · index total ${fmtBytes(b.total)} (+ script bundle ${fmtBytes(bundleBytes)})`,
-    `build ${r.manifest.build} → ${path.relative(process.cwd(), out) || '.'} in ${r.seconds.toFixed(1)} s${injected ? ` · search box injected into ${injected} pages` : ''}`,
+    `build ${r.manifest.build} → ${path.relative(process.cwd(), out) || '.'} in ${r.seconds.toFixed(1)} s (crawl ${r.crawlSeconds.toFixed(1)} s · keyword ${r.keywordSeconds.toFixed(1)} s${r.manifest.model ? ` · encode ${r.encodeSeconds.toFixed(1)} s` : ''} · write ${r.writeSeconds.toFixed(1)} s)${injected ? ` · search box injected into ${injected} pages` : ''}`,
   ];
   log(lines.join('\n'));
   // Each skipped or guessed page by name, on stderr so `--quiet` scripts still see them.
   const shown = r.warnings.slice(0, 20);
   for (const w of shown) process.stderr.write(`warning: ${w.file} ${w.message}\n`);
-  if (r.warnings.length > shown.length) process.stderr.write(`warning: … and ${r.warnings.length - shown.length} more pages\n`);
+  if (r.warnings.length > shown.length) process.stderr.write(`warning: … and ${r.warnings.length - shown.length} more\n`);
 }
 
 async function serveRun(args: string[]): Promise<void> {

@@ -261,6 +261,8 @@ export class M3SearchElement extends HTMLElement {
         break;
       case 'hybrid-ready':
         this.setStatus('');
+        // Which execution provider ranks (webgpu | wasm): for pages and tests that want to know.
+        this.dataset.backend = s.backend;
         // Upgrade the list on screen to the hybrid ranking.
         if (this.lastQuery) void this.run(this.lastQuery);
         break;

@@ -12,13 +12,15 @@ import { loadStemmers, STEM_LANGUAGES } from '../core/stemmers.js';
 import type { Encoded } from '../core/types.js';
 import { listPages, readPage, type CrawlOptions } from './crawl.js';
 import { isLinkList } from './html.js';
-import { sectionPassages } from './passages.js';
+import { cutSection, passagesOf, sectionPassages, type SectionInput, type SectionPassages } from './passages.js';
+import { ChunkCache } from './chunk-cache.js';
 import { buildFiles, readManifest, readPreviousBuild } from './previous.js';
 import { DEFAULT_SITE_MULTI_VECTORS, type KeywordManifest, type MultiLayout, type MultiStorageKind, type Passage, type PassageMeta, type SiteManifest, type StoredVectors } from './types.js';
 import { analyzeKeywords, type KeywordBuild } from './keyword-shards.js';
 import { adaptMulti, storeVectors, type MultiPlan } from './vectors.js';
 import { DEFAULT_TARGETS, writeShards, type ShardInput, type ShardTargets } from './write.js';
 import { buildQueryVocab } from './query-vocab.js';
+import { EncodeCache, modelFolder, resolveCacheDir, textKey } from './encode-cache.js';
 
 export const DEFAULT_MAX_TOKENS = 512;
 
@@ -81,7 +83,15 @@ export interface BuildOptions {
   /** With `modelPath`: bytes a page downloads to load the model (recorded in the manifest). */
   modelBytes?: number;
   targets?: Partial<ShardTargets>;
-  /** Ignore the previous build (encode everything). */
+  /**
+   * Folder where encoded passages are kept between builds (src/site/encode-cache.ts:
+   * keyed by the model's fingerprint and the passage's text, checked on read), so a
+   * rebuild encodes only new text — also into an emptied output folder. Never
+   * inside `out` or `site` (it would be deployed). Default: none here;
+   * `indexSite` and `m3search index` use `.m3search-cache` beside the site folder.
+   */
+  cache?: string;
+  /** Ignore the previous build and the cache (encode everything; the cache is then refreshed). */
   fresh?: boolean;
   signal?: AbortSignal;
   onProgress?: (p: BuildProgress) => void;
@@ -97,17 +107,30 @@ export interface BuildReport {
   sections: number;
   passages: number;
   chunkedSections: number;
+  /** Passages the encoder ran on. */
   encoded: number;
+  /** Passages whose vectors came from the previous build in the output folder. */
   reused: number;
+  /** Passages whose vectors came from the encode cache (`cache`). */
+  cached: number;
+  /** The encode cache folder used, if any. */
+  cacheDir?: string;
+  /** Sections whose cut into passages came from the cache (no tokenizing). */
+  cachedCuts: number;
   /** Reused passages whose multi-vectors were re-reduced to the new layout (no encoder run). */
   reshaped: number;
   /** Passages the encoder still cut (should be 0: chunks are sized to fit). */
   truncated: number;
   bytes: SiteManifest['bytes'];
   seconds: number;
+  /** Seconds spent reading pages and cutting them into passages (with a model, its tokenizer counts the tokens). */
+  crawlSeconds: number;
   /** Seconds spent analyzing passages for the keyword index. */
   keywordSeconds: number;
+  /** Seconds inside the encoder (passages/s = encoded / encodeSeconds); reading and writing the cache not included. */
   encodeSeconds: number;
+  /** Seconds spent writing shards and the manifest. */
+  writeSeconds: number;
   manifest: SiteManifest;
 }
 
@@ -149,6 +172,10 @@ export async function buildSiteIndex(opts: BuildOptions): Promise<BuildReport> {
     return n;
   };
   const specialTokens = encoder ? encoder.tokenizer.ids('', { special: true }).length : 0;
+  // With a model, cutting sections means tokenizing them: cuts of unchanged sections come from the cache.
+  const cacheRoot = info && opts.cache ? resolveCacheDir(site, out, opts.cache) : undefined;
+  const cuts = cacheRoot ? await ChunkCache.open(modelFolder(cacheRoot, info!), { maxTokens, overlapTokens, specialTokens }, !opts.fresh) : undefined;
+  const passagesFor = (s: SectionInput): SectionPassages => (cuts ? passagesOf(s, cuts.cut(s, () => cutSection(s, { maxTokens, overlapTokens, count, specialTokens }))) : sectionPassages(s, { maxTokens, overlapTokens, count, specialTokens }));
   const langs = new Map<string, number>();
   const pages: { url: string; title: string }[] = [];
   const passages: Passage[] = [];
@@ -180,7 +207,7 @@ export async function buildSiteIndex(opts: BuildOptions): Promise<BuildReport> {
       if (page.lang) langs.set(page.lang, (langs.get(page.lang) ?? 0) + 1);
       pages.push({ url: page.url, title: page.title });
       for (const s of sections) {
-        const r = sectionPassages({ page: pageNo, pageTitle: page.title, ...s }, { maxTokens, overlapTokens, count, specialTokens });
+        const r = passagesFor({ page: pageNo, pageTitle: page.title, ...s });
         // One by one: a section of a huge page can have more chunks than a call may take arguments.
         for (const p of r.passages) passages.push(p);
         if (r.chunked) chunkedSections++;
@@ -194,7 +221,7 @@ export async function buildSiteIndex(opts: BuildOptions): Promise<BuildReport> {
 
   for (const [i, doc] of (opts.documents ?? []).entries()) {
     pages.push({ url: doc.url ?? `#${doc.id}`, title: doc.title ?? doc.id });
-    const r = sectionPassages({ page: i, pageTitle: '', anchor: '', heading: '', text: doc.text, points: [] }, { maxTokens, overlapTokens, count, specialTokens });
+    const r = passagesFor({ page: i, pageTitle: '', anchor: '', heading: '', text: doc.text, points: [] });
     for (const p of r.passages) passages.push(p);
     if (r.chunked) chunkedSections++;
     progress.sections++;
@@ -209,13 +236,14 @@ export async function buildSiteIndex(opts: BuildOptions): Promise<BuildReport> {
   }
 
   // 2. Keyword index: the model-free analyzer over title + heading and text.
+  const crawlSeconds = (performance.now() - t0) / 1000;
   const tKw = performance.now();
   emit('keyword', 0, passages.length);
   const keyword = await keywordIndex(opts, langs, pages, passages);
   emit('keyword', passages.length, passages.length);
   const keywordSeconds = (performance.now() - tKw) / 1000;
 
-  // 3. Vectors: reuse by hash, encode the rest in batches.
+  // 3. Vectors: the previous build's by hash, then the encode cache's, then the encoder for the rest.
   const previous = opts.fresh || !info ? undefined : await readPreviousBuild(out, { fingerprint: info.fingerprint, multi, denseDim });
   // Content-hash reuse never mixes layouts: a previous passage's multi-vectors are re-reduced to
   // the current layout and cap (adaptMulti), or the passage is encoded again.
@@ -231,26 +259,53 @@ export async function buildSiteIndex(opts: BuildOptions): Promise<BuildReport> {
     return { ...v, multi: m };
   });
   const reused = vectors.filter(Boolean).length;
+  const cache = cacheRoot ? await EncodeCache.open(cacheRoot, info!, plan) : undefined;
+  const keys = cache ? passages.map((p) => textKey(p.encodeText)) : [];
+  cache?.use(keys);
+  if (cache && !opts.fresh) {
+    const want = passages.map((_, i) => i).filter((i) => !vectors[i]);
+    // A few reads at a time: thousands of small files.
+    for (let g = 0; g < want.length; g += 32) {
+      await Promise.all(want.slice(g, g + 32).map(async (i) => void (vectors[i] = await cache.get(keys[i]!))));
+    }
+  }
+  const cached = cache?.hits ?? 0;
   const todo = encoder ? passages.map((_, i) => i).filter((i) => !vectors[i]) : [];
   const group = Math.max(opts.batchSize ?? 16, 64);
   let truncated = 0;
+  let encodeMs = 0;
   const tEnc = performance.now();
   emit('encode', 0, todo.length);
   for (let g = 0; g < todo.length; g += group) {
     throwIfAborted(opts.signal);
     const idx = todo.slice(g, g + group);
+    const t = performance.now();
     const enc = await encoder!.encode(idx.map((i) => passages[i]!.encodeText), { kind: 'passage', batchSize: opts.batchSize, signal: opts.signal });
+    encodeMs += performance.now() - t;
     enc.forEach((e, k) => {
       if (e.truncated) truncated++;
       vectors[idx[k]!] = storeVectors(e, plan);
     });
+    if (cache) await Promise.all(idx.map((i) => cache.put(keys[i]!, vectors[i]!)));
     const done = g + idx.length;
     const rate = done / ((performance.now() - tEnc) / 1000);
     emit('encode', done, todo.length, { rate, eta: (todo.length - done) / rate });
   }
-  const encodeSeconds = (performance.now() - tEnc) / 1000;
+  const encodeSeconds = encodeMs / 1000;
+  if (cache) {
+    // What the previous build gave is kept too, so an emptied output folder costs no encoding next time.
+    const missing = passages.map((_, i) => i).filter((i) => vectors[i] && !cache.has(keys[i]!));
+    for (let g = 0; g < missing.length; g += 32) await Promise.all(missing.slice(g, g + 32).map((i) => cache.put(keys[i]!, vectors[i]!)));
+    await cache.prune();
+    warnings.push(...cache.warnings);
+  }
+  if (cuts) {
+    await cuts.save();
+    warnings.push(...cuts.warnings);
+  }
 
   // 4. Shards and manifest; then drop the previous build's unused files.
+  const tWrite = performance.now();
   emit('write', 0, 1);
   const meta: PassageMeta[] = passages.map((p) => ({ url: pages[p.page]!.url, title: pages[p.page]!.title, anchor: p.anchor, heading: p.heading, text: p.text }));
   // Doc-only: the query side ships as the tokenizer's vocabulary, ids and idf only for the pieces with postings.
@@ -311,6 +366,7 @@ export async function buildSiteIndex(opts: BuildOptions): Promise<BuildReport> {
   await rename(path.join(out, 'manifest.json.tmp'), path.join(out, 'manifest.json'));
   await removeStale(out, keep);
   emit('write', 1, 1);
+  const writeSeconds = (performance.now() - tWrite) / 1000;
 
   return {
     pages: pages.length,
@@ -322,12 +378,17 @@ export async function buildSiteIndex(opts: BuildOptions): Promise<BuildReport> {
     chunkedSections,
     encoded: todo.length,
     reused,
+    cached,
+    cachedCuts: cuts?.hits ?? 0,
+    ...(cache ? { cacheDir: path.dirname(cache.dir) } : {}),
     reshaped,
     truncated,
     bytes: manifest.bytes,
     seconds: (performance.now() - t0) / 1000,
+    crawlSeconds,
     keywordSeconds,
     encodeSeconds,
+    writeSeconds,
     manifest,
   };
 }

@@ -1,7 +1,7 @@
 // The page-side script bundle (built by vite from vite.script.config.ts; the
 // published package ships it prebuilt in dist/) and copying it, the tokenizer
 // and optionally the model next to a site's index.
-import { cp, mkdir, readdir, stat } from 'node:fs/promises';
+import { cp, mkdir, readdir, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { M3SearchError } from '../core/errors.js';
 import { isSourceCheckout, PACKAGE_ROOT } from '../node/package-root.js';
@@ -54,19 +54,32 @@ export async function ensureScriptBundle(log: (s: string) => void = () => {}): P
   return BUNDLE_DIR;
 }
 
-/** ONNX Runtime's WebAssembly builds: only an index with a model needs them. */
+/** ONNX Runtime's files (any build): only an index with a model ships them. */
 const ORT_FILE = /^ort-wasm.*\.(wasm|mjs)$/;
+
+/**
+ * The one ONNX Runtime build pages load (workers/search.worker.ts imports the
+ * same files): the asyncify build runs both the WebGPU and the WASM execution
+ * provider, so a page with or without WebGPU fetches this and nothing else.
+ */
+export const ORT_RUNTIME_FILES: readonly string[] = ['ort-wasm-simd-threaded.asyncify.wasm', 'ort-wasm-simd-threaded.asyncify.mjs'];
 
 /**
  * Copies the bundle into the index folder (and the service worker to
  * `swRoot`, if given). A keyword-only index (`onnxRuntime: false`) gets no
- * ONNX Runtime files: its pages never load a model.
+ * ONNX Runtime files: its pages never load a model. ONNX Runtime files an
+ * earlier build (or version) left in the folder, and any other build in the
+ * bundle folder, are not part of the output: pages fetch only `ORT_RUNTIME_FILES`.
  */
 export async function copyBundle(outDir: string, opts: { swRoot?: string; onnxRuntime?: boolean } = {}): Promise<number> {
   let bytes = 0;
   await mkdir(outDir, { recursive: true });
+  const runtime = new Set(opts.onnxRuntime === false ? [] : ORT_RUNTIME_FILES);
+  for (const e of await readdir(outDir, { withFileTypes: true })) {
+    if (e.isFile() && ORT_FILE.test(e.name) && !runtime.has(e.name)) await rm(path.join(outDir, e.name), { force: true });
+  }
   for (const e of await readdir(BUNDLE_DIR, { withFileTypes: true })) {
-    if (!e.isFile() || (opts.onnxRuntime === false && ORT_FILE.test(e.name))) continue;
+    if (!e.isFile() || (ORT_FILE.test(e.name) && !runtime.has(e.name))) continue;
     const dest = e.name === SW_FILE ? (opts.swRoot ? path.join(opts.swRoot, SW_FILE) : undefined) : path.join(outDir, e.name);
     if (!dest) continue;
     await cp(path.join(BUNDLE_DIR, e.name), dest);
@@ -96,10 +109,10 @@ export async function copyModel(modelDir: string, outDir: string, onnxFile: stri
   return folderBytes(dest);
 }
 
-/** ONNX Runtime's plain WASM build and its loader, as a page without WebGPU downloads them. */
+/** ONNX Runtime's one build (wasm + its loader): what a page downloads with the model, with or without WebGPU. */
 export async function onnxRuntimeBytes(): Promise<number> {
   let bytes = 0;
-  for (const f of ['ort-wasm-simd-threaded.wasm', 'ort-wasm-simd-threaded.mjs']) bytes += await stat(path.join(BUNDLE_DIR, f)).then((s) => s.size, () => 0);
+  for (const f of ORT_RUNTIME_FILES) bytes += await stat(path.join(BUNDLE_DIR, f)).then((s) => s.size, () => 0);
   return bytes;
 }
 

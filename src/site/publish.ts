@@ -10,10 +10,11 @@ import { getPreset } from '../model/presets.js';
 import { loadModel } from '../node/load-model.js';
 import { buildSiteIndex, type BuildOptions, type BuildReport } from './build.js';
 import { copyBundle, copyModel, ensureScriptBundle, onnxRuntimeBytes, SW_FILE } from './bundle.js';
+import { resolveCacheDir } from './encode-cache.js';
 import { listPages } from './crawl.js';
 import { injectSite } from './inject.js';
 
-export interface IndexSiteOptions extends Omit<BuildOptions, 'encoder' | 'modelPath' | 'modelBytes' | 'out'> {
+export interface IndexSiteOptions extends Omit<BuildOptions, 'encoder' | 'modelPath' | 'modelBytes' | 'out' | 'cache'> {
   /** Index folder (default `<site>/m3search`). */
   out?: string;
   /**
@@ -40,6 +41,12 @@ export interface IndexSiteOptions extends Omit<BuildOptions, 'encoder' | 'modelP
   serviceWorker?: boolean;
   /** With `inject`: the service worker also keeps the pages visited, so they reload offline (default false). */
   serviceWorkerPages?: boolean;
+  /**
+   * Where encoded passages are kept between builds (keyed by model fingerprint
+   * and passage text), so a rebuild encodes only new text: default
+   * `.m3search-cache` beside the site folder; `false`: no cache. Used only with a model.
+   */
+  cache?: string | false;
   /** One-line notes (model loaded, bundle built). */
   onLog?: (line: string) => void;
 }
@@ -74,7 +81,7 @@ async function checkSiteFolder(site: string, crawl: { exclude: string[]; markdow
 }
 
 export async function indexSite(opts: IndexSiteOptions): Promise<IndexSiteReport> {
-  const { model: asked, preset, encoder: given, dtype, copyModel: copy = false, inject = false, serviceWorker = true, serviceWorkerPages = false, onLog, ...build } = opts;
+  const { model: asked, preset, encoder: given, dtype, copyModel: copy = false, inject = false, serviceWorker = true, serviceWorkerPages = false, cache, onLog, ...build } = opts;
   const model = asked === 'none' ? undefined : asked;
   const site = path.resolve(opts.site);
   const out = path.resolve(opts.out ?? path.join(site, 'm3search'));
@@ -90,6 +97,8 @@ export async function indexSite(opts: IndexSiteOptions): Promise<IndexSiteReport
   if (inject && (rel.startsWith('..') || path.isAbsolute(rel))) {
     throw new M3SearchError('INVALID_OPTION', `inject (--inject) needs the index folder inside the site folder; ${out} is not inside ${site}.`, { site, out });
   }
+  // A cache folder that would be deployed is refused before the model loads, too.
+  const cacheDir = (model || given) && cache !== false ? resolveCacheDir(site, out, cache) : undefined;
   // A missing or empty site folder is found before the model loads, with a message rather than ENOENT.
   if (!build.documents) await checkSiteFolder(site, { exclude: [rel, 'pagefind'], markdown: build.crawl?.markdown });
   // A missing bundle is found before encoding, too.
@@ -105,7 +114,7 @@ export async function indexSite(opts: IndexSiteOptions): Promise<IndexSiteReport
   let report: BuildReport;
   try {
     const modelBytes = copy && model && encoder ? (await copyModel(model, out, encoder.info.onnxFile, encoder.info.externalData)) + (await onnxRuntimeBytes()) : undefined;
-    report = await buildSiteIndex({ ...build, site, out, encoder, modelPath: copy ? 'model/' : undefined, modelBytes });
+    report = await buildSiteIndex({ ...build, site, out, encoder, cache: cacheDir, modelPath: copy ? 'model/' : undefined, modelBytes });
   } finally {
     if (!given) await encoder?.dispose();
   }

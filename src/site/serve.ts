@@ -51,6 +51,19 @@ export const ISOLATION_HEADERS: Readonly<Record<string, string>> = Object.freeze
   'cross-origin-embedder-policy': 'require-corp',
 });
 
+const IMMUTABLE = 'public, max-age=31536000, immutable';
+
+/**
+ * Whether a path names its content: index files (`shards/<kind>-<i>.<10 hex>.bin`,
+ * `shards/multi-table.<10 hex>.json`: src/site/FORMAT.md) and the page bundle's
+ * lazy chunks (`m3search-<name>-<8-character hash>.js`, vite.script.config.ts).
+ * `manifest.json`, `m3search.js`, `m3search-worker.js`, ONNX Runtime's files and
+ * the model keep their names across builds: those are revalidated.
+ */
+export function contentHashed(pathname: string): boolean {
+  return /\/shards\/[^/]+\.[0-9a-f]{10}\.(bin|json)$/.test(pathname) || /\/m3search-[\w.-]+-[\w-]{8}\.js$/.test(pathname);
+}
+
 /** A conditional GET the file still satisfies (If-None-Match wins over If-Modified-Since, as RFC 9110 says). */
 function notModified(headers: http.IncomingHttpHeaders, etag: string, mtimeMs: number): boolean {
   const match = headers['if-none-match'];
@@ -121,12 +134,13 @@ export async function serveStatic(root: string, port = 0, host = '127.0.0.1', op
         return;
       }
       const ext = path.extname(file).toLowerCase();
-      // Validators on every file, so a revisit costs a 304 instead of ONNX Runtime's 14 MB again.
-      // Not `immutable` for the content-hashed index files: a page learns of a rebuild from the
-      // 404 of a file two builds old (src/site/FORMAT.md), which a cached copy would hide.
+      // Validators on every file, so a revisit costs a 304 instead of ONNX Runtime's wasm again; a
+      // file named by its content's hash never changes under that name, so it is kept without asking.
+      // (A page still learns of a rebuild: manifest.json is revalidated, and a file two builds old
+      // that it never cached is a 404, src/site/FORMAT.md.)
       const etag = `"${info.size.toString(16)}-${Math.floor(info.mtimeMs).toString(16)}"`;
       const lastModified = new Date(Math.floor(info.mtimeMs / 1000) * 1000).toUTCString();
-      const caching = { 'cache-control': 'no-cache', etag, 'last-modified': lastModified };
+      const caching = { 'cache-control': contentHashed(url.pathname) ? IMMUTABLE : 'no-cache', etag, 'last-modified': lastModified };
       if (notModified(req.headers, etag, info.mtimeMs)) {
         res.writeHead(304, caching).end();
         return;

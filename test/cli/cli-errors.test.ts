@@ -77,15 +77,33 @@ describe('m3search serve stays inside its root', () => {
     }
   });
 
-  it('sends validators: a revisit costs a 304, a changed file comes in full', async () => {
+  it('sends content-hashed files immutable and validators on every file: a revisit costs a 304, a changed file comes in full', async () => {
     await mkdir(path.join(dir, 'site', 'm3search', 'shards'), { recursive: true });
-    await writeFile(path.join(dir, 'site', 'm3search', 'shards', 'dense-0.0123456789.bin'), new Uint8Array(8));
+    const files: [string, string][] = [
+      // Named by their content: kept without revalidation.
+      ['m3search/shards/dense-0.0123456789.bin', 'public, max-age=31536000, immutable'],
+      ['m3search/shards/multi-table.abcdef0123.json', 'public, max-age=31536000, immutable'],
+      ['m3search/m3search-site-session-Y2bmg3r5.js', 'public, max-age=31536000, immutable'],
+      ['m3search/m3search-ort.webgpu.min-B_d4g1xs.js', 'public, max-age=31536000, immutable'],
+      // Same name across builds: revalidated.
+      ['m3search/manifest.json', 'no-cache'],
+      ['m3search/m3search.js', 'no-cache'],
+      ['m3search/m3search-worker.js', 'no-cache'],
+      ['m3search/shards/dense-0.bin', 'no-cache'],
+      ['m3search/model/tokenizer.json', 'no-cache'],
+      ['m3search/ort-wasm-simd-threaded.asyncify.mjs', 'no-cache'],
+    ];
+    await mkdir(path.join(dir, 'site', 'm3search', 'model'), { recursive: true });
+    for (const [f] of files) await writeFile(path.join(dir, 'site', f), new Uint8Array(8));
     await writeFile(path.join(dir, 'site', 'm3search', 'ort-wasm-simd-threaded.wasm'), new Uint8Array(64));
     const server = await serveStatic(path.join(dir, 'site'));
     try {
-      const shard = await fetch(server.url + 'm3search/shards/dense-0.0123456789.bin');
-      expect(shard.headers.get('cache-control')).toBe('no-cache');
-      expect((await fetch(server.url + 'm3search/shards/dense-0.0123456789.bin', { headers: { 'if-none-match': shard.headers.get('etag')! } })).status).toBe(304);
+      for (const [f, cacheControl] of files) {
+        const res = await fetch(server.url + f);
+        expect(res.headers.get('cache-control'), f).toBe(cacheControl);
+        expect(res.headers.get('last-modified'), f).toBeTruthy();
+        expect((await fetch(server.url + f, { headers: { 'if-none-match': res.headers.get('etag')! } })).status, f).toBe(304);
+      }
       const wasm = await fetch(server.url + 'm3search/ort-wasm-simd-threaded.wasm');
       expect(wasm.headers.get('cache-control')).toBe('no-cache');
       const etag = wasm.headers.get('etag')!;

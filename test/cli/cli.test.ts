@@ -54,6 +54,15 @@ describe('m3search (one CLI)', () => {
     expect(value.stderr).toContain("INVALID_OPTION: --multi-vectors must be an integer ≥ 1, not '0'");
   });
 
+  it('an encode cache that would be deployed, or --no-cache with --cache-dir, is refused before any model loads', async () => {
+    const inside = await cli(['index', dir, '--model', path.join(dir, 'no-such-model'), '--cache-dir', path.join(dir, 'cache')]);
+    expect(inside.code).toBe(2);
+    expect(inside.stderr).toContain(`INVALID_OPTION: The encode cache ${path.join(dir, 'cache')} would be inside the site folder ${dir}`);
+    const both = await cli(['index', dir, '--no-cache', '--cache-dir', path.join(os.tmpdir(), 'c')]);
+    expect(both.code).toBe(2);
+    expect(both.stderr).toContain('INVALID_OPTION: --no-cache and --cache-dir contradict each other');
+  });
+
   it('`query` on a folder that holds no index fails with a message naming the folder', async () => {
     const { code, stderr } = await cli(['query', dir, '--mode', 'keyword', 'anything']);
     expect(code).toBe(1);

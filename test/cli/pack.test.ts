@@ -146,7 +146,9 @@ describe('the packed package (npm pack → offline install → npx m3search)', (
     expect(indexLog).toMatch(new RegExp(`indexed ${PAGES.length} pages \\(0 skipped\\) · \\d+ sections · \\d+ passages`));
     const out = path.join(site, 'm3search');
     const written = await readdir(out);
-    for (const f of ['manifest.json', 'm3search.js', 'm3search-worker.js', 'ort-wasm-simd-threaded.wasm', 'shards']) expect(written, f).toContain(f);
+    for (const f of ['manifest.json', 'm3search.js', 'm3search-worker.js', 'ort-wasm-simd-threaded.asyncify.wasm', 'shards']) expect(written, f).toContain(f);
+    // One ONNX Runtime build serves WebGPU and WASM alike: no second wasm.
+    expect(written.filter((f) => /^ort-wasm.*\.wasm$/.test(f))).toEqual(['ort-wasm-simd-threaded.asyncify.wasm']);
     const manifest = JSON.parse(await readFile(path.join(out, 'manifest.json'), 'utf8')) as { counts: { pages: number } };
     expect(manifest.counts.pages).toBe(PAGES.length);
     expect((await readdir(path.join(out, 'shards'))).length).toBeGreaterThan(0);

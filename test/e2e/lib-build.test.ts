@@ -59,5 +59,5 @@ describe('library build (dist/lib)', () => {
     );
     expect(out).toMatchObject({ backend: 'wasm', added: { added: docs.length }, top: docs[2]!.id });
     await page.close();
-  });
+  }, 120_000); // ONNX Runtime's one build (WebGPU and WASM) is 27 MB of wasm to compile: slow on busy cores
 });

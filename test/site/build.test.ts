@@ -1,11 +1,12 @@
 // The builder end to end with a fake encoder: shards round-trip, queries fetch
 // only what they need, and a rebuild re-encodes only the changed sections.
-import { mkdtemp, readdir, readFile, rm, writeFile, mkdir } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, utimes, writeFile, mkdir } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildSiteIndex, type BuildReport } from '../../src/site/build.js';
 import { copyModel } from '../../src/site/bundle.js';
+import { CACHE_KEEP_DAYS } from '../../src/site/encode-cache.js';
 import { openIndexDir } from '../../src/site/node-reader.js';
 import { buildFiles, readPreviousBuild } from '../../src/site/previous.js';
 import { searchSite } from '../../src/site/search.js';
@@ -189,6 +190,130 @@ describe('buildSiteIndex', () => {
     const hits = (await searchSite(reader, 'zlib compiler', { mode: 'keyword', k: 3 })).hits;
     expect(hits[0]!.url).toMatch(/^guide\/install\.html#/);
     await expect(searchSite(reader, 'zlib', { mode: 'hybrid', encoder, k: 3 })).rejects.toMatchObject({ code: 'INVALID_OPTION', details: { mode: 'hybrid' } });
+  });
+});
+
+describe('encode cache (cache: DIR)', () => {
+  let dir: string;
+  let site: string;
+  let out: string;
+  let cacheDir: string;
+  const build = (encoder: ReturnType<typeof fakeEncoder>, extra: Partial<Parameters<typeof buildSiteIndex>[0]> = {}): Promise<BuildReport> =>
+    buildSiteIndex({ site, out, encoder, cache: cacheDir, targets: { postingsPerShard: 40, keywordBytes: 200, metaBytes: 400, multiBytes: 300 }, ...extra });
+  /** The output folder emptied, as generators that clean their output do: no previous build to reuse. */
+  const wipe = (): Promise<void> => rm(out, { recursive: true, force: true });
+  const entries = async (): Promise<string[]> => (await readdir(cacheDir, { recursive: true })).map(String).filter((f) => f.endsWith('.bin')).sort();
+
+  beforeAll(async () => {
+    dir = await mkdtemp(path.join(os.tmpdir(), 'm3search-cache-'));
+    site = path.join(dir, 'site');
+    out = path.join(site, 'm3search');
+    cacheDir = path.join(dir, '.m3search-cache');
+    await mkdir(path.join(site, 'guide'), { recursive: true });
+    await writeFile(path.join(site, 'index.html'), page('Home', [['welcome', 'Welcome', 'Start here to learn about the caching layer.']]));
+    await writeFile(path.join(site, 'guide', 'install.html'), page('Install', [['requirements', 'Requirements', 'You need a compiler and the zlib headers.'], ['long', 'Long section', LONG]]));
+    await writeFile(path.join(site, 'guide', 'config.html'), page('Configuration', [['timeouts', 'Timeouts', 'Set the request timeout in seconds.']]));
+  });
+
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('an emptied output folder costs no encoding: every passage comes back from the cache, bit for bit', async () => {
+    const encoder = fakeEncoder({ maxLength: 64 });
+    const first = await build(encoder);
+    expect(first).toMatchObject({ encoded: first.passages, reused: 0, cached: 0, cacheDir, warnings: [] });
+    expect(first.passages).toBeGreaterThan(5);
+    expect(await entries()).toHaveLength(first.passages);
+    // Never shipped: nothing of the cache in the index (or site) folder.
+    expect((await readdir(site, { recursive: true })).map(String).filter((f) => /m3search-cache|\.tmp$/.test(f))).toEqual([]);
+    expect(first.cachedCuts).toBe(0);
+    await wipe();
+    encoder.encoded.length = 0;
+    // Cutting sections into passages tokenizes them: counted, to see the cached cuts spare it.
+    let tokenized = 0;
+    const ids = encoder.tokenizer.ids;
+    encoder.tokenizer.ids = (t, o) => (tokenized++, ids(t, o));
+    const second = await build(encoder);
+    encoder.tokenizer.ids = ids;
+    expect(second).toMatchObject({ encoded: 0, reused: 0, cached: first.passages, cachedCuts: first.sections, warnings: [] });
+    expect(encoder.encoded).toEqual([]);
+    expect(tokenized).toBe(1); // the special-token count, once
+    // Same vectors, same shards: the build hash covers every file name, hence every byte.
+    expect(second.manifest.build).toBe(first.manifest.build);
+  });
+
+  it('a one-page change encodes only that page’s passages; --fresh encodes everything and refreshes the cache', async () => {
+    const encoder = fakeEncoder({ maxLength: 64 });
+    const file = path.join(site, 'guide', 'config.html');
+    await writeFile(file, (await readFile(file, 'utf8')).replace('in seconds', 'in milliseconds'));
+    await wipe();
+    const changed = await build(encoder);
+    expect(changed.encoded).toBe(1);
+    expect(changed.cachedCuts).toBe(changed.sections - 1);
+    expect(changed.cached).toBe(changed.passages - 1);
+    expect(encoder.encoded).toEqual([expect.stringContaining('milliseconds')]);
+    encoder.encoded.length = 0;
+    const fresh = await build(encoder, { fresh: true });
+    expect(fresh).toMatchObject({ encoded: fresh.passages, reused: 0, cached: 0 });
+    expect(fresh.manifest.build).toBe(changed.manifest.build);
+    // The replaced passage's entry stays while recent (another branch may want it) and goes once old and unused.
+    expect(await entries()).toHaveLength(fresh.passages + 1);
+    const old = new Date(Date.now() - (CACHE_KEEP_DAYS + 1) * 86_400_000);
+    for (const f of await entries()) await utimes(path.join(cacheDir, f), old, old);
+    expect(await build(encoder)).toMatchObject({ encoded: 0, reused: fresh.passages });
+    expect(await entries()).toHaveLength(fresh.passages);
+  });
+
+  it('another model (fingerprint) never reads this model’s entries', async () => {
+    await wipe();
+    const other = fakeEncoder({ maxLength: 64, fingerprint: 'fake-2' });
+    const r = await build(other);
+    expect(r).toMatchObject({ encoded: r.passages, cached: 0, warnings: [] });
+    // Back to the first model: its entries are still there.
+    await wipe();
+    const back = await build(fakeEncoder({ maxLength: 64 }));
+    expect(back).toMatchObject({ encoded: 0, cached: back.passages });
+  });
+
+  it('a damaged, truncated or misplaced entry is ignored with a warning naming it and encoded again, never read as a vector', async () => {
+    const encoder = fakeEncoder({ maxLength: 64 });
+    const own = path.join(dir, 'cache-damaged'); // one model, this build's entries only
+    await wipe();
+    const clean = await build(encoder, { cache: own });
+    const files = (await readdir(own, { recursive: true })).map(String).filter((f) => f.endsWith('.bin')).sort().map((f) => path.join(own, f));
+    expect(files).toHaveLength(clean.passages);
+    const [flip, cut, swapA, swapB] = files;
+    const bytes = await readFile(flip!);
+    bytes[bytes.length >> 1]! ^= 0x01; // one bit inside the vectors
+    await writeFile(flip!, bytes);
+    await writeFile(cut!, (await readFile(cut!)).subarray(0, 40));
+    await writeFile(swapB!, await readFile(swapA!)); // a valid entry under another passage's name
+    const cuts = path.join(path.dirname(path.dirname(flip!)), 'chunks.json');
+    const text = await readFile(cuts, 'utf8');
+    await writeFile(cuts, text.replace(/\[(\d+),/, (_, n: string) => `[${Number(n) + 1},`)); // one prefix length off
+    await wipe();
+    encoder.encoded.length = 0;
+    const r = await build(encoder, { cache: own });
+    expect(r.encoded).toBe(3);
+    expect(encoder.encoded).toHaveLength(3);
+    expect(r.cached).toBe(clean.passages - 3);
+    expect(r.cachedCuts).toBe(0); // the whole cut file is distrusted
+    expect(r.warnings.find((w) => w.file === cuts)!.message).toMatch(/chunk cache.*checksum mismatch/);
+    expect(r.warnings.map((w) => w.file).filter((f) => f !== cuts).sort()).toEqual([flip, cut, swapB].sort());
+    expect(r.warnings.find((w) => w.file === flip)!.message).toMatch(/checksum mismatch/);
+    expect(r.warnings.find((w) => w.file === cut)!.message).toMatch(/checksum mismatch|truncated/);
+    expect(r.warnings.find((w) => w.file === swapB)!.message).toMatch(/another passage/);
+    // The right vectors all the same, and the entries rewritten: the next build reads them without a warning.
+    expect(r.manifest.build).toBe(clean.manifest.build);
+    await wipe();
+    expect(await build(encoder, { cache: own })).toMatchObject({ encoded: 0, cached: clean.passages, cachedCuts: clean.sections, warnings: [] });
+  });
+
+  it('refuses a cache folder inside the site or the index folder (it would be deployed)', async () => {
+    const encoder = fakeEncoder({ maxLength: 64 });
+    await expect(build(encoder, { cache: path.join(site, '.m3search-cache') })).rejects.toMatchObject({ code: 'INVALID_OPTION', message: expect.stringMatching(/inside the site folder/) });
+    await expect(build(encoder, { cache: path.join(out, 'cache') })).rejects.toMatchObject({ code: 'INVALID_OPTION', message: expect.stringMatching(/inside the index folder/) });
   });
 });
 

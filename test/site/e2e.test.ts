@@ -4,8 +4,10 @@
 // <m3-search>: keyword answers while the model loads, the same list upgraded
 // to hybrid, Enter navigates to the section, and after going offline a reload
 // still searches (IndexedDB copy + service worker). No request leaves the host.
+// The output holds one ONNX Runtime build, which ranks hybrid both without a
+// WebGPU adapter (WASM) and with one (WebGPU on SwiftShader).
 import { execFile } from 'node:child_process';
-import { cp, mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -13,7 +15,7 @@ import { chromium, type Browser, type BrowserContext, type Page } from 'playwrig
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { serveStatic, type StaticServer } from '../../src/site/serve.js';
 import { testModel } from '../helpers/test-model.js';
-import { CHROMIUM, ROOT } from '../e2e/support.js';
+import { CHROMIUM, ROOT, WEBGPU_ARGS } from '../e2e/support.js';
 
 const PY_DOCS = process.env.M3S_PYDOCS ?? '/usr/share/doc/python3.11/html';
 const PAGES = [
@@ -62,6 +64,14 @@ async function typeQuery(page: Page, query: string): Promise<void> {
   );
 }
 
+/** The page fetched ONNX Runtime's one build: its loader and, once, its wasm. */
+function expectOneRuntime(served: readonly string[]): void {
+  const ort = served.filter((p) => /ort-wasm/.test(p));
+  // (ORT's WASM threads start from the same loader; a racing second request may reach the server.)
+  expect([...new Set(ort)].sort()).toEqual(['/m3search/ort-wasm-simd-threaded.asyncify.mjs', '/m3search/ort-wasm-simd-threaded.asyncify.wasm']);
+  expect(ort.filter((p) => p.endsWith('.wasm'))).toHaveLength(1);
+}
+
 describe('static site in Chromium (python3.11-doc subset)', () => {
   let dir: string;
   let site: string;
@@ -70,6 +80,8 @@ describe('static site in Chromium (python3.11-doc subset)', () => {
   let context: BrowserContext;
   let buildLog = '';
   const foreign: string[] = [];
+  /** Every path the server sent, in order. */
+  const served: string[] = [];
 
   beforeAll(async () => {
     const model = (await testModel()).layouts['heads-in-graph'];
@@ -84,7 +96,7 @@ describe('static site in Chromium (python3.11-doc subset)', () => {
     await cp(path.join(PY_DOCS, '_static'), path.join(site, '_static'), { recursive: true, dereference: true });
     const { stderr } = await promisify(execFile)(process.execPath, [path.join(ROOT, 'bin', 'm3search.mjs'), 'index', site, '--out', path.join(site, 'm3search'), '--model', model, '--inject', '--sw-pages', '--copy-model'], { cwd: ROOT });
     buildLog = stderr;
-    server = await serveStatic(site);
+    server = await serveStatic(site, 0, '127.0.0.1', { onServe: (p) => void served.push(p) });
     browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
     context = await browser.newContext();
     context.on('request', (r) => {
@@ -106,10 +118,29 @@ describe('static site in Chromium (python3.11-doc subset)', () => {
     expect(Number(counted?.[1]) + Number(counted?.[2])).toBe(PAGES.length);
     if (Number(counted?.[2]) > 0) expect(buildLog).toMatch(/\d+ link-list sections left out/);
     expect(buildLog).toMatch(/bytes: keyword .* metadata .* dense .* sparse .* multi .* index total/);
+    // Encoding timed on its own; the encode cache beside the site folder (not inside it: it is deployed).
+    expect(buildLog).toMatch(/encoded \d+ passages in [\d.]+ s \([\d.]+ passages\/s\) · reused 0 from the previous build · 0 from the encode cache \S*\.m3search-cache/);
+    expect((await readdir(dir)).sort()).toEqual(['.m3search-cache', 'site']);
     expect(buildLog).toContain(`search box injected into ${PAGES.length} pages`);
     const html = await readFile(path.join(site, 'library', 'json.html'), 'utf8');
     expect(html).toContain('<script src="../m3search/m3search.js" data-index="../m3search/" data-sw="../m3search-sw.js" data-sw-pages defer></script>');
     expect(await readdir(path.join(site, 'm3search', 'model', 'onnx'))).toContain('model_quantized.onnx');
+  });
+
+  it('ships one ONNX Runtime build (WebGPU and WASM alike), and counts it once in the model bytes', async () => {
+    const out = path.join(site, 'm3search');
+    const ort = (await readdir(out)).filter((f) => f.startsWith('ort-wasm')).sort();
+    expect(ort).toEqual(['ort-wasm-simd-threaded.asyncify.mjs', 'ort-wasm-simd-threaded.asyncify.wasm']);
+    // What a page downloads to rank hybrid: the copied model folder and that one runtime.
+    const sizeOf = async (f: string): Promise<number> => (await stat(f)).size;
+    let model = 0;
+    for (const f of await readdir(path.join(out, 'model'), { recursive: true })) {
+      const full = path.join(out, 'model', String(f));
+      if ((await stat(full)).isFile()) model += await sizeOf(full);
+    }
+    const runtime = (await sizeOf(path.join(out, ort[0]!))) + (await sizeOf(path.join(out, ort[1]!)));
+    const manifest = JSON.parse(await readFile(path.join(out, 'manifest.json'), 'utf8')) as { model: { bytes: number } };
+    expect(manifest.model.bytes).toBe(model + runtime);
   });
 
   it('answers with keywords while the model loads, upgrades the same list to hybrid, and Enter opens the section', async () => {
@@ -142,6 +173,9 @@ describe('static site in Chromium (python3.11-doc subset)', () => {
     const hybrid = await boxState(page);
     expect(hybrid.hits.length).toBeGreaterThan(0);
     expect(hybrid.hits.some((h) => h.href.includes('library/json.html#'))).toBe(true);
+    // No WebGPU adapter in this browser: the one runtime ranks on its WASM execution provider.
+    expect(await page.evaluate(() => document.querySelector('m3-search')?.getAttribute('data-backend'))).toBe('wasm');
+    expectOneRuntime(served);
 
     const input = page.locator('m3-search input');
     await input.press('ArrowDown');
@@ -151,6 +185,25 @@ describe('static site in Chromium (python3.11-doc subset)', () => {
     expect(page.url()).toBe(chosen);
     await page.close();
   }, 180_000);
+
+  it('with a WebGPU adapter (SwiftShader) the same runtime file ranks hybrid on WebGPU', async () => {
+    const gpuBrowser = await chromium.launch({ executablePath: CHROMIUM, args: [...ARGS, ...WEBGPU_ARGS] });
+    try {
+      const page = await (await gpuBrowser.newContext({ serviceWorkers: 'block' })).newPage();
+      page.on('pageerror', (e) => console.error('[page error]', e.message));
+      const from = served.length;
+      await page.goto(`${server.url}library/json.html`);
+      await typeQuery(page, 'json dumps');
+      await page.waitForFunction(() => (document.querySelector('m3-search') as HTMLElement & { mode: string }).mode === 'hybrid', undefined, { timeout: 150_000 });
+      // The box re-runs the query once hybrid is ready: wait for that list.
+      await page.waitForFunction(() => (document.querySelector('m3-search')?.shadowRoot?.querySelectorAll('li.hit').length ?? 0) > 0, undefined, { timeout: 60_000 });
+      expect(await page.evaluate(() => document.querySelector('m3-search')?.getAttribute('data-backend'))).toBe('webgpu');
+      expect((await boxState(page)).hits.length).toBeGreaterThan(0);
+      expectOneRuntime(served.slice(from));
+    } finally {
+      await gpuBrowser.close();
+    }
+  }, 240_000);
 
   it('after the offline copy is saved, a reload without network still searches', async () => {
     const page = await context.newPage();

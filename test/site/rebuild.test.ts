@@ -2,8 +2,9 @@
 // manifest it opened with and searches on without a reload.
 // - after one rebuild, the replaced build's files are still served, so the
 //   page reads its own (older) build consistently: no 404, no error;
-// - after a second rebuild those files are gone: the page meets a 404, takes
-//   the current manifest once and answers from the newest build.
+// - after a second rebuild those files are gone: a page whose HTTP cache no
+//   longer holds them (they are served immutable) meets a 404, takes the
+//   current manifest once and answers from the newest build.
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -74,6 +75,10 @@ describe('<m3-search> across rebuilds of an open page (Chromium)', () => {
 
     // Rebuild 2: the first build's files are deleted now; a query needing one of them switches builds.
     await build(WATER[1]!, HARVEST[2]!);
+    // Index files are served immutable: while the HTTP cache holds the first build's files (the offline
+    // copy fetched them all) the page keeps answering from that build, consistently. A cache that no
+    // longer holds them (evicted; emptied here) makes the next query meet the 404.
+    await (await context.newCDPSession(page)).send('Network.clearBrowserCache');
     const fresh = await searchBox(page, 'apples october', 'keyword');
     expect(fresh.titles[0]).toBe('Harvest');
     expect(fresh.snippets[0]).toContain('skin blushes red'); // the newest build's text
