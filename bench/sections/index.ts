@@ -11,6 +11,7 @@ import { longDocs } from './long-docs.js';
 import { kernelsSection } from './kernels.js';
 import { hugeDocs } from './huge-docs.js';
 import { keywordScale } from './keyword-scale.js';
+import { realSize } from './real-size.js';
 
 export const SECTIONS: BenchSection[] = [
   latencySection,
@@ -23,4 +24,5 @@ export const SECTIONS: BenchSection[] = [
   longDocs,
   hugeDocs,
   keywordScale,
+  realSize,
 ];
