@@ -29,6 +29,8 @@ export interface ChildResult {
   peakMB: number;
   /** Passages per second per length, one timed pass after a warm-up call. */
   rates: Array<{ tokens: number; count: number; perSecond: number; seconds: number }>;
+  /** Ours only: whether every output vector was finite. */
+  finite?: boolean;
 }
 
 const peakMB = () => process.resourceUsage().maxRSS / 1024;
@@ -36,6 +38,8 @@ const peakMB = () => process.resourceUsage().maxRSS / 1024;
 async function main(job: ChildJob): Promise<ChildResult> {
   const next = seededRandom(20_240_601);
   let encode: (texts: string[]) => Promise<void>;
+  /** Ours: every vector of every pass finite (random weights through 24 layers). */
+  let finite = true;
   // Modules are imported before the clock starts: load time is the model's, not tsx's.
   const { loadModel } = await import('../src/node/load-model.js');
   const transformers = await import('@huggingface/transformers');
@@ -43,7 +47,9 @@ async function main(job: ChildJob): Promise<ChildResult> {
   if (job.engine === 'ours') {
     const encoder = await loadModel(job.dir, { dtype: job.ourDtype });
     encode = async (texts) => {
-      await encoder.encode(texts, { batchSize: job.batch });
+      for (const e of await encoder.encode(texts, { batchSize: job.batch })) {
+        if (!(e.dense.every(Number.isFinite) && e.sparse.weights.every(Number.isFinite) && e.multi.data.every(Number.isFinite))) finite = false;
+      }
     };
   } else {
     transformers.env.localModelPath = dirname(job.dir) + '/';
@@ -70,7 +76,7 @@ async function main(job: ChildJob): Promise<ChildResult> {
     const seconds = (performance.now() - t) / 1000;
     rates.push({ tokens, count, perSecond: count / seconds, seconds });
   }
-  return { loadS, loadPeakMB, peakMB: peakMB(), rates };
+  return { loadS, loadPeakMB, peakMB: peakMB(), rates, ...(job.engine === 'ours' ? { finite } : {}) };
 }
 
 const job = JSON.parse(process.argv[2] ?? '{}') as ChildJob;
