@@ -12,6 +12,7 @@ import { kernelsSection } from './kernels.js';
 import { hugeDocs } from './huge-docs.js';
 import { hugePage } from './huge-page.js';
 import { keywordScale } from './keyword-scale.js';
+import { realSize } from './real-size.js';
 
 export const SECTIONS: BenchSection[] = [
   latencySection,
@@ -25,4 +26,5 @@ export const SECTIONS: BenchSection[] = [
   hugeDocs,
   hugePage,
   keywordScale,
+  realSize,
 ];

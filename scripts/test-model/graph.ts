@@ -5,6 +5,8 @@ import type { OutputLayout } from '../../src/model/manifest.js';
 import {
   attr,
   DataType,
+  externalTensorProto,
+  float16LE,
   float32LE,
   graphProto,
   int64LE,
@@ -13,9 +15,31 @@ import {
   tensorProto,
   valueInfoProto,
   type Attribute,
+  type DataTypeCode,
 } from './protobuf.js';
 
+/** An encoder's dimensions: `TINY` for the test model, `BGE_M3_SHAPE` (./shape.ts) for the real-size one. */
+export interface ModelShape {
+  /** Short name, part of the ONNX graph's name. */
+  name: string;
+  hidden: number;
+  heads: number;
+  layers: number;
+  ffn: number;
+  colbertDim: number;
+  maxPositions: number;
+  maxLength: number;
+  positionOffset: number;
+  layerNormEps: number;
+  seed: number;
+  headGrid: number;
+}
+
+/** How weights are stored: fp32; fp16 + Cast (fp32 compute); weight-only int8 + DequantizeLinear. */
+export type Precision = 'fp32' | 'fp16' | 'int8';
+
 export const TINY = {
+  name: 'tiny',
   hidden: 32,
   heads: 4,
   layers: 2,
@@ -29,7 +53,7 @@ export const TINY = {
   seed: 0x6d335f31,
   /** Head weights sit on this power-of-two grid so int8 storage is lossless. */
   headGrid: 1 / 128,
-} as const;
+} as const satisfies ModelShape;
 
 // ---------------------------------------------------------------------------
 // Weights
@@ -54,7 +78,8 @@ export const mulberry32 = seededRandom;
 
 class Rng {
   private readonly next: () => number;
-  constructor(seed: number) {
+  /** `fast`: uniform draws of the same mean and std instead of normals (no log/cos per value; for 560M weights). */
+  constructor(seed: number, private readonly fast = false) {
     this.next = mulberry32(seed);
   }
   /** Standard normal via Box-Muller (one value per call keeps the stream simple). */
@@ -65,6 +90,13 @@ class Rng {
   }
   normals(n: number, std: number, mean = 0): Float32Array {
     const out = new Float32Array(n);
+    if (this.fast) {
+      // Uniform on [-√3·std, √3·std) has standard deviation std.
+      const width = 2 * Math.sqrt(3) * std;
+      const lo = mean - width / 2;
+      for (let i = 0; i < n; i++) out[i] = lo + width * this.next();
+      return out;
+    }
     for (let i = 0; i < n; i++) out[i] = mean + std * this.normal();
     return out;
   }
@@ -103,6 +135,7 @@ export interface EncoderLayerWeights {
 }
 
 export interface TinyWeights {
+  shape: ModelShape;
   vocabSize: number;
   /** `[V, H]` */
   wordEmbeddings: Float32Array;
@@ -145,15 +178,15 @@ function hashName(name: string): number {
  * its name, so the encoder does not change when the vocabulary size does (the
  * corpus grows it), and all three layouts share the same encoder and heads.
  */
-export function makeWeights(vocabSize: number, seed: number = TINY.seed): TinyWeights {
-  const rng = (name: string) => new Rng((seed ^ hashName(name)) >>> 0);
-  const H = TINY.hidden;
+export function makeWeights(vocabSize: number, seed: number = TINY.seed, shape: ModelShape = TINY, fast = false): TinyWeights {
+  const rng = (name: string) => new Rng((seed ^ hashName(name)) >>> 0, fast);
+  const H = shape.hidden;
   const wordEmbeddings = rng('word_embeddings').normals(vocabSize * H, 1);
   // Smaller than the word embeddings so token identity dominates but position still matters.
-  const positionEmbeddings = rng('position_embeddings').normals(TINY.maxPositions * H, 0.3);
+  const positionEmbeddings = rng('position_embeddings').normals(shape.maxPositions * H, 0.3);
   const embLn = layerNorm(rng('embeddings.LayerNorm'), H);
   const layers: EncoderLayerWeights[] = [];
-  for (let l = 0; l < TINY.layers; l++) {
+  for (let l = 0; l < shape.layers; l++) {
     const p = `layer.${l}`;
     layers.push({
       // Attention logits of roughly unit variance: broad enough to mix context.
@@ -164,12 +197,12 @@ export function makeWeights(vocabSize: number, seed: number = TINY.seed): TinyWe
       v: linear(rng(`${p}.v`), H, H, GAIN.value),
       o: linear(rng(`${p}.o`), H, H, GAIN.value),
       attnLn: layerNorm(rng(`${p}.attnLn`), H),
-      ffnIn: linear(rng(`${p}.ffnIn`), H, TINY.ffn, 1),
-      ffnOut: linear(rng(`${p}.ffnOut`), TINY.ffn, H, GAIN.ffnOut),
+      ffnIn: linear(rng(`${p}.ffnIn`), H, shape.ffn, 1),
+      ffnOut: linear(rng(`${p}.ffnOut`), shape.ffn, H, GAIN.ffnOut),
       ffnLn: layerNorm(rng(`${p}.ffnLn`), H),
     });
   }
-  const step = TINY.headGrid;
+  const step = shape.headGrid;
   const sparse: TorchLinear = {
     weight: gridNormals(rng('sparse_linear'), H, 1 / Math.sqrt(H), step),
     // Positive bias: most tokens get a non-zero lexical weight, as with the real model.
@@ -177,7 +210,7 @@ export function makeWeights(vocabSize: number, seed: number = TINY.seed): TinyWe
     outDim: 1,
     inDim: H,
   };
-  const D = TINY.colbertDim;
+  const D = shape.colbertDim;
   const colbertRng = rng('colbert_linear');
   const colbert: TorchLinear = {
     weight: gridNormals(colbertRng, D * H, 1 / Math.sqrt(H), step),
@@ -198,7 +231,7 @@ export function makeWeights(vocabSize: number, seed: number = TINY.seed): TinyWe
     // Strongly negative bias: about 1% of the vocabulary is positive per token.
     decoderBias: rng('lm_head.bias').normals(vocabSize, 1, GAIN.lmBias),
   };
-  return { vocabSize, wordEmbeddings, positionEmbeddings, embLn, layers, sparse, colbert, mlm };
+  return { shape, vocabSize, wordEmbeddings, positionEmbeddings, embLn, layers, sparse, colbert, mlm };
 }
 
 /** `[out, in]` → `[in, out]`. */
@@ -213,6 +246,16 @@ function transpose(w: Float32Array, rows: number, cols: number): Float32Array {
 
 const INT64_MAX = 9223372036854775807n;
 
+/** Where large initializers go instead of `raw_data` (ONNX external data); see ./shape.ts. */
+export interface ExternalSink {
+  /** The side file's name, relative to the .onnx file. */
+  location: string;
+  /** Raw tensors at least this many bytes are written out. */
+  threshold: number;
+  /** Appends the bytes to the side file; returns their offset. */
+  write(bytes: Uint8Array): number;
+}
+
 /** Collects nodes and initializers; `weight()` inserts DequantizeLinear in int8 mode. */
 class GraphBuilder {
   readonly nodes: Uint8Array[] = [];
@@ -221,7 +264,21 @@ class GraphBuilder {
   private readonly constants = new Map<string, string>();
   private nodeCount = 0;
 
-  constructor(private readonly quantized: boolean) {}
+  constructor(
+    private readonly precision: Precision,
+    private readonly shape: ModelShape,
+    private readonly sink?: ExternalSink,
+  ) {}
+
+  /** One initializer: inline `raw_data`, or in the side file when there is a sink and it is large. */
+  private tensor(name: string, dataType: DataTypeCode, dims: readonly number[], raw: Uint8Array): void {
+    if (this.sink && raw.length >= this.sink.threshold) {
+      const offset = this.sink.write(raw);
+      this.initializers.push(externalTensorProto(name, dataType, dims, { location: this.sink.location, offset, length: raw.length }));
+    } else {
+      this.initializers.push(tensorProto(name, dataType, dims, raw));
+    }
+  }
 
   private claim(name: string): string {
     if (this.used.has(name)) throw new Error(`duplicate value name ${name}`);
@@ -242,7 +299,7 @@ class GraphBuilder {
   }
 
   floatInit(name: string, dims: readonly number[], data: ArrayLike<number>): string {
-    this.initializers.push(tensorProto(this.claim(name), DataType.FLOAT, dims, float32LE(data)));
+    this.tensor(this.claim(name), DataType.FLOAT, dims, float32LE(data));
     return name;
   }
 
@@ -273,9 +330,15 @@ class GraphBuilder {
    * A MatMul / embedding weight. fp32: a plain initializer. int8: per-tensor
    * symmetric int8 + scale + zero point feeding a DequantizeLinear whose output
    * carries the weight's name, so consumers are identical in both files.
+   * fp16: a float16 initializer feeding a Cast to float (storage halves, compute stays fp32).
    */
   weight(name: string, dims: readonly number[], data: Float32Array, step?: number): string {
-    if (!this.quantized) return this.floatInit(name, dims, data);
+    if (this.precision === 'fp32') return this.floatInit(name, dims, data);
+    if (this.precision === 'fp16') {
+      const hName = this.claim(`${name}_fp16`);
+      this.tensor(hName, DataType.FLOAT16, dims, float16LE(data));
+      return this.op('Cast', [hName], name, [attr.int('to', DataType.FLOAT)]);
+    }
     let maxAbs = 0;
     for (let i = 0; i < data.length; i++) maxAbs = Math.max(maxAbs, Math.abs(data[i]!));
     const scale = Math.fround(step ?? (maxAbs > 0 ? maxAbs / 127 : 1));
@@ -285,7 +348,7 @@ class GraphBuilder {
     const qName = this.claim(`${name}_quantized`);
     const sName = this.claim(`${name}_scale`);
     const zName = this.claim(`${name}_zero_point`);
-    this.initializers.push(tensorProto(qName, DataType.INT8, dims, q));
+    this.tensor(qName, DataType.INT8, dims, q);
     this.initializers.push(tensorProto(sName, DataType.FLOAT, [], float32LE([scale])));
     this.initializers.push(tensorProto(zName, DataType.INT8, [], new Uint8Array(1)));
     return this.op('DequantizeLinear', [qName, sName, zName], name);
@@ -302,7 +365,7 @@ class GraphBuilder {
   layerNorm(x: string, ln: LayerNormWeights, name: string): string {
     const g = this.floatInit(`${name}.gamma`, [ln.gamma.length], ln.gamma);
     const b = this.floatInit(`${name}.beta`, [ln.beta.length], ln.beta);
-    return this.op('LayerNormalization', [x, g, b], `${name}_out`, [attr.int('axis', -1), attr.float('epsilon', TINY.layerNormEps)]);
+    return this.op('LayerNormalization', [x, g, b], `${name}_out`, [attr.int('axis', -1), attr.float('epsilon', this.shape.layerNormEps)]);
   }
 
   /** Exact GELU: 0.5·x·(1 + erf(x/√2)). */
@@ -320,21 +383,25 @@ class GraphBuilder {
   }
 }
 
-/** Builds the ONNX model bytes for one layout. */
-export function buildModel(w: TinyWeights, layout: OutputLayout, quantized: boolean): Uint8Array {
-  const H = TINY.hidden;
-  const heads = TINY.heads;
+/**
+ * Builds the ONNX model bytes for one layout, at `w.shape`. With `sink`, large
+ * initializers go to an external-data side file instead (needed past 2 GB).
+ */
+export function buildModel(w: TinyWeights, layout: OutputLayout, precision: Precision, sink?: ExternalSink): Uint8Array {
+  const S = w.shape;
+  const H = S.hidden;
+  const heads = S.heads;
   const headDim = H / heads;
-  const g = new GraphBuilder(quantized);
+  const g = new GraphBuilder(precision, S, sink);
   const ids = 'input_ids';
   const mask = 'attention_mask';
 
   // Embeddings: word + position (arange(T) + 2, XLM-R style), then LayerNorm.
   const word = g.op('Gather', [g.weight('embeddings.word_embeddings', [w.vocabSize, H], w.wordEmbeddings), ids], 'word_emb', [attr.int('axis', 0)]);
   const seqLen = g.op('Gather', [g.op('Shape', [ids], 'ids_shape'), g.constI64([1])], 'seq_len', [attr.int('axis', 0)]);
-  const posEnd = g.op('Add', [seqLen, g.constI64([TINY.positionOffset])], 'pos_end');
-  const positions = g.op('Range', [g.constI64([TINY.positionOffset]), posEnd, g.constI64([1])], 'position_ids');
-  const posTable = g.floatInit('embeddings.position_embeddings', [TINY.maxPositions, H], w.positionEmbeddings);
+  const posEnd = g.op('Add', [seqLen, g.constI64([S.positionOffset])], 'pos_end');
+  const positions = g.op('Range', [g.constI64([S.positionOffset]), posEnd, g.constI64([1])], 'position_ids');
+  const posTable = g.floatInit('embeddings.position_embeddings', [S.maxPositions, H], w.positionEmbeddings);
   const pos = g.op('Gather', [posTable, positions], 'pos_emb', [attr.int('axis', 0)]);
   let x = g.layerNorm(g.op('Add', [word, pos], 'emb_sum'), w.embLn, 'embeddings.LayerNorm');
 
@@ -373,12 +440,12 @@ export function buildModel(w: TinyWeights, layout: OutputLayout, quantized: bool
     const dense = g.op('Identity', [g.l2normalize(cls, 'dense_norm')], 'dense_embeddings');
     // sparse: relu(h·w + b) per token, [B,T,1].
     const sparseLin = { w: w.sparse.weight, b: w.sparse.bias, inDim: H, outDim: 1 };
-    const sparse = g.op('Relu', [g.linear(hidden, sparseLin, 'sparse_linear', TINY.headGrid)], 'sparse_weights');
+    const sparse = g.op('Relu', [g.linear(hidden, sparseLin, 'sparse_linear', S.headGrid)], 'sparse_weights');
     // colbert: normalize((h[:,1:]·Wᵀ + b) · mask[:,1:]) as FlagEmbedding does.
     const slice = (t: string, n: string) => g.op('Slice', [t, g.constI64([1], [1]), g.constI64([INT64_MAX], [1]), g.constI64([1], [1])], n);
     const tokens = slice(hidden, 'colbert_tokens');
     const colLin = { w: transpose(w.colbert.weight, w.colbert.outDim, H), b: w.colbert.bias, inDim: H, outDim: w.colbert.outDim };
-    const proj = g.linear(tokens, colLin, 'colbert_linear', TINY.headGrid);
+    const proj = g.linear(tokens, colLin, 'colbert_linear', S.headGrid);
     const tokMask = g.op('Unsqueeze', [g.op('Cast', [slice(mask, 'colbert_mask_i')], 'colbert_mask', [attr.int('to', DataType.FLOAT)]), g.constI64([2], [1])], 'colbert_mask_3d');
     const masked = g.op('Mul', [proj, tokMask], 'colbert_masked');
     const colbert = g.op('Identity', [g.l2normalize(masked, 'colbert_norm')], 'colbert_vectors');
@@ -397,7 +464,7 @@ export function buildModel(w: TinyWeights, layout: OutputLayout, quantized: bool
   }
 
   const graph = graphProto({
-    name: `m3search_tiny_${layout.replace(/-/g, '_')}`,
+    name: `m3search_${S.name}_${layout.replace(/-/g, '_')}`,
     nodes: g.nodes,
     initializers: g.initializers,
     inputs: [valueInfoProto(ids, DataType.INT64, ['batch', 'sequence']), valueInfoProto(mask, DataType.INT64, ['batch', 'sequence'])],

@@ -192,8 +192,8 @@ async function writeAll(dir: string, corpusTexts: readonly string[]): Promise<vo
   for (const layout of LAYOUTS) {
     const out = path.join(dir, layout);
     await mkdir(path.join(out, 'onnx'), { recursive: true });
-    await writeFile(path.join(out, 'onnx', 'model.onnx'), buildModel(weights, layout, false));
-    await writeFile(path.join(out, 'onnx', 'model_quantized.onnx'), buildModel(weights, layout, true));
+    await writeFile(path.join(out, 'onnx', 'model.onnx'), buildModel(weights, layout, 'fp32'));
+    await writeFile(path.join(out, 'onnx', 'model_quantized.onnx'), buildModel(weights, layout, 'int8'));
     await writeFile(path.join(out, MANIFEST_FILE), json(manifestFor(layout)));
     await writeFile(path.join(out, 'config.json'), json(hfConfig(vocab.length)));
     await writeFile(path.join(out, 'tokenizer.json'), tokenizerJson);

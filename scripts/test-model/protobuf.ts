@@ -114,6 +114,46 @@ export function float32LE(values: ArrayLike<number>): Uint8Array {
   return out;
 }
 
+/** Little-endian IEEE float16 bytes (round to nearest even; overflow → ±Inf, tiny values → subnormals/0). */
+export function float16LE(values: ArrayLike<number>): Uint8Array {
+  const out = new Uint8Array(values.length * 2);
+  const view = new DataView(out.buffer);
+  const f = new Float32Array(1);
+  const u = new Uint32Array(f.buffer);
+  for (let i = 0; i < values.length; i++) {
+    f[0] = values[i]!;
+    const x = u[0]!;
+    const sign = (x >>> 16) & 0x8000;
+    const exp = (x >>> 23) & 0xff;
+    const mant = x & 0x7fffff;
+    let h: number;
+    if (exp === 0xff) h = sign | 0x7c00 | (mant ? 0x200 : 0);
+    else {
+      const e = exp - 127 + 15;
+      if (e >= 0x1f) h = sign | 0x7c00;
+      else if (e <= 0) {
+        if (e < -10) h = sign;
+        else {
+          const m = mant | 0x800000;
+          const shift = 14 - e;
+          let v = m >>> shift;
+          const rem = m & ((1 << shift) - 1);
+          const half = 1 << (shift - 1);
+          if (rem > half || (rem === half && v & 1)) v++;
+          h = sign | v;
+        }
+      } else {
+        let v = (e << 10) | (mant >>> 13);
+        const rem = mant & 0x1fff;
+        if (rem > 0x1000 || (rem === 0x1000 && v & 1)) v++; // may carry into the exponent, as it should
+        h = sign | v;
+      }
+    }
+    view.setUint16(i * 2, h, true);
+  }
+  return out;
+}
+
 export function int64LE(values: ReadonlyArray<number | bigint>): Uint8Array {
   const out = new Uint8Array(values.length * 8);
   const view = new DataView(out.buffer);
@@ -125,7 +165,7 @@ export function int64LE(values: ReadonlyArray<number | bigint>): Uint8Array {
 // ONNX messages
 
 /** TensorProto.DataType values used here. */
-export const DataType = { FLOAT: 1, UINT8: 2, INT8: 3, INT64: 7 } as const;
+export const DataType = { FLOAT: 1, UINT8: 2, INT8: 3, INT64: 7, FLOAT16: 10 } as const;
 export type DataTypeCode = (typeof DataType)[keyof typeof DataType];
 
 /** AttributeProto.AttributeType values. */
@@ -157,6 +197,19 @@ export function tensorProto(name: string, dataType: DataTypeCode, dims: readonly
   w.int(2, dataType);
   w.string(8, name);
   w.bytes(9, raw);
+  return w.finish();
+}
+
+/** TensorProto whose bytes live in a side file (`data_location = EXTERNAL`), as onnx's `save_as_external_data` writes it. */
+export function externalTensorProto(name: string, dataType: DataTypeCode, dims: readonly number[], at: { location: string; offset: number; length: number }): Uint8Array {
+  const w = new ProtoWriter();
+  if (dims.length > 0) w.packedInts(1, dims);
+  w.int(2, dataType);
+  w.string(8, name);
+  for (const [key, value] of [['location', at.location], ['offset', String(at.offset)], ['length', String(at.length)]] as const) {
+    w.message(13, new ProtoWriter().string(1, key).string(2, value).finish());
+  }
+  w.int(14, 1);
   return w.finish();
 }
 

@@ -26,7 +26,7 @@ describe('bench --quick', () => {
     const json = join(dir, 'bench.json');
     const { stdout } = await run(process.execPath, ['--import', 'tsx', 'bench/run.ts', '--quick', '--json', json], {
       maxBuffer: 16 * 1024 * 1024,
-      timeout: 240_000,
+      timeout: 290_000,
     });
     const report = JSON.parse(await readFile(json, 'utf8')) as BenchReport;
     expect(report.quick).toBe(true);
@@ -75,6 +75,16 @@ describe('bench --quick', () => {
         expect(simd['max rel diff']).toBeLessThan(1e-4); // float32 accumulation vs float64
       }
     }
+
+    // real-size (quick: the tiny model): both encoders measured in their own process, ratios from this run.
+    const real = section('real-size').rows;
+    const [ours, theirs] = [real.find((r) => String(r.encoder).startsWith('ours'))!, real.find((r) => String(r.encoder).startsWith('transformers.js'))!];
+    for (const r of [ours, theirs]) {
+      expect(r['32 tok p/s']).toBeGreaterThan(0);
+      expect(r['peak RSS MB']).toBeGreaterThanOrEqual(r['RSS loaded MB'] as number);
+    }
+    expect(ours['32 ratio']).toBeCloseTo((ours['32 tok p/s'] as number) / (theirs['32 tok p/s'] as number), 9);
+    expect(ours['RSS ratio']).toBeGreaterThan(0);
   }, 300_000);
 });
 
