@@ -18,6 +18,7 @@ import { bm25TermWeight, type Bm25Params } from '../core/bm25.js';
 import { ByteReader, ByteWriter } from '../core/bytes.js';
 import { detach } from '../core/detach.js';
 import { compare } from '../core/keyword-plan.js';
+import { readFrontCoded, writeFrontCoded } from './front-code.js';
 import { checkHeader, end, header, ShardKind } from './shards.js';
 
 /** One key of the keyword vocabulary: an index term, a word as written, or both. */
@@ -46,13 +47,7 @@ export function encodeKeywordShard(shard: KeywordShard): Uint8Array {
   const utf8 = new TextEncoder();
   let prev = '';
   for (const e of shard.entries) {
-    let shared = 0;
-    const max = Math.min(prev.length, e.key.length);
-    while (shared < max && prev.charCodeAt(shared) === e.key.charCodeAt(shared)) shared++;
-    // Never split a surrogate pair between the shared part and the suffix.
-    if (shared > 0 && shared < e.key.length && isHighSurrogate(e.key.charCodeAt(shared - 1))) shared--;
-    const suffix = utf8.encode(e.key.slice(shared));
-    w.varint(shared).varint(suffix.length).bytes(suffix);
+    writeFrontCoded(w, prev, e.key);
     const stem = e.surface && e.surface.term !== e.key ? utf8.encode(e.surface.term) : undefined;
     w.u8((e.surface ? SURFACE : 0) | (e.postings ? TERM : 0) | (stem ? STEM : 0));
     if (e.surface) {
@@ -85,10 +80,7 @@ export function decodeKeywordShard(bytes: Uint8Array, passages: number): Keyword
   const entries: KeywordEntry[] = [];
   let prev = '';
   for (let i = 0; i < n; i++) {
-    const shared = r.varint();
-    if (shared > prev.length) throw new RangeError(`entry ${i} shares ${shared} characters with a ${prev.length}-character key`);
-    const key = prev.slice(0, shared) + utf8.decode(r.take(r.varint()));
-    if (i > 0 && !(key > prev)) throw new RangeError(`entry ${i} is out of order`);
+    const key = readFrontCoded(r, prev, i, 'key');
     const flags = r.u8();
     if (flags & ~(SURFACE | TERM | STEM) || flags === 0 || (flags & STEM && !(flags & SURFACE))) throw new RangeError(`entry ${i} has flags ${flags}`);
     const e: KeywordEntry = { key };
@@ -115,10 +107,6 @@ export function decodeKeywordShard(bytes: Uint8Array, passages: number): Keyword
   }
   end(r);
   return { shard, entries };
-}
-
-function isHighSurrogate(c: number): boolean {
-  return c >= 0xd800 && c <= 0xdbff;
 }
 
 /** Shard holding `key`: the last whose first key is ≤ it (`firsts` ascending, the first ''). */

@@ -25,6 +25,7 @@ import { M3SearchError } from '../core/errors.js';
 import { toSparse } from '../model/heads.js';
 import type { SparseVector } from '../core/types.js';
 import { keywordShardOf } from './keyword-shards.js';
+import { readFrontCoded, writeFrontCoded } from './front-code.js';
 import { checkHeader, end, header, ShardKind } from './shards.js';
 
 export type QueryVocabModel = 'WordPiece' | 'Unigram';
@@ -59,16 +60,9 @@ export function encodeVocabShard(s: VocabShard, model: QueryVocabModel): Uint8Ar
   const w = new ByteWriter();
   header(w, ShardKind.Vocab);
   w.u32(s.shard).u32(s.entries.length);
-  const utf8 = new TextEncoder();
   let prev = '';
   for (const e of s.entries) {
-    let shared = 0;
-    const max = Math.min(prev.length, e.piece.length);
-    while (shared < max && prev.charCodeAt(shared) === e.piece.charCodeAt(shared)) shared++;
-    // Never split a surrogate pair between the shared part and the suffix.
-    if (shared > 0 && shared < e.piece.length && isHighSurrogate(e.piece.charCodeAt(shared - 1))) shared--;
-    const suffix = utf8.encode(e.piece.slice(shared));
-    w.varint(shared).varint(suffix.length).bytes(suffix);
+    writeFrontCoded(w, prev, e.piece);
     w.u8(e.weighted ? WEIGHTED : 0);
     if (model === 'Unigram') w.f64(e.score ?? 0);
     if (e.weighted) w.varint(e.weighted.id).f32(e.weighted.weight);
@@ -83,14 +77,10 @@ export function decodeVocabShard(bytes: Uint8Array, model: QueryVocabModel, voca
   checkHeader(r, ShardKind.Vocab);
   const shard = r.u32();
   const n = r.u32();
-  const utf8 = new TextDecoder('utf-8', { fatal: true });
   const entries: VocabEntry[] = [];
   let prev = '';
   for (let i = 0; i < n; i++) {
-    const shared = r.varint();
-    if (shared > prev.length) throw new RangeError(`entry ${i} shares ${shared} characters with a ${prev.length}-character piece`);
-    const piece = prev.slice(0, shared) + utf8.decode(r.take(r.varint()));
-    if (i > 0 && !(piece > prev)) throw new RangeError(`entry ${i} is out of order`);
+    const piece = readFrontCoded(r, prev, i, 'piece');
     const flags = r.u8();
     if (flags & ~WEIGHTED) throw new RangeError(`entry ${i} has flags ${flags}`);
     const e: VocabEntry = { piece };
@@ -110,10 +100,6 @@ export function decodeVocabShard(bytes: Uint8Array, model: QueryVocabModel, voca
   }
   end(r);
   return { shard, entries };
-}
-
-function isHighSurrogate(c: number): boolean {
-  return c >= 0xd800 && c <= 0xdbff;
 }
 
 // ---------------------------------------------------------------- build side
