@@ -87,7 +87,12 @@ describe('non-ASCII word breaking', () => {
 });
 
 describe('unspaced runs', () => {
-  const view = (a: Analyzer, t: string) => a.words(t).map((w) => ({ s: w.surface, t: w.terms, p: w.positional, u: w.units, at: [w.start, w.end], un: w.unspaced }));
+  // Unspaced words never carry character n-grams, so `grams` is checked empty throughout.
+  const view = (a: Analyzer, t: string) =>
+    a.words(t).map((w) => {
+      expect(w.grams).toEqual([]);
+      return { s: w.surface, t: w.terms, p: w.positional, u: w.units, at: [w.start, w.end], un: w.unspaced };
+    });
 
   it('Han: word, unigrams and bigrams that reach into the next word', () => {
     // ICU splits 我爱北京 as 我 | 爱 | 北京.
@@ -120,6 +125,8 @@ describe('unspaced runs', () => {
       { s: 'ไทย', t: ['ไทย', 'ไท', 'ทย'], p: ['ไท', 'ทย'], u: ['ไทย'], at: [4, 7], un: true },
     ]);
     expect(new Analyzer({ segmenterWords: false }).words('ภาษาไทย').map((w) => w.units)).toEqual([[], []]);
+    // A one-letter Thai word is no segmenter word: no units.
+    expect(view(new Analyzer(), 'ก')).toEqual([{ s: 'ก', t: ['ก'], p: ['ก'], u: [], at: [0, 1], un: true }]);
   });
 
   it('other unspaced scripts (Khmer) form runs; other spaced scripts (Armenian) do not', () => {
