@@ -76,7 +76,7 @@ describe('SearchIndex.deserialize rejects inconsistent records', () => {
   });
 
   it('a document that is not valid', () => {
-    const bytes = encodeSnapshot(index.options, index.dims, [{ ...rec, doc: { id: '' } }]);
+    const bytes = encodeSnapshot(index.options, index.dims, [{ ...rec, doc: { id: '', text: 'empty id' } }]);
     const e = caught(() => SearchIndex.deserialize(bytes));
     expect(e.code).toBe('INVALID_INDEX');
     expect(e.message).toMatch(/^not a valid m3search index snapshot: ./);
