@@ -32,6 +32,7 @@ export default {
     'src/site/shards.ts',
     'src/site/snippet.ts',
     'src/site/keyword-shards.ts',
+    'src/site/front-code.ts',
     'src/site/vectors.ts',
     // Hand-assembled WebAssembly bytes: every mutant is a different binary
     // that the kernel tests reject wholesale; not worth the run time.

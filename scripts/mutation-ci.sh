@@ -10,7 +10,7 @@ cd "$(dirname "$0")/.."
 LIMIT=${M3S_MUTATION_SECONDS:-360}
 MIN=${M3S_MUTATION_MIN:-85}
 SEED='src/model/heads.ts,src/site/snippet.ts'
-MUTABLE='^src/(core/[^/]+|engine/[^/]+|model/(heads|sparse-pruning|noise)|site/(query|search|shards|keyword-shards|snippet|vectors))\.ts$'
+MUTABLE='^src/(core/[^/]+|engine/[^/]+|model/(heads|sparse-pruning|noise)|site/(query|search|shards|keyword-shards|front-code|snippet|vectors))\.ts$'
 
 base=$(git merge-base HEAD origin/main 2>/dev/null || git merge-base HEAD main 2>/dev/null || true)
 changed=""
