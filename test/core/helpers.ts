@@ -6,6 +6,7 @@ import type { Doc, Encoded, MultiVector, SparseVector } from '../../src/core/typ
 
 /** The generator's seeded PRNG (mulberry32): one implementation for model weights and test data. */
 import { mulberry32 } from '../../scripts/test-model/graph.js';
+import { M3SearchError } from '../../src/core/errors.js';
 
 export const rng = mulberry32;
 
@@ -140,4 +141,15 @@ export function thrown(f: () => unknown): unknown {
     return e;
   }
   throw new Error('expected a throw');
+}
+
+/** The M3SearchError `fn` throws (anything else is rethrown; no throw fails the test). */
+export function caught(fn: () => unknown): M3SearchError {
+  try {
+    fn();
+  } catch (e) {
+    if (e instanceof M3SearchError) return e;
+    throw e;
+  }
+  throw new Error('expected an M3SearchError');
 }

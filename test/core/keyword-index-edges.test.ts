@@ -3,8 +3,8 @@
 // codes and messages, and phrases combine with a caller's filter (both must hold).
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Analyzer } from '../../src/core/analyzer.js';
-import { M3SearchError } from '../../src/core/errors.js';
 import { KeywordIndex, type KeywordDoc } from '../../src/core/keyword-index.js';
+import { caught } from './helpers.js';
 
 const DOCS: KeywordDoc[] = [
   { id: 'a', title: 'Garden hose', text: 'A garden hose waters the roses in the morning.' },
@@ -21,16 +21,6 @@ function build(opts: ConstructorParameters<typeof KeywordIndex>[1] = {}): Keywor
   const index = new KeywordIndex(analyzer, opts);
   for (const d of DOCS) index.add(d);
   return index;
-}
-
-function caught(fn: () => unknown): M3SearchError {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof M3SearchError) return e;
-    throw e;
-  }
-  throw new Error('expected an M3SearchError');
 }
 
 describe('KeywordIndex options reach the scores', () => {

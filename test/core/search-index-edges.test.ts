@@ -5,8 +5,8 @@ import { describe, expect, it } from 'vitest';
 import { SearchIndex } from '../../src/core/search-index.js';
 import { decodeRecord } from '../../src/core/record.js';
 import { encodeSnapshot } from '../../src/core/snapshot.js';
-import { M3SearchError } from '../../src/core/errors.js';
 import type { Encoded } from '../../src/core/types.js';
+import { caught } from './helpers.js';
 
 /** A 2-dim dense, 2-dim multi encoding with the given sparse ids (weights 0.5). */
 function enc(sparseIds: number[], dense = [1, 0], multi = [0, 1]): Encoded {
@@ -17,16 +17,6 @@ function enc(sparseIds: number[], dense = [1, 0], multi = [0, 1]): Encoded {
     tokens: 3,
     truncated: false,
   };
-}
-
-function caught(fn: () => unknown): M3SearchError {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof M3SearchError) return e;
-    throw e;
-  }
-  throw new Error('expected an M3SearchError');
 }
 
 describe('SearchIndex errors carry messages and details', () => {
