@@ -24,6 +24,7 @@ import { ByteReader, ByteWriter } from '../core/bytes.js';
 import { M3SearchError } from '../core/errors.js';
 import { toSparse } from '../model/heads.js';
 import type { SparseVector } from '../core/types.js';
+import { compare } from '../core/keyword-plan.js';
 import { keywordShardOf } from './keyword-shards.js';
 import { readFrontCoded, writeFrontCoded } from './front-code.js';
 import { checkHeader, end, header, ShardKind } from './shards.js';
@@ -53,8 +54,6 @@ export interface QueryTokenizerFile {
 }
 
 const WEIGHTED = 1;
-
-const byUnits = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
 export function encodeVocabShard(s: VocabShard, model: QueryVocabModel): Uint8Array {
   const w = new ByteWriter();
@@ -166,7 +165,7 @@ export function buildQueryVocab(
   for (const a of (tokenizerJson.added_tokens as { content: string }[] | undefined) ?? []) maxPiece = Math.max(maxPiece, a.content.length);
   let vocabSize = model === 'Unigram' ? pieces.length : Math.max(0, ...Object.values(m!.vocab as Record<string, number>)) + 1;
   for (const a of (tokenizerJson.added_tokens as { id: number }[] | undefined) ?? []) vocabSize = Math.max(vocabSize, a.id + 1);
-  pieces.sort((a, b) => byUnits(a.piece, b.piece));
+  pieces.sort((a, b) => compare(a.piece, b.piece));
   const shards: QueryVocabBuild['shards'] = [];
   let entries: VocabEntry[] = [];
   let bytes = 0;
