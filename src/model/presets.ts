@@ -132,6 +132,26 @@ export const MODEL_PRESETS = {
 
 export type PresetName = keyof typeof MODEL_PRESETS;
 
+/**
+ * The one `preset` option of every surface that loads a model — `loadModel`
+ * (Node), `createSearch`, `openSiteSearch` / `<m3-search data-preset>`,
+ * `indexSite` and `--preset` on the command line — documented once here.
+ */
+export interface PresetOption {
+  /**
+   * A named model from `MODEL_PRESETS` (e.g. 'multilingual-e5-small'): its
+   * conventions (pooling, normalization, query/passage prefixes, max length)
+   * apply to the model folder — all of them when the folder has no
+   * m3search.json, else the fields it leaves out. Where no `model` is given,
+   * `loadModel`, `createSearch` and `openSiteSearch` / `<m3-search>` fetch the
+   * files from the preset's hub folder (`MODEL_PRESETS[name].url`); `model`
+   * overrides that with a self-hosted URL or folder. (`indexSite` /
+   * `m3search index` still need `model`: a build downloads nothing unasked.)
+   * An unknown name is `INVALID_OPTION` listing the known ones.
+   */
+  preset?: string;
+}
+
 export function isPresetName(name: string): name is PresetName {
   return Object.prototype.hasOwnProperty.call(MODEL_PRESETS, name);
 }

@@ -6,7 +6,7 @@ import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { M3SearchError } from '../core/errors.js';
 import type { M3Encoder } from '../model/encoder.js';
-import { getPreset } from '../model/presets.js';
+import { getPreset, type PresetOption } from '../model/presets.js';
 import { loadModel } from '../node/load-model.js';
 import { buildSiteIndex, type BuildOptions, type BuildReport } from './build.js';
 import { copyBundle, copyModel, ensureScriptBundle, onnxRuntimeBytes, SW_FILE } from './bundle.js';
@@ -14,7 +14,8 @@ import { resolveCacheDir } from './encode-cache.js';
 import { listPages } from './crawl.js';
 import { injectSite } from './inject.js';
 
-export interface IndexSiteOptions extends Omit<BuildOptions, 'encoder' | 'modelPath' | 'modelBytes' | 'out' | 'cache'> {
+/** `preset` (PresetOption) needs `model` here; the manifest records the conventions used, so pages apply them too. */
+export interface IndexSiteOptions extends Omit<BuildOptions, 'encoder' | 'modelPath' | 'modelBytes' | 'out' | 'cache'>, PresetOption {
   /** Index folder (default `<site>/m3search`). */
   out?: string;
   /**
@@ -22,13 +23,6 @@ export interface IndexSiteOptions extends Omit<BuildOptions, 'encoder' | 'modelP
    * keyword-only index, whose pages load no model and no ONNX Runtime.
    */
   model?: string;
-  /**
-   * A named model (src/model/presets.ts, e.g. 'multilingual-e5-small') whose
-   * conventions (pooling, normalization, prefixes, max length) apply to
-   * `model`: all of them for a folder without m3search.json, else the fields it
-   * leaves out. The manifest records the conventions used, so pages apply them too.
-   */
-  preset?: string;
   /** An encoder already loaded from `model` (otherwise it is loaded, and disposed after the build). */
   encoder?: M3Encoder;
   /** Which ONNX file to load: 'q8' (default) prefers onnx/model_quantized.onnx, 'fp32' onnx/model.onnx. Pages must load the same one. */
