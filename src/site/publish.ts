@@ -87,6 +87,8 @@ export async function indexSite(opts: IndexSiteOptions): Promise<IndexSiteReport
     if (given) throw new M3SearchError('INVALID_OPTION', 'preset (--preset) applies when the model is loaded here; the encoder given was loaded already.', { preset });
     getPreset(preset); // an unknown name fails now, not after crawling
   }
+  if (build.sparseQuery !== undefined && build.sparseQuery !== 'idf') throw new M3SearchError('INVALID_OPTION', `sparseQuery (--sparse-query) must be 'idf', not ${JSON.stringify(build.sparseQuery)}.`, { sparseQuery: build.sparseQuery });
+  if (build.sparseQuery === 'idf' && !model && !given) throw new M3SearchError('INVALID_OPTION', "sparseQuery 'idf' (--sparse-query idf) needs a model (--model DIR|URL); this index is keyword-only.", { sparseQuery: 'idf' });
   if (copy && model && isUrl(model)) throw new M3SearchError('INVALID_OPTION', `copyModel (--copy-model) needs a local model folder, not the URL ${model}.`, { model });
   if (inject && (rel.startsWith('..') || path.isAbsolute(rel))) {
     throw new M3SearchError('INVALID_OPTION', `inject (--inject) needs the index folder inside the site folder; ${out} is not inside ${site}.`, { site, out });
@@ -99,7 +101,8 @@ export async function indexSite(opts: IndexSiteOptions): Promise<IndexSiteReport
   await ensureScriptBundle(onLog);
 
   const t0 = performance.now();
-  const encoder = given ?? (model ? await loadModel(model, { dtype, ...(preset === undefined ? {} : { preset }) }) : undefined);
+  const sparseQuery = build.sparseQuery;
+  const encoder = given ?? (model ? await loadModel(model, { dtype, ...(preset === undefined ? {} : { preset }), ...(sparseQuery === undefined ? {} : { sparseQuery }) }) : undefined);
   const modelSeconds = (performance.now() - t0) / 1000;
   if (encoder) {
     const { info } = encoder;
@@ -113,7 +116,7 @@ export async function indexSite(opts: IndexSiteOptions): Promise<IndexSiteReport
     if (!given) await encoder?.dispose();
   }
   // A doc-only model never runs in the page: its index ships no ONNX Runtime.
-  const bundleBytes = await copyBundle(out, { swRoot: inject && serviceWorker ? site : undefined, onnxRuntime: Boolean(encoder) && !encoder?.idfQuery });
+  const bundleBytes = await copyBundle(out, { swRoot: inject && serviceWorker ? site : undefined, onnxRuntime: Boolean(encoder) && !encoder?.idfQuery && sparseQuery !== 'idf' });
   let injected = 0;
   if (inject) {
     const pages = await listPages(site, { exclude: [rel, 'pagefind'], limit: build.crawl?.limit });
