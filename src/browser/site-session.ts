@@ -5,7 +5,6 @@
 // offline copy. Imported by the worker on demand.
 import { isM3SearchError, M3SearchError, type ErrorCode } from '../core/errors.js';
 import type { M3Encoder } from '../model/encoder.js';
-import { getPreset } from '../model/presets.js';
 import { urlSource } from '../model/source.js';
 import { checkManifest, invalidFile, isOfflineError, verifyFileHash, verifyManifestBuild } from '../site/integrity.js';
 import { SiteIndexReader } from '../site/query.js';
@@ -98,6 +97,8 @@ export class SiteSession {
     let presetError: unknown;
     if (wantsModel && options.preset !== undefined) {
       try {
+        // The preset table comes only with a preset: keyword-first pages never download it.
+        const { getPreset } = await import('../model/presets.js');
         presetUrl = getPreset(options.preset).url;
       } catch (e) {
         presetError = e; // reported as a model error below: keyword search goes on
