@@ -7,6 +7,7 @@ import { M3SearchError } from '../core/errors.js';
 import type { M3Encoder, OrtRuntime } from '../model/encoder.js';
 import { loadEncoder } from '../model/load.js';
 import type { ModelConventions } from '../model/manifest.js';
+import type { PresetOption } from '../model/presets.js';
 import type { ModelSource } from '../model/source.js';
 import type { Backend } from './protocol.js';
 
@@ -80,14 +81,12 @@ export interface LoadedOrt {
  */
 export type OrtLoader = () => Promise<LoadedOrt>;
 
-export interface WebEncoderOptions extends OrtEnvOptions {
+export interface WebEncoderOptions extends OrtEnvOptions, PresetOption {
   loadOrt: OrtLoader;
   /** 'wasm' never touches the GPU; 'auto' (default) tries WebGPU first. */
   backend?: 'auto' | 'wasm';
   dtype?: 'q8' | 'fp32';
   maxLength?: number;
-  /** A preset name (src/model/presets.ts) whose conventions apply where the folder's m3search.json is silent. */
-  preset?: string;
   /** A static index's recorded conventions (manifest `model.conventions`): applied over the folder's, so queries match its passages. */
   conventions?: ModelConventions;
   signal?: AbortSignal;

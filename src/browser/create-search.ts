@@ -4,6 +4,7 @@
 import { proxy, type Remote } from 'comlink';
 import type { AddOptions } from '../engine/engine.js';
 import { M3SearchError } from '../core/errors.js';
+import { getPreset, type PresetOption } from '../model/presets.js';
 import type { Doc, Encoded, Hit, IndexOptions } from '../core/types.js';
 import type { ModelInfo } from '../model/encoder.js';
 import type {
@@ -34,10 +35,12 @@ import { WorkerConnection } from './worker-connection.js';
 export const DEFAULT_MODEL_URL = 'https://huggingface.co/Xenova/bge-m3/resolve/main/';
 
 /** What `createSearch` takes: the worker's open options (relative URLs allowed) plus page-side callbacks. */
-export interface CreateSearchOptions extends Omit<OpenOptions, 'model'> {
+export interface CreateSearchOptions extends Omit<OpenOptions, 'model' | 'preset'>, PresetOption {
   /**
    * Model folder URL (absolute, or relative to the page), e.g. '/models/bge-m3/'.
-   * Default: BGE-M3 (int8) from the Hugging Face hub, DEFAULT_MODEL_URL.
+   * With `preset`, it overrides the preset's hub folder (a self-hosted copy).
+   * Default: the preset's hub folder, else BGE-M3 (int8) from the Hugging Face
+   * hub, DEFAULT_MODEL_URL.
    */
   model?: string;
   /** Model download (bytes) and restore (documents) progress. */
@@ -190,8 +193,11 @@ class WorkerSearch implements BrowserSearch {
   private async open(o: CreateSearchOptions): Promise<OpenReport> {
     const base = globalThis.location?.href;
     const abs = (u: string) => (base ? new URL(u, base).href : u);
+    // An unknown preset rejects `ready` here, listing the known names, before the worker loads anything.
+    const preset = o.preset === undefined ? undefined : getPreset(o.preset);
     const options: OpenOptions = {
-      model: abs(o.model ?? DEFAULT_MODEL_URL),
+      model: abs(o.model ?? preset?.url ?? DEFAULT_MODEL_URL),
+      preset: preset?.name,
       name: o.name,
       backend: o.backend,
       dtype: o.dtype,

@@ -22,3 +22,4 @@ export type { SiteHit, SiteOpenReport, SiteQueryOptions, SiteResults, SiteStatus
 export { M3SearchError, isM3SearchError, type ErrorCode } from '../core/errors.js';
 export type { Doc, Hit, IndexOptions, Mode, Fusion, Weights, SignalScore, Signal, Encoded } from '../core/types.js';
 export type { ModelInfo } from '../model/encoder.js';
+export { MODEL_PRESETS, type ModelPreset, type PresetName, type PresetOption } from '../model/presets.js';

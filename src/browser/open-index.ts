@@ -26,6 +26,7 @@ export async function openIndex(
     backend: options.backend,
     dtype: options.dtype,
     maxLength: options.maxLength,
+    ...(options.preset === undefined ? {} : { preset: options.preset }),
     wasmPaths: options.wasmPaths,
     numThreads: options.numThreads,
     signal,

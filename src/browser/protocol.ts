@@ -8,6 +8,7 @@ import type { ErrorCode } from '../core/errors.js';
 import type { Doc, Encoded, Hit, IndexOptions, IndexStats, SearchOptions } from '../core/types.js';
 import type { AddOptions, AddProgress as IndexProgress, AddReport, RemoveReport } from '../engine/engine.js';
 import type { ModelInfo } from '../model/encoder.js';
+import type { PresetOption } from '../model/presets.js';
 import type { SiteResults } from '../site/search.js';
 import type { StoreCounts } from './store.js';
 
@@ -19,7 +20,7 @@ export type Backend = 'webgpu' | 'wasm';
 export type BackendPreference = 'auto' | 'wasm';
 
 /** Options the worker needs to open an index (URLs already absolute). */
-export interface OpenOptions {
+export interface OpenOptions extends PresetOption {
   /** Model folder URL (absolute). */
   model: string;
   /** Index name: one IndexedDB database per name. */
@@ -110,10 +111,15 @@ export interface SearchStats {
 export type ProgressCallback<P> = (p: P) => void;
 
 /** Options the worker needs to open a static-site index (URLs already absolute). */
-export interface SiteOpenOptions {
+export interface SiteOpenOptions extends PresetOption {
   /** Absolute URL of the index folder (ends with '/'), where manifest.json is. */
   index: string;
-  /** Absolute model folder URL; undefined: the model copied next to the index, if any; 'none': keyword search only. */
+  /**
+   * Absolute model folder URL; undefined: the model copied next to the index,
+   * else the preset's hub folder (`preset`), if any; 'none': keyword search only.
+   * The index's recorded conventions (manifest `model.conventions`) win over the
+   * preset's, so queries are encoded as the passages were.
+   */
   model?: string;
   /**
    * When the model downloads: 'auto' (default) right after the first keyword

@@ -8,7 +8,7 @@ import type { SiteOpenOptions, SiteOpenReport, SiteQueryOptions, SiteResults, Si
 import { WorkerConnection } from './worker-connection.js';
 
 /**
- * The worker's open options (`SiteOpenOptions`: index, model, multiVectorBudget,
+ * The worker's open options (`SiteOpenOptions`: index, model, preset, multiVectorBudget,
  * backend, dtype, wasmPaths, numThreads) with URLs that may be relative to the
  * page, plus a status listener.
  */
@@ -110,6 +110,7 @@ class WorkerSiteSearch implements SiteSearch {
     const abs = (u: string) => (base ? new URL(u, base).href : u);
     const options: SiteOpenOptions = { index: abs(o.index).replace(/\/?$/, '/') };
     if (o.model !== undefined) options.model = o.model === 'none' ? 'none' : abs(o.model);
+    if (o.preset !== undefined) options.preset = o.preset;
     if (o.multiVectorBudget !== undefined) options.multiVectorBudget = o.multiVectorBudget;
     if (o.backend !== undefined) options.backend = o.backend;
     if (o.dtype !== undefined) options.dtype = o.dtype;

@@ -90,10 +90,25 @@ export class SiteSession {
 
     // A keyword-only index has no model to load, whatever the page says; nor has a doc-only one
     // (its queries are built from the shipped vocabulary: reader.idfQuery).
-    const model = options.model === 'none' || !manifest.model || reader.inferenceFree ? undefined : (options.model ?? (manifest.model.path ? new URL(manifest.model.path, index).href : undefined));
+    const wantsModel = options.model !== 'none' && Boolean(manifest.model) && !reader.inferenceFree;
+    // The page's model, else the copy beside the index, else the preset's hub folder.
+    const copied = manifest.model?.path ? new URL(manifest.model.path, index).href : undefined;
+    let presetUrl: string | undefined;
+    let presetError: unknown;
+    if (wantsModel && options.preset !== undefined) {
+      try {
+        // The preset table comes only with a preset: keyword-first pages never download it.
+        const { getPreset } = await import('../model/presets.js');
+        presetUrl = getPreset(options.preset).url;
+      } catch (e) {
+        presetError = e; // reported as a model error below: keyword search goes on
+      }
+    }
+    const model = wantsModel && presetError === undefined ? (options.model ?? copied ?? presetUrl) : undefined;
+    if (presetError !== undefined) session.error('model', presetError, 'INVALID_OPTION');
     if (model) {
       // The copied model's size is known (manifest); a model at another URL is sized by its download.
-      session.model = { url: model, bytes: options.model === undefined ? manifest.model?.bytes : undefined };
+      session.model = { url: model, bytes: model === copied ? manifest.model?.bytes : undefined };
       if (options.modelLoad === 'on-request') status({ kind: 'model-available', ...session.model });
       else session.requestModel();
     }
@@ -218,7 +233,9 @@ export class SiteSession {
         backend: this.options.backend,
         // The file the index was encoded with, unless the page asks otherwise.
         dtype: this.options.dtype ?? (/(^|\/)model\.onnx$/.test(this.manifest.model?.onnxFile ?? '') ? 'fp32' : 'q8'),
-        // Pooling and prefixes as the passages were encoded (a preset's, when the folder has no m3search.json).
+        // Pooling and prefixes as the passages were encoded (a preset's, when the folder has no m3search.json);
+        // the page's preset fills in only what an older manifest did not record.
+        ...(this.options.preset === undefined ? {} : { preset: this.options.preset }),
         ...(this.manifest.model?.conventions ? { conventions: this.manifest.model.conventions } : {}),
         wasmPaths: this.options.wasmPaths,
         numThreads: this.options.numThreads,

@@ -18,6 +18,9 @@ const INDEX_USAGE = `m3search index <site-dir> [options]    build the search ind
                           whose pages load no model and no ONNX Runtime)
     --preset NAME         conventions of a named model (pooling, prefixes, max length) for a --model folder without
                           m3search.json, e.g. multilingual-e5-small; the manifest records them, so pages apply them too
+    --sparse-query idf    an inference-free site: pages load no model and no ONNX Runtime; a query is its tokenizer
+                          ids × idf against the passages' stored sparse weights (the model's idf.json, else one computed
+                          from this site's passages; with BGE-M3's lexical head: experimental, no published quality figure)
     --lang-analyzer CODE  language of the keyword analyzer's stemmer (default: the pages' <html lang>, else detected)
     --inject              add the <script> tag and <m3-search> box to every page
     --copy-model          copy the model next to the index, so pages rank hybrid with no third-party host
@@ -47,6 +50,7 @@ const SERVE_USAGE = `m3search serve [dir] [--port 8080] [--host 127.0.0.1] [--no
 
 const QUERY_USAGE = `m3search query <index-dir> [options] "query"    search a built index from Node
     --model DIR|URL       encoder folder (in a clone: the generated test model, if built); not needed by --mode keyword
+                          nor by an inference-free index (built with a doc-only model or --sparse-query idf)
     --mode keyword|dense|sparse|multi|hybrid   (default hybrid, or keyword for a keyword-only index)
     --fusion weighted|rrf (default weighted)
     -k N                  hits to print (default 10)
@@ -58,6 +62,7 @@ const INDEX_OPTIONS = {
   out: { type: 'string' },
   model: { type: 'string' },
   preset: { type: 'string' },
+  'sparse-query': { type: 'string' },
   'max-tokens': { type: 'string' },
   overlap: { type: 'string' },
   multi: { type: 'string' },
@@ -88,6 +93,7 @@ async function indexRun(args: string[]): Promise<void> {
   if (positionals.length > 1) throw new M3SearchError('INVALID_OPTION', `index takes one <site-dir>, got ${positionals.length}: ${positionals.join(' ')}`);
   const multi = choiceOption(values.multi, 'multi', ['nested', 'all', 'none'] as const, 'nested');
   const multiStorage = choiceOption(values['multi-storage'], 'multi-storage', ['int8', 'float16'] as const, 'int8');
+  const sparseQuery = values['sparse-query'] === undefined ? undefined : choiceOption(values['sparse-query'], 'sparse-query', ['idf'] as const, 'idf');
   // Log lines go through the progress line so they never run into it.
   const progress = progressLine(process.stderr);
   const documents = values.docs === undefined ? undefined : await (await import('./jsonl.js')).readJsonl(values.docs);
@@ -98,6 +104,7 @@ async function indexRun(args: string[]): Promise<void> {
     out: values.out,
     model: values.model,
     ...(values.preset === undefined ? {} : { preset: values.preset }),
+    ...(sparseQuery === undefined ? {} : { sparseQuery }),
     language: values['lang-analyzer'],
     copyModel: values['copy-model'],
     inject: values.inject,
@@ -124,7 +131,8 @@ async function indexRun(args: string[]): Promise<void> {
   const { indexSite } = await import('../site/publish.js');
   const report = await indexSite(options);
   printSummary(report.build, report.bundleBytes, report.injected, report.out);
-  if (values.inject && values.model && values.model !== 'none' && !values['copy-model']) {
+  // An inference-free index (query 'idf') never loads the model in the page: nothing to copy.
+  if (values.inject && values.model && values.model !== 'none' && !values['copy-model'] && report.build.manifest.model?.query !== 'idf') {
     log('note: the model was not copied next to the index, so pages search by keywords only; add --copy-model, or data-model="URL" on the script tag, for hybrid ranking');
   }
 }
@@ -212,11 +220,12 @@ async function queryRun(args: string[]): Promise<void> {
   const [{ openIndexDir }, { searchSite }] = await Promise.all([import('../site/node-reader.js'), import('../site/search.js')]);
   // The index first: a wrong folder (or a JSONL file) is reported before the model loads.
   const reader = await openIndexDir(dir);
-  const mode = choiceOption(values.mode, 'mode', ['keyword', 'dense', 'sparse', 'multi', 'hybrid'] as const, reader.manifest.model ? 'hybrid' : 'keyword');
+  // An inference-free index answers by learned sparse with no model (its queries are built from the shipped vocabulary).
+  const mode = choiceOption(values.mode, 'mode', ['keyword', 'dense', 'sparse', 'multi', 'hybrid'] as const, reader.inferenceFree ? 'sparse' : reader.manifest.model ? 'hybrid' : 'keyword');
   if (mode !== 'keyword' && !reader.manifest.model) throw new M3SearchError('INVALID_OPTION', `${dir} is a keyword-only index (built without a model): --mode ${mode} needs vectors; use --mode keyword.`, { mode });
   // The conventions the passages were encoded with (a preset's, say) apply to the queries too.
   const conventions = reader.manifest.model?.conventions;
-  const encoder = mode === 'keyword' ? undefined : await (await import('../node/load-model.js')).loadModel(resolveModel(values.model, log), conventions ? { conventions } : {});
+  const encoder = mode === 'keyword' || reader.inferenceFree ? undefined : await (await import('../node/load-model.js')).loadModel(resolveModel(values.model, log), conventions ? { conventions } : {});
   try {
     const res = await searchSite(reader, query, { encoder, mode, fusion, k, multiVectorBudget });
     if (res.hits.length === 0) log(`no results for "${query}" in ${dir} (${reader.manifest.counts.passages} passages, ${mode} mode)`);

@@ -53,9 +53,12 @@ export interface EncoderTokenizer {
  * runs on it. The tokenizer files travel along so a static site can ship the
  * part of them a page needs.
  */
-export interface IdfQuerySide {
+export interface IdfQuerySide extends TokenizerFiles {
   idf: ReadonlyMap<string, number>;
-  /** The model's tokenizer.json and tokenizer_config.json, as parsed. */
+}
+
+/** The model's tokenizer.json and tokenizer_config.json, as parsed. */
+export interface TokenizerFiles {
   tokenizerJson: Readonly<Record<string, unknown>>;
   tokenizerConfig: Readonly<Record<string, unknown>>;
 }
@@ -65,6 +68,12 @@ export interface Encoder {
   readonly tokenizer: EncoderTokenizer;
   /** Present for doc-only models: queries are tokenizer ids × idf (no forward pass). */
   readonly idfQuery?: IdfQuerySide;
+  /**
+   * Present when an idf query side was asked for (`sparseQuery: 'idf'`) but
+   * the model folder ships no idf table: a static-site build computes one from
+   * its passages and ships these files' vocabulary with it.
+   */
+  readonly tokenizerFiles?: TokenizerFiles;
   /** One forward pass per batch → dense, sparse and multi-vector outputs for every text. */
   encode(texts: readonly string[], opts?: EncodeOptions): Promise<Encoded[]>;
 }

@@ -1,7 +1,10 @@
 // Entry of the page script (m3search.js, a classic script so a plain
 // `<script src defer>` works). Reads its own tag's data-* attributes:
 //   data-index  index folder (default: the script's folder)
-//   data-model  model folder, e.g. a self-hosted copy (default: the index's copied model, if any; "none": keyword only)
+//   data-model  model folder, e.g. a self-hosted copy (default: the index's copied model, else data-preset's hub folder; "none": keyword only)
+//   data-preset a named model (src/model/presets.ts, e.g. "multilingual-e5-small"): where the model comes from when the
+//               index has no copy and data-model is absent (its hub folder), and its conventions where the index
+//               recorded none; an unknown name is an INVALID_OPTION model error (keyword search goes on)
 //   data-model-load  "on-request": offer the model with its size; download it only when the visitor asks
 //   data-multi-budget  nested indexes: score only each passage's first N multi-vector rows (less work per query)
 //   data-sw     service worker to register (written by `m3search index --inject`); it keeps m3search's
@@ -20,6 +23,7 @@ const script = document.currentScript as HTMLScriptElement | null;
 const scriptUrl = script?.src || new URL('m3search.js', document.baseURI).href;
 const index = new URL(script?.dataset.index ?? './', script?.dataset.index ? document.baseURI : scriptUrl).href;
 const model = script?.dataset.model;
+const preset = script?.dataset.preset;
 const workerUrl = new URL('m3search-worker.js', scriptUrl).href;
 
 const budget = Number(script?.dataset.multiBudget);
@@ -29,6 +33,7 @@ useSiteSearch(() =>
   connectSiteSearch(new Worker(workerUrl, { type: 'module', name: 'm3search' }), {
     index,
     ...(model === undefined ? {} : { model: model === 'none' ? model : new URL(model, document.baseURI).href }),
+    ...(preset === undefined ? {} : { preset }),
     ...(multiVectorBudget === undefined ? {} : { multiVectorBudget }),
     ...(script?.dataset.modelLoad === 'on-request' ? { modelLoad: 'on-request' as const } : {}),
   }),

@@ -23,3 +23,4 @@ export type {
   Weights,
 } from '../core/types.js';
 export type { M3Encoder, ModelInfo } from '../model/encoder.js';
+export { MODEL_PRESETS, type ModelPreset, type PresetName, type PresetOption } from '../model/presets.js';

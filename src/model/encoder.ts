@@ -18,7 +18,7 @@ import {
 import type { ModelConventions, OutputLayout, Pooling } from './manifest.js';
 import { pruneSparse, type SparsePruning } from './sparse-pruning.js';
 import { idfQueryVector } from './splade-query.js';
-import type { IdfQuerySide } from '../core/encoder.js';
+import type { IdfQuerySide, TokenizerFiles } from '../core/encoder.js';
 import type { M3Tokenizer } from './tokenizer.js';
 
 /** The part of onnxruntime (node or web) the encoder needs. */
@@ -114,6 +114,8 @@ export interface EncoderParts {
   passLength?: number;
   /** Doc-only models (manifest `sparse.query: 'idf'`): the query side, no forward pass. */
   idfQuery?: IdfQuerySide;
+  /** `sparseQuery: 'idf'` on a folder without an idf table: the tokenizer files a site build ships with the idf it computes. */
+  tokenizerFiles?: TokenizerFiles;
 }
 
 interface Tokenized {
@@ -140,7 +142,11 @@ export class M3Encoder implements Encoder {
     this.conv = parts.conventions ?? DEFAULT_CONVENTIONS;
     this.prefixRoom = Math.max(0, (parts.passLength ?? parts.info.maxLength) - parts.info.maxLength);
     this.idfQuery = parts.idfQuery;
+    this.tokenizerFiles = parts.tokenizerFiles;
   }
+
+  /** Set by `sparseQuery: 'idf'` when the folder has no idf table (see Encoder.tokenizerFiles). */
+  readonly tokenizerFiles?: TokenizerFiles;
 
   /** Set for doc-only models: what a static site ships so pages build query vectors with no model. */
   readonly idfQuery?: IdfQuerySide;

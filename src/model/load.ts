@@ -53,6 +53,16 @@ export interface LoadOptions {
    * `maxLength` option.
    */
   conventions?: ModelConventions;
+  /**
+   * 'idf': an inference-free query side even where the folder's manifest does
+   * not declare one (BGE-M3, whose lexical head ships no idf table): the
+   * folder's `idf.json`, when it has one, becomes the query side as if
+   * declared; otherwise the encoder keeps its tokenizer files
+   * (`tokenizerFiles`) so a static-site build can compute idf from its own
+   * passages. Experimental on a lexical head. MODEL_FILES when the model has
+   * no sparse signal.
+   */
+  sparseQuery?: 'idf';
   signal?: AbortSignal;
   onProgress?: (p: FileProgress) => void;
 }
@@ -140,14 +150,21 @@ export async function loadEncoder(source: ModelSource, opts: LoadOptions): Promi
   // Doc-only ("inference-free") models: the idf table is the whole query side.
   let idfQuery: EncoderParts['idfQuery'];
   let idfBytes: Uint8Array | undefined;
-  if (manifest?.sparse?.query === 'idf') {
-    if (!outputs.logits) {
-      throw new M3SearchError('MODEL_FILES', `${whereOf(source, MANIFEST_FILE)} declares sparse.query 'idf', which needs MLM logits, but ${onnxFile} outputs only ${session.outputNames.join(', ')}.`, { field: 'sparse.query' });
+  let tokenizerFiles: EncoderParts['tokenizerFiles'];
+  const declared = manifest?.sparse?.query === 'idf';
+  if (declared || opts.sparseQuery === 'idf') {
+    if (opts.sparseQuery !== undefined && opts.sparseQuery !== 'idf') throw new M3SearchError('INVALID_OPTION', `sparseQuery must be 'idf', not ${JSON.stringify(opts.sparseQuery)}.`, { sparseQuery: opts.sparseQuery });
+    // MLM logits (SPLADE) or a lexical head (BGE-M3): documents need a sparse signal for idf queries to meet.
+    if (sparseStyle === 'none') {
+      const why = declared ? `${whereOf(source, MANIFEST_FILE)} declares sparse.query 'idf'` : "sparseQuery 'idf' was asked for";
+      throw new M3SearchError('MODEL_FILES', `${why}, which needs a sparse signal (MLM logits, sparse_weights, or a sparse head file), but ${onnxFile} outputs only ${session.outputNames.join(', ')} and the folder has no sparse head.`, { field: 'sparse.query' });
     }
-    const file = manifest.sparse.idf ?? DEFAULT_IDF_FILE;
+    const file = manifest?.sparse?.idf ?? DEFAULT_IDF_FILE;
     idfBytes = await source.read(file, read);
-    if (!idfBytes) throw notFound(source, [file]);
-    idfQuery = { idf: parseIdf(parseJson<unknown>(idfBytes, source, file), whereOf(source, file)), tokenizerJson, tokenizerConfig };
+    if (!idfBytes && declared) throw notFound(source, [file]);
+    if (idfBytes) idfQuery = { idf: parseIdf(parseJson<unknown>(idfBytes, source, file), whereOf(source, file)), tokenizerJson, tokenizerConfig };
+    // No table (BGE-M3 publishes none): a site build computes one from its passages.
+    else tokenizerFiles = { tokenizerJson, tokenizerConfig };
   }
 
   const conventions = conventionsOf(manifest, opts.conventions);
@@ -220,6 +237,7 @@ export async function loadEncoder(source: ModelSource, opts: LoadOptions): Promi
     conventions,
     passLength,
     idfQuery,
+    tokenizerFiles,
   });
   await probe(encoder, heads, info);
   return encoder;

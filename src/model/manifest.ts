@@ -60,9 +60,13 @@ export interface ModelManifest {
   /**
    * How queries get their sparse vector. Absent: the model encodes them as it
    * encodes passages. `{ query: 'idf' }` declares an inference-free ("doc-only")
-   * SPLADE model: passages are encoded by the MLM, a query is only its
-   * tokenizer ids weighted by the idf table (`idf`, default `idf.json`: token →
-   * weight), so no model runs at query time. Needs the `splade` layout.
+   * query side: passages are encoded by the model (SPLADE MLM expansion, or
+   * BGE-M3's lexical head), a query is only its tokenizer ids weighted by the
+   * idf table (`idf`, default `idf.json`: token → weight), so no model runs at
+   * query time. Needs a sparse signal (the `splade` layout, or a lexical head:
+   * `sparse_weights` in the graph or a sparse head file). On a BGE-M3-style
+   * lexical head it is experimental: the head was trained with encoded
+   * queries, and no quality figure for idf queries is published.
    */
   sparse?: SparseQueryConvention;
 }
@@ -149,7 +153,6 @@ export function checkManifest(raw: unknown, url: string): ModelManifest {
     if (sp.query !== 'idf') fail('sparse.query', "must be 'idf' (the only query side besides encoding the query)", sp.query);
     if (sp.idf !== undefined && (typeof sp.idf !== 'string' || sp.idf === '')) fail('sparse.idf', 'must be a file name', sp.idf);
     for (const k of Object.keys(sp)) if (k !== 'query' && k !== 'idf') fail(`sparse.${k}`, 'is not a known field (query, idf)', sp[k]);
-    if (m.layout !== undefined && m.layout !== 'splade') fail('sparse.query', "'idf' needs the splade layout (MLM logits)", m.layout);
   }
   return m as unknown as ModelManifest;
 }

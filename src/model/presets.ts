@@ -8,7 +8,12 @@ export type Signal = 'dense' | 'sparse' | 'multi';
 
 export interface ModelPreset {
   name: string;
-  /** Hugging Face repository the files come from (an ONNX export with tokenizer.json at its root). */
+  /**
+   * Hugging Face repository the files come from (an ONNX export with
+   * tokenizer.json at its root and onnx/model.onnx, onnx/model_quantized.onnx
+   * for all but bge-m3). Checked against the hub's file listings; see the
+   * README's "Which model for which job" for what was and was not seen.
+   */
   repo: string;
   /** The upstream model card (quality figures, licence). */
   card: string;
@@ -44,7 +49,9 @@ export const MODEL_PRESETS = {
     params: '568M',
     languages: 'multilingual',
     signals: ['dense', 'sparse', 'multi'],
-    // The upstream folder ships onnx/model.onnx plus sparse_linear.pt and colbert_linear.pt (read by ./torch-pt.ts).
+    // The upstream folder ships fp32 ONNX only — onnx/model.onnx with its weights in onnx/model.onnx_data
+    // (2.27 GB; commit "Adding ONNX file of this model (#44)") and no model_quantized.onnx, so even 'q8' loads
+    // fp32 — plus sparse_linear.pt and colbert_linear.pt at the root (read by ./torch-pt.ts).
     manifest: { pooling: 'cls', normalize: true, maxLength: 8192 },
   }),
   'bge-small-en-v1.5': preset({
@@ -131,6 +138,26 @@ export const MODEL_PRESETS = {
 } as const satisfies Record<string, ModelPreset>;
 
 export type PresetName = keyof typeof MODEL_PRESETS;
+
+/**
+ * The one `preset` option of every surface that loads a model — `loadModel`
+ * (Node), `createSearch`, `openSiteSearch` / `<m3-search data-preset>`,
+ * `indexSite` and `--preset` on the command line — documented once here.
+ */
+export interface PresetOption {
+  /**
+   * A named model from `MODEL_PRESETS` (e.g. 'multilingual-e5-small'): its
+   * conventions (pooling, normalization, query/passage prefixes, max length)
+   * apply to the model folder — all of them when the folder has no
+   * m3search.json, else the fields it leaves out. Where no `model` is given,
+   * `loadModel`, `createSearch` and `openSiteSearch` / `<m3-search>` fetch the
+   * files from the preset's hub folder (`MODEL_PRESETS[name].url`); `model`
+   * overrides that with a self-hosted URL or folder. (`indexSite` /
+   * `m3search index` still need `model`: a build downloads nothing unasked.)
+   * An unknown name is `INVALID_OPTION` listing the known ones.
+   */
+  preset?: string;
+}
 
 export function isPresetName(name: string): name is PresetName {
   return Object.prototype.hasOwnProperty.call(MODEL_PRESETS, name);

@@ -20,6 +20,8 @@ import { analyzeKeywords, type KeywordBuild } from './keyword-shards.js';
 import { adaptMulti, storeVectors, type MultiPlan } from './vectors.js';
 import { DEFAULT_TARGETS, writeShards, type ShardInput, type ShardTargets } from './write.js';
 import { buildQueryVocab } from './query-vocab.js';
+import { siteIdf } from './site-idf.js';
+import type { TokenizerFiles } from '../core/encoder.js';
 import { EncodeCache, modelFolder, resolveCacheDir, textKey } from './encode-cache.js';
 
 export const DEFAULT_MAX_TOKENS = 512;
@@ -93,6 +95,17 @@ export interface BuildOptions {
   cache?: string;
   /** Ignore the previous build and the cache (encode everything; the cache is then refreshed). */
   fresh?: boolean;
+  /**
+   * 'idf': an inference-free site (`--sparse-query idf`): pages load no model
+   * and no ONNX Runtime; a query is its tokenizer ids (special tokens
+   * dropped) × idf, scored against the passages' stored sparse weights. The
+   * model's own idf table when it has one (a doc-only SPLADE model, where this
+   * is the default anyway), else one computed from this site's passages
+   * (src/site/site-idf.ts) — the only way for BGE-M3's lexical head, which
+   * publishes none: experimental, no quality figure. The encoder must have been
+   * loaded with `sparseQuery: 'idf'` (indexSite does so) and have a sparse signal.
+   */
+  sparseQuery?: 'idf';
   signal?: AbortSignal;
   onProgress?: (p: BuildProgress) => void;
 }
@@ -142,7 +155,10 @@ export async function buildSiteIndex(opts: BuildOptions): Promise<BuildReport> {
   const maxRows = opts.maxMultiVectors ?? DEFAULT_SITE_MULTI_VECTORS;
   if (!Number.isInteger(maxRows) || maxRows < 1) throw new M3SearchError('INVALID_OPTION', 'maxMultiVectors must be a positive integer', { maxMultiVectors: maxRows });
   // A doc-only model has only a sparse query side: no dense or multi-vector shards (nothing could query them).
-  const docOnly = encoder?.idfQuery;
+  // With sparseQuery 'idf' and no table in the model folder, the idf comes from this site's postings.
+  const siteTable = opts.sparseQuery === 'idf' && !encoder?.idfQuery ? checkSiteIdf(encoder) : undefined;
+  if (opts.sparseQuery !== undefined && opts.sparseQuery !== 'idf') throw new M3SearchError('INVALID_OPTION', `sparseQuery must be 'idf', not ${JSON.stringify(opts.sparseQuery)}.`, { sparseQuery: opts.sparseQuery });
+  const docOnly = encoder?.idfQuery ?? siteTable;
   const multi: MultiStorageKind | 'none' = info?.hasMulti && layout !== 'none' && !docOnly ? (opts.multiStorage ?? 'int8') : 'none';
   const denseDim = docOnly ? 0 : (info?.denseDim ?? 0);
   const plan: MultiPlan = { storage: multi, layout: layout === 'none' ? 'all' : layout, maxRows };
@@ -314,7 +330,8 @@ export async function buildSiteIndex(opts: BuildOptions): Promise<BuildReport> {
     const postingIds = new Set<number>();
     for (const v of vectors as StoredVectors[]) for (const id of v.sparse.ids) postingIds.add(id);
     const { vocabBytes } = { ...DEFAULT_TARGETS, ...opts.targets };
-    queryVocab = buildQueryVocab(docOnly.tokenizerJson, docOnly.tokenizerConfig, docOnly.idf, postingIds, vocabBytes);
+    const idf = encoder?.idfQuery ? encoder.idfQuery.idf : siteIdfLookup(siteIdf(vectors as StoredVectors[]));
+    queryVocab = buildQueryVocab(docOnly.tokenizerJson, docOnly.tokenizerConfig, idf, postingIds, vocabBytes);
   }
   const written = await writeShards(out, {
     meta,
@@ -339,7 +356,7 @@ export async function buildSiteIndex(opts: BuildOptions): Promise<BuildReport> {
       denseDim,
       multiDim: multi === 'none' ? 0 : info.multiDim,
       sparseStyle: info.sparseStyle,
-      ...(docOnly ? { query: 'idf' as const } : {}),
+      ...(docOnly ? { query: 'idf' as const, idfFrom: siteTable ? ('site' as const) : ('model' as const) } : {}),
       ...(info.onnxFile ? { onnxFile: info.onnxFile } : {}),
       ...(info.conventions ? { conventions: info.conventions } : {}),
       ...(opts.modelPath ? { path: opts.modelPath } : {}),
@@ -439,4 +456,17 @@ async function removeStale(out: string, keep: ReadonlySet<string>): Promise<void
     const names = await readdir(path.join(out, dir)).catch(() => [] as string[]);
     for (const name of names) if (!keep.has(`${dir}/${name}`)) await rm(path.join(out, dir, name), { force: true });
   }
+}
+
+/** `sparseQuery: 'idf'` without the model's own table: the encoder must carry its tokenizer files and a sparse signal. */
+function checkSiteIdf(encoder: Encoder | undefined): TokenizerFiles {
+  if (!encoder) throw new M3SearchError('INVALID_OPTION', "sparseQuery 'idf' (--sparse-query idf) needs a model (--model DIR|URL); this index is keyword-only.", { sparseQuery: 'idf' });
+  if (encoder.info.sparseStyle === 'none') throw new M3SearchError('INVALID_OPTION', "sparseQuery 'idf' needs a model with a sparse signal (a lexical head or MLM logits); this one has dense only.", { sparseQuery: 'idf' });
+  if (!encoder.tokenizerFiles) throw new M3SearchError('INVALID_OPTION', "sparseQuery 'idf': load the encoder with sparseQuery: 'idf' (it then keeps the tokenizer files the pages need).", { sparseQuery: 'idf' });
+  return encoder.tokenizerFiles;
+}
+
+/** A site-computed table (by id) as buildQueryVocab looks weights up. */
+function siteIdfLookup(idf: ReadonlyMap<number, number>): (piece: string, id: number) => number | undefined {
+  return (_piece, id) => idf.get(id);
 }

@@ -72,6 +72,7 @@ export function checkManifest(value: unknown, file: string): SiteManifest {
   if (model !== null) {
     if (!isObject(model) || typeof model.fingerprint !== 'string' || typeof model.id !== 'string') return bad('model');
     if (model.query !== undefined && model.query !== 'idf') bad('model.query');
+    if (model.idfFrom !== undefined && (model.query !== 'idf' || !oneOf(model.idfFrom, ['model', 'site']))) bad('model.idfFrom');
     // A doc-only model (query 'idf') ships no dense vectors: its denseDim is 0.
     if (!isCount(model.denseDim) || (model.denseDim === 0) !== (model.query === 'idf') || !isCount(model.multiDim) || !isCount(model.maxLength)) bad('model dimensions');
     if (!oneOf(model.sparseStyle, ['lexical', 'splade', 'none'])) bad('model.sparseStyle');

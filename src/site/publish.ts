@@ -6,7 +6,7 @@ import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { M3SearchError } from '../core/errors.js';
 import type { M3Encoder } from '../model/encoder.js';
-import { getPreset } from '../model/presets.js';
+import { getPreset, type PresetOption } from '../model/presets.js';
 import { loadModel } from '../node/load-model.js';
 import { buildSiteIndex, type BuildOptions, type BuildReport } from './build.js';
 import { copyBundle, copyModel, ensureScriptBundle, onnxRuntimeBytes, SW_FILE } from './bundle.js';
@@ -14,7 +14,8 @@ import { resolveCacheDir } from './encode-cache.js';
 import { listPages } from './crawl.js';
 import { injectSite } from './inject.js';
 
-export interface IndexSiteOptions extends Omit<BuildOptions, 'encoder' | 'modelPath' | 'modelBytes' | 'out' | 'cache'> {
+/** `preset` (PresetOption) needs `model` here; the manifest records the conventions used, so pages apply them too. */
+export interface IndexSiteOptions extends Omit<BuildOptions, 'encoder' | 'modelPath' | 'modelBytes' | 'out' | 'cache'>, PresetOption {
   /** Index folder (default `<site>/m3search`). */
   out?: string;
   /**
@@ -22,13 +23,6 @@ export interface IndexSiteOptions extends Omit<BuildOptions, 'encoder' | 'modelP
    * keyword-only index, whose pages load no model and no ONNX Runtime.
    */
   model?: string;
-  /**
-   * A named model (src/model/presets.ts, e.g. 'multilingual-e5-small') whose
-   * conventions (pooling, normalization, prefixes, max length) apply to
-   * `model`: all of them for a folder without m3search.json, else the fields it
-   * leaves out. The manifest records the conventions used, so pages apply them too.
-   */
-  preset?: string;
   /** An encoder already loaded from `model` (otherwise it is loaded, and disposed after the build). */
   encoder?: M3Encoder;
   /** Which ONNX file to load: 'q8' (default) prefers onnx/model_quantized.onnx, 'fp32' onnx/model.onnx. Pages must load the same one. */
@@ -93,6 +87,8 @@ export async function indexSite(opts: IndexSiteOptions): Promise<IndexSiteReport
     if (given) throw new M3SearchError('INVALID_OPTION', 'preset (--preset) applies when the model is loaded here; the encoder given was loaded already.', { preset });
     getPreset(preset); // an unknown name fails now, not after crawling
   }
+  if (build.sparseQuery !== undefined && build.sparseQuery !== 'idf') throw new M3SearchError('INVALID_OPTION', `sparseQuery (--sparse-query) must be 'idf', not ${JSON.stringify(build.sparseQuery)}.`, { sparseQuery: build.sparseQuery });
+  if (build.sparseQuery === 'idf' && !model && !given) throw new M3SearchError('INVALID_OPTION', "sparseQuery 'idf' (--sparse-query idf) needs a model (--model DIR|URL); this index is keyword-only.", { sparseQuery: 'idf' });
   if (copy && model && isUrl(model)) throw new M3SearchError('INVALID_OPTION', `copyModel (--copy-model) needs a local model folder, not the URL ${model}.`, { model });
   if (inject && (rel.startsWith('..') || path.isAbsolute(rel))) {
     throw new M3SearchError('INVALID_OPTION', `inject (--inject) needs the index folder inside the site folder; ${out} is not inside ${site}.`, { site, out });
@@ -105,7 +101,8 @@ export async function indexSite(opts: IndexSiteOptions): Promise<IndexSiteReport
   await ensureScriptBundle(onLog);
 
   const t0 = performance.now();
-  const encoder = given ?? (model ? await loadModel(model, { dtype, ...(preset === undefined ? {} : { preset }) }) : undefined);
+  const sparseQuery = build.sparseQuery;
+  const encoder = given ?? (model ? await loadModel(model, { dtype, ...(preset === undefined ? {} : { preset }), ...(sparseQuery === undefined ? {} : { sparseQuery }) }) : undefined);
   const modelSeconds = (performance.now() - t0) / 1000;
   if (encoder) {
     const { info } = encoder;
@@ -119,7 +116,7 @@ export async function indexSite(opts: IndexSiteOptions): Promise<IndexSiteReport
     if (!given) await encoder?.dispose();
   }
   // A doc-only model never runs in the page: its index ships no ONNX Runtime.
-  const bundleBytes = await copyBundle(out, { swRoot: inject && serviceWorker ? site : undefined, onnxRuntime: Boolean(encoder) && !encoder?.idfQuery });
+  const bundleBytes = await copyBundle(out, { swRoot: inject && serviceWorker ? site : undefined, onnxRuntime: Boolean(encoder) && !encoder?.idfQuery && sparseQuery !== 'idf' });
   let injected = 0;
   if (inject) {
     const pages = await listPages(site, { exclude: [rel, 'pagefind'], limit: build.crawl?.limit });

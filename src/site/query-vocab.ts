@@ -123,7 +123,8 @@ export interface QueryVocabBuild {
 
 /**
  * The query-side vocabulary of a doc-only model for one site: every piece of
- * the tokenizer, the ones in `postingIds` with their idf weight, cut into
+ * the tokenizer, the ones in `postingIds` with their idf weight (the model's
+ * table by piece, or a site-computed one by id), cut into
  * shards of about `shardBytes` encoded bytes. Only WordPiece and Unigram
  * tokenizers segment a word by its substrings alone; a BPE tokenizer (merge
  * ranks) is refused as MODEL_FILES.
@@ -131,10 +132,12 @@ export interface QueryVocabBuild {
 export function buildQueryVocab(
   tokenizerJson: Readonly<Record<string, unknown>>,
   tokenizerConfig: Readonly<Record<string, unknown>>,
-  idf: ReadonlyMap<string, number>,
+  idf: ReadonlyMap<string, number> | ((piece: string, id: number) => number | undefined),
   postingIds: ReadonlySet<number>,
   shardBytes: number,
 ): QueryVocabBuild {
+  // The model's table is keyed by piece; one computed from the site's postings (site-idf.ts) by id.
+  const idfOf = typeof idf === 'function' ? idf : (piece: string): number | undefined => idf.get(piece);
   const m = tokenizerJson.model as Record<string, unknown> | undefined;
   const type = m?.type;
   const pieces: VocabEntry[] = [];
@@ -142,7 +145,7 @@ export function buildQueryVocab(
   let model: QueryVocabModel;
   let maxPiece = 0;
   const weightOf = (piece: string, id: number): VocabEntry['weighted'] => {
-    const w = postingIds.has(id) ? idf.get(piece) : undefined;
+    const w = postingIds.has(id) ? idfOf(piece, id) : undefined;
     return w !== undefined && w > 0 ? { id, weight: w } : undefined;
   };
   if (type === 'WordPiece' && m?.vocab && typeof m.vocab === 'object' && !Array.isArray(m.vocab)) {

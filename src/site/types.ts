@@ -115,6 +115,12 @@ export interface SiteManifest {
      * index has no dense or multi-vector shards (denseDim and multiDim are 0).
      */
     query?: 'idf';
+    /**
+     * With `query: 'idf'`: where the idf weights came from — the model's own
+     * table ('model'), or this site's passages ('site': BM25's idf over the
+     * postings, for a model that publishes none, such as BGE-M3; experimental).
+     */
+    idfFrom?: 'model' | 'site';
   } | null;
   chunking: { maxTokens: number; overlapTokens: number };
   /** `terms`: keyword terms over all passages (title terms counted `titleBoost` times). */

@@ -14,6 +14,7 @@ import { isM3SearchError, type M3SearchError } from '../../src/core/errors.js';
 import type { OrtLoader, WebOrt } from '../../src/browser/backend.js';
 import type { SiteOpenOptions, SiteStatus } from '../../src/browser/protocol.js';
 import { SiteSession } from '../../src/browser/site-session.js';
+import { getPreset } from '../../src/model/presets.js';
 import { testModel } from '../helpers/test-model.js';
 import { ROOT } from '../e2e/support.js';
 
@@ -147,6 +148,39 @@ describe('SiteSession (the static-site half of the worker)', () => {
     expect((await session.search('cache', {}, new AbortController().signal)).mode).toBe('keyword');
     await session.close();
   }, 60_000);
+
+  it("a page's preset: the hub folder when the index has no copy (recorded conventions still win); an unknown name is a model error, keyword goes on", async () => {
+    // The same pages indexed without --copy-model: the page must say where the model is.
+    await promisify(execFile)(process.execPath, [path.join(ROOT, 'bin', 'm3search.mjs'), 'index', site, '--out', path.join(site, 'm3search-nocopy'), '--model', models['heads-in-graph']!, '--quiet'], { cwd: ROOT });
+    const index = `${ORIGIN}/m3search-nocopy/`;
+    const hub = getPreset('multilingual-e5-small').url;
+    // The "hub" is answered by the fake network with the index's own model files: nothing leaves the machine.
+    for (const f of ['m3search.json', 'config.json', 'tokenizer.json', 'tokenizer_config.json', 'onnx/model_quantized.onnx', 'onnx/model.onnx']) {
+      const bytes = await readFile(path.join(models['heads-in-graph']!, f)).catch(() => undefined);
+      answers.set(hub + f, () => (bytes ? new Response(bytes) : new Response('not found', { status: 404 })));
+    }
+    const withPreset = await open({ index, preset: 'multilingual-e5-small', modelLoad: 'on-request' });
+    expect(withPreset.report.hasModel).toBe(true);
+    expect(await withPreset.until('model-available')).toEqual({ kind: 'model-available', url: hub });
+    withPreset.session.requestModel();
+    // The index recorded BGE-M3's conventions: they win over the preset's, so the fingerprint matches.
+    expect(await withPreset.until('hybrid-ready')).toMatchObject({ backend: 'wasm' });
+    expect(fetched).toContain(`${hub}tokenizer.json`);
+    await withPreset.session.close();
+
+    const without = await open({ index, modelLoad: 'on-request' });
+    expect(without.report.hasModel).toBe(false);
+    await without.session.close();
+
+    const bad = await open({ index: INDEX, preset: 'e5-tiny' });
+    const error = await bad.until('error');
+    expect(error).toMatchObject({ where: 'model', code: 'INVALID_OPTION' });
+    expect(error.message).toContain('Unknown model preset "e5-tiny"');
+    expect(error.message).toContain('multilingual-e5-small');
+    expect(bad.report.hasModel).toBe(false);
+    expect((await bad.session.search('request timeout', { k: 3 }, new AbortController().signal)).hits[0]?.url).toBe('guide/config.html#timeouts');
+    await bad.session.close();
+  }, 120_000);
 
   it('a missing manifest (and no offline copy) is INVALID_INDEX naming the file', async () => {
     const index = `${ORIGIN}/nowhere/`;

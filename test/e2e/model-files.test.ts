@@ -17,6 +17,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EXTERNAL_OF } from '../../scripts/test-model/index.js';
 import type { M3Encoder } from '../../src/model/encoder.js';
+import { getPreset, MODEL_PRESETS } from '../../src/model/presets.js';
 import { loadModel } from '../../src/node/load-model.js';
 import { onnxRuntimeBytes } from '../../src/site/bundle.js';
 import { openIndexDir } from '../../src/site/node-reader.js';
@@ -209,4 +210,99 @@ describe('a preset in a site manifest', () => {
       await Promise.all([withPreset.dispose(), without.dispose()]);
     }
   }, 180_000);
+});
+
+describe('a preset on createSearch', () => {
+  type Plain = { dense: number[]; tokens: number };
+  /** A persistent search in the page over the folder without m3search.json, through `preset` (+ `model` as the override of its hub folder). */
+  async function pageEncodings(preset: string, texts: string[]): Promise<{ query: Plain[]; passage: Plain[]; info: { pooling?: string; queryPrefix?: string; passagePrefix?: string; fingerprint: string } }> {
+    return page.evaluate(
+      async ({ preset, model, texts }) => {
+        const search = await window.m3.createSearch({ preset, model, name: `preset-${preset}-${Date.now()}`, backend: 'wasm', dtype: 'fp32' });
+        const plain = (es: { dense: Float32Array; tokens: number }[]) => es.map((e) => ({ dense: Array.from(e.dense), tokens: e.tokens }));
+        const query = plain(await search.encode(texts, 'query'));
+        const passage = plain(await search.encode(texts, 'passage'));
+        const m = search.info.model!;
+        await search.delete();
+        return { query, passage, info: { pooling: m.pooling, queryPrefix: m.queryPrefix, passagePrefix: m.passagePrefix, fingerprint: m.fingerprint } };
+      },
+      { preset, model: URL_OF(presetModel), texts },
+    );
+  }
+  const maxDiff = (a: ArrayLike<number>, b: ArrayLike<number>): number => {
+    expect(a.length).toBe(b.length);
+    let d = 0;
+    for (let i = 0; i < a.length; i++) d = Math.max(d, Math.abs(a[i]! - b[i]!));
+    return d;
+  };
+
+  it("multilingual-e5-small: the page's query and passage encodings are Node's with the same preset, each with its own prefix added", async () => {
+    const got = await pageEncodings(PRESET, QUERIES);
+    expect(got.info).toMatchObject({ pooling: 'mean', queryPrefix: 'query: ', passagePrefix: 'passage: ' });
+    const node = await loadModel({ preset: PRESET, model: presetModel, dtype: 'fp32' });
+    // The preset's pooling with no prefixes: the prefixes are then added by hand.
+    const hand = await loadModel(presetModel, { dtype: 'fp32', conventions: { pooling: 'mean', normalize: true, maxLength: 512 } });
+    try {
+      expect(got.info.fingerprint).toBe(node.info.fingerprint);
+      const [nq, np, hq, hp, bare] = await Promise.all([
+        node.encode(QUERIES, { kind: 'query' }),
+        node.encode(QUERIES, { kind: 'passage' }),
+        hand.encode(QUERIES.map((q) => `query: ${q}`), { kind: 'passage' }),
+        hand.encode(QUERIES.map((q) => `passage: ${q}`), { kind: 'passage' }),
+        hand.encode(QUERIES, { kind: 'passage' }),
+      ]);
+      QUERIES.forEach((q, i) => {
+        expect(maxDiff(got.query[i]!.dense, nq![i]!.dense), q).toBeLessThanOrEqual(1e-5);
+        expect(maxDiff(got.passage[i]!.dense, np![i]!.dense), q).toBeLessThanOrEqual(1e-5);
+        expect(maxDiff(got.query[i]!.dense, hq![i]!.dense), q).toBeLessThanOrEqual(1e-5);
+        expect(maxDiff(got.passage[i]!.dense, hp![i]!.dense), q).toBeLessThanOrEqual(1e-5);
+        // The check can fail: the other side's prefix, or none, gives another vector.
+        expect(maxDiff(got.query[i]!.dense, hp![i]!.dense), q).toBeGreaterThan(1e-3);
+        expect(maxDiff(got.query[i]!.dense, bare![i]!.dense), q).toBeGreaterThan(1e-3);
+        expect(got.query[i]!.tokens).toBe(hq![i]!.tokens);
+      });
+    } finally {
+      await Promise.all([node.dispose(), hand.dispose()]);
+    }
+  }, 120_000);
+
+  it('bge-small-en-v1.5: the retrieval instruction goes before queries only; passages encode bare', async () => {
+    const preset = 'bge-small-en-v1.5';
+    const got = await pageEncodings(preset, QUERIES);
+    const instruction = getPreset(preset).manifest.queryPrefix!;
+    expect(got.info).toMatchObject({ pooling: 'cls', queryPrefix: instruction });
+    expect(got.info.passagePrefix).toBeUndefined();
+    const node = await loadModel({ preset, model: presetModel, dtype: 'fp32' });
+    // The folder alone is BGE-M3's conventions ([CLS], no prefixes): the preset's but for the instruction.
+    const hand = await loadModel(presetModel, { dtype: 'fp32' });
+    try {
+      const [nq, hq, hp] = await Promise.all([
+        node.encode(QUERIES, { kind: 'query' }),
+        hand.encode(QUERIES.map((q) => `${instruction}${q}`), { kind: 'passage' }),
+        hand.encode(QUERIES, { kind: 'passage' }),
+      ]);
+      QUERIES.forEach((q, i) => {
+        expect(maxDiff(got.query[i]!.dense, nq![i]!.dense), q).toBeLessThanOrEqual(1e-5);
+        expect(maxDiff(got.query[i]!.dense, hq![i]!.dense), q).toBeLessThanOrEqual(1e-5);
+        expect(maxDiff(got.passage[i]!.dense, hp![i]!.dense), q).toBeLessThanOrEqual(1e-5);
+        expect(maxDiff(got.query[i]!.dense, hp![i]!.dense), q).toBeGreaterThan(1e-3);
+      });
+    } finally {
+      await Promise.all([node.dispose(), hand.dispose()]);
+    }
+  }, 120_000);
+
+  it('an unknown preset rejects createSearch with INVALID_OPTION listing the known names', async () => {
+    const err = await page.evaluate(async () => {
+      try {
+        await window.m3.createSearch({ preset: 'e5-tiny', name: `preset-bad-${Date.now()}` });
+        return null;
+      } catch (e) {
+        return { name: (e as Error).name, code: (e as { code?: string }).code, message: (e as Error).message, isTyped: window.m3.isM3SearchError(e) };
+      }
+    });
+    expect(err).toMatchObject({ code: 'INVALID_OPTION', isTyped: true });
+    expect(err!.message).toContain('Unknown model preset "e5-tiny"');
+    for (const name of Object.keys(MODEL_PRESETS)) expect(err!.message).toContain(name);
+  });
 });

@@ -205,7 +205,7 @@ describe('presets', () => {
 
   it('a folder without m3search.json loaded via a preset name and a local source gets the preset\'s conventions', async () => {
     const dir = variant('hidden-state', null);
-    const enc = await loadModel('multilingual-e5-small', { source: dir });
+    const enc = await loadModel('multilingual-e5-small', { model: dir });
     try {
       expect(enc.info).toMatchObject({ modelId: 'intfloat/multilingual-e5-small', pooling: 'mean', queryPrefix: 'query: ', passagePrefix: 'passage: ' });
       expect(enc.info.maxLength).toBeLessThan(512);
@@ -227,9 +227,30 @@ describe('presets', () => {
     }
   });
 
-  it('a source without a preset name, or an unknown preset option, is INVALID_OPTION', async () => {
-    await expect(loadModel(layouts['hidden-state'], { source: layouts['hidden-state'] })).rejects.toMatchObject({ code: 'INVALID_OPTION' });
-    await expect(loadModel(layouts['hidden-state'], { preset: 'nope' })).rejects.toMatchObject({ code: 'INVALID_OPTION' });
+  it('a preset without `model` reads from its hub folder (fetch stubbed: nothing leaves the machine)', async () => {
+    const asked: string[] = [];
+    const real = globalThis.fetch;
+    globalThis.fetch = (async (url: string | URL | Request) => {
+      asked.push(String(url));
+      return new Response('not here', { status: 404 });
+    }) as typeof fetch;
+    try {
+      await expect(loadModel({ preset: 'gte-small' })).rejects.toMatchObject({ code: 'MODEL_FILES' });
+      await expect(loadModel('multilingual-e5-small')).rejects.toMatchObject({ code: 'MODEL_FILES' });
+    } finally {
+      globalThis.fetch = real;
+    }
+    expect(asked).toContain(`${getPreset('gte-small').url}tokenizer.json`);
+    expect(asked).toContain(`${getPreset('multilingual-e5-small').url}tokenizer.json`);
+    expect(asked.every((u) => u.startsWith('https://huggingface.co/Xenova/'))).toBe(true);
+  });
+
+  it('a model override without a preset name, an unknown preset, or neither model nor preset is INVALID_OPTION (the unknown one listing the known names)', async () => {
+    await expect(loadModel(layouts['hidden-state'], { model: layouts['hidden-state'] })).rejects.toMatchObject({ code: 'INVALID_OPTION' });
+    for (const call of [() => loadModel(layouts['hidden-state'], { preset: 'nope' }), () => loadModel({ preset: 'nope', model: layouts['hidden-state'] }), () => loadModel({ preset: 'nope' })]) {
+      await expect(call()).rejects.toMatchObject({ code: 'INVALID_OPTION', message: expect.stringContaining('multilingual-e5-small, multilingual-e5-base') });
+    }
+    await expect(loadModel({})).rejects.toMatchObject({ code: 'INVALID_OPTION' });
   });
 });
 
@@ -237,7 +258,7 @@ describe('dense-only models in the engine', () => {
   it('index and search: dense and hybrid work; sparse-only and multi-only modes say the model lacks them', async () => {
     const dir = variant('hidden-state', null);
     for (const f of ['sparse_linear.safetensors', 'colbert_linear.safetensors']) unlinkSync(path.join(dir, f));
-    const enc = await loadModel('multilingual-e5-small', { source: dir });
+    const enc = await loadModel({ preset: 'multilingual-e5-small', model: dir });
     try {
       expect(enc.info).toMatchObject({ sparseStyle: 'none', hasMulti: false });
       const engine = new M3Search(enc);

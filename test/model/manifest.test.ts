@@ -57,17 +57,26 @@ describe('m3search.json validation at load', () => {
     await enc.dispose();
   });
 
-  it('sparse.query: only "idf", on the splade layout, with a readable idf table', async () => {
+  it('sparse.query: only "idf", on a model with a sparse signal, with a readable idf table', async () => {
     const bad = (sparse: unknown, extra: Record<string, unknown> = {}) => () => checkManifest({ layout: 'splade', ...extra, sparse }, 'x/m3search.json');
     expect(bad('idf')).toThrow(expect.objectContaining({ code: 'MODEL_FILES', details: expect.objectContaining({ field: 'sparse' }) }));
     expect(bad({ query: 'model' })).toThrow(expect.objectContaining({ details: expect.objectContaining({ field: 'sparse.query' }) }));
     expect(bad({ query: 'idf', idf: '' })).toThrow(expect.objectContaining({ details: expect.objectContaining({ field: 'sparse.idf' }) }));
     expect(bad({ query: 'idf', extra: 1 })).toThrow(expect.objectContaining({ details: expect.objectContaining({ field: 'sparse.extra' }) }));
-    expect(bad({ query: 'idf' }, { layout: 'hidden-state' })).toThrow(/splade layout/);
+    // BGE-M3's lexical head may be queried by idf too (experimental): the layout alone no longer refuses it.
+    expect(checkManifest({ layout: 'hidden-state', sparse: { query: 'idf' } }, 'x').sparse).toEqual({ query: 'idf' });
     expect(checkManifest({ layout: 'splade', sparse: { query: 'idf' } }, 'x').sparse).toEqual({ query: 'idf' });
-    // A graph without MLM logits cannot be doc-only; a missing or malformed idf table is named.
-    const noLogits = await loadModel(withManifest({ sparse: { query: 'idf' } })).catch((e: unknown) => e);
-    expect(noLogits).toMatchObject({ code: 'MODEL_FILES', details: { field: 'sparse.query' } });
+    // A model with a sparse signal but no idf table names the missing file.
+    const noTable = await loadModel(withManifest({ sparse: { query: 'idf' } })).catch((e: unknown) => e);
+    expect(noTable).toMatchObject({ code: 'MODEL_FILES', message: expect.stringContaining('idf.json') });
+    // A model with no sparse signal at all cannot have an idf query side; a missing or malformed idf table is named.
+    const dense = mkdtempSync(path.join(tmp, 'dense-'));
+    cpSync((await testModel()).layouts['hidden-state'], dense, { recursive: true });
+    rmSync(path.join(dense, 'sparse_linear.safetensors'));
+    const denseManifest = JSON.parse(readFileSync(path.join(dense, 'm3search.json'), 'utf8')) as Record<string, unknown>;
+    writeFileSync(path.join(dense, 'm3search.json'), JSON.stringify({ ...denseManifest, heads: { colbert: 'colbert_linear.safetensors' }, sparse: { query: 'idf' } }));
+    const noSparse = await loadModel(dense).catch((e: unknown) => e);
+    expect(noSparse).toMatchObject({ code: 'MODEL_FILES', details: { field: 'sparse.query' } });
     const doc = (await testModel()).docOnly;
     const copy = mkdtempSync(path.join(tmp, 'd-'));
     cpSync(doc, copy, { recursive: true });
