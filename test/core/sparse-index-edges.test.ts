@@ -1,0 +1,113 @@
+// SparseIndex edges the ranking tests do not reach: when stale postings are
+// compacted (the defaults included), zero weights, the stats it reports, and
+// that it keeps its own copy of what it was given.
+import { describe, expect, it } from 'vitest';
+import { SparseIndex } from '../../src/core/sparse-index.js';
+import type { SparseVector } from '../../src/core/types.js';
+
+const sv = (ids: number[], weights: number[]): SparseVector => ({ ids: Uint32Array.from(ids), weights: Float32Array.from(weights) });
+
+/** `n` documents with `per` postings each, on ids 0…per-1. */
+function filled(n: number, per: number, opts?: ConstructorParameters<typeof SparseIndex>[0]): SparseIndex {
+  const idx = new SparseIndex(opts);
+  const ids = Array.from({ length: per }, (_, i) => i);
+  for (let s = 0; s < n; s++) idx.set(s, sv(ids, ids.map(() => 1 + s)));
+  return idx;
+}
+
+describe('SparseIndex compaction', () => {
+  it('runs once stale postings reach compactMin AND exceed compactRatio of all postings', () => {
+    // 4 docs × 2 postings = 8. compactMin 4, ratio 0.5: needs ≥ 4 stale and > 4.
+    const idx = filled(4, 2, { compactMin: 4, compactRatio: 0.5 });
+    idx.remove(0);
+    idx.remove(1); // 4 stale, not > 4
+    expect(idx.stats().compactions).toBe(0);
+    expect(idx.stats().stalePostings).toBe(4);
+    idx.remove(2); // 6 stale
+    expect(idx.stats()).toMatchObject({ compactions: 1, stalePostings: 0, postings: 2 });
+    expect(idx.search(sv([0], [1]), 10)).toEqual([{ slot: 3, score: 4 }]);
+  });
+
+  it('stale postings equal to compactMin are enough when the ratio holds', () => {
+    const idx = filled(2, 3, { compactMin: 3, compactRatio: 0.1 });
+    idx.remove(0);
+    expect(idx.stats().compactions).toBe(1);
+  });
+
+  it('defaults: ratio 0.25 once 1024 stale postings are reached', () => {
+    const below = filled(8, 127, { compactMin: 1 }); // ratio default
+    below.remove(0);
+    below.remove(1); // 254 stale = 0.25 × 1016: not more
+    expect(below.stats().compactions).toBe(0);
+    below.remove(2);
+    expect(below.stats().compactions).toBe(1);
+    const min = filled(3, 1023, { compactRatio: 0 }); // compactMin default
+    min.remove(0); // 1023 stale < 1024
+    expect(min.stats().compactions).toBe(0);
+    min.remove(1);
+    expect(min.stats().compactions).toBe(1);
+  });
+
+  it('a compacted index answers exactly as before and reuses slots', () => {
+    const idx = filled(6, 5, { compactMin: 1, compactRatio: 0 });
+    const q = sv([1, 3], [0.5, 2]);
+    const before = idx.search(q, 10).filter((h) => h.slot % 2 === 1);
+    for (const s of [0, 2, 4]) idx.remove(s);
+    expect(idx.stats().compactions).toBe(3);
+    expect(idx.search(q, 10)).toEqual(before);
+    idx.set(2, sv([3], [10]));
+    expect(idx.search(q, 1)).toEqual([{ slot: 2, score: 20 }]);
+  });
+});
+
+describe('SparseIndex bookkeeping', () => {
+  it('zero weights stay in the document vector but give no posting', () => {
+    const idx = new SparseIndex();
+    idx.set(0, sv([1, 2, 3], [0.5, 0, 1]));
+    idx.set(1, sv([2], [0]));
+    expect(Array.from(idx.get(0)!.weights)).toEqual([0.5, 0, 1]);
+    expect(idx.search(sv([2], [1]), 10)).toEqual([]);
+    expect(idx.stats()).toMatchObject({ terms: 2, postings: 2 });
+    // Removing documents whose only token has weight 0 does not touch any list.
+    expect(idx.remove(1)).toBe(true);
+    expect(idx.remove(0)).toBe(true);
+    expect(idx.stats()).toMatchObject({ terms: 0, postings: 0, stalePostings: 2 });
+  });
+
+  it('stats: live terms and postings, stale ones, and bytes (12 per posting written + 8 per stored id)', () => {
+    const idx = new SparseIndex();
+    idx.set(0, sv([1, 2], [1, 1]));
+    idx.set(1, sv([2, 5, 9], [1, 1, 1]));
+    expect(idx.stats()).toEqual({ terms: 4, postings: 5, stalePostings: 0, compactions: 0, bytes: 5 * 12 + 5 * 8 });
+    idx.remove(0);
+    // id 1 has no live posting now; its stale posting is still held.
+    expect(idx.stats()).toEqual({ terms: 3, postings: 3, stalePostings: 2, compactions: 0, bytes: 5 * 12 + 3 * 8 });
+    idx.compact();
+    expect(idx.stats()).toEqual({ terms: 3, postings: 3, stalePostings: 0, compactions: 1, bytes: 3 * 12 + 3 * 8 });
+  });
+
+  it('keeps its own copy of the vector it is given', () => {
+    const idx = new SparseIndex();
+    const v = sv([1, 4], [0.5, 2]);
+    idx.set(0, v);
+    v.ids[1] = 7;
+    v.weights[1] = 100;
+    expect(idx.get(0)).toEqual(sv([1, 4], [0.5, 2]));
+    expect(idx.score(0, sv([4], [1]))).toBe(2);
+  });
+
+  it('absent and removed slots: no vector, NaN score, remove is false, occupied slots refused', () => {
+    const idx = new SparseIndex();
+    idx.set(3, sv([1], [1]));
+    expect(() => idx.set(3, sv([2], [1]))).toThrow('sparse slot 3 is occupied');
+    expect(idx.get(0)).toBeUndefined();
+    expect(idx.get(99)).toBeUndefined();
+    expect(Number.isNaN(idx.score(0, sv([1], [1])))).toBe(true);
+    expect(idx.remove(0)).toBe(false);
+    expect(idx.remove(3)).toBe(true);
+    expect(idx.get(3)).toBeUndefined();
+    expect(Number.isNaN(idx.score(3, sv([1], [1])))).toBe(true);
+    expect(idx.remove(3)).toBe(false);
+    expect(idx.size).toBe(0);
+  });
+});
