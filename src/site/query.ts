@@ -351,6 +351,8 @@ export class SiteIndexReader {
     const q = prepareRankQuery(query, dims, this.multiLayout.layout === 'nested', o);
     const needDense = q.dense !== undefined && o.mode !== 'sparse';
     const sparseP = q.sparse ? this.sparseScores(q.sparse) : Promise.resolve(undefined);
+    // Awaited below, after the dense scores: a failure is thrown there, not left unhandled meanwhile.
+    sparseP.catch(() => undefined);
     let dense: DenseScores | undefined;
     if (needDense && this.useBits) {
       // The sparse first stage's candidates need exact dense scores too (the fused ranking reads them).

@@ -6,7 +6,7 @@
 // ranking must be the full scan's, score for score; the rows fetched are only
 // the candidates'; an index without the pass, or a reader told not to use it,
 // scans every row; offline, the pass falls back to the full rows.
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -19,6 +19,7 @@ import { loadModel } from '../../src/node/load-model.js';
 import { buildSiteIndex, denseBitsAuto } from '../../src/site/build.js';
 import { invalidFile } from '../../src/site/integrity.js';
 import { openIndexDir } from '../../src/site/node-reader.js';
+import { buildFiles } from '../../src/site/previous.js';
 import { rescoreDepth, SiteIndexReader, type RankedPassage } from '../../src/site/query.js';
 import { decodeBitsShard, decodeDenseShard, encodeBitsShard } from '../../src/site/shards.js';
 import type { SiteManifest } from '../../src/site/types.js';
@@ -254,6 +255,13 @@ describe('a site with the 1-bit pass', () => {
     });
     expect(strip(await offline.search(q, { mode: 'hybrid', k: 5 }))).toEqual(strip(plain));
     expect(read.some((f) => f.startsWith('shards/dense-'))).toBe(true);
+  });
+
+  it('the build’s file list (what a rebuild keeps for one build of grace) names every sign-code file and row block on disk', async () => {
+    const listed = new Set(await buildFiles(withBits, manifest));
+    const onDisk = (await readdir(path.join(withBits, 'shards'))).map((f) => `shards/${f}`);
+    expect(onDisk.filter((f) => f.startsWith('shards/rows-')).length).toBe(manifest.shards.dense.bits!.blocks);
+    expect(new Set(onDisk)).toEqual(listed);
   });
 
   it('a damaged row block is INVALID_INDEX naming it', async () => {
