@@ -171,6 +171,10 @@ describe('sign codes', () => {
     expect(() => decodeBitsShard(encodeBitsShard({ ...s, first: 7 }))).toThrow(/does not start a block/);
   });
 
+  it('a denseBits other than auto, on or off is INVALID_OPTION before anything is read', async () => {
+    await expect(buildSiteIndex({ site: path.join(dir, 'none'), out: path.join(dir, 'none-out'), encoder, denseBits: 'yes' as 'on' })).rejects.toMatchObject({ code: 'INVALID_OPTION', details: { denseBits: 'yes' } });
+  });
+
   it('auto: on from 256 dimensions and 2 MiB of rows (BGE-M3: 2,048 passages), off below', () => {
     expect(denseBitsAuto(2048, 1024)).toBe(true);
     expect(denseBitsAuto(2047, 1024)).toBe(false);
