@@ -27,6 +27,12 @@ export interface ModelShape {
   layers: number;
   ffn: number;
   colbertDim: number;
+  /**
+   * A dense head H → denseDim after the [CLS] state (heads-in-graph only; absent: the
+   * dense vector is the state itself, as in BGE-M3). The wide test variant uses it for
+   * 1024-dim dense rows over the tiny encoder (./wide.ts).
+   */
+  denseDim?: number;
   maxPositions: number;
   maxLength: number;
   positionOffset: number;
@@ -149,6 +155,8 @@ export interface TinyWeights {
   colbert: TorchLinear;
   /** RoBERTa LM head: dense H→H, GELU, LayerNorm, decoder tied to the word embeddings. */
   mlm: { dense: MatMulLinear; ln: LayerNormWeights; decoderBias: Float32Array };
+  /** With `shape.denseDim`: the dense head H → denseDim. */
+  denseHead?: MatMulLinear;
 }
 
 function linear(rng: Rng, inDim: number, outDim: number, gain: number): MatMulLinear {
@@ -231,7 +239,12 @@ export function makeWeights(vocabSize: number, seed: number = TINY.seed, shape: 
     // Strongly negative bias: about 1% of the vocabulary is positive per token.
     decoderBias: rng('lm_head.bias').normals(vocabSize, 1, GAIN.lmBias),
   };
-  return { shape, vocabSize, wordEmbeddings, positionEmbeddings, embLn, layers, sparse, colbert, mlm };
+  const w: TinyWeights = { shape, vocabSize, wordEmbeddings, positionEmbeddings, embLn, layers, sparse, colbert, mlm };
+  if (shape.denseDim !== undefined && shape.denseDim !== H) {
+    const dd = shape.denseDim;
+    w.denseHead = { w: gridNormals(rng('dense_head'), H * dd, 1 / Math.sqrt(H), step), b: new Float32Array(dd), inDim: H, outDim: dd };
+  }
+  return w;
 }
 
 /** `[out, in]` → `[in, out]`. */
@@ -437,7 +450,8 @@ export function buildModel(w: TinyWeights, layout: OutputLayout, precision: Prec
   if (layout === 'heads-in-graph') {
     // dense: normalized [CLS] state.
     const cls = g.op('Gather', [hidden, g.constI64([0])], 'cls_state', [attr.int('axis', 1)]);
-    const dense = g.op('Identity', [g.l2normalize(cls, 'dense_norm')], 'dense_embeddings');
+    const pooled = w.denseHead ? g.linear(cls, w.denseHead, 'dense_head', S.headGrid) : cls;
+    const dense = g.op('Identity', [g.l2normalize(pooled, 'dense_norm')], 'dense_embeddings');
     // sparse: relu(h·w + b) per token, [B,T,1].
     const sparseLin = { w: w.sparse.weight, b: w.sparse.bias, inDim: H, outDim: 1 };
     const sparse = g.op('Relu', [g.linear(hidden, sparseLin, 'sparse_linear', S.headGrid)], 'sparse_weights');
@@ -450,7 +464,7 @@ export function buildModel(w: TinyWeights, layout: OutputLayout, precision: Prec
     const masked = g.op('Mul', [proj, tokMask], 'colbert_masked');
     const colbert = g.op('Identity', [g.l2normalize(masked, 'colbert_norm')], 'colbert_vectors');
     outputs.push(
-      valueInfoProto(dense, DataType.FLOAT, ['batch', H]),
+      valueInfoProto(dense, DataType.FLOAT, ['batch', w.denseHead?.outDim ?? H]),
       valueInfoProto(sparse, DataType.FLOAT, ['batch', 'sequence', 1]),
       valueInfoProto(colbert, DataType.FLOAT, ['batch', 'colbert_sequence', w.colbert.outDim]),
     );

@@ -144,7 +144,8 @@ export type SiteStatus =
   | { kind: 'model-available'; url: string; bytes?: number }
   | { kind: 'model-loading'; url: string; bytes?: number }
   | { kind: 'model-progress'; loaded: number; total?: number }
-  | { kind: 'hybrid-ready'; backend: Backend; backendNote?: string }
+  /** `wasmThreads`: ONNX Runtime's WASM threads, more than 1 only on a cross-origin-isolated page (COOP + COEP). */
+  | { kind: 'hybrid-ready'; backend: Backend; backendNote?: string; wasmThreads: number }
   | { kind: 'offline-saving'; done: number; total: number }
   | { kind: 'offline-saved'; build: string; files: number }
   /** `where`: 'open' (no index to search), 'model' (keyword search goes on), 'offline' (no offline copy), 'worker' (crashed). */

@@ -32,6 +32,8 @@ export class SiteSession {
   /** The model this page may load, and whether its download has started. */
   private model: { url: string; bytes?: number } | undefined;
   private modelRequested = false;
+  /** Settles once the model has loaded or failed (set when its download starts). */
+  private modelSettled: Promise<void> | undefined;
   private closed = false;
   private readonly stop = new AbortController();
   /** One query at a time: ONNX sessions do not run concurrently, and typing fires overlapping searches. */
@@ -185,11 +187,18 @@ export class SiteSession {
     await delay(AFTER_ANSWER_MS);
   }
 
-  /** Resolves once no query has run for OFFLINE_IDLE_MS (the offline copy is background work). */
+  /**
+   * Resolves once the model has loaded (when it is loading) and no query has run for
+   * OFFLINE_IDLE_MS: the offline copy is background work, so it competes neither with the
+   * model download nor with the first hybrid query, which (with a 1-bit pass) needs only a
+   * fraction of the dense rows the copy holds.
+   */
   private async idle(): Promise<void> {
     await this.firstQuerySettled();
+    // A model that just loaded re-runs the query on screen (hybrid): the quiet period starts now.
+    const from = this.modelSettled ? (await this.modelSettled, Date.now()) : 0;
     for (;;) {
-      const wait = this.running > 0 ? OFFLINE_IDLE_MS : this.lastQueryAt + OFFLINE_IDLE_MS - Date.now();
+      const wait = this.running > 0 ? OFFLINE_IDLE_MS : Math.max(this.lastQueryAt, from) + OFFLINE_IDLE_MS - Date.now();
       if (wait <= 0 || this.closed) return;
       await delay(wait);
     }
@@ -219,7 +228,7 @@ export class SiteSession {
   requestModel(): void {
     if (!this.model || this.modelRequested || this.closed) return;
     this.modelRequested = true;
-    void this.loadModel(this.model.url, this.model.bytes);
+    this.modelSettled = this.loadModel(this.model.url, this.model.bytes);
   }
 
   private async loadModel(url: string, bytes: number | undefined): Promise<void> {
@@ -228,7 +237,7 @@ export class SiteSession {
       await this.firstQuerySettled();
       // The model-loading code comes with the model, not before the first keyword result.
       const { loadWebEncoder } = await import('./backend.js');
-      const { encoder, backend, backendNote } = await loadWebEncoder(urlSource(url), {
+      const { encoder, backend, backendNote, wasmThreads } = await loadWebEncoder(urlSource(url), {
         loadOrt: this.loadOrt,
         backend: this.options.backend,
         // The file the index was encoded with, unless the page asks otherwise.
@@ -249,7 +258,7 @@ export class SiteSession {
         throw new M3SearchError('MODEL_MISMATCH', `The model at ${url} (${encoder.info.fingerprint}) is not the one the index was built with (${want}); staying with keyword search.`, { model: url, fingerprint: encoder.info.fingerprint, expected: want });
       }
       this.encoder = encoder;
-      this.emit({ kind: 'hybrid-ready', backend, ...(backendNote === undefined ? {} : { backendNote }) });
+      this.emit({ kind: 'hybrid-ready', backend, wasmThreads, ...(backendNote === undefined ? {} : { backendNote }) });
     } catch (e) {
       this.error('model', e, 'MODEL_FILES');
     }

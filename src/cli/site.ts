@@ -30,6 +30,9 @@ const INDEX_USAGE = `m3search index <site-dir> [options]    build the search ind
                           centroids whose every prefix is a summary; all: one row per token, ~20x larger)
     --multi-vectors N     row cap per passage with --multi nested (default 8)
     --multi-storage int8|float16   multi-vector precision (default int8)
+    --dense-bits auto|on|off   1-bit first pass over the dense rows: a hybrid query downloads every passage's
+                          sign bits (dim/8 bytes) and only its best candidates' int8 rows (default auto: on from
+                          256 dimensions and 2 MiB of dense rows, e.g. 1024 dims × 2,048 passages)
     --lang en[,fr]        only pages whose <html lang> starts with one of these
     --markdown            also index *.md sources (linked as .html)
     --keep-link-lists     also index sections that are mostly links (tables of contents, generated indexes)
@@ -68,6 +71,7 @@ const INDEX_OPTIONS = {
   multi: { type: 'string' },
   'multi-vectors': { type: 'string' },
   'multi-storage': { type: 'string' },
+  'dense-bits': { type: 'string' },
   lang: { type: 'string' },
   'lang-analyzer': { type: 'string' },
   markdown: { type: 'boolean' },
@@ -115,6 +119,7 @@ async function indexRun(args: string[]): Promise<void> {
     multi,
     maxMultiVectors: intOption(values['multi-vectors'], 'multi-vectors'),
     multiStorage,
+    denseBits: choiceOption(values['dense-bits'], 'dense-bits', ['auto', 'on', 'off'] as const, 'auto'),
     crawl: {
       markdown: values.markdown ?? false,
       linkLists: values['keep-link-lists'] ?? false,
@@ -186,7 +191,7 @@ function printSummary(r: BuildReport, bundleBytes: number, injected: number, out
     r.manifest.model
       ? `encoded ${r.encoded} passages${r.encoded ? ` in ${r.encodeSeconds.toFixed(1)} s (${(r.encoded / r.encodeSeconds).toFixed(1)} passages/s)` : ''} · reused ${r.reused} from the previous build${r.reshaped ? ` (${r.reshaped} multi-vectors re-reduced to the new layout)` : ''} · ${r.cacheDir ? `${r.cached} from the encode cache ${path.relative(process.cwd(), r.cacheDir) || '.'} (and ${r.cachedCuts} of ${r.sections} sections' cuts)` : 'no encode cache'}${r.truncated ? ` · WARNING: ${r.truncated} still truncated by the encoder` : ''}`
       : 'keyword-only: no model, no vectors',
-    `bytes: keyword ${fmtBytes(b.keyword)} · metadata ${fmtBytes(b.meta)}${r.manifest.model ? ` · dense ${fmtBytes(b.dense)} · sparse ${fmtBytes(b.sparse)} · multi ${fmtBytes(b.multi)} (${multiLabel(r.manifest)})` : ''}${b.vocab !== undefined ? ` · query vocabulary ${fmtBytes(b.vocab)} (doc-only: no model in the page)` : ''} · manifest ${fmtBytes(b.manifest)} · index total ${fmtBytes(b.total)} (+ script bundle ${fmtBytes(bundleBytes)})`,
+    `bytes: keyword ${fmtBytes(b.keyword)} · metadata ${fmtBytes(b.meta)}${r.manifest.model ? ` · dense ${fmtBytes(b.dense)}${b.bits !== undefined ? ` (1-bit pass: sign bits + row blocks ${fmtBytes(b.bits)})` : ''} · sparse ${fmtBytes(b.sparse)} · multi ${fmtBytes(b.multi)} (${multiLabel(r.manifest)})` : ''}${b.vocab !== undefined ? ` · query vocabulary ${fmtBytes(b.vocab)} (doc-only: no model in the page)` : ''} · manifest ${fmtBytes(b.manifest)} · index total ${fmtBytes(b.total)} (+ script bundle ${fmtBytes(bundleBytes)})`,
     `build ${r.manifest.build} → ${path.relative(process.cwd(), out) || '.'} in ${r.seconds.toFixed(1)} s (crawl ${r.crawlSeconds.toFixed(1)} s · keyword ${r.keywordSeconds.toFixed(1)} s${r.manifest.model ? ` · encode ${r.encodeSeconds.toFixed(1)} s` : ''} · write ${r.writeSeconds.toFixed(1)} s)${injected ? ` · search box injected into ${injected} pages` : ''}`,
   ];
   log(lines.join('\n'));

@@ -263,6 +263,8 @@ export class M3SearchElement extends HTMLElement {
         this.setStatus('');
         // Which execution provider ranks (webgpu | wasm): for pages and tests that want to know.
         this.dataset.backend = s.backend;
+        // ONNX Runtime's WASM threads (1 unless the page is cross-origin isolated).
+        this.dataset.wasmThreads = String(s.wasmThreads);
         // Upgrade the list on screen to the hybrid ranking.
         if (this.lastQuery) void this.run(this.lastQuery);
         break;

@@ -26,6 +26,15 @@ import { EncodeCache, modelFolder, resolveCacheDir, textKey } from './encode-cac
 
 export const DEFAULT_MAX_TOKENS = 512;
 
+/**
+ * `denseBits: 'auto'`: a 1-bit pass pays when a hybrid query would otherwise
+ * download at least 2 MiB of int8 rows and the rows are wide enough for their
+ * signs to rank (≥ 256 dimensions): BGE-M3's 1024 dimensions from 2,048 passages.
+ */
+export function denseBitsAuto(passages: number, dim: number): boolean {
+  return dim >= 256 && passages * dim >= 2 << 20;
+}
+
 export type BuildPhase = 'crawl' | 'chunk' | 'keyword' | 'encode' | 'write';
 
 /** Title and heading terms count this many times in a passage's keyword bag (BM25F-style). */
@@ -71,6 +80,12 @@ export interface BuildOptions {
   maxMultiVectors?: number;
   /** Multi-vector precision (default int8). */
   multiStorage?: MultiStorageKind;
+  /**
+   * The dense rows' 1-bit first pass (FORMAT.md): `auto` (default) writes it
+   * when the dense rows are wide and many (`denseBitsAuto`), `on` always (with
+   * a dense model), `off` never.
+   */
+  denseBits?: 'auto' | 'on' | 'off';
   crawl?: CrawlOptions;
   /**
    * Index these documents instead of crawling `site` (e.g. a JSONL corpus):
@@ -152,6 +167,8 @@ export async function buildSiteIndex(opts: BuildOptions): Promise<BuildReport> {
   const encoder = opts.encoder;
   const info = encoder?.info;
   const layout = opts.multi ?? 'nested';
+  const denseBits = opts.denseBits ?? 'auto';
+  if (!['auto', 'on', 'off'].includes(denseBits)) throw new M3SearchError('INVALID_OPTION', "denseBits must be 'auto', 'on' or 'off'", { denseBits });
   const maxRows = opts.maxMultiVectors ?? DEFAULT_SITE_MULTI_VECTORS;
   if (!Number.isInteger(maxRows) || maxRows < 1) throw new M3SearchError('INVALID_OPTION', 'maxMultiVectors must be a positive integer', { maxMultiVectors: maxRows });
   // A doc-only model has only a sparse query side: no dense or multi-vector shards (nothing could query them).
@@ -343,6 +360,7 @@ export async function buildSiteIndex(opts: BuildOptions): Promise<BuildReport> {
     multiDim: info?.multiDim ?? 0,
     multi,
     multiLayout: multi === 'none' ? undefined : { layout: plan.layout, maxRows: plan.layout === 'nested' ? maxRows : null },
+    denseBits: denseBits === 'on' || (denseBits === 'auto' && denseBitsAuto(passages.length, denseDim)),
   }, { ...DEFAULT_TARGETS, ...opts.targets });
 
   const body: Omit<SiteManifest, 'build' | 'createdAt'> = {

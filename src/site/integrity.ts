@@ -98,6 +98,18 @@ export function checkManifest(value: unknown, file: string): SiteManifest {
   if (model === null || model.query === 'idf') {
     if (!Array.isArray(s.dense.files) || s.dense.files.length > 0) bad('shards.dense (a keyword-only or doc-only index has none)');
   } else rangeFiles(s.dense.files, n, 'shards.dense.files', bad);
+  if (s.dense.bits !== undefined) {
+    const b = s.dense.bits;
+    if (model === null || model.query === 'idf' || !isObject(b) || !isCount(b.blockRows) || b.blockRows === 0 || !isCount(b.blocks)) return bad('shards.dense.bits');
+    if (b.blocks !== Math.ceil(n / b.blockRows)) bad(`shards.dense.bits: ${b.blocks} row blocks, ${n} passages make ${Math.ceil(n / b.blockRows)}`);
+    rangeFiles(b.files, n, 'shards.dense.bits.files', bad);
+    // Each sign-code file names whole row blocks, and its size is fixed by its passages: nothing is sized from a forged count.
+    for (const f of b.files) {
+      if (f.first % b.blockRows !== 0) bad(`${f.file}: starts inside a row block`);
+      const blocks = Math.ceil((f.first + f.count) / b.blockRows) - f.first / b.blockRows;
+      if (f.bytes !== 24 + f.count * ((model.denseDim + 7) >> 3) + pad4(f.count * ((model.denseDim + 7) >> 3)) + blocks * 5 + pad4(blocks * 5)) bad(`${f.file}: declared size does not fit ${f.count} passages of ${model.denseDim} bits`);
+    }
+  }
   if ((model?.query === 'idf') !== (s.vocab !== undefined)) bad('shards.vocab (a doc-only index has one, no other does)');
   if (s.vocab !== undefined) checkVocab(s.vocab, bad);
   if (!isObject(s.meta)) return bad('shards.meta');

@@ -3,7 +3,7 @@
 // storage kinds) is copied from the old shards instead of re-encoded.
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { decodeDenseShard, decodeMultiShard, decodePostingsShard, unpackHashes } from './shards.js';
+import { decodeBitsShard, decodeDenseShard, decodeMultiShard, decodePostingsShard, ROW_HASH_BYTES, rowBlockName, unpackHashes } from './shards.js';
 import { type RangeFile, type SiteManifest, type StoredVectors } from './types.js';
 
 export interface PreviousBuild {
@@ -84,6 +84,16 @@ export async function buildFiles(outDir: string, m: SiteManifest): Promise<strin
   const s = m.shards;
   const files = [s.hashes.file, ...s.dense.files.map((f) => f.file), ...s.postings.files, ...s.keyword.files.map((f) => f.file), ...s.meta.files.map((f) => f.file)];
   if (s.vocab) files.push(s.vocab.tokenizer.file, ...s.vocab.files.map((f) => f.file));
+  for (const f of s.dense.bits?.files ?? []) {
+    files.push(f.file);
+    try {
+      const b = decodeBitsShard(new Uint8Array(await readFile(path.join(outDir, f.file))));
+      const b0 = b.first / b.blockRows;
+      for (let i = 0; i < b.hashes.length / ROW_HASH_BYTES; i++) files.push(rowBlockName(b0 + i, b.hashes, i));
+    } catch {
+      // An unreadable sign-code file: its row blocks are simply not kept.
+    }
+  }
   if (s.multi.table) {
     files.push(s.multi.table.file);
     const table = await readFile(path.join(outDir, s.multi.table.file), 'utf8').catch(() => '[]');

@@ -20,8 +20,14 @@ import { signalsAt, type Scorers } from '../core/signal-table.js';
 import type { SlotHit, SlotSearchOptions } from '../core/slots.js';
 import { TopK } from '../core/topk.js';
 import type { Encoded, Mode, SearchOptions, Signal, SignalScore, SparseVector } from '../core/types.js';
+import { SignScorer } from '../core/sign-bits.js';
 import {
+  decodeBitsShard,
   decodeDenseShard,
+  denseShardBytes,
+  ROW_HASH_BYTES,
+  rowBlockName,
+  type BitsShard,
   decodeMetaShard,
   decodeMultiShard,
   decodePostingsShard,
@@ -76,6 +82,25 @@ export const DEFAULT_DECODED_BYTES = 16 << 20;
 export interface SiteIndexReaderOptions {
   /** Budget of the decoded-file cache, in file bytes (least recently used files go first). */
   cacheBytes?: number;
+  /**
+   * Rank dense rows through the index's 1-bit first pass when it has one
+   * (default true): sign codes of every passage, int8 rows of the best only.
+   * False scans every int8 row, as on an index without the pass.
+   */
+  denseBits?: boolean;
+}
+
+/**
+ * Passages whose int8 rows the 1-bit pass fetches and rescores: the best
+ * `max(RESCORE_FACTOR × k, first-stage depth)` by sign code (the first-stage
+ * depth is `candidates`, or `k` in dense mode), plus the sparse first stage's
+ * candidates, whose dense score the fused ranking needs too.
+ */
+export const RESCORE_FACTOR = 4;
+
+/** How many passages the 1-bit pass rescores for a query asking `k` hits with first-stage depth `depth`. */
+export function rescoreDepth(k: number, depth: number): number {
+  return Math.max(RESCORE_FACTOR * k, depth);
 }
 
 export class SiteIndexReader {
@@ -85,16 +110,21 @@ export class SiteIndexReader {
   private readonly decoded: ByteLru<unknown>;
   /** Loads in flight, so concurrent queries share one fetch. */
   private readonly pending = new Map<string, Promise<unknown>>();
-  /** Byte length of each file as the manifest (or the multi-vector table) declares it. */
+  /** Byte length of each file as the manifest (or the multi-vector table, or a sign-code file) declares it. */
   private readonly sizes = new Map<string, number>();
+  /** Whether dense scores come from the 1-bit pass (the index has one and the reader was not told otherwise). */
+  private readonly useBits: boolean;
+  /** Rows rescored by one query, in one matrix so the scan is the full scan's kernel (same arithmetic, same scores). */
+  private rescoreRows?: DenseMatrix;
 
   /** Checks the manifest's shape (INVALID_INDEX naming manifest.json) before anything is sized from it. */
   constructor(manifest: SiteManifest, load: LoadFile, opts: SiteIndexReaderOptions = {}) {
     this.manifest = checkManifest(manifest, 'manifest.json');
     this.load = load;
+    this.useBits = opts.denseBits !== false && this.manifest.shards.dense.bits !== undefined;
     this.decoded = new ByteLru(opts.cacheBytes ?? DEFAULT_DECODED_BYTES + (this.manifest.bytes?.dense ?? 0));
     const s = this.manifest.shards;
-    for (const f of [...s.dense.files, ...s.meta.files]) this.sizes.set(f.file, f.bytes);
+    for (const f of [...s.dense.files, ...s.meta.files, ...(s.dense.bits?.files ?? [])]) this.sizes.set(f.file, f.bytes);
     s.postings.files.forEach((f, i) => this.sizes.set(f, s.postings.bytes[i]!));
     for (const f of s.keyword.files) this.sizes.set(f.file, f.bytes);
     this.keywordFirsts = s.keyword.files.map((f) => f.first);
@@ -320,7 +350,21 @@ export class SiteIndexReader {
     const dims = { dense: m.model.denseDim, multi: m.shards.multi.storage === 'none' ? 0 : m.model.multiDim };
     const q = prepareRankQuery(query, dims, this.multiLayout.layout === 'nested', o);
     const needDense = q.dense !== undefined && o.mode !== 'sparse';
-    const [dense, sparse] = await Promise.all([needDense ? this.denseScores(q.dense!) : undefined, q.sparse ? this.sparseScores(q.sparse) : undefined]);
+    const sparseP = q.sparse ? this.sparseScores(q.sparse) : Promise.resolve(undefined);
+    // Awaited below, after the dense scores: a failure is thrown there, not left unhandled meanwhile.
+    sparseP.catch(() => undefined);
+    let dense: DenseScores | undefined;
+    if (needDense && this.useBits) {
+      // The sparse first stage's candidates need exact dense scores too (the fused ranking reads them).
+      const depth = o.mode === 'dense' ? o.k : o.candidates;
+      const extra = o.mode === 'dense' ? Promise.resolve([]) : sparseP.then((sp) => (sp ? topOf(sp, o.candidates, undefined, (p) => p).map((h) => h.slot) : []));
+      dense = await this.denseByBits(q.dense!, rescoreDepth(o.k, depth), extra).catch((e: unknown) => {
+        // Offline: the row blocks are not in the offline copy, the full dense files are.
+        if (isOfflineError(e)) return this.denseScores(q.dense!);
+        throw e;
+      });
+    } else if (needDense) dense = await this.denseScores(q.dense!);
+    const sparse = await sparseP;
     const source = new ShardSource(m.counts.passages, dims.multi, dense, sparse);
     const order = (p: number): number => p;
     const { table, hits } = await rankLoading(source, q, o, { order }, (need) => this.loadMulti(source, need));
@@ -397,6 +441,83 @@ export class SiteIndexReader {
     return out;
   }
 
+  /** The sign-code files of the 1-bit pass, each checked against the manifest. */
+  private signCodes(): Promise<BitsShard[]> {
+    const m = this.manifest;
+    const bits = m.shards.dense.bits!;
+    return Promise.all(
+      bits.files.map((f) =>
+        this.file<BitsShard>(f.file, (b) => {
+          const s = decodeBitsShard(b);
+          if (s.first !== f.first || s.count !== f.count) throw new RangeError(`holds passages ${s.first}+${s.count}, the manifest says ${f.first}+${f.count}`);
+          if (s.dim !== m.model!.denseDim || s.blockRows !== bits.blockRows) throw new RangeError(`holds ${s.dim}-dim codes in blocks of ${s.blockRows}, the manifest says ${m.model!.denseDim} and ${bits.blockRows}`);
+          return s;
+        }),
+      ),
+    );
+  }
+
+  /**
+   * Dense scores through the 1-bit pass: every passage scored from its sign
+   * code, the int8 row blocks of the best `depth` and of `extra` fetched, and
+   * those passages scored exactly as the full scan scores them. Only they
+   * have a dense score.
+   */
+  private async denseByBits(qv: Float32Array, depth: number, extra: Promise<number[]>): Promise<Map<number, number>> {
+    const m = this.manifest;
+    const { blockRows, files } = m.shards.dense.bits!;
+    const dim = m.model!.denseDim;
+    const [codes, more] = await Promise.all([this.signCodes(), extra]);
+    if (qv.length !== dim) {
+      throw new M3SearchError('INVALID_INDEX', `${files[0]!.file} holds ${dim}-dim codes but the query has ${qv.length}: the index was built with another model.`, { file: files[0]!.file });
+    }
+    const approx = new Float32Array(m.counts.passages);
+    const scorer = new SignScorer(qv);
+    for (const s of codes) scorer.scoreInto(s.codes, s.count, approx, s.first);
+    const pool = new Set(topOf(approx, depth, undefined, (p) => p).map((h) => h.slot));
+    for (const p of more) pool.add(p);
+    const passages = [...pool].sort((a, b) => a - b);
+    const blocks = [...new Set(passages.map((p) => Math.floor(p / blockRows)))];
+    const n = m.counts.passages;
+    const rows = new Map(
+      await Promise.all(
+        blocks.map(async (block): Promise<[number, DenseShard]> => {
+          const first = block * blockRows;
+          const count = Math.min(blockRows, n - first);
+          const s = codes[rangeFileOf(files, first)]!;
+          const name = rowBlockName(block, s.hashes, block - s.first / blockRows);
+          this.sizes.set(name, denseShardBytes(count, dim));
+          const shard = await this.file<DenseShard>(name, (b) => {
+            const d = decodeDenseShard(b);
+            if (d.first !== first || d.count !== count || d.dim !== dim) throw new RangeError(`holds passages ${d.first}+${d.count} of ${d.dim} dims, expected ${first}+${count} of ${dim}`);
+            return d;
+          });
+          return [block, shard];
+        }),
+      ),
+    );
+    // One matrix of the pool's rows, scanned by the kernel the full scan uses: the same scores, bit for bit.
+    if (this.rescoreRows?.dim !== dim) this.rescoreRows = new DenseMatrix('int8', dim);
+    const matrix = this.rescoreRows;
+    matrix.reserve(passages.length);
+    const target = matrix.rows as Int8Array;
+    const scales = new Float32Array(passages.length);
+    passages.forEach((p, i) => {
+      const s = rows.get(Math.floor(p / blockRows))!;
+      const at = p - s.first;
+      target.set(s.q.subarray(at * dim, (at + 1) * dim), i * dim);
+      scales[i] = s.scales[at]!;
+    });
+    const out = new Map<number, number>();
+    for (let from = 0; from < passages.length; from += SCAN_ROWS) {
+      const k = Math.min(SCAN_ROWS, passages.length - from);
+      const dots = matrix.scan(qv, from, k);
+      // float32, as the full scan's score array holds them.
+      for (let i = 0; i < k; i++) out.set(passages[from + i]!, Math.fround(dots[i]! * scales[from + i]!));
+    }
+    return out;
+  }
+
   /** Rows per passage and cap, as the manifest records them (older builds: every token row). */
   get multiLayout(): { layout: 'all' | 'nested'; maxRows: number | null } {
     const s = this.manifest.shards.multi;
@@ -434,7 +555,15 @@ export class SiteIndexReader {
   /** Every file of the build. */
   async allFiles(): Promise<string[]> {
     const table = this.manifest.shards.multi.table;
-    return [...this.offlineFiles(), ...(table ? [table.file] : []), ...(await this.multiFiles()).map((f) => f.file)];
+    const bits = this.manifest.shards.dense.bits;
+    const rows: string[] = [];
+    if (bits) {
+      for (const s of await this.signCodes()) {
+        const b0 = s.first / s.blockRows;
+        for (let i = 0; i < s.hashes.length / ROW_HASH_BYTES; i++) rows.push(rowBlockName(b0 + i, s.hashes, i));
+      }
+    }
+    return [...this.offlineFiles(), ...(bits?.files.map((f) => f.file) ?? []), ...rows, ...(table ? [table.file] : []), ...(await this.multiFiles()).map((f) => f.file)];
   }
 
   /** What the offline copy holds: everything but the multi-vector shards (the bulk; re-ranking only). */
@@ -499,6 +628,20 @@ function accumulate(acc: Map<number, number>, passages: Uint32Array, weights: Ui
   for (let j = 0; j < passages.length; j++) acc.set(passages[j]!, (acc.get(passages[j]!) ?? 0) + wq * wd[j]!);
 }
 
+/** Dense scores of every passage (a full scan), or of the passages the 1-bit pass rescored. */
+type DenseScores = Float32Array | Map<number, number>;
+
+/** The best `n` passages of a score list or map (higher score, then smaller `order`), as the first stage takes them. */
+function topOf(scores: DenseScores | Map<number, number>, n: number, accept: ((p: number) => boolean) | undefined, order: ((p: number) => number) | undefined): SlotHit[] {
+  const top = new TopK(n);
+  if (scores instanceof Map) {
+    for (const [p, s] of scores) if (accept === undefined || accept(p)) top.push(p, s, order ? order(p) : p);
+  } else {
+    for (let p = 0; p < scores.length; p++) if (accept === undefined || accept(p)) top.push(p, scores[p]!, order ? order(p) : p);
+  }
+  return top.results().map((r) => ({ slot: r.id, score: r.score }));
+}
+
 /** A dense shard's rows in a scan-ready matrix (SIMD where available), built on first use. */
 const matrices = new WeakMap<DenseShard, DenseMatrix>();
 function scannable(s: DenseShard): DenseMatrix {
@@ -523,7 +666,7 @@ class ShardSource implements RankSource {
   constructor(
     private readonly passages: number,
     readonly multiDim: number,
-    private readonly dense: Float32Array | undefined,
+    private readonly dense: DenseScores | undefined,
     private readonly sparse: Map<number, number> | undefined,
   ) {}
 
@@ -533,16 +676,11 @@ class ShardSource implements RankSource {
   }
 
   denseTop(_q: Float32Array, n: number, { accept, order }: SlotSearchOptions): SlotHit[] {
-    const top = new TopK(n);
-    const d = this.dense!;
-    for (let p = 0; p < d.length; p++) if (accept === undefined || accept(p)) top.push(p, d[p]!, order ? order(p) : p);
-    return top.results().map((r) => ({ slot: r.id, score: r.score }));
+    return topOf(this.dense!, n, accept, order);
   }
 
   sparseTop(_q: SparseVector, n: number, { accept, order }: SlotSearchOptions): SlotHit[] {
-    const top = new TopK(n);
-    for (const [p, s] of this.sparse!) if (accept === undefined || accept(p)) top.push(p, s, order ? order(p) : p);
-    return top.results().map((r) => ({ slot: r.id, score: r.score }));
+    return topOf(this.sparse!, n, accept, order);
   }
 
   *allSlots(): Iterable<number> {
@@ -552,7 +690,8 @@ class ShardSource implements RankSource {
   scorers(q: { dense?: Float32Array; sparse?: SparseVector; multi?: Encoded['multi'] }, ms: MaxSimOptions): Scorers {
     const s: Scorers = {};
     const { dense, sparse } = this;
-    if (q.dense !== undefined && dense !== undefined) s.dense = (p) => dense[p]!;
+    // A dense score exists for every passage, or (1-bit pass) for every passage the first stage can name.
+    if (q.dense !== undefined && dense !== undefined) s.dense = dense instanceof Map ? (p) => dense.get(p) ?? NaN : (p) => dense[p]!;
     if (q.sparse !== undefined && sparse !== undefined) s.sparse = (p) => sparse.get(p) ?? 0;
     const qm = q.multi;
     if (qm !== undefined && this.multiDim > 0) {

@@ -7,7 +7,7 @@ import type { PassageMeta, StoredMulti } from './types.js';
 const MAGIC = 0x5353334d; // "M3SS" read as a little-endian u32
 /** 2: keyword shards (kind 4) and sparse-only postings; 1 had tokenizer-id BM25 in the postings. */
 const VERSION = 2;
-export const ShardKind = { Dense: 1, Postings: 2, Multi: 3, Keyword: 4, Vocab: 5 } as const;
+export const ShardKind = { Dense: 1, Postings: 2, Multi: 3, Keyword: 4, Vocab: 5, Bits: 6 } as const;
 export type ShardKind = (typeof ShardKind)[keyof typeof ShardKind];
 
 export function header(w: ByteWriter, kind: ShardKind): void {
@@ -64,6 +64,68 @@ export function decodeDenseShard(bytes: Uint8Array): DenseShard {
   end(r);
   for (let i = 0; i < count; i++) if (!(Number.isFinite(scales[i]) && scales[i]! >= 0)) throw new RangeError(`row ${i} has an invalid scale ${scales[i]}`);
   return { first, count, dim, q, scales };
+}
+
+// ---------------------------------------------------------------- dense sign bits
+
+/** Bytes of a row-block name's hash (10 hex digits, as every shard name carries). */
+export const ROW_HASH_BYTES = 5;
+
+/**
+ * One passage range's 1-bit sign codes (src/core/sign-bits.ts) and the names
+ * of the int8 row blocks that cover it: block `b` holds passages
+ * [b·blockRows, (b+1)·blockRows) and is `shards/rows-<b>.<hash>.bin`.
+ */
+export interface BitsShard {
+  first: number;
+  count: number;
+  dim: number;
+  blockRows: number;
+  /** count × ceil(dim/8) bytes. */
+  codes: Uint8Array;
+  /** The hash of each block from first/blockRows on, ROW_HASH_BYTES each. */
+  hashes: Uint8Array;
+}
+
+/** Row blocks a bits shard of passages [first, first+count) names (it starts on a block boundary). */
+export function blocksOf(first: number, count: number, blockRows: number): number {
+  return Math.ceil((first + count) / blockRows) - Math.floor(first / blockRows);
+}
+
+export function encodeBitsShard(s: BitsShard): Uint8Array {
+  const w = new ByteWriter();
+  header(w, ShardKind.Bits);
+  w.u32(s.first).u32(s.count).u32(s.dim).u32(s.blockRows);
+  w.bytes(s.codes).align();
+  w.bytes(s.hashes).align();
+  return w.finish();
+}
+
+export function decodeBitsShard(bytes: Uint8Array): BitsShard {
+  const r = new ByteReader(bytes);
+  checkHeader(r, ShardKind.Bits);
+  const first = r.u32();
+  const count = r.u32();
+  const dim = r.u32();
+  const blockRows = r.u32();
+  if (blockRows === 0 || first % blockRows !== 0) throw new RangeError(`passage ${first} does not start a block of ${blockRows}`);
+  const codes = r.take(count * ((dim + 7) >> 3));
+  r.align();
+  const hashes = r.take(blocksOf(first, count, blockRows) * ROW_HASH_BYTES);
+  end(r);
+  return { first, count, dim, blockRows, codes, hashes };
+}
+
+/** The file name of row block `block`, whose hash sits at `hashes[i·ROW_HASH_BYTES…]`. */
+export function rowBlockName(block: number, hashes: Uint8Array, i: number): string {
+  let hex = '';
+  for (let j = 0; j < ROW_HASH_BYTES; j++) hex += hashes[i * ROW_HASH_BYTES + j]!.toString(16).padStart(2, '0');
+  return `shards/rows-${block}.${hex}.bin`;
+}
+
+/** Byte size of a dense shard (a row block too) of `count` rows: header, first/count/dim, scales, rows, padding. */
+export function denseShardBytes(count: number, dim: number): number {
+  return 20 + count * (4 + dim) + ((4 - ((count * dim) % 4)) % 4);
 }
 
 // ---------------------------------------------------------------- postings

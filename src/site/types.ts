@@ -129,7 +129,18 @@ export interface SiteManifest {
   shards: {
     /** 6 bytes of each passage's content hash, in passage order: only the builder reads it (reuse). */
     hashes: { file: string; bytes: number };
-    dense: { storage: 'int8'; files: RangeFile[] };
+    dense: {
+      storage: 'int8';
+      /** Every passage's int8 row in passage ranges: what a query scans in full without `bits`, and what the offline copy holds. */
+      files: RangeFile[];
+      /**
+       * The 1-bit first pass (absent when the build has none; readers then scan `files`): each
+       * passage's sign code in passage ranges (files start on block boundaries), and its int8 row
+       * again in blocks of `blockRows` passages, named in the bits files, fetched only for the
+       * passages the sign codes rank best (FORMAT.md).
+       */
+      bits?: DenseBits;
+    };
     /** Keyword shards in key order; `first` is each one's first key ('' for the first). */
     keyword: { files: { file: string; first: string; bytes: number }[] };
     /** Learned-sparse postings: shard `i` holds every token id with `id % count === i` (none without a model). */
@@ -151,8 +162,17 @@ export interface SiteManifest {
     /** Doc-only models (`model.query: 'idf'`): the query-side vocabulary (src/site/query-vocab.ts); absent otherwise. */
     vocab?: QueryVocabManifest;
   };
-  /** `vocab`: the query-side vocabulary of a doc-only index (absent otherwise). */
-  bytes: { dense: number; keyword: number; sparse: number; multi: number; meta: number; vocab?: number; manifest: number; total: number };
+  /** `vocab`: the query-side vocabulary of a doc-only index (absent otherwise); `bits`: the sign codes and row blocks of the 1-bit pass (absent without one). */
+  bytes: { dense: number; keyword: number; sparse: number; multi: number; meta: number; vocab?: number; bits?: number; manifest: number; total: number };
+}
+
+/** The dense rows' 1-bit first pass: sign codes in passage ranges, int8 rows in small blocks. */
+export interface DenseBits {
+  files: RangeFile[];
+  /** Passages per row block (each block is a dense shard of its own). */
+  blockRows: number;
+  /** Row blocks in all (ceil(passages / blockRows)). */
+  blocks: number;
 }
 
 /** One passage's display data, as stored in a metadata shard. */

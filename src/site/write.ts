@@ -7,8 +7,9 @@ import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { encodeKeywordShard, type KeywordBuild } from './keyword-shards.js';
 import { encodeVocabShard, type QueryVocabBuild } from './query-vocab.js';
-import { encodeDenseShard, encodeMetaShard, encodeMultiShard, encodePostingsShard, packHashes, postingsShardOf, type TermPostings } from './shards.js';
-import type { MultiLayout, MultiStorageKind, PassageMeta, RangeFile, SiteManifest, StoredVectors } from './types.js';
+import { packSigns, signBytes } from '../core/sign-bits.js';
+import { blocksOf, encodeBitsShard, encodeDenseShard, encodeMetaShard, ROW_HASH_BYTES, encodeMultiShard, encodePostingsShard, packHashes, postingsShardOf, type TermPostings } from './shards.js';
+import type { DenseBits, MultiLayout, MultiStorageKind, PassageMeta, RangeFile, SiteManifest, StoredVectors } from './types.js';
 
 export interface ShardInput {
   meta: PassageMeta[];
@@ -25,6 +26,8 @@ export interface ShardInput {
   multiLayout?: { layout: MultiLayout; maxRows: number | null };
   /** Doc-only models: the query-side vocabulary (query-vocab.ts) and the model's vocabulary size. */
   queryVocab?: QueryVocabBuild;
+  /** Write the 1-bit first pass (sign codes + row blocks) beside the dense files. */
+  denseBits?: boolean;
 }
 
 export interface ShardTargets {
@@ -38,13 +41,17 @@ export interface ShardTargets {
   metaBytes: number;
   /** Query-side vocabulary shards of a doc-only index, before compression. */
   vocabBytes: number;
+  /** Sign-code files of the 1-bit pass. */
+  bitsBytes: number;
+  /** Row blocks of the 1-bit pass (at least one row each): small, since a query fetches one per candidate. */
+  rowBytes: number;
 }
 
-export const DEFAULT_TARGETS: ShardTargets = { denseBytes: 512 << 10, postingsPerShard: 6000, keywordBytes: 32 << 10, multiBytes: 64 << 10, metaBytes: 32 << 10, vocabBytes: 2 << 10 };
+export const DEFAULT_TARGETS: ShardTargets = { denseBytes: 512 << 10, postingsPerShard: 6000, keywordBytes: 32 << 10, multiBytes: 64 << 10, metaBytes: 32 << 10, vocabBytes: 2 << 10, bitsBytes: 256 << 10, rowBytes: 2 << 10 };
 
 export interface WrittenShards {
   shards: SiteManifest['shards'];
-  bytes: { dense: number; keyword: number; sparse: number; multi: number; meta: number; vocab?: number };
+  bytes: { dense: number; keyword: number; sparse: number; multi: number; meta: number; vocab?: number; bits?: number };
   files: string[];
 }
 
@@ -95,6 +102,44 @@ export async function writeShards(outDir: string, input: ShardInput, targets: Sh
     const b = encodeDenseShard({ first, count, dim: input.denseDim, q, scales });
     denseFiles.push({ file: await put(`dense-${denseFiles.length}`, 'bin', b), first, count, bytes: b.length });
     bytes.dense += b.length;
+  }
+
+  // The 1-bit pass: int8 rows again in small blocks (a query fetches one per candidate), named in the sign-code files.
+  let bits: DenseBits | undefined;
+  if (input.denseBits && input.vectors && input.denseDim > 0) {
+    const dim = input.denseDim;
+    const blockRows = Math.max(1, Math.floor(targets.rowBytes / (dim + 4)));
+    const blocks = Math.ceil(n / blockRows);
+    const hashes = new Uint8Array(blocks * ROW_HASH_BYTES);
+    bytes.bits = 0;
+    for (let b = 0; b < blocks; b++) {
+      const first = b * blockRows;
+      const count = Math.min(blockRows, n - first);
+      const q = new Int8Array(count * dim);
+      const scales = new Float32Array(count);
+      for (let i = 0; i < count; i++) {
+        q.set(vectors[first + i]!.dense.q, i * dim);
+        scales[i] = vectors[first + i]!.dense.scale;
+      }
+      const bb = encodeDenseShard({ first, count, dim, q, scales });
+      const name = await put(`rows-${b}`, 'bin', bb);
+      const hex = name.split('.').at(-2)!;
+      for (let j = 0; j < ROW_HASH_BYTES; j++) hashes[b * ROW_HASH_BYTES + j] = parseInt(hex.slice(2 * j, 2 * j + 2), 16);
+      bytes.bits += bb.length;
+    }
+    // Sign-code files start on block boundaries, so each names whole blocks.
+    const perBits = Math.max(1, Math.floor(targets.bitsBytes / signBytes(dim) / blockRows)) * blockRows;
+    const files: RangeFile[] = [];
+    for (let first = 0; first < n; first += perBits) {
+      const count = Math.min(perBits, n - first);
+      const q = new Int8Array(count * dim);
+      for (let i = 0; i < count; i++) q.set(vectors[first + i]!.dense.q, i * dim);
+      const b0 = first / blockRows;
+      const bb = encodeBitsShard({ first, count, dim, blockRows, codes: packSigns(q, dim, count), hashes: hashes.subarray(b0 * ROW_HASH_BYTES, (b0 + blocksOf(first, count, blockRows)) * ROW_HASH_BYTES) });
+      files.push({ file: await put(`bits-${files.length}`, 'bin', bb), first, count, bytes: bb.length });
+      bytes.bits += bb.length;
+    }
+    bits = { files, blockRows, blocks };
   }
 
   // Postings: the model's learned-sparse weights, by token id modulo the shard count.
@@ -200,7 +245,7 @@ export async function writeShards(outDir: string, input: ShardInput, targets: Sh
   return {
     shards: {
       hashes,
-      dense: { storage: 'int8', files: denseFiles },
+      dense: { storage: 'int8', files: denseFiles, ...(bits ? { bits } : {}) },
       postings: { count: shardCount, files: postingFiles, bytes: postingBytes },
       keyword: { files: keywordFiles },
       multi: { storage: input.multi, layout: input.multiLayout?.layout, maxRows: input.multiLayout?.maxRows ?? null, count: multiFiles.length, table: multiTable },
