@@ -148,7 +148,7 @@ describe('record bytes', () => {
     const m = randomMulti(rng(4), 3, 4);
     const f32 = new Uint8Array(m.data.buffer.slice(0));
     expect(multiFromBytes('float32', 3, 4, f32)).toEqual({ kind: 'float32', data: m.data, count: 3, dim: 4 });
-    expect(multiFromBytes('float32', 3, 4, f32.buffer)).toEqual({ kind: 'float32', data: m.data, count: 3, dim: 4 });
+    expect(multiFromBytes('float32', 3, 4, f32.buffer as ArrayBuffer)).toEqual({ kind: 'float32', data: m.data, count: 3, dim: 4 });
     const half = float32ToFloat16(m.data);
     expect(multiFromBytes('float16', 3, 4, half)).toEqual({ kind: 'float16', data: half, count: 3, dim: 4 });
     const q = quantizeRowsInt8(m.data, 4);
