@@ -279,3 +279,72 @@ describe('dense-only models in the engine', () => {
     }
   });
 });
+
+describe('parity with transformers.js feature-extraction on the same folder', () => {
+  // The reference users already trust: pipeline('feature-extraction', …, { pooling, normalize })
+  // over the same generated model files, with the prefix written into the text by hand.
+  const POOL = { cls: 'cls', mean: 'mean', last: 'last_token' } as const;
+  const TEXTS = [TEXT, 'a much longer passage about caching, offline pages and the service worker that serves them'];
+
+  async function theirs(dir: string, texts: string[], pooling: string, normalize: boolean): Promise<number[][]> {
+    const tjs = await import('@huggingface/transformers');
+    tjs.env.localModelPath = path.dirname(dir) + '/';
+    tjs.env.allowRemoteModels = false;
+    tjs.env.allowLocalModels = true;
+    const extractor = await tjs.pipeline('feature-extraction', path.basename(dir), { dtype: 'fp32' });
+    try {
+      const out: number[][] = [];
+      // One text per call: transformers.js' last_token reads the padded last position of a batch.
+      for (const t of texts) out.push(Array.from((await extractor(t, { pooling: pooling as 'mean', normalize })).data as Float32Array));
+      return out;
+    } finally {
+      await extractor.dispose();
+    }
+  }
+
+  function maxAbs(a: ArrayLike<number>, b: ArrayLike<number>): number {
+    expect(a.length).toBe(b.length);
+    let m = 0;
+    for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]! - b[i]!));
+    return m;
+  }
+
+  it.each([
+    ['cls', true],
+    ['cls', false],
+    ['mean', true],
+    ['mean', false],
+    ['last', true],
+    ['last', false],
+  ] as const)('pooling %s, normalize %s: max abs error ≤ 1e-5 against pipeline()', async (pooling, normalize) => {
+    const dir = variant('hidden-state', { pooling, normalize });
+    const enc = await loadModel(dir, { dtype: 'fp32' });
+    try {
+      const ours = await enc.encode(TEXTS);
+      const want = await theirs(dir, TEXTS, POOL[pooling], normalize);
+      for (let i = 0; i < TEXTS.length; i++) expect(maxAbs(ours[i]!.dense, want[i]!)).toBeLessThanOrEqual(1e-5);
+      // The conventions matter: the other pooling is far off.
+      const other = await theirs(dir, [TEXTS[1]!], pooling === 'mean' ? 'cls' : 'mean', normalize);
+      expect(maxAbs(ours[1]!.dense, other[0]!)).toBeGreaterThan(1e-3);
+    } finally {
+      await enc.dispose();
+    }
+  });
+
+  it('E5-style prefixes: queries equal pipeline("query: " + text), passages pipeline("passage: " + text), never the other', async () => {
+    const dir = variant('hidden-state', { pooling: 'mean', normalize: true, queryPrefix: 'query: ', passagePrefix: 'passage: ' });
+    const enc = await loadModel(dir, { dtype: 'fp32' });
+    try {
+      const [q] = await enc.encode([TEXT], { kind: 'query' });
+      const [p] = await enc.encode([TEXT]);
+      const [wantQ, wantP, bare] = await theirs(dir, [`query: ${TEXT}`, `passage: ${TEXT}`, TEXT], 'mean', true);
+      expect(maxAbs(q!.dense, wantQ!)).toBeLessThanOrEqual(1e-5);
+      expect(maxAbs(p!.dense, wantP!)).toBeLessThanOrEqual(1e-5);
+      expect(maxAbs(q!.dense, wantP!)).toBeGreaterThan(1e-3);
+      expect(maxAbs(p!.dense, wantQ!)).toBeGreaterThan(1e-3);
+      expect(maxAbs(q!.dense, bare!)).toBeGreaterThan(1e-3);
+    } finally {
+      await enc.dispose();
+    }
+  });
+});
