@@ -166,6 +166,8 @@ export interface TinyWeights {
      * its own tokens plus a bounded expansion, as a trained doc-only model's is.
      */
     selfGain?: number;
+    /** Doc-only variant: `logits` max-pooled over positions in the graph ([B,V]); `token_logits` keeps [B,T,V]. */
+    pooled?: boolean;
   };
 }
 
@@ -273,6 +275,7 @@ export function docOnlyWeights(vocabSize: number, shape: ModelShape = TINY): Tin
   const shift = GAIN.docLmBias - GAIN.lmBias;
   for (let v = 0; v < vocabSize; v++) w.mlm.decoderBias[v]! += shift;
   w.mlm.selfGain = GAIN.docSelf;
+  w.mlm.pooled = true;
   return w;
 }
 
@@ -502,8 +505,18 @@ export function buildModel(w: TinyWeights, layout: OutputLayout, precision: Prec
     if (w.mlm.selfGain) t = g.op('Add', [t, g.op('Mul', [word, g.constF([w.mlm.selfGain])], 'lm_self')], 'lm_head_self');
     const decoder = g.op('Transpose', ['embeddings.word_embeddings'], 'lm_decoder_weight', [attr.ints('perm', [1, 0])]);
     const bias = g.floatInit('lm_head.bias', [w.vocabSize], w.mlm.decoderBias);
-    const logits = g.op('Add', [g.op('MatMul', [t, decoder], 'lm_mm'), bias], 'logits');
-    outputs.push(valueInfoProto(logits, DataType.FLOAT, ['batch', 'sequence', w.vocabSize]));
+    if (w.mlm.pooled) {
+      // SPLADE's max over the non-padding positions inside the graph: `logits` is [B,V], a
+      // passage's output is one row instead of T (the encoder then transforms it as a pooled row);
+      // the per-position logits stay an output under a name the loader does not pick.
+      const tokenLogits = g.op('Add', [g.op('MatMul', [t, decoder], 'lm_mm'), bias], 'token_logits');
+      const padded = g.op('Add', [tokenLogits, g.op('Unsqueeze', [maskAdd, g.constI64([2], [1])], 'mask_add_3d')], 'token_logits_masked');
+      const logits = g.op('ReduceMax', [padded], 'logits', [attr.ints('axes', [1]), attr.int('keepdims', 0)]);
+      outputs.push(valueInfoProto(logits, DataType.FLOAT, ['batch', w.vocabSize]), valueInfoProto(tokenLogits, DataType.FLOAT, ['batch', 'sequence', w.vocabSize]));
+    } else {
+      const logits = g.op('Add', [g.op('MatMul', [t, decoder], 'lm_mm'), bias], 'logits');
+      outputs.push(valueInfoProto(logits, DataType.FLOAT, ['batch', 'sequence', w.vocabSize]));
+    }
   }
 
   const graph = graphProto({
