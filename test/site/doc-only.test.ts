@@ -215,6 +215,13 @@ describe('a static site built with a doc-only model', () => {
       });
       docVec.push(m);
     }
+    // The generated model is as sparse as a trained doc-only model (a few hundred ids per passage at most,
+    // not thousands): a passage's own tokens and a bounded expansion.
+    const l0 = docVec.map((m) => m.size).sort((a, b) => a - b);
+    const tokens = docs.map((d) => tok.encode(d.text).ids.length).sort((a, b) => a - b);
+    console.log(`doc-only test model: ids per passage p10 ${l0[Math.floor(l0.length * 0.1)]} · median ${l0[l0.length >> 1]} · max ${l0[l0.length - 1]} (${docs.length} passages of median ${tokens[tokens.length >> 1]} tokens)`);
+    expect(l0[l0.length >> 1]).toBeGreaterThan(20);
+    expect(l0[l0.length - 1]).toBeLessThan(600);
     const queries = ['search engine index', 'capital city of Japan', 'coffee and tea recipes', 'neural ranking of documents', 'water in the summer', 'Tokyo Paris London'];
     let compared = 0;
     for (const q of queries) {
@@ -254,6 +261,32 @@ describe('a static site built with a doc-only model', () => {
     expect(pairs(enc!.sparse)).toEqual(pairs(idfQueryVector(encoder.tokenizer, 'search engine', encoder.idfQuery!.idf)));
     expect(enc!.dense.length).toBe(0);
   });
+});
+
+describe('a SPLADE model encodes in batches whose [B,T,V] logits stay near 32 MB', () => {
+  it('cuts batches by batch × length × vocabulary size, unless maxBatchTokens is given', async () => {
+    const encoder = await loadEncoder(fsSource((await testModel()).docOnly), { ort });
+    try {
+      const text = readFileSync(path.resolve(__dirname, '../../public/sample-corpus.jsonl'), 'utf8').split('\n').filter(Boolean).slice(0, 3).map((l) => (JSON.parse(l) as { text: string }).text).join(' ');
+      const len = encoder.tokenizer.ids(text).length;
+      const perBatch = Math.max(1, Math.floor((1 << 23) / encoder.info.vocabSize / len));
+      expect(perBatch).toBeLessThan(4); // the cap, not the 16-text default, decides here
+      const texts = [text, `${text} a`, `${text} b`, `${text} c`];
+      let passes = encoder.passes;
+      const capped = await encoder.encode(texts, { kind: 'passage' });
+      expect(encoder.passes - passes).toBe(Math.ceil(texts.length / perBatch));
+      passes = encoder.passes;
+      const wide = await encoder.encode(texts, { kind: 'passage', maxBatchTokens: 16384 });
+      expect(encoder.passes - passes).toBe(1);
+      // The same vectors either way (padding never reaches a passage's pooled logits).
+      for (let i = 0; i < texts.length; i++) {
+        expect([...capped[i]!.sparse.ids]).toEqual([...wide[i]!.sparse.ids]);
+        capped[i]!.sparse.weights.forEach((w, j) => expect(Math.abs(w - wide[i]!.sparse.weights[j]!)).toBeLessThan(1e-4));
+      }
+    } finally {
+      await encoder.dispose();
+    }
+  }, 60_000);
 });
 
 describe('vocabulary shards', () => {
