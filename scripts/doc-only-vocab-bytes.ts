@@ -5,7 +5,6 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { Tokenizer } from '@huggingface/tokenizers';
 import { createTokenizer } from '../src/model/tokenizer.js';
 import { parseIdf } from '../src/model/splade-query.js';
 import { buildQueryVocab, encodeVocabShard, QueryVocabulary } from '../src/site/query-vocab.js';
@@ -32,7 +31,7 @@ for (const kb of [1, 2, 4, 8]) {
   const measure = async (qs: string[]) => {
     let sum = 0;
     for (const q of qs) {
-      const qv = new QueryVocabulary({ ...b, firsts: b.shards.map((s) => s.first) }, b.tokenizer, async (i) => ((sum += gz[i]!), b.shards[i]!.shard), (j, c) => new Tokenizer(j as never, c as never) as never);
+      const qv = new QueryVocabulary({ ...b, firsts: b.shards.map((s) => s.first) }, b.tokenizer, async (i) => ((sum += gz[i]!), b.shards[i]!.shard)); // BERT WordPiece: the page's own tokenizer, no library
       await qv.vector(q);
       sum += tok;
     }

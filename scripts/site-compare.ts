@@ -4,11 +4,17 @@
 // queries.
 //
 //   npm run site:compare -- [--site /usr/share/doc/python3.11/html] [--limit-pages N]
-//                           [--model .cache/test-model/heads-in-graph | --model none] [--keep DIR] [-q "query"]…
+//                           [--model .cache/test-model/heads-in-graph | --model none]
+//                           [--doc-model .cache/test-model/splade-doc | --doc-model none] [--keep DIR] [-q "query"]…
 //                           [--multi nested|all|none] [--multi-vectors N]
 //
 // m3search is built keyword-only (no model: what `m3search index` makes
-// by default) and with the model (--copy-model), unless --model none. Every
+// by default), with the model (--copy-model), unless --model none, and with a
+// doc-only ("inference-free") SPLADE model, unless --doc-model none: its pages
+// answer the first query by learned sparse with no model, no ONNX Runtime and
+// no tokenizer library (the default is the generated doc-only test model,
+// ~200 ids per passage like a trained one; its relevance means nothing, its
+// bytes are a real doc-only site's shape). Every
 // byte is counted in Chromium the same way for both systems: a fresh browser
 // context opens a page holding the system's drop-in search box (`<m3-search>`
 // and its script tag; Pagefind's own PagefindUI), types the query, and counts
@@ -41,6 +47,7 @@ const { values } = parseArgs({
   options: {
     site: { type: 'string', default: '/usr/share/doc/python3.11/html' },
     model: { type: 'string', default: path.join(REPO_ROOT, '.cache', 'test-model', 'heads-in-graph') },
+    'doc-model': { type: 'string', default: path.join(REPO_ROOT, '.cache', 'test-model', 'splade-doc') },
     'limit-pages': { type: 'string' },
     keep: { type: 'string' },
     multi: { type: 'string' },
@@ -86,6 +93,9 @@ interface FirstQuery {
   after?: { model: number; offline: number; offlineFiles: number };
 }
 
+/** What a doc-only page must never fetch: a model file, ONNX Runtime or its loader, the tokenizer library, a full tokenizer or idf table. */
+const NOT_DOC_ONLY = /\/model\/|\/ort-wasm|\/m3search-ort\.|\/m3search-backend-|\/m3search-tokenizers-|tokenizer\.json|idf\.json|\.onnx/;
+
 /** The model, ONNX Runtime and the code that loads them: downloaded after the first results, for hybrid ranking. */
 const MODEL_FILE = /\/model\/|\/ort-wasm|\/m3search-ort\.|\/m3search-backend-/;
 
@@ -102,7 +112,7 @@ const HARNESS = {
  * One fresh visit in Chromium: open `harness`, type `query` into the box, wait
  * for result links, and count what the server sent for `prefix` files.
  */
-async function firstQuery(browser: Browser, base: string, served: (fn: ((p: string, b: number) => void) | undefined) => void, harness: string, prefix: string, query: string, system: 'm3search' | 'pagefind', waitHybrid: boolean, waitOffline = false): Promise<FirstQuery> {
+async function firstQuery(browser: Browser, base: string, served: (fn: ((p: string, b: number) => void) | undefined) => void, harness: string, prefix: string, query: string, system: 'm3search' | 'pagefind', waitHybrid: boolean, waitOffline = false, mode?: string): Promise<FirstQuery> {
   const counts = new Map<string, number>();
   const list: [string, number][] = [];
   let bytes = 0;
@@ -120,7 +130,15 @@ async function firstQuery(browser: Browser, base: string, served: (fn: ((p: stri
       system === 'm3search'
         ? await (async () => {
             await page.locator('m3-search input').fill(query);
-            await page.waitForFunction(() => (document.querySelector('m3-search')?.shadowRoot?.querySelectorAll('a[href]').length ?? 0) > 0, undefined, { timeout: 120_000 });
+            // With `mode`: the first results must be that mode's (a doc-only page's learned sparse, not a keyword fallback).
+            await page.waitForFunction(
+              (m) => {
+                const el = document.querySelector('m3-search') as (HTMLElement & { mode?: string }) | null;
+                return (el?.shadowRoot?.querySelectorAll('a[href]').length ?? 0) > 0 && (m === null || el!.mode === m);
+              },
+              mode ?? null,
+              { timeout: 120_000 },
+            );
             return page.evaluate(() => [...(document.querySelector('m3-search')?.shadowRoot?.querySelectorAll('a[href]') ?? [])].map((a) => a.getAttribute('href') ?? ''));
           })()
         : await (async () => {
@@ -205,6 +223,13 @@ async function main(): Promise<void> {
     hyCached = await timed(process.execPath, args);
     process.stderr.write(hyCached.stderr);
   }
+  const withDoc = values['doc-model'] !== 'none';
+  let doc: Awaited<ReturnType<typeof timed>> | undefined;
+  if (withDoc) {
+    process.stderr.write('building the m3search index with the doc-only model…\n');
+    doc = await timed(process.execPath, [cli, 'index', site, '--out', path.join(site, 'm3search-doc'), '--model', values['doc-model']!, '--quiet', '--fresh', ...extra]);
+    process.stderr.write(doc.stderr);
+  }
   process.stderr.write('building the Pagefind index…\n');
   if (values['limit-pages']) process.stderr.write('(Pagefind indexes every page: --limit-pages only limits m3search)\n');
   const pf = await timed(PAGEFIND, ['--site', site, '--output-path', path.join(site, 'pagefind')]);
@@ -212,11 +237,13 @@ async function main(): Promise<void> {
 
   const manifest = JSON.parse(await readFile(path.join(site, 'm3search', 'manifest.json'), 'utf8')) as SiteManifest;
   const hyManifest = withModel ? (JSON.parse(await readFile(path.join(site, 'm3search-model', 'manifest.json'), 'utf8')) as SiteManifest) : undefined;
+  const docManifest = withDoc ? (JSON.parse(await readFile(path.join(site, 'm3search-doc', 'manifest.json'), 'utf8')) as SiteManifest) : undefined;
   const pfIndex = await dirBytes(path.join(site, 'pagefind'), (f) => !/^pagefind[-.].*\.(js|css)$|^wasm\.|^pagefind-ui|^pagefind-modular-ui|^pagefind-component-ui|^pagefind-highlight/.test(f));
   const pfTotal = await dirBytes(path.join(site, 'pagefind'));
   const out = async (dir: string): Promise<number> => dirBytes(path.join(site, dir));
   await writeFile(path.join(site, 'cmp-m3search.html'), HARNESS.m3search('m3search'));
   await writeFile(path.join(site, 'cmp-m3search-model.html'), HARNESS.m3search('m3search-model'));
+  await writeFile(path.join(site, 'cmp-m3search-doc.html'), HARNESS.m3search('m3search-doc'));
   await writeFile(path.join(site, 'cmp-pagefind.html'), HARNESS.pagefind());
 
   let onServe: ((p: string, b: number) => void) | undefined;
@@ -225,7 +252,10 @@ async function main(): Promise<void> {
   const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
   const rows: string[][] = [];
   const hitRows: string[] = [];
-  const sums = { kw: 0, hyKw: 0, hyUp: 0, pf: 0 };
+  const sums = { kw: 0, hyKw: 0, hyUp: 0, doc: 0, pf: 0 };
+  /** Files a doc-only page fetched that it must not (model, ONNX Runtime, tokenizer library): expected none. */
+  const docForbidden = new Set<string>();
+  let docAfter: FirstQuery['after'];
   const twice = new Set<string>();
   let kwAfter: FirstQuery['after'];
   let hyAfter: FirstQuery['after'];
@@ -235,23 +265,27 @@ async function main(): Promise<void> {
       const once = q === queries[0];
       const k = await firstQuery(browser, server.url, served, 'cmp-m3search.html', '/m3search/', q, 'm3search', false, once);
       const h = withModel ? await firstQuery(browser, server.url, served, 'cmp-m3search-model.html', '/m3search-model/', q, 'm3search', true, once) : undefined;
-      if (once) [kwAfter, hyAfter] = [k.after, h?.after];
+      const d = withDoc ? await firstQuery(browser, server.url, served, 'cmp-m3search-doc.html', '/m3search-doc/', q, 'm3search', false, once, 'sparse') : undefined;
+      if (once) [kwAfter, hyAfter, docAfter] = [k.after, h?.after, d?.after];
       const p = await firstQuery(browser, server.url, served, 'cmp-pagefind.html', '/pagefind/', q, 'pagefind', false);
-      for (const t of [...k.twice, ...(h?.twice ?? []), ...p.twice]) twice.add(t);
+      for (const t of [...k.twice, ...(h?.twice ?? []), ...(d?.twice ?? []), ...p.twice]) twice.add(t);
+      for (const [f] of d?.list ?? []) if (NOT_DOC_ONLY.test(f)) docForbidden.add(f);
       if (q === queries[0]) {
-        for (const [name, r] of [['m3search keyword-only', k], ['m3search with model', h], ['Pagefind', p]] as const) {
+        for (const [name, r] of [['m3search keyword-only', k], ['m3search with model', h], ['m3search doc-only model', d], ['Pagefind', p]] as const) {
           if (r) process.stderr.write(`first query "${q}", ${name}: ${r.list.map(([f, n]) => `${f} ${mib(n)}`).join(' · ')}\n`);
         }
       }
       sums.kw += k.bytes;
       sums.pf += p.bytes;
+      if (d) sums.doc += d.bytes;
       if (h) {
         sums.hyKw += h.bytes;
         sums.hyUp += h.upgraded!.bytes;
       }
-      rows.push([`"${q}"`, `${mib(k.bytes)} (${k.files} files)`, h ? `${mib(h.bytes)} (${h.files} files); hybrid at ${mib(h.upgraded!.bytes)}` : '—', `${mib(p.bytes)} (${p.files} files)`]);
+      const vs = (x: number): string => `${(x / p.bytes).toFixed(2)}×`;
+      rows.push([`"${q}"`, `${mib(k.bytes)} (${k.files} files, ${vs(k.bytes)})`, h ? `${mib(h.bytes)} (${h.files} files); hybrid at ${mib(h.upgraded!.bytes)}` : '—', d ? `${mib(d.bytes)} (${d.files} files, ${vs(d.bytes)})` : '—', `${mib(p.bytes)} (${p.files} files)`]);
       const top = (urls: string[]): string => urls.slice(0, 3).map(short).join(', ') || '(none)';
-      hitRows.push(`| "${q}" | ${top(k.hits)} | ${h ? top(h.hits) : '—'} | ${top(p.hits)} |`);
+      hitRows.push(`| "${q}" | ${top(k.hits)} | ${h ? top(h.hits) : '—'} | ${d ? top(d.hits) : '—'} | ${top(p.hits)} |`);
     }
   } finally {
     await browser.close();
@@ -260,28 +294,30 @@ async function main(): Promise<void> {
   const n = queries.length;
   const b = manifest.bytes;
   const ratio = (x: number): string => `${(x / sums.pf).toFixed(2)}×`;
+  const docCell = (cell: string): string => (docManifest ? cell : '—');
   const lines = [
-    `Site: ${values.site} — ${pages} HTML files; ${manifest.counts.passages} passages (${manifest.chunking.maxTokens}-token chunks), keyword analyzer ${manifest.keyword.analyzer.language ?? '(no language)'}; model build: ${hyManifest?.model ? `${hyManifest.model.id} (dense ${hyManifest.model.denseDim}, multi ${hyManifest.model.multiDim})` : 'none'}; ${os.cpus().length} CPU cores`,
+    `Site: ${values.site} — ${pages} HTML files; ${manifest.counts.passages} passages (${manifest.chunking.maxTokens}-token chunks), keyword analyzer ${manifest.keyword.analyzer.language ?? '(no language)'}; model build: ${hyManifest?.model ? `${hyManifest.model.id} (dense ${hyManifest.model.denseDim}, multi ${hyManifest.model.multiDim})` : 'none'}; doc-only build: ${docManifest?.model ? `${docManifest.model.id} (query: ${docManifest.model.query ?? '?'}, ${docManifest.shards.vocab?.model ?? '?'} vocabulary)` : 'none'}; ${os.cpus().length} CPU cores`,
     '',
-    '| | m3search keyword-only | m3search with model | Pagefind 1.6.0 |',
-    '|---|---|---|---|',
-    `| build time (wall) | ${kw.seconds.toFixed(1)} s (${(kw.seconds / pf.seconds).toFixed(2)}× Pagefind) | ${hy ? `${hy.seconds.toFixed(1)} s (${(hy.seconds / pf.seconds).toFixed(2)}× Pagefind)` : '—'} | ${pf.seconds.toFixed(1)} s |`,
-    `| build phases (CLI summary) | ${phaseLabel(kw.stderr)} | ${hy ? phaseLabel(hy.stderr) : '—'} | |`,
-    `| model build: encoding | | ${hy ? encodeLabel(hy.stderr) : '—'} | |`,
-    `| model rebuild, output folder emptied (encode cache) | | ${hyCached ? `${hyCached.seconds.toFixed(1)} s (${(hyCached.seconds / hy!.seconds).toFixed(2)}× the full build): ${encodeLabel(hyCached.stderr)}` : '—'} | |`,
-    `| index bytes | ${mib(b.total)} (keyword ${mib(b.keyword)}, metadata ${mib(b.meta)}, manifest ${mib(b.manifest)}) | ${hyManifest ? `${mib(hyManifest.bytes.total)} (+ dense ${mib(hyManifest.bytes.dense)}, sparse ${mib(hyManifest.bytes.sparse)}, multi ${mib(hyManifest.bytes.multi)} ${multiLabel(hyManifest)})` : '—'} | ${mib(pfIndex)} |`,
-    `| output folder | ${mib(await out('m3search'))} | ${withModel ? `${mib(await out('m3search-model'))} (model copy included)` : '—'} | ${mib(pfTotal)} |`,
-    `| first results, mean of ${n} (fresh visit, Chromium) | ${mib(sums.kw / n)} (${ratio(sums.kw)}) | keyword answer ${mib(sums.hyKw / n)} (${ratio(sums.hyKw)}); hybrid once the model is in: ${mib(sums.hyUp / n)} | ${mib(sums.pf / n)} |`,
-    `| after the first results, first query's visit: model + ONNX Runtime | | ${hyAfter ? mib(hyAfter.model) : '—'} | |`,
-    `| after the first results, first query's visit: offline copy (saved after idle)${hyAfter ? '; with a model, also the hybrid re-query\'s shards' : ''} | ${kwAfter ? `${mib(kwAfter.offline)} (${kwAfter.offlineFiles} files)` : '—'} | ${hyAfter ? `${mib(hyAfter.offline)} (${hyAfter.offlineFiles} files)` : '—'} | |`,
-    `| files fetched twice in one visit | ${twice.size === 0 ? 'none' : [...twice].join(', ')} | | |`,
+    '| | m3search keyword-only | m3search with model | m3search doc-only model | Pagefind 1.6.0 |',
+    '|---|---|---|---|---|',
+    `| build time (wall) | ${kw.seconds.toFixed(1)} s (${(kw.seconds / pf.seconds).toFixed(2)}× Pagefind) | ${hy ? `${hy.seconds.toFixed(1)} s (${(hy.seconds / pf.seconds).toFixed(2)}× Pagefind)` : '—'} | ${doc ? `${doc.seconds.toFixed(1)} s (${(doc.seconds / pf.seconds).toFixed(2)}× Pagefind)` : '—'} | ${pf.seconds.toFixed(1)} s |`,
+    `| build phases (CLI summary) | ${phaseLabel(kw.stderr)} | ${hy ? phaseLabel(hy.stderr) : '—'} | ${doc ? phaseLabel(doc.stderr) : '—'} | |`,
+    `| model build: encoding | | ${hy ? encodeLabel(hy.stderr) : '—'} | ${doc ? encodeLabel(doc.stderr) : '—'} | |`,
+    `| model rebuild, output folder emptied (encode cache) | | ${hyCached ? `${hyCached.seconds.toFixed(1)} s (${(hyCached.seconds / hy!.seconds).toFixed(2)}× the full build): ${encodeLabel(hyCached.stderr)}` : '—'} | | |`,
+    `| index bytes | ${mib(b.total)} (keyword ${mib(b.keyword)}, metadata ${mib(b.meta)}, manifest ${mib(b.manifest)}) | ${hyManifest ? `${mib(hyManifest.bytes.total)} (+ dense ${mib(hyManifest.bytes.dense)}, sparse ${mib(hyManifest.bytes.sparse)}, multi ${mib(hyManifest.bytes.multi)} ${multiLabel(hyManifest)})` : '—'} | ${docManifest ? `${mib(docManifest.bytes.total)} (+ sparse ${mib(docManifest.bytes.sparse)}, query vocabulary ${mib(docManifest.bytes.vocab ?? 0)} in ${docManifest.shards.vocab?.files.length ?? 0} shards)` : '—'} | ${mib(pfIndex)} |`,
+    `| output folder | ${mib(await out('m3search'))} | ${withModel ? `${mib(await out('m3search-model'))} (model copy included)` : '—'} | ${docCell(withDoc ? mib(await out('m3search-doc')) : '')} | ${mib(pfTotal)} |`,
+    `| first results, mean of ${n} (fresh visit, Chromium) | ${mib(sums.kw / n)} (${ratio(sums.kw)}) | keyword answer ${mib(sums.hyKw / n)} (${ratio(sums.hyKw)}); hybrid once the model is in: ${mib(sums.hyUp / n)} | ${docCell(`learned sparse ${mib(sums.doc / n)} (${ratio(sums.doc)}; ${(sums.doc / sums.kw).toFixed(2)}× keyword-only)`)} | ${mib(sums.pf / n)} |`,
+    `| model, ONNX Runtime or tokenizer library fetched | | | ${docCell(docForbidden.size === 0 ? 'none' : [...docForbidden].join(', '))} | |`,
+    `| after the first results, first query's visit: model + ONNX Runtime | | ${hyAfter ? mib(hyAfter.model) : '—'} | ${docCell(docAfter ? mib(docAfter.model) : '—')} | |`,
+    `| after the first results, first query's visit: offline copy (saved after idle)${hyAfter ? '; with a model, also the hybrid re-query\'s shards' : ''} | ${kwAfter ? `${mib(kwAfter.offline)} (${kwAfter.offlineFiles} files)` : '—'} | ${hyAfter ? `${mib(hyAfter.offline)} (${hyAfter.offlineFiles} files)` : '—'} | ${docCell(docAfter ? `${mib(docAfter.offline)} (${docAfter.offlineFiles} files)` : '—')} | |`,
+    `| files fetched twice in one visit | ${twice.size === 0 ? 'none' : [...twice].join(', ')} | | | |`,
     '',
-    '| first query (fresh visit) | m3search keyword-only | m3search with model | Pagefind |',
-    '|---|---|---|---|',
+    '| first query (fresh visit; × Pagefind) | m3search keyword-only | m3search with model | m3search doc-only model | Pagefind |',
+    '|---|---|---|---|---|',
     ...rows.map((r) => `| ${r.join(' | ')} |`),
     '',
-    '| query | m3search keyword-only top 3 | m3search with model top 3 (keyword answer) | Pagefind top 3 |',
-    '|---|---|---|---|',
+    '| query | m3search keyword-only top 3 | m3search with model top 3 (keyword answer) | m3search doc-only top 3 (learned sparse; test model) | Pagefind top 3 |',
+    '|---|---|---|---|---|',
     ...hitRows,
   ];
   console.log(lines.join('\n'));

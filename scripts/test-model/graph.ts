@@ -77,6 +77,13 @@ const GAIN = {
   ffnOut: 0.7,
   /** Mean of the LM decoder bias. */
   lmBias: -13,
+  /**
+   * Doc-only variant (`docOnlyWeights`): the own-embedding skip into the LM head
+   * and the bias mean that leave, on the sample corpus, every passage's own
+   * tokens positive and ~200 ids per passage in all (a median passage of 145 tokens).
+   */
+  docSelf: 1.5,
+  docLmBias: -44,
 } as const;
 
 /** The project's seeded PRNG (mulberry32), under the name the generator, bench and tests use. */
@@ -154,7 +161,20 @@ export interface TinyWeights {
   /** BGE-M3 `colbert_linear`: H → D. */
   colbert: TorchLinear;
   /** RoBERTa LM head: dense H→H, GELU, LayerNorm, decoder tied to the word embeddings. */
-  mlm: { dense: MatMulLinear; ln: LayerNormWeights; decoderBias: Float32Array };
+  mlm: {
+    dense: MatMulLinear;
+    ln: LayerNormWeights;
+    decoderBias: Float32Array;
+    /**
+     * Doc-only variant: the token's own word embedding, times this, added to the
+     * LM head's output before the tied decoder. Its own logit then stands well
+     * clear of the rest, so with a strongly negative bias a passage's vector is
+     * its own tokens plus a bounded expansion, as a trained doc-only model's is.
+     */
+    selfGain?: number;
+    /** Doc-only variant: `logits` max-pooled over positions in the graph ([B,V]); `token_logits` keeps [B,T,V]. */
+    pooled?: boolean;
+  };
   /** With `shape.denseDim`: the dense head H → denseDim. */
   denseHead?: MatMulLinear;
 }
@@ -244,6 +264,31 @@ export function makeWeights(vocabSize: number, seed: number = TINY.seed, shape: 
     const dd = shape.denseDim;
     w.denseHead = { w: gridNormals(rng('dense_head'), H * dd, 1 / Math.sqrt(H), step), b: new Float32Array(dd), inDim: H, outDim: dd };
   }
+  return w;
+}
+
+/**
+ * Weights of the doc-only test model: `makeWeights`, with every word-embedding
+ * row scaled to norm √H (the tied decoder then has no hub rows whose logits
+ * are high for any input), the token's own embedding added to the LM head
+ * output, and a bias far below zero: a passage's vector is its own tokens and
+ * a bounded expansion, as a trained doc-only SPLADE model's is, instead of the
+ * thousands of ids the random MLM head of `makeWeights` gives.
+ */
+export function docOnlyWeights(vocabSize: number, shape: ModelShape = TINY): TinyWeights {
+  const w = makeWeights(vocabSize, shape.seed, shape);
+  const H = shape.hidden;
+  for (let v = 0; v < vocabSize; v++) {
+    const row = w.wordEmbeddings.subarray(v * H, (v + 1) * H);
+    let ss = 0;
+    for (const x of row) ss += x * x;
+    const f = Math.sqrt(H / ss);
+    for (let i = 0; i < H; i++) row[i]! *= f;
+  }
+  const shift = GAIN.docLmBias - GAIN.lmBias;
+  for (let v = 0; v < vocabSize; v++) w.mlm.decoderBias[v]! += shift;
+  w.mlm.selfGain = GAIN.docSelf;
+  w.mlm.pooled = true;
   return w;
 }
 
@@ -470,11 +515,22 @@ export function buildModel(w: TinyWeights, layout: OutputLayout, precision: Prec
     );
   } else if (layout === 'splade') {
     // RoBERTa LM head; the decoder reuses the word-embedding table (tied weights).
-    const t = g.layerNorm(g.gelu(g.linear(hidden, w.mlm.dense, 'lm_head.dense'), 'lm_gelu'), w.mlm.ln, 'lm_head.layer_norm');
+    let t = g.layerNorm(g.gelu(g.linear(hidden, w.mlm.dense, 'lm_head.dense'), 'lm_gelu'), w.mlm.ln, 'lm_head.layer_norm');
+    if (w.mlm.selfGain) t = g.op('Add', [t, g.op('Mul', [word, g.constF([w.mlm.selfGain])], 'lm_self')], 'lm_head_self');
     const decoder = g.op('Transpose', ['embeddings.word_embeddings'], 'lm_decoder_weight', [attr.ints('perm', [1, 0])]);
     const bias = g.floatInit('lm_head.bias', [w.vocabSize], w.mlm.decoderBias);
-    const logits = g.op('Add', [g.op('MatMul', [t, decoder], 'lm_mm'), bias], 'logits');
-    outputs.push(valueInfoProto(logits, DataType.FLOAT, ['batch', 'sequence', w.vocabSize]));
+    if (w.mlm.pooled) {
+      // SPLADE's max over the non-padding positions inside the graph: `logits` is [B,V], a
+      // passage's output is one row instead of T (the encoder then transforms it as a pooled row);
+      // the per-position logits stay an output under a name the loader does not pick.
+      const tokenLogits = g.op('Add', [g.op('MatMul', [t, decoder], 'lm_mm'), bias], 'token_logits');
+      const padded = g.op('Add', [tokenLogits, g.op('Unsqueeze', [maskAdd, g.constI64([2], [1])], 'mask_add_3d')], 'token_logits_masked');
+      const logits = g.op('ReduceMax', [padded], 'logits', [attr.ints('axes', [1]), attr.int('keepdims', 0)]);
+      outputs.push(valueInfoProto(logits, DataType.FLOAT, ['batch', w.vocabSize]), valueInfoProto(tokenLogits, DataType.FLOAT, ['batch', 'sequence', w.vocabSize]));
+    } else {
+      const logits = g.op('Add', [g.op('MatMul', [t, decoder], 'lm_mm'), bias], 'logits');
+      outputs.push(valueInfoProto(logits, DataType.FLOAT, ['batch', 'sequence', w.vocabSize]));
+    }
   }
 
   const graph = graphProto({

@@ -3,18 +3,19 @@
 // `external-data/`: the hidden-state model as BGE-M3's hub folder ships its
 // fp32 graph (onnx/model.onnx + onnx/model.onnx_data, no int8 file).
 import { createHash, randomBytes } from 'node:crypto';
-import { cp, mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ModelManifest, OutputLayout } from '../../src/model/manifest.js';
 import { DEFAULT_HEAD_FILES, MANIFEST_FILE } from '../../src/model/manifest.js';
 import { externalize } from './external.js';
-import { buildModel, makeWeights, TINY, type TinyWeights } from './graph.js';
+import { buildModel, docOnlyWeights, makeWeights, TINY, type TinyWeights } from './graph.js';
 import { writeSafetensors } from './safetensors.js';
 import { buildVocab, SPECIAL_IDS, tokenizerFiles } from './tokenizer.js';
+import { WP_PAD_ID, wordPieceFiles, wordPieceVocab } from './wordpiece.js';
 
 /** Bump when the output changes in a way the source hash would not show. */
-export const GENERATOR_VERSION = 2;
+export const GENERATOR_VERSION = 3;
 
 export const LAYOUTS = ['heads-in-graph', 'hidden-state', 'splade'] as const satisfies readonly OutputLayout[];
 export type TestLayout = (typeof LAYOUTS)[number];
@@ -24,7 +25,7 @@ export const REPO_ROOT = path.resolve(HERE, '..', '..');
 export const DEFAULT_ROOT = path.join(REPO_ROOT, '.cache', 'test-model');
 export const CORPUS_PATH = path.join(REPO_ROOT, 'public', 'sample-corpus.jsonl');
 const STAMP_FILE = 'stamp.json';
-const SOURCES = ['index.ts', 'graph.ts', 'protobuf.ts', 'tokenizer.ts', 'safetensors.ts', 'external.ts'];
+const SOURCES = ['index.ts', 'graph.ts', 'protobuf.ts', 'tokenizer.ts', 'wordpiece.ts', 'safetensors.ts', 'external.ts'];
 
 /** Every file each layout folder holds. */
 export const MODEL_FILES = [
@@ -54,11 +55,16 @@ export interface TestModel {
   layouts: Record<TestLayout, string>;
   /** The external-data variant of `layouts[EXTERNAL_OF]`: same weights and files, onnx/model.onnx's initializers in onnx/model.onnx_data. */
   externalData: string;
-  /** The splade folder declared inference-free ("doc-only"): its manifest's `sparse.query` is 'idf', with a generated `idf.json`. */
+  /**
+   * A doc-only ("inference-free") SPLADE model: the splade layout with a BERT
+   * uncased WordPiece tokenizer (as OpenSearch's doc-only models ship), a sparse
+   * MLM head (own tokens + a bounded expansion per passage, `docOnlyWeights`),
+   * its manifest's `sparse.query` 'idf' and a generated `idf.json`.
+   */
   docOnly: string;
 }
 
-/** Folder of the doc-only variant of the splade layout (same graph and tokenizer, plus idf.json). */
+/** Folder of the doc-only model (splade layout, WordPiece tokenizer, idf.json). */
 export const DOC_ONLY_FOLDER = 'splade-doc';
 export const IDF_FILE = 'idf.json';
 
@@ -209,12 +215,42 @@ async function writeAll(dir: string, corpusTexts: readonly string[]): Promise<vo
   const split = externalize(await readFile(path.join(dir, EXTERNAL_OF, 'onnx', 'model.onnx')));
   await writeFile(path.join(ext, 'onnx', 'model.onnx'), split.graph);
   await writeFile(path.join(ext, 'onnx', 'model.onnx_data'), split.data);
-  // The doc-only variant: the splade folder, declared inference-free, with an idf table.
+  // The doc-only model: the splade layout over its own WordPiece vocabulary and sparse MLM head, declared inference-free, with an idf table.
   const doc = path.join(dir, DOC_ONLY_FOLDER);
-  await cp(path.join(dir, 'splade'), doc, { recursive: true });
+  const wpVocab = wordPieceVocab(vocab);
+  const wpPieces = Object.keys(wpVocab);
+  const wpTok = wordPieceFiles(wpVocab, TINY.maxLength);
+  const docWeights = docOnlyWeights(wpPieces.length);
+  await mkdir(path.join(doc, 'onnx'), { recursive: true });
+  await writeFile(path.join(doc, 'onnx', 'model.onnx'), buildModel(docWeights, 'splade', 'fp32'));
+  await writeFile(path.join(doc, 'onnx', 'model_quantized.onnx'), buildModel(docWeights, 'splade', 'int8'));
   const docManifest: ModelManifest = { ...manifestFor('splade'), modelId: 'm3search/tiny-test-splade-doc', sparse: { query: 'idf', idf: IDF_FILE } };
   await writeFile(path.join(doc, MANIFEST_FILE), json(docManifest));
-  await writeFile(path.join(doc, IDF_FILE), json(idfTable(vocab)));
+  await writeFile(path.join(doc, 'config.json'), json(bertConfig(wpPieces.length)));
+  await writeFile(path.join(doc, 'tokenizer.json'), JSON.stringify(wpTok.tokenizer) + '\n');
+  await writeFile(path.join(doc, 'tokenizer_config.json'), json(wpTok.config));
+  await writeFile(path.join(doc, 'special_tokens_map.json'), json(wpTok.specialTokensMap));
+  await writeFile(path.join(doc, DEFAULT_HEAD_FILES.sparse), sparseHead);
+  await writeFile(path.join(doc, DEFAULT_HEAD_FILES.colbert), colbertHead);
+  await writeFile(path.join(doc, IDF_FILE), json(idfTable(wpPieces)));
+}
+
+/** config.json of the doc-only model: BERT's fields (the graph's position table holds maxLength positions). */
+function bertConfig(vocabSize: number): Record<string, unknown> {
+  return {
+    architectures: ['BertForMaskedLM'],
+    model_type: 'bert',
+    hidden_size: TINY.hidden,
+    num_attention_heads: TINY.heads,
+    num_hidden_layers: TINY.layers,
+    intermediate_size: TINY.ffn,
+    hidden_act: 'gelu',
+    vocab_size: vocabSize,
+    max_position_embeddings: TINY.maxLength,
+    type_vocab_size: 1,
+    layer_norm_eps: TINY.layerNormEps,
+    pad_token_id: WP_PAD_ID,
+  };
 }
 
 /**
@@ -222,9 +258,9 @@ async function writeAll(dir: string, corpusTexts: readonly string[]): Promise<vo
  * by a hash of the piece, and every 13th piece left out (a table need not
  * cover the vocabulary: absent pieces weigh nothing at query time).
  */
-function idfTable(vocab: readonly (readonly [string, number])[]): Record<string, number> {
+function idfTable(pieces: readonly string[]): Record<string, number> {
   const out: Record<string, number> = {};
-  vocab.forEach(([piece], i) => {
+  pieces.forEach((piece, i) => {
     if (i % 13 === 5) return;
     const h = createHash('sha256').update(piece).digest();
     out[piece] = Math.round((0.5 + (h.readUInt16LE(0) / 65535) * 7.5) * 1e4) / 1e4;

@@ -39,7 +39,11 @@ export interface EncodeOptions extends CoreEncodeOptions {
   kind?: TextKind;
   /** Texts per forward pass (default 16). */
   batchSize?: number;
-  /** Cap on batch × padded length, so long texts go in smaller batches (default 16384). */
+  /**
+   * Cap on batch × padded length, so long texts go in smaller batches (default
+   * 16384; for a SPLADE model, also at most 2^23 / vocabulary size, so one
+   * batch's `[B,T,V]` logits stay near 32 MB).
+   */
   maxBatchTokens?: number;
   signal?: AbortSignal;
   onProgress?: (p: EncodeProgress) => void;
@@ -243,7 +247,9 @@ export class M3Encoder implements Encoder {
     // Batch texts of similar length together so little compute is spent on padding.
     const order = tokenized.map((_, i) => i).sort((a, b) => tokenized[a]!.ids.length - tokenized[b]!.ids.length);
     const batchSize = opts.batchSize ?? 16;
-    const maxBatchTokens = opts.maxBatchTokens ?? 16384;
+    // MLM logits are [B,T,V]: a 16384-token batch of a 30k vocabulary is 2 GB per tensor, and the
+    // graph writes several; memory traffic then costs far more than the smaller batches' overhead.
+    const maxBatchTokens = opts.maxBatchTokens ?? (this.parts.outputs.logits ? Math.min(16384, Math.max(1, Math.floor(SPLADE_BATCH_LOGITS / this.info.vocabSize))) : 16384);
     const out = new Array<Encoded>(texts.length);
     let done = 0;
     let i = 0;
@@ -424,6 +430,8 @@ export class M3Encoder implements Encoder {
 
 /** Characters tokenized per tokenizer call for long texts (well below the ~120k tokens that overflow its stack). */
 const TOKENIZE_SLICE = 16_384;
+/** SPLADE models: batch × padded length × vocabulary size stays under this many logits (32 MB of float32). */
+const SPLADE_BATCH_LOGITS = 1 << 23;
 /** Combining marks kept in a row (Unicode's Stream-Safe Text Format, UAX #15: no real text needs more than 30). */
 const MAX_MARKS = 30;
 const MARK_RUN = new RegExp(`(\\p{M}{${MAX_MARKS}})\\p{M}+`, 'gu');

@@ -27,6 +27,7 @@ import type { SparseVector } from '../core/types.js';
 import { compare } from '../core/keyword-plan.js';
 import { keywordShardOf } from './keyword-shards.js';
 import { readFrontCoded, writeFrontCoded } from './front-code.js';
+import { bertWordPiece, type BertWordPiece } from './bert-wordpiece.js';
 import { checkHeader, end, header, ShardKind } from './shards.js';
 
 export type QueryVocabModel = 'WordPiece' | 'Unigram';
@@ -144,8 +145,10 @@ export function buildQueryVocab(
   let minScore: number | undefined;
   let model: QueryVocabModel;
   let maxPiece = 0;
+  // Special tokens never weigh on the query side (idfQueryVector drops them), whatever the postings say.
+  const special = new Set(((tokenizerJson.added_tokens as { id: number; special?: boolean }[] | undefined) ?? []).filter((a) => a.special).map((a) => a.id));
   const weightOf = (piece: string, id: number): VocabEntry['weighted'] => {
-    const w = postingIds.has(id) ? idfOf(piece, id) : undefined;
+    const w = postingIds.has(id) && !special.has(id) ? idfOf(piece, id) : undefined;
     return w !== undefined && w > 0 ? { id, weight: w } : undefined;
   };
   if (type === 'WordPiece' && m?.vocab && typeof m.vocab === 'object' && !Array.isArray(m.vocab)) {
@@ -241,23 +244,29 @@ export interface QueryVocabInfo {
 }
 
 /**
- * Builds query vectors on the page: the query's words (the tokenizer's own
- * normalizer and pre-tokenizer, run with an empty vocabulary), the shards of
- * their keys, then the tokenizer again over just those pieces — which holds
- * every piece the full vocabulary could use for these words, so it splits
- * them exactly as the full tokenizer does. Pieces with postings map to their
- * id and idf weight; the rest (and special tokens) weigh nothing.
+ * Builds query vectors on the page: the query's words, the shards of their
+ * keys, then the tokenizer over just those pieces — which hold every piece the
+ * full vocabulary could use for these words, so it splits them exactly as the
+ * full tokenizer does. Pieces with postings map to their id and idf weight;
+ * the rest (and special tokens) weigh nothing. A BERT WordPiece tokenizer runs
+ * as the small tokenizer of bert-wordpiece.ts (no library on the page); any
+ * other runs through the library (`create`, the tokenizer's own normalizer and
+ * pre-tokenizer giving the words).
  */
 export class QueryVocabulary {
-  private readonly words: TokenizerLike;
+  private readonly small?: BertWordPiece;
+  private readonly words?: TokenizerLike;
   private captured: string[] = [];
 
   constructor(
     private readonly info: QueryVocabInfo,
     private readonly file: QueryTokenizerFile,
     private readonly shard: (i: number) => Promise<VocabShard>,
-    private readonly create: TokenizerFactory,
+    private readonly create?: TokenizerFactory,
   ) {
+    this.small = info.model === 'WordPiece' ? bertWordPiece(file.tokenizer, file.config) : undefined;
+    if (this.small) return;
+    if (!create) throw new M3SearchError('INVALID_OPTION', `This ${info.model} tokenizer needs the tokenizer library on the page (only BERT WordPiece runs without it).`);
     const t = create(this.withVocab([]), file.config);
     // The model stage records the pre-tokenized words instead of segmenting them.
     (t.model as { _call: (tokens: string[]) => string[] })._call = (tokens) => {
@@ -267,10 +276,16 @@ export class QueryVocabulary {
     this.words = t;
   }
 
+  /** Whether this vocabulary's tokenizer needs the library (`create`): every tokenizer but BERT WordPiece. */
+  static needsLibrary(model: QueryVocabModel, file: QueryTokenizerFile): boolean {
+    return model !== 'WordPiece' || bertWordPiece(file.tokenizer, file.config) === undefined;
+  }
+
   /** The pre-tokenized words of `text`, as the tokenizer hands them to its model. */
   wordsOf(text: string): string[] {
+    if (this.small) return this.small.sections(text).flatMap((s) => ('word' in s ? [s.word] : []));
     this.captured = [];
-    this.words.tokenize(text, { add_special_tokens: false });
+    this.words!.tokenize(text, { add_special_tokens: false });
     return this.captured;
   }
 
@@ -285,7 +300,7 @@ export class QueryVocabulary {
     return [...want].sort((a, b) => a - b);
   }
 
-  /** Pieces of every shard read so far, and the tokenizer over them (rebuilt only when a query brings new shards). */
+  /** Pieces of every shard read so far, and the library tokenizer over them (rebuilt only when a query brings new shards). */
   private readonly entries = new Map<string, VocabEntry>();
   private readonly loaded = new Set<number>();
   private tokenizer?: TokenizerLike;
@@ -299,9 +314,14 @@ export class QueryVocabulary {
   async vector(text: string): Promise<SparseVector> {
     if (this.info.model === 'WordPiece') await this.walkWordPiece(text);
     else await this.load(this.shardsOf(text));
-    this.tokenizer ??= this.create(this.withVocab([...this.entries.values()]), this.file.config);
+    let pieces: string[];
+    if (this.small) pieces = this.small.tokenize(text, (p) => this.entries.has(p));
+    else {
+      this.tokenizer ??= this.create!(this.withVocab([...this.entries.values()]), this.file.config);
+      pieces = this.tokenizer.tokenize(text, { add_special_tokens: false });
+    }
     const weights = new Map<number, number>();
-    for (const piece of this.tokenizer.tokenize(text, { add_special_tokens: false })) {
+    for (const piece of pieces) {
       const w = this.entries.get(piece)?.weighted;
       if (w && !weights.has(w.id)) weights.set(w.id, w.weight);
     }
@@ -323,7 +343,7 @@ export class QueryVocabulary {
    * WordPiece is a greedy longest match: only the positions the walk reaches
    * are looked up, a round of fetches per piece (most words are one piece), so
    * a query reads the shards of its words' first positions rather than of
-   * every position. The library's walk then consults only keys whose shards
+   * every position. The tokenizer's walk then consults only keys whose shards
    * are loaded, and so finds what the full vocabulary gives.
    */
   private async walkWordPiece(text: string): Promise<void> {

@@ -143,16 +143,19 @@ export class SiteIndexReader {
    * A doc-only index's query vector: the query's token ids with postings,
    * weighted by idf, exactly as the full tokenizer and idf table give them
    * (src/model/splade-query.ts), built from the tokenizer file and the vocabulary
-   * shards the query's words need. The tokenizer library is imported here, on first use.
+   * shards the query's words need. A BERT WordPiece tokenizer runs without the
+   * tokenizer library; any other imports it here, on first use.
    */
   async idfQuery(text: string): Promise<SparseVector> {
     const v = this.manifest.shards.vocab;
     if (!this.inferenceFree || !v) throw new M3SearchError('INVALID_OPTION', 'This index was not built with a doc-only model: its queries are encoded by the model.');
     this.queryVocab ??= (async () => {
-      const [{ Tokenizer }, file] = await Promise.all([
-        import('@huggingface/tokenizers'),
-        this.file(v.tokenizer.file, async (b) => parseQueryTokenizer(new TextDecoder('utf-8', { fatal: true }).decode(await gunzip(b)))),
-      ]);
+      // A Unigram vocabulary always needs the tokenizer library: its import starts beside the tokenizer file's fetch.
+      const library = v.model === 'WordPiece' ? undefined : import('@huggingface/tokenizers');
+      void library?.catch(() => undefined); // awaited below; a failure there is the query's
+      const file = await this.file(v.tokenizer.file, async (b) => parseQueryTokenizer(new TextDecoder('utf-8', { fatal: true }).decode(await gunzip(b))));
+      // BERT WordPiece runs as the page's own small tokenizer (bert-wordpiece.ts): the library is never imported.
+      const { Tokenizer } = QueryVocabulary.needsLibrary(v.model, file) ? await (library ?? import('@huggingface/tokenizers')) : { Tokenizer: undefined };
       const info = { ...v, firsts: v.files.map((f) => f.first) };
       const shard = (i: number): Promise<VocabShard> =>
         this.file(v.files[i]!.file, async (b) => {
@@ -160,7 +163,8 @@ export class SiteIndexReader {
           if (s.shard !== i) throw new RangeError(`holds vocabulary shard ${s.shard}, the manifest lists it as ${i}`);
           return s;
         });
-      return new QueryVocabulary(info, file, shard, (json, config) => new Tokenizer(json as never, config as never) as unknown as TokenizerLike & { model: unknown });
+      const create = Tokenizer && ((json: Record<string, unknown>, config: Record<string, unknown>) => new Tokenizer(json as never, config as never) as unknown as TokenizerLike & { model: unknown });
+      return new QueryVocabulary(info, file, shard, create);
     })();
     // A failed first load must not stick: the next query tries again.
     const qv = await this.queryVocab.catch((e: unknown) => {

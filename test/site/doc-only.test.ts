@@ -1,13 +1,15 @@
 // Doc-only ("inference-free") static sites (issue #15): documents encoded by the
 // MLM at build time, queries built on the page from the shipped vocabulary.
 // - page-side query vectors equal idfQueryVector over the full tokenizer, on the
-//   generated Unigram test model and on the real bert-base-uncased WordPiece
-//   tokenizer with a few hundred real queries (words absent from the site included);
+//   generated test models (Unigram through the tokenizer library, the doc-only
+//   WordPiece one through the page's small tokenizer) and on the real
+//   bert-base-uncased and bert-base-chinese WordPiece tokenizers with a few
+//   hundred real queries and hard strings (words absent from the site included);
 // - site scores equal the reference formula computed here, independently: document
 //   = max over positions of log(1 + relu(logits)) with the special token ids dropped
 //   (every non-padding position pooled, as OpenSearch's doc-only models and SPLADE
 //   do); query = idf of its token ids; score = dot product.
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -26,6 +28,7 @@ import { buildQueryVocab, decodeVocabShard, encodeVocabShard, QueryVocabulary, t
 import { searchSite } from '../../src/site/search.js';
 import type { SiteIndexReader } from '../../src/site/query.js';
 import { testModel } from '../helpers/test-model.js';
+import { HARD } from './tokenizer-strings.js';
 
 const SHARED = path.resolve(__dirname, '../../../shared');
 const json = (file: string): JsonObject => JSON.parse(readFileSync(file, 'utf8')) as JsonObject;
@@ -36,14 +39,19 @@ const factory = (j: Record<string, unknown>, c: Record<string, unknown>) => new 
 const ODD = ['Zürich naïve café', 'unbelievably-unforgettable', '東京 検索 データ', 'x'.repeat(120) + ' search', 'C++ & Rust: zero-cost?', 'supercalifragilisticexpialidocious', '  ', 'ÅÄÖ åäö ßẞ', '🙂 emoji 👍🏽', 'hypothalamic-pituitary'];
 
 /** The page side over one tokenizer: vocabulary shards encoded and decoded as a site ships them. */
-function pageSide(tokJson: JsonObject, tokConfig: JsonObject, idf: ReadonlyMap<string, number>, postingIds: ReadonlySet<number>, shardBytes: number): { qv: QueryVocabulary; fetched: Set<number>; shards: number } {
+function pageSide(tokJson: JsonObject, tokConfig: JsonObject, idf: ReadonlyMap<string, number>, postingIds: ReadonlySet<number>, shardBytes: number, create: typeof factory | undefined = factory): { qv: QueryVocabulary; fetched: Set<number>; shards: number } {
   const build = buildQueryVocab(tokJson, tokConfig, idf, postingIds, shardBytes);
   const bytes = build.shards.map(({ shard }) => encodeVocabShard(shard, build.model));
   const fetched = new Set<number>();
   const info = { ...build, firsts: build.shards.map((s) => s.first) };
-  const qv = new QueryVocabulary(info, JSON.parse(JSON.stringify(build.tokenizer)), async (i) => (fetched.add(i), decodeVocabShard(bytes[i]!, build.model, build.vocabSize)), factory);
+  const qv = new QueryVocabulary(info, JSON.parse(JSON.stringify(build.tokenizer)), async (i) => (fetched.add(i), decodeVocabShard(bytes[i]!, build.model, build.vocabSize)), create);
   return { qv, fetched, shards: bytes.length };
 }
+
+/** BERT WordPiece runs as the page's small tokenizer: a call to the library's factory fails the test. */
+const noLibrary = (): never => {
+  throw new Error('the tokenizer library was used for a BERT WordPiece tokenizer');
+};
 
 /** The reference vector restricted to the pieces with postings (the only ones a site can score). */
 function restricted(v: { ids: Uint32Array; weights: Float32Array }, postingIds: ReadonlySet<number>): [number, number][] {
@@ -51,61 +59,84 @@ function restricted(v: { ids: Uint32Array; weights: Float32Array }, postingIds: 
 }
 
 describe('doc-only query side on the page equals idfQueryVector over the full tokenizer', () => {
-  it('bert-base-uncased (WordPiece) with 400 real queries and a generated idf table', async () => {
-    const dir = path.join(SHARED, 'tokenizers', 'bert-base-uncased');
+  const lines = (f: string, n: number) => readFileSync(f, 'utf8').split('\n').filter(Boolean).slice(0, n).map((l) => JSON.parse(l) as { text: string; title?: string });
+
+  /**
+   * A real WordPiece tokenizer from ../shared over a "site" of `docs` (its
+   * postings: the pieces their text tokenizes to) and a generated idf table
+   * (every 11th piece left out, weights spread by id): every query's page-side
+   * vector, on one long-lived page and, for every 10th, on a fresh one, equals
+   * the full tokenizer's — with the page's small tokenizer, never the library.
+   */
+  async function wordPieceSite(name: string, docs: { text: string; title?: string }[], queries: string[]): Promise<void> {
+    const dir = path.join(SHARED, 'tokenizers', name);
     const tokJson = json(path.join(dir, 'tokenizer.json'));
-    const tokConfig = json(path.join(dir, 'tokenizer_config.json'));
+    const configFile = path.join(dir, 'tokenizer_config.json');
+    const tokConfig = existsSync(configFile) ? json(configFile) : {};
     const full = createTokenizer(tokJson, tokConfig);
     const vocab = (tokJson.model as { vocab: Record<string, number> }).vocab;
-    // A generated idf table: every 11th piece left out, weights spread by id.
     const raw: Record<string, number> = {};
     for (const [piece, id] of Object.entries(vocab)) if (id % 11 !== 3) raw[piece] = 0.25 + ((id * 2654435761) % 1000) / 125;
     const idf = parseIdf(raw);
-    // The "site": 300 SciFact documents; its postings are the pieces their text tokenizes to.
-    const lines = (f: string, n: number) => readFileSync(f, 'utf8').split('\n').filter(Boolean).slice(0, n).map((l) => JSON.parse(l) as { text: string; title?: string });
-    const docs = lines(path.join(SHARED, 'data', 'scifact', 'corpus.jsonl'), 300);
     const postingIds = new Set<number>();
     for (const d of docs) for (const id of full.ids(`${d.title ?? ''} ${d.text}`, { special: false })) if (!full.specialIds.has(id)) postingIds.add(id);
-    // Queries from two collections: most hold words no site document has.
-    const queries = [...lines(path.join(SHARED, 'data', 'scifact', 'queries.jsonl'), 250), ...lines(path.join(SHARED, 'data', 'cranfield', 'queries.jsonl'), 150)].map((q) => q.text);
-    queries.push(...ODD);
-    const { qv, fetched, shards } = pageSide(tokJson, tokConfig, idf, postingIds, 2 << 10);
+    const { qv, fetched, shards } = pageSide(tokJson, tokConfig, idf, postingIds, 2 << 10, noLibrary);
     let absentWords = 0;
     let perQuery = 0;
     let firstQueries = 0;
     for (const [i, q] of queries.entries()) {
       const want = restricted(idfQueryVector(full, q, idf), postingIds);
-      // One long-lived page answers every query; every 10th is also a first query on a fresh page (what it reads is counted).
       expect(pairs(await qv.vector(q)), q).toEqual(want);
       if (i % 10 === 0) {
-        const cold = pageSide(tokJson, tokConfig, idf, postingIds, 2 << 10);
+        const cold = pageSide(tokJson, tokConfig, idf, postingIds, 2 << 10, noLibrary);
         expect(pairs(await cold.qv.vector(q)), q).toEqual(want);
         perQuery += cold.fetched.size;
         firstQueries++;
       }
       for (const id of full.ids(q, { special: false })) if (!postingIds.has(id)) absentWords++;
     }
-    expect(queries.length).toBeGreaterThanOrEqual(400);
     expect(absentWords).toBeGreaterThan(100); // the queries do hold pieces the site lacks
     // A first query reads a small part of the vocabulary (every 10th query, each on a fresh page).
     expect(perQuery / firstQueries).toBeLessThan(shards / 5);
     expect(fetched.size).toBeLessThan(shards);
+  }
+
+  it('bert-base-uncased (WordPiece) with 400 real queries, hard strings and a generated idf table', async () => {
+    // The "site": 300 SciFact documents. Queries from two collections: most hold words no site document has.
+    const docs = lines(path.join(SHARED, 'data', 'scifact', 'corpus.jsonl'), 300);
+    const queries = [...lines(path.join(SHARED, 'data', 'scifact', 'queries.jsonl'), 250), ...lines(path.join(SHARED, 'data', 'cranfield', 'queries.jsonl'), 150)].map((q) => q.text);
+    queries.push(...ODD, ...HARD);
+    expect(queries.length).toBeGreaterThanOrEqual(450);
+    await wordPieceSite('bert-base-uncased', docs, queries);
   }, 120_000);
 
-  it('the generated test model (Unigram) on its sample corpus and on words it has not seen', async () => {
-    const dir = (await testModel()).docOnly;
-    const tokJson = json(path.join(dir, 'tokenizer.json'));
-    const tokConfig = json(path.join(dir, 'tokenizer_config.json'));
-    const full = createTokenizer(tokJson, tokConfig);
-    const idf = parseIdf(json(path.join(dir, 'idf.json')));
+  it('bert-base-chinese (cased WordPiece, one piece per ideograph) with 300 Chinese queries and hard strings', async () => {
+    const docs = lines(path.join(SHARED, 'data', 'cmrc2018-retrieval-zh', 'corpus.jsonl'), 200);
+    const queries = [...lines(path.join(SHARED, 'data', 'cmrc2018-retrieval-zh', 'queries.jsonl'), 200), ...lines(path.join(SHARED, 'data', 'xquad', 'zh', 'queries.jsonl'), 100)].map((q) => q.text);
+    queries.push(...ODD, ...HARD);
+    await wordPieceSite('bert-base-chinese', docs, queries);
+  }, 120_000);
+
+  it('the generated test models: Unigram (the splade folder) through the library, the doc-only WordPiece one without it', async () => {
+    const m = await testModel();
     const corpus = readFileSync(path.resolve(__dirname, '../../public/sample-corpus.jsonl'), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as { text: string });
-    const postingIds = new Set<number>();
-    for (const d of corpus.slice(0, corpus.length >> 1)) for (const id of full.ids(d.text, { special: false })) postingIds.add(id);
     // Queries: sentences of the other half of the corpus, and odd ones.
     const queries = corpus.slice(corpus.length >> 1).flatMap((d) => d.text.split(/[.!?]\s+/)).filter((s) => s.trim()).slice(0, 200);
-    queries.push(...ODD);
-    const { qv } = pageSide(tokJson, tokConfig, idf, postingIds, 2 << 10);
-    for (const q of queries) expect(pairs(await qv.vector(q)), q).toEqual(restricted(idfQueryVector(full, q, idf), postingIds));
+    queries.push(...ODD, ...HARD);
+    for (const [dir, create] of [[m.layouts.splade, factory], [m.docOnly, noLibrary]] as const) {
+      const tokJson = json(path.join(dir, 'tokenizer.json'));
+      const tokConfig = json(path.join(dir, 'tokenizer_config.json'));
+      const full = createTokenizer(tokJson, tokConfig);
+      // The doc-only model's own idf.json; for the Unigram tokenizer, the same kind of table generated here.
+      const idf =
+        dir === m.docOnly
+          ? parseIdf(json(path.join(dir, 'idf.json')))
+          : parseIdf(Object.fromEntries((tokJson.model as { vocab: [string, number][] }).vocab.filter((_, i) => i % 13 !== 5).map(([p], i) => [p, 0.5 + (i % 61) / 8])));
+      const postingIds = new Set<number>();
+      for (const d of corpus.slice(0, corpus.length >> 1)) for (const id of full.ids(d.text, { special: false })) postingIds.add(id);
+      const { qv } = pageSide(tokJson, tokConfig, idf, postingIds, 2 << 10, create);
+      for (const q of queries) expect(pairs(await qv.vector(q)), `${path.basename(dir)}: ${q}`).toEqual(restricted(idfQueryVector(full, q, idf), postingIds));
+    }
   }, 60_000);
 
   it('refuses a BPE tokenizer (a word is not split by its substrings alone) as MODEL_FILES', () => {
@@ -155,12 +186,16 @@ describe('a static site built with a doc-only model', () => {
   it('scores every passage as the reference formula does (document SPLADE-max, query idf, dot product)', async () => {
     const tokJson = json(path.join(modelDir, 'tokenizer.json'));
     const tok = new Tokenizer(tokJson as never, json(path.join(modelDir, 'tokenizer_config.json')) as never);
+    // The doc-only test model is WordPiece (piece → id); its unknown token is an added special token.
     const special = new Set((tokJson.added_tokens as { id: number; special: boolean }[]).filter((t) => t.special).map((t) => t.id));
-    special.add((tokJson.model as { unk_id: number }).unk_id);
-    const pieces = (tokJson.model as { vocab: [string, number][] }).vocab.map(([p]) => p);
+    const pieces: string[] = [];
+    for (const [p, id] of Object.entries((tokJson.model as { vocab: Record<string, number> }).vocab)) pieces[id] = p;
     const idf = json(path.join(modelDir, 'idf.json')) as Record<string, number>;
     const session = await ort.InferenceSession.create(path.join(modelDir, reader.manifest.model!.onnxFile!));
-    const logitsName = session.outputNames.find((n) => /logits/.test(n))!;
+    // The per-position MLM logits (the graph's `logits` output is their max over positions, which the
+    // encoder reads; the reference pools them itself).
+    const logitsName = 'token_logits';
+    expect(session.outputNames).toContain(logitsName);
     // Document side, per passage: max over positions, log(1 + relu(x)), special ids dropped.
     const docVec: Map<number, number>[] = [];
     for (const d of docs) {
@@ -180,6 +215,13 @@ describe('a static site built with a doc-only model', () => {
       });
       docVec.push(m);
     }
+    // The generated model is as sparse as a trained doc-only model (a few hundred ids per passage at most,
+    // not thousands): a passage's own tokens and a bounded expansion.
+    const l0 = docVec.map((m) => m.size).sort((a, b) => a - b);
+    const tokens = docs.map((d) => tok.encode(d.text).ids.length).sort((a, b) => a - b);
+    console.log(`doc-only test model: ids per passage p10 ${l0[Math.floor(l0.length * 0.1)]} · median ${l0[l0.length >> 1]} · max ${l0[l0.length - 1]} (${docs.length} passages of median ${tokens[tokens.length >> 1]} tokens)`);
+    expect(l0[l0.length >> 1]).toBeGreaterThan(20);
+    expect(l0[l0.length - 1]).toBeLessThan(600);
     const queries = ['search engine index', 'capital city of Japan', 'coffee and tea recipes', 'neural ranking of documents', 'water in the summer', 'Tokyo Paris London'];
     let compared = 0;
     for (const q of queries) {
@@ -219,6 +261,32 @@ describe('a static site built with a doc-only model', () => {
     expect(pairs(enc!.sparse)).toEqual(pairs(idfQueryVector(encoder.tokenizer, 'search engine', encoder.idfQuery!.idf)));
     expect(enc!.dense.length).toBe(0);
   });
+});
+
+describe('a SPLADE model encodes in batches whose [B,T,V] logits stay near 32 MB', () => {
+  it('cuts batches by batch × length × vocabulary size, unless maxBatchTokens is given', async () => {
+    const encoder = await loadEncoder(fsSource((await testModel()).docOnly), { ort });
+    try {
+      const text = readFileSync(path.resolve(__dirname, '../../public/sample-corpus.jsonl'), 'utf8').split('\n').filter(Boolean).slice(0, 3).map((l) => (JSON.parse(l) as { text: string }).text).join(' ');
+      const len = encoder.tokenizer.ids(text).length;
+      const perBatch = Math.max(1, Math.floor((1 << 23) / encoder.info.vocabSize / len));
+      expect(perBatch).toBeLessThan(4); // the cap, not the 16-text default, decides here
+      const texts = [text, `${text} a`, `${text} b`, `${text} c`];
+      let passes = encoder.passes;
+      const capped = await encoder.encode(texts, { kind: 'passage' });
+      expect(encoder.passes - passes).toBe(Math.ceil(texts.length / perBatch));
+      passes = encoder.passes;
+      const wide = await encoder.encode(texts, { kind: 'passage', maxBatchTokens: 16384 });
+      expect(encoder.passes - passes).toBe(1);
+      // The same vectors either way (padding never reaches a passage's pooled logits).
+      for (let i = 0; i < texts.length; i++) {
+        expect([...capped[i]!.sparse.ids]).toEqual([...wide[i]!.sparse.ids]);
+        capped[i]!.sparse.weights.forEach((w, j) => expect(Math.abs(w - wide[i]!.sparse.weights[j]!)).toBeLessThan(1e-4));
+      }
+    } finally {
+      await encoder.dispose();
+    }
+  }, 60_000);
 });
 
 describe('vocabulary shards', () => {
