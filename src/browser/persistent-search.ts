@@ -237,6 +237,7 @@ export class PersistentSearch {
         details: { skipped: skipped.slice(0, 100) },
       });
     }
+    // Token values are not counted here (that walks most of the database's bytes); each is checked when a query reads it.
     const counts = await this.store.counts({ tokens: false });
     if (!consistent(counts)) {
       opts.onWarning?.({

@@ -525,12 +525,14 @@ describe('persistent index: token vectors stay in the store until ranking needs 
 
     const warnings: SearchWarning[] = [];
     const b = await openTracked(new FakeEncoder(), name, { onWarning: (w) => warnings.push(w) });
-    expect(warnings.map((w) => w.code)).toEqual(['INCONSISTENT_STORE']); // one token value fewer than documents
+    // The reopen does not count token values (that walks most of the database's bytes): nothing is reported yet.
+    expect(warnings.map((w) => w.code)).toEqual([]);
     expect(b.report.restored).toBe(12);
+    expect(await b.search.counts()).toMatchObject({ docs: 12, multi: 11 }); // stats() still counts them
     const hits = await b.search.search('topic3 word3', { k: 12, mode: 'multi' });
     expect(hits.map((h) => [h.id, h.score])).toEqual(want);
-    expect(warnings.map((w) => w.code)).toEqual(['INCONSISTENT_STORE', 'CORRUPT_RECORD']);
-    expect((warnings[1]!.details as { skipped: { id: string }[] }).skipped.map((s) => s.id).sort()).toEqual(['d3', 'd7']);
+    expect(warnings.map((w) => w.code)).toEqual(['CORRUPT_RECORD']);
+    expect((warnings[0]!.details as { skipped: { id: string }[] }).skipped.map((s) => s.id).sort()).toEqual(['d3', 'd7']);
     // Adding them again repairs them.
     const enc = new FakeEncoder();
     b.search.close();
