@@ -17,6 +17,12 @@
 // --dim 1024 --rows 16; int8 dense, nested ≤ R int8 token vectors, sparse) and
 // times only the reopen (IndexedDB + index rebuild) after a browser restart,
 // next to MiniSearch.loadJSON of the same texts (bench/reopen-real-size.ts).
+// --batch B: records per store write (default 32, the engine's batch; a
+// larger one writes a big index faster and stores the same packs).
+// --profile: IndexedDB read / checks / index build of the packs, apart.
+// --cpuprofile FILE: one more reopen under Chromium's sampling profiler
+// (CDP), written to FILE, with the main thread's self time per function.
+import { writeFile } from 'node:fs/promises';
 import { launchPersistent, MODEL_URL, openHarness, sampleCorpus, startServer, WEBGPU_ARGS } from '../test/e2e/support.js';
 
 const args = process.argv.slice(2);
@@ -25,10 +31,14 @@ const opt = (name: string, dflt: number) => {
   const i = args.indexOf(`--${name}`);
   return i >= 0 ? Number(args[i + 1]) : dflt;
 };
+const optText = (name: string) => {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 ? args[i + 1] : undefined;
+};
 const TARGET = opt('n', 10_000);
 const NAME = 'bench-reopen';
 
-/** In the page: bytes of every stored record of an index, per part (schema 3 packs and token values: structured-clone payload sizes). */
+/** In the page: bytes of every stored record of an index, per part (schema 4 packs, column by column, and token values: structured-clone payload sizes). */
 async function storedBytes(dbName: string) {
   const req = <T>(r: IDBRequest<T>) =>
     new Promise<T>((resolve, reject) => {
@@ -37,23 +47,20 @@ async function storedBytes(dbName: string) {
     });
   const db = await req(indexedDB.open(dbName));
   const tx = db.transaction(['packs', 'tokens'], 'readonly');
-  const packs = (await req(tx.objectStore('packs').getAll())) as { ids: string[]; docs: unknown[]; heads: { multiCount: number }[]; spans: ArrayBuffer }[];
+  type Pack = { ids: string[]; docs: unknown[]; dense: ArrayBuffer; denseScales?: ArrayBuffer; sparseEnds: ArrayBuffer; sparseIds: ArrayBuffer; sparseWeights: ArrayBuffer; multiCounts: ArrayBuffer };
+  const packs = (await req(tx.objectStore('packs').getAll())) as Pack[];
   const tokens = (await req(tx.objectStore('tokens').getAll())) as ArrayBuffer[];
   db.close();
   const utf8 = (v: unknown) => new TextEncoder().encode(JSON.stringify(v)).byteLength;
   const out = { passages: 0, docs: 0, dense: 0, sparse: 0, multi: 0, multiRows: 0, sparseTerms: 0 };
   for (const p of packs) {
-    const spans = new Uint32Array(p.spans);
-    const len = (i: number, k: number) => spans[(i * 3 + k) * 2 + 1]!;
-    p.ids.forEach((_, i) => {
-      out.passages++;
-      // Document rows are plain objects: their JSON size approximates the clone size.
-      out.docs += utf8(p.docs[i]);
-      out.dense += len(i, 0);
-      out.sparse += len(i, 1) + len(i, 2);
-      out.sparseTerms += len(i, 1) / 4;
-      out.multiRows += p.heads[i]!.multiCount;
-    });
+    out.passages += p.ids.length;
+    // Document rows are plain objects: their JSON size approximates the clone size.
+    for (const d of p.docs) out.docs += utf8(d);
+    out.dense += p.dense.byteLength + (p.denseScales?.byteLength ?? 0);
+    out.sparse += p.sparseIds.byteLength + p.sparseWeights.byteLength + p.sparseEnds.byteLength;
+    out.sparseTerms += p.sparseIds.byteLength / 4;
+    for (const c of new Uint32Array(p.multiCounts)) out.multiRows += c;
   }
   for (const t of tokens) out.multi += t.byteLength;
   return out;
@@ -66,7 +73,7 @@ async function grow({ dbName, target }: { dbName: string; target: number }) {
       r.onsuccess = () => resolve(r.result);
       r.onerror = () => reject(r.error);
     });
-  type Pack = { ids: string[]; docs: { doc: Record<string, unknown> }[]; heads: unknown[]; spans: ArrayBuffer; data: ArrayBuffer };
+  type Pack = { ids: string[]; docs: { id: string }[]; hashes: string[]; sparseEnds: ArrayBuffer } & Record<string, unknown>;
   const stores = ['ids', 'packs', 'heads', 'tokens', 'meta'];
   const db = await req(indexedDB.open(dbName));
   const read = db.transaction(stores, 'readonly');
@@ -78,22 +85,42 @@ async function grow({ dbName, target }: { dbName: string; target: number }) {
   const t0 = performance.now();
   let count = packs.reduce((n, p) => n + p.ids.length, 0);
   let next = meta.nextPack ?? 1;
+  /** The first n documents of a pack (columns cut at row n; checksums do not cover the ids). */
+  const prefix = (p: Pack, n: number): Pack => {
+    if (n === p.ids.length) return p;
+    const rows = (k: string, per: number) => (p[k] as ArrayBuffer).slice(0, n * per);
+    const nnz = new Uint32Array(p.sparseEnds)[n - 1]!;
+    const per = (p.dense as ArrayBuffer).byteLength / p.ids.length;
+    return {
+      ...p,
+      ids: p.ids.slice(0, n),
+      docs: p.docs.slice(0, n),
+      hashes: p.hashes.slice(0, n),
+      dense: rows('dense', per),
+      ...(p.denseScales ? { denseScales: rows('denseScales', 4) } : {}),
+      sparseEnds: rows('sparseEnds', 4),
+      sparseIds: (p.sparseIds as ArrayBuffer).slice(0, nnz * 4),
+      sparseWeights: (p.sparseWeights as ArrayBuffer).slice(0, nnz * 4),
+      multiCounts: rows('multiCounts', 4),
+      multiSums: rows('multiSums', 4),
+      sums: rows('sums', 4),
+    };
+  };
   for (let copy = 1; count < target; copy++) {
     const tx = db.transaction(stores, 'readwrite');
     for (const p of packs) {
       if (count >= target) break;
-      // A prefix of a pack is a pack: records are laid out in order. (Checksums do not cover the id.)
-      const n = Math.min(p.ids.length, target - count);
-      const ids = p.ids.slice(0, n).map((id) => `${id}~${copy}`);
-      const pack = { ids, docs: p.docs.slice(0, n).map((d, i) => ({ ...d, doc: { ...d.doc, id: ids[i] } })), heads: p.heads.slice(0, n), spans: p.spans.slice(0, n * 24), data: p.data };
+      const cut = prefix(p, Math.min(p.ids.length, target - count));
+      const ids = cut.ids.map((id) => `${id}~${copy}`);
+      const pack = { ...cut, ids, docs: cut.docs.map((d, i) => ({ ...d, id: ids[i] })) };
       const key = next++;
       tx.objectStore('packs').put(pack, key);
       tx.objectStore('heads').put(ids, key);
       ids.forEach((id, i) => {
         tx.objectStore('ids').put(key, id);
-        tx.objectStore('tokens').put(tokens.get(p.ids[i]!)!, id);
+        tx.objectStore('tokens').put(tokens.get(cut.ids[i]!)!, id);
       });
-      count += n;
+      count += ids.length;
     }
     tx.objectStore('meta').put({ ...meta, count, nextPack: next, updatedAt: Date.now() }, 'meta');
     await new Promise<void>((resolve, reject) => {
@@ -104,6 +131,24 @@ async function grow({ dbName, target }: { dbName: string; target: number }) {
   }
   db.close();
   return { count, writeMs: performance.now() - t0 };
+}
+
+interface CpuProfile {
+  nodes: { id: number; callFrame: { functionName: string; url: string; lineNumber: number } }[];
+  samples: number[];
+  timeDeltas: number[];
+}
+
+/** Self time per function (name, file and line), largest first. */
+function selfTimes(p: CpuProfile): [string, number][] {
+  const byId = new Map(p.nodes.map((n) => [n.id, n]));
+  const out = new Map<string, number>();
+  p.samples.forEach((id, i) => {
+    const f = byId.get(id)!.callFrame;
+    const key = `${f.functionName || '(anonymous)'} ${f.url.replace(/^.*\/(src|bench|node_modules)\//, '$1/').replace(/\?.*$/, '')}:${f.lineNumber + 1}`;
+    out.set(key, (out.get(key) ?? 0) + (p.timeDeltas[i] ?? 0) / 1000);
+  });
+  return [...out].sort((a, b) => b[1] - a[1]);
 }
 
 const fmt = (n: number) => (n >= 100 ? Math.round(n).toString() : n.toFixed(1));
@@ -138,7 +183,22 @@ async function realSize(dim: number, rows: number): Promise<void> {
       await page.reload();
       page = await openHarness(page, server);
       const p = await page.evaluate(async ({ mod, shape }) => ((await import(mod)) as typeof import('./reopen-real-size.js')).profile(shape), { mod, shape });
-      console.log(`[profile] ${p.records} records in ${p.packs} values: IndexedDB getAll ${fmt(p.readMs)} ms, unpack + checksums ${fmt(p.unpackMs)} ms, index build ${fmt(p.buildMs)} ms`);
+      console.log(`[profile] ${p.records} records in ${p.packs} values: IndexedDB getAll ${fmt(p.readMs)} ms, checks (checksums) ${fmt(p.unpackMs)} ms, index build (addBlock) ${fmt(p.buildMs)} ms`);
+    }
+    const cpu = optText('cpuprofile');
+    if (cpu !== undefined) {
+      // One more reopen under Chromium's sampling profiler (CDP): where the main thread's time goes.
+      await page.reload();
+      page = await openHarness(page, server);
+      const cdp = await page.context().newCDPSession(page);
+      await cdp.send('Profiler.enable');
+      await cdp.send('Profiler.setSamplingInterval', { interval: 200 });
+      await cdp.send('Profiler.start');
+      const r = await page.evaluate(async ({ mod, shape }) => ((await import(mod)) as typeof import('./reopen-real-size.js')).openOnly(shape), { mod, shape });
+      const { profile } = (await cdp.send('Profiler.stop')) as { profile: CpuProfile };
+      await writeFile(cpu, JSON.stringify(profile));
+      console.log(`[cpuprofile] reopen ${fmt(r.openMs)} ms under the profiler, written to ${cpu}; self time by function:`);
+      for (const [name, ms] of selfTimes(profile).slice(0, 25)) console.log(`  ${fmt(ms).padStart(7)} ms  ${name}`);
     }
   } finally {
     await browser.dispose();

@@ -1,15 +1,17 @@
-// The persisted index: one IndexedDB database per index name. Schema 3 keeps
-// each committed write group (a batch) as ONE value in `packs` (its documents
-// and their dense and sparse bytes in one ArrayBuffer, see record-parts.ts),
-// each document's token vectors as one value in `tokens` (by id), its ids in
-// `heads` (for counts), `ids` mapping each document id to its pack, and one
-// `meta` row naming the model, dims, quantization, schema and document count.
-// Reading a value costs far more than reading its bytes, and token vectors are
-// most of the bytes at real size: a reopen reads a few hundred packs and no
-// token vectors; ranking reads those of its candidates (`readTokens`).
-// Schemas 1 (four values per document) and 2 (token vectors inside the packs)
-// are migrated on open in the upgrade transaction, so an interrupted
-// migration leaves the old layout as it was.
+// The persisted index: one IndexedDB database per index name. Schema 4 keeps
+// up to PACK_MAX documents as ONE value in `packs` (their documents, and their
+// dense and sparse vectors column by column: one block of dense rows, one CSR
+// triple, see record-parts.ts), each document's token vectors as one value in
+// `tokens` (by id), each pack's ids in `heads` (for counts), `ids` mapping each
+// document id to its pack, and one `meta` row naming the model, dims,
+// quantization, schema and document count. Reading a value costs far more
+// than reading its bytes, and token vectors are most of the bytes at real
+// size: a reopen reads one value per PACK_MAX documents and no token vectors,
+// and hands each pack's arrays to the index as they are; ranking reads the
+// token vectors of its candidates (`readTokens`). Schemas 1 (four values per
+// document), 2 (token vectors inside the packs) and 3 (a pack per batch, one
+// byte segment per document) are migrated on open in the upgrade
+// transaction, so an interrupted migration leaves the old layout as it was.
 //
 // Removing or replacing a document rewrites its pack without it (deleting an
 // emptied pack) and deletes or replaces its token vectors. Every write is ONE
@@ -24,15 +26,15 @@
 import type { Store, StoredPut } from '../engine/store.js';
 import { deleteDB, openDB, type DBSchema, type IDBPDatabase, type IDBPTransaction } from 'idb';
 import { M3SearchError } from '../core/errors.js';
-import type { StoredRecord } from '../core/record.js';
+import type { StoredBlock, StoredRecord } from '../core/record.js';
 import type { IndexOptions } from '../core/types.js';
 import type { MultiData } from '../core/stored.js';
 import type { DeferredMulti } from '../core/record.js';
-import { dropFromGroup, joinGroups, joinRows, packGroup, readTokens, splitRecord, unpackGroup, unpackRows, type PackV3, type RecordRows, type TokenRow } from './record-parts.js';
+import { joinRows, packEntries, packEntry, packRecords, packV4, readPack, readTokens, splitRecord, tokenSum, unpackGroup, unpackRows, type PackEntry, type PackV4, type RecordRows, type TokenRow } from './record-parts.js';
 import { storageError } from './storage-errors.js';
 
 /** Version of the object-store layout and the record format. Bump when either changes. */
-export const SCHEMA_VERSION = 3;
+export const SCHEMA_VERSION = 4;
 const DB_PREFIX = 'm3search:';
 const META_KEY = 'meta';
 const DATA_STORES = ['ids', 'packs', 'heads', 'tokens'] as const;
@@ -41,8 +43,14 @@ const ALL_STORES = [...DATA_STORES, 'meta'] as const;
 const V1_STORES = ['docs', 'dense', 'sparse', 'multi'] as const;
 /** Schema 2: packs holding every vector byte (migrated on open). */
 const V2_STORES = ['ids', 'packs', 'heads', 'meta'] as const;
-/** Records per pack at most: a long document's many windows become several packs. */
-const PACK_MAX = 256;
+/** Schema 3: the stores are schema 4's; its packs hold a byte segment per document (migrated on open). */
+const V3_STORES = ALL_STORES;
+/**
+ * Records per pack at most. A reopen pays per value read (far more than per
+ * byte), so packs are large; a write of a batch refills the newest pack, and
+ * removing or replacing a document rewrites its pack.
+ */
+const PACK_MAX = 1024;
 /** Chunks read ahead while the caller builds its index from the current one. */
 const READ_AHEAD = 4;
 
@@ -88,7 +96,7 @@ export type StoredChanges =
 interface StoreSchema extends DBSchema {
   /** Document id → key of the pack holding it. */
   ids: { key: string; value: number };
-  packs: { key: number; value: PackV3 };
+  packs: { key: number; value: PackV4 };
   /** The ids of each pack (what `counts` reads instead of the packs). */
   heads: { key: number; value: string[] };
   /** Document id → its token vectors (read only for the documents ranking scores with them). */
@@ -133,12 +141,27 @@ export interface LoadedChunk {
   problems: LoadProblem[];
 }
 
+/** Stored packs as the index adopts them (`SearchIndex.addBlock`), with the rows that passed the store's checks. */
+export interface LoadedBlock {
+  block: StoredBlock;
+  ids: string[];
+  hashes: string[];
+  /** Rows to add (the others are in `problems`). */
+  rows: number[];
+}
+
+export interface LoadedBlocks {
+  blocks: LoadedBlock[];
+  problems: LoadProblem[];
+}
+
 /** Stored documents: `docs` counts the id index, dense/sparse the records held in packs, multi the token-vector values. */
 export interface StoreCounts {
   docs: number;
   dense: number;
   sparse: number;
-  multi: number;
+  /** Absent when not counted (`counts({ tokens: false })`). */
+  multi?: number;
   /** The count written in `meta`. */
   meta: number;
 }
@@ -260,7 +283,7 @@ export class IndexStore implements Store {
    * read while the caller handles the current one. Records that cannot be read are
    * reported, not thrown.
    */
-  async *load(chunkSize = 512): AsyncGenerator<LoadedChunk> {
+  async *load(chunkSize = PACK_MAX): AsyncGenerator<LoadedBlocks> {
     const db = this.handle();
     const fail = (e: unknown) => {
       throw storageError(e, 'read the stored index');
@@ -315,8 +338,9 @@ export class IndexStore implements Store {
       const touched = new Set(ids);
       for (const key of new Set(where.filter((k): k is number => k !== undefined))) {
         const pack = await packs.get(key);
-        const rest = pack === undefined || 'problem' in unpackGroup(pack) ? undefined : dropFromGroup(pack, touched);
-        if (rest === undefined || rest.ids.length === 0) {
+        const entries = pack === undefined ? undefined : packEntries(pack);
+        const rest = entries?.filter((e) => !touched.has(e.id));
+        if (rest === undefined || rest.length === 0) {
           pending.add(packs.delete(key));
           pending.add(heads.delete(key));
           // An unreadable pack goes whole: its other ids stop pointing at it.
@@ -325,9 +349,9 @@ export class IndexStore implements Store {
             pending.add(idStore.delete(id));
             pending.add(tokens.delete(id));
           }
-        } else if (rest.ids.length !== pack!.ids.length) {
-          pending.add(packs.put(rest, key));
-          pending.add(heads.put(rest.ids, key));
+        } else if (rest.length !== pack!.ids.length) {
+          pending.add(packs.put(packV4(rest), key));
+          pending.add(heads.put(rest.map((e) => e.id), key));
         }
       }
       for (const id of deletes) {
@@ -339,21 +363,23 @@ export class IndexStore implements Store {
       const list = [...latest.values()];
       // The newest pack is filled up to PACK_MAX before a new one starts: a reopen pays per stored
       // value, and writes come in the engine's batches of 32. (Read after the drops above: same transaction.)
-      const last = list.length > 0 && next > 1 ? await packs.get(next - 1) : undefined;
-      const room = last === undefined || 'problem' in unpackGroup(last) ? 0 : Math.max(0, PACK_MAX - last.ids.length);
-      for (let i = 0; i < list.length; ) {
+      const lastValue = list.length > 0 && next > 1 ? await packs.get(next - 1) : undefined;
+      const last = lastValue === undefined ? undefined : packEntries(lastValue);
+      const made = list.map((p) => packEntry(p.record.doc.id, splitRecord(p.record, p.hash)));
+      // Only a pack of the same shape is refilled (a new storage after clear() starts a new one).
+      const room = last === undefined || last.length === 0 || !sameShape(last[0]!, made[0]!.entry) ? 0 : Math.max(0, PACK_MAX - last.length);
+      for (let i = 0; i < made.length; ) {
         const fill = i === 0 && room > 0;
-        const group = list.slice(i, i + (fill ? room : PACK_MAX));
+        const group = made.slice(i, i + (fill ? room : PACK_MAX));
         i += group.length;
         const key = fill ? next - 1 : next++;
-        const gids = group.map((p) => p.record.doc.id);
-        const made = packGroup(gids, group.map((p) => splitRecord(p.record, p.hash)));
-        const pack = fill ? joinGroups(last!, made.pack) : made.pack;
+        const entries = group.map((g) => g.entry);
+        const pack = packV4(fill ? [...last!, ...entries] : entries);
         pending.add(packs.put(pack, key));
         pending.add(heads.put(pack.ids, key));
-        gids.forEach((id, j) => {
-          pending.add(idStore.put(key, id));
-          pending.add(tokens.put(made.tokens[j]!, id));
+        group.forEach(({ entry, tokens: t }) => {
+          pending.add(idStore.put(key, entry.id));
+          pending.add(tokens.put(t, entry.id));
         });
       }
       return { count: await idStore.count(), nextPack: next };
@@ -406,20 +432,26 @@ export class IndexStore implements Store {
     }
   }
 
-  /** Documents in the id index and in the packs, and the count recorded in meta (one read transaction). */
-  async counts(): Promise<StoreCounts> {
+  /**
+   * Documents in the id index and in the packs, the token-vector values, and
+   * the count recorded in meta (one read transaction). `tokens: false` leaves
+   * the token-vector values uncounted (`multi` absent): counting them walks
+   * most of the database's bytes, which a reopen must not wait for (each is
+   * checked when a query reads it).
+   */
+  async counts(opts: { tokens?: boolean } = {}): Promise<StoreCounts> {
     const db = this.handle();
     try {
       const tx = db.transaction(ALL_STORES, 'readonly');
       const [docs, heads, multi, meta] = await Promise.all([
         tx.objectStore('ids').count(),
         tx.objectStore('heads').getAll(),
-        tx.objectStore('tokens').count(),
+        opts.tokens === false ? undefined : tx.objectStore('tokens').count(),
         tx.objectStore('meta').get(META_KEY),
         tx.done,
       ]);
       const packed = heads.reduce((n, ids) => n + ids.length, 0);
-      return { docs, dense: packed, sparse: packed, multi, meta: meta?.count ?? 0 };
+      return { docs, dense: packed, sparse: packed, ...(multi === undefined ? {} : { multi }), meta: meta?.count ?? 0 };
     } catch (e) {
       throw storageError(e, 'count the stored index');
     }
@@ -554,9 +586,13 @@ async function connect(dbName: string): Promise<Connected> {
         if (oldVersion === 0) {
           created = true;
           for (const name of ALL_STORES) db.createObjectStore(name);
-        } else if ((oldVersion === 1 && [...V1_STORES, 'meta'].every((n) => names.includes(n))) || (oldVersion === 2 && V2_STORES.every((n) => names.includes(n)))) {
+        } else if (
+          (oldVersion === 1 && [...V1_STORES, 'meta'].every((n) => names.includes(n))) ||
+          (oldVersion === 2 && V2_STORES.every((n) => names.includes(n))) ||
+          (oldVersion === 3 && V3_STORES.every((n) => names.includes(n)))
+        ) {
           tx.done.catch(() => undefined); // a failed migration surfaces through openDB
-          const migrate = oldVersion === 1 ? migrateV1 : migrateV2;
+          const migrate = oldVersion === 1 ? migrateV1 : oldVersion === 2 ? migrateV2 : migrateV3;
           migrate(db as unknown as IDBPDatabase, tx as unknown as IDBPTransaction<unknown, string[], 'versionchange'>).catch((e: unknown) => {
             migrationError = e;
             abortQuietly(tx);
@@ -658,9 +694,82 @@ async function migrateV2(db: IDBPDatabase, tx: IDBPTransaction<unknown, string[]
   await migratedMeta(tx, count, meta?.nextPack ?? (keys.length === 0 ? 1 : keys[keys.length - 1]! + 1));
 }
 
-/** One schema-3 group written inside a migration: the pack, its head, its id rows and its token vectors. */
+/**
+ * Schema 3 → 4 inside the upgrade transaction: the packs, in key order (one
+ * read at a time), are re-laid out column by column and joined up to
+ * PACK_MAX documents, each joined pack under the key of its first; the keys
+ * it absorbed go, and the id index follows the documents that moved. Token
+ * vectors stay as they are. Records a restore could not have read are
+ * dropped, with their id rows and token vectors.
+ */
+async function migrateV3(_db: IDBPDatabase, tx: IDBPTransaction<unknown, string[], 'versionchange'>): Promise<void> {
+  const packs = tx.objectStore('packs');
+  const heads = tx.objectStore('heads');
+  const idStore = tx.objectStore('ids');
+  const keys = (await packs.getAllKeys()) as number[];
+  let count = 0;
+  let group: { key: number; entries: PackEntry[]; from: Map<string, number> } | undefined;
+  const flush = async () => {
+    if (group === undefined) return;
+    const { key, entries, from } = group;
+    group = undefined;
+    const pack = packV4(entries);
+    await Promise.all([packs.put(pack, key), heads.put(pack.ids, key), ...entries.filter((e) => from.get(e.id) !== key).map((e) => idStore.put(key, e.id))]);
+    count += entries.length;
+  };
+  for (const key of keys) {
+    const old: unknown = await packs.get(key);
+    const records = unpackGroup(old);
+    const all = Array.isArray((old as { ids?: unknown } | null)?.ids) ? (old as { ids: unknown[] }).ids.map(String) : [];
+    const kept = new Set<string>();
+    for (const r of 'problem' in records ? [] : records) {
+      if ('problem' in r) continue;
+      const entry = v3Entry(r.id, r.hash, r.record);
+      if (group !== undefined && (group.entries.length >= PACK_MAX || !sameShape(group.entries[0]!, entry))) await flush();
+      group ??= { key, entries: [], from: new Map() };
+      group.entries.push(entry);
+      group.from.set(entry.id, key);
+      kept.add(r.id);
+    }
+    await Promise.all(all.filter((id) => !kept.has(id)).flatMap((id) => [idStore.delete(id), tx.objectStore('tokens').delete(id)]));
+    // This key now holds nothing, or the group it starts: emptied unless the open group lives here.
+    if (group?.key !== key) await Promise.all([packs.delete(key), heads.delete(key)]);
+  }
+  await flush();
+  const meta = (await tx.objectStore('meta').get(META_KEY)) as IndexMeta | undefined;
+  await migratedMeta(tx, count, meta?.nextPack ?? (keys.length === 0 ? 1 : keys[keys.length - 1]! + 1));
+}
+
+/** A schema-3 record (token vectors deferred, as `unpackGroup` reads it) as a schema-4 pack entry; its checksum is computed afresh, its bytes having just passed the old one. */
+function v3Entry(id: string, hash: string, r: StoredRecord): PackEntry {
+  const e: PackEntry = {
+    id,
+    doc: r.doc,
+    hash,
+    denseKind: r.denseKind,
+    dense: new Uint8Array(r.dense),
+    sparseIds: new Uint8Array(r.sparseIds),
+    sparseWeights: new Uint8Array(r.sparseWeights),
+    multiKind: r.multiKind,
+    multiCount: r.multiCount,
+    multiDim: r.multiDim,
+    // A record without token vectors has an empty value: its checksum is that of no bytes.
+    multiSum: r.multiDeferred?.sum ?? tokenSum(new ArrayBuffer(0)),
+  };
+  if (r.denseScale !== undefined) e.scale = r.denseScale;
+  return e;
+}
+
+/** Two entries that can share a pack: same dense kind and width, same multi kind. */
+function sameShape(a: PackEntry, b: PackEntry): boolean {
+  return a.denseKind === b.denseKind && a.dense.byteLength === b.dense.byteLength && a.multiKind === b.multiKind && (a.multiCount === 0 || b.multiCount === 0 || a.multiDim === b.multiDim);
+}
+
+/** One schema-4 group written inside a migration: the pack, its head, its id rows and its token vectors. */
 async function putGroup(tx: IDBPTransaction<unknown, string[], 'versionchange'>, key: number, ids: string[], rows: readonly RecordRows[]): Promise<void> {
-  const { pack, tokens } = packGroup(ids, rows);
+  const made = ids.map((id, i) => packEntry(id, rows[i]!));
+  const pack = packV4(made.map((m) => m.entry));
+  const tokens = made.map((m) => m.tokens);
   await Promise.all([
     tx.objectStore('packs').put(pack, key),
     tx.objectStore('heads').put(ids, key),
@@ -729,13 +838,13 @@ function schemaMismatch(name: string, found: string): M3SearchError {
 async function readRows(tx: IDBPTransaction<StoreSchema, typeof ALL_STORES, 'readonly'>, ids: readonly string[] | undefined): Promise<LoadedChunk> {
   if (ids === undefined) {
     const [keys, packs, heads] = await Promise.all([tx.objectStore('packs').getAllKeys(), tx.objectStore('packs').getAll(), tx.objectStore('heads').getAll()]);
-    return unpackAll(packs, (i) => heads[i] ?? [], keys);
+    return asRecords(readPacks(packs, (i) => heads[i] ?? [], keys));
   }
   const where = await Promise.all(ids.map((id) => tx.objectStore('ids').get(id)));
   const keys = [...new Set(where.filter((k): k is number => k !== undefined))];
   const [packs, heads] = await Promise.all([Promise.all(keys.map((k) => tx.objectStore('packs').get(k))), Promise.all(keys.map((k) => tx.objectStore('heads').get(k)))]);
   const wanted = new Set(ids);
-  const all = unpackAll(packs, (i) => heads[i] ?? [], keys);
+  const all = asRecords(readPacks(packs, (i) => heads[i] ?? [], keys));
   // Only the asked-for ids, and only from the pack the id index names (a stale copy elsewhere is not the document).
   const home = new Map(ids.map((id, i) => [id, where[i]]));
   const keyOf = new Map<string, number>();
@@ -746,28 +855,33 @@ async function readRows(tx: IDBPTransaction<StoreSchema, typeof ALL_STORES, 'rea
 }
 
 /** The documents of the packs in `range` (one read transaction). */
-async function readSpan(db: IDBPDatabase<StoreSchema>, range: IDBKeyRange, heads: ReadonlyMap<number, string[]>): Promise<LoadedChunk> {
+async function readSpan(db: IDBPDatabase<StoreSchema>, range: IDBKeyRange, heads: ReadonlyMap<number, string[]>): Promise<LoadedBlocks> {
   const tx = db.transaction('packs', 'readonly');
   const [keys, packs] = await Promise.all([tx.store.getAllKeys(range), tx.store.getAll(range), tx.done]);
-  return unpackAll(packs, (i) => heads.get(keys[i]!) ?? [], keys);
+  return readPacks(packs, (i) => heads.get(keys[i]!) ?? [], keys);
 }
 
-/** Every record of these packs, token vectors deferred, each checked against its checksum; an unreadable pack reports each id its head names. */
-function unpackAll(packs: readonly (PackV3 | undefined)[], headOf: (i: number) => readonly string[], keys: readonly number[]): LoadedChunk {
-  const loaded: LoadedChunk = { entries: [], problems: [] };
+/** These packs as blocks for the index, each row checked against its checksum; an unreadable pack reports each id its head names. */
+function readPacks(packs: readonly (PackV4 | undefined)[], headOf: (i: number) => readonly string[], keys: readonly number[]): LoadedBlocks {
+  const loaded: LoadedBlocks = { blocks: [], problems: [] };
   packs.forEach((pack, i) => {
     if (pack === undefined) return;
-    const records = unpackGroup(pack);
-    if ('problem' in records) {
-      for (const id of headOf(i)) loaded.problems.push({ id, reason: `${records.problem} (group ${String(keys[i])})` });
+    const read = readPack(pack);
+    if ('problem' in read) {
+      for (const id of headOf(i)) loaded.problems.push({ id, reason: `${read.problem} (group ${String(keys[i])})` });
       return;
     }
-    for (const r of records) {
-      if ('problem' in r) loaded.problems.push({ id: r.id, reason: r.problem });
-      else loaded.entries.push(r);
-    }
+    for (const p of read.problems) loaded.problems.push({ id: read.ids[p.row]!, reason: p.reason });
+    loaded.blocks.push({ block: read.block, ids: read.ids, hashes: read.hashes, rows: read.rows });
   });
   return loaded;
+}
+
+/** Blocks as one record per document (for the few documents another tab changed). */
+function asRecords(b: LoadedBlocks): LoadedChunk {
+  const entries: StoredEntry[] = [];
+  for (const { block, ids, hashes, rows } of b.blocks) entries.push(...packRecords({ block, ids, hashes, rows, problems: [] }));
+  return { entries, problems: b.problems };
 }
 
 /** The log with `entry` appended, trimmed to the last LOG_ENTRIES entries and LOG_IDS ids (a too-long entry logs no ids). */

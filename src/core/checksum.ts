@@ -72,3 +72,21 @@ export function foldValues(h: number, values: readonly (number | string | undefi
   }
   return h >>> 0;
 }
+
+/**
+ * `foldBytes` over the bytes of `words[from … to)`, without a view: the same
+ * hash as `foldBytes` of those bytes (they are whole words). For checking
+ * many rows of one stored block.
+ */
+export function foldWords(h: number, words: Uint32Array, from: number, to: number): number {
+  for (let i = from; i < to; i++) h = Math.imul(h ^ words[i]!, FNV_PRIME);
+  return Math.imul(h ^ ((to - from) * 4), FNV_PRIME) >>> 0;
+}
+
+/** Folds one number (as float64 bits), as `foldValues` does, without an array. */
+export function foldNumber(h: number, v: number): number {
+  scratch[0] = v;
+  h = Math.imul(h ^ scratchWords[0]!, FNV_PRIME);
+  h = Math.imul(h ^ scratchWords[1]!, FNV_PRIME);
+  return Math.imul(h ^ 8, FNV_PRIME) >>> 0;
+}

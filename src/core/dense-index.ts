@@ -75,6 +75,38 @@ export class DenseIndex {
     return slot;
   }
 
+  /**
+   * Appends rows `rows` (indexes into a block of `dim`-wide vectors) and
+   * returns their slots in order. Rows of the index's kind are copied into
+   * the matrix one run of consecutive rows at a time (a whole block in one
+   * copy when every row is taken); other kinds, or free slots to reuse, go
+   * row by row through `addData`.
+   */
+  addBlock(block: { kind: 'float32'; data: Float32Array } | { kind: 'int8'; data: Int8Array; scales: Float32Array }, dim: number, rows: readonly number[]): number[] {
+    if (this.dimension === 0) this.dimension = dim;
+    if (dim !== this.dimension || dim === 0) throw new RangeError(`dense vector has ${dim} dims, index has ${this.dimension}`);
+    const row = (i: number): DenseData =>
+      block.kind === 'int8' ? { kind: 'int8', data: block.data.subarray(i * dim, (i + 1) * dim), scale: block.scales[i]! } : { kind: 'float32', data: block.data.subarray(i * dim, (i + 1) * dim) };
+    if (block.kind !== this.kind || this.free.length > 0) return rows.map((i) => this.addData(row(i)));
+    const first = this.slotCount;
+    this.reserve(first + rows.length);
+    const matrix = this.matrix!.rows;
+    for (let j = 0; j < rows.length; ) {
+      // One copy per run of consecutive rows.
+      let k = j + 1;
+      while (k < rows.length && rows[k] === rows[k - 1]! + 1) k++;
+      const from = rows[j]!;
+      const count = k - j;
+      matrix.set(block.data.subarray(from * dim, (from + count) * dim), (first + j) * dim);
+      if (block.kind === 'int8') this.scales.set(block.scales.subarray(from, from + count), first + j);
+      j = k;
+    }
+    this.live.fill(1, first, first + rows.length);
+    this.slotCount += rows.length;
+    this.liveCount += rows.length;
+    return rows.map((_, j) => first + j);
+  }
+
   remove(slot: number): boolean {
     if (!this.isLive(slot)) return false;
     this.live[slot] = 0;

@@ -216,3 +216,31 @@ function copyBuffer(a: ArrayBufferView): ArrayBuffer {
   new Uint8Array(out).set(new Uint8Array(a.buffer, a.byteOffset, a.byteLength));
   return out;
 }
+
+/**
+ * Many stored records at once, column by column (how the IndexedDB store
+ * keeps a pack), for `SearchIndex.addBlock`: row `i`'s dense vector is
+ * `dense[i·dim … (i+1)·dim)`, its sparse vector the ids and weights in
+ * `[sparseEnds[i−1] (0 for the first), sparseEnds[i])`, and its token vectors
+ * are left in the store (`multiCounts[i]` rows, `multiSums[i]` the store's
+ * checksum; a count of 0: none). The arrays are adopted, not copied: the
+ * caller hands them over.
+ */
+export interface StoredBlock {
+  docs: readonly unknown[];
+  dim: number;
+  dense: { kind: 'float32'; data: Float32Array } | { kind: 'int8'; data: Int8Array; scales: Float32Array };
+  sparseEnds: Uint32Array;
+  sparseIds: Uint32Array;
+  sparseWeights: Float32Array;
+  multiKind: MultiStorage;
+  multiDim: number;
+  multiCounts: Uint32Array;
+  multiSums: Uint32Array;
+}
+
+/** Why row `row` of a block was not added. */
+export interface BlockProblem {
+  row: number;
+  reason: string;
+}

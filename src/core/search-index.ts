@@ -8,13 +8,14 @@
 
 import { encodedProblem } from './check-vectors.js';
 import { DenseIndex } from './dense-index.js';
-import { checkDoc, cloneDoc, docBytes } from './doc.js';
+import { allFinite } from './vector-math.js';
+import { checkDoc, cloneDoc, docBytes, docProblem } from './doc.js';
 import { M3SearchError, type ErrorCode } from './errors.js';
 import { MultiIndex, type MaxSimOptions } from './multi-index.js';
 import { nestMultiVectors } from './nested.js';
 import { resolveIndexOptions, resolveSearchOptions } from './options.js';
 import type { PreparedQuery } from './query.js';
-import { decodeRecord, recordFromData, type DecodedRecord, type DeferredMulti, type StoredRecord } from './record.js';
+import { decodeRecord, emptyMulti, recordFromData, type BlockProblem, type DecodedRecord, type DeferredMulti, type StoredBlock, type StoredRecord } from './record.js';
 import { prepareRankQuery, rankLoading, rankSteps, type RankContext, type RankSource, type Ranking } from './rank.js';
 import type { ResolvedSearch } from './options.js';
 import type { MultiData } from './stored.js';
@@ -50,10 +51,8 @@ export class SearchIndex implements RankSource {
   private multi!: MultiIndex;
   private docs: (Doc | undefined)[] = [];
   private seqs: number[] = []; // insertion sequence per slot: the deterministic tie-breaker
-  private docSizes: number[] = [];
   private readonly slotById = new Map<string, number>();
   private nextSeq = 0;
-  private docBytesTotal = 0;
   /** Slots whose token vectors are still in the store. */
   private readonly deferred = new Map<number, DeferredMulti>();
   private deferredRows = 0;
@@ -86,6 +85,12 @@ export class SearchIndex implements RankSource {
   getDoc(id: string): Doc | undefined {
     const slot = this.slotById.get(id);
     return slot === undefined ? undefined : cloneDoc(this.docs[slot]!);
+  }
+
+  /** The stored document itself, not a copy: for callers inside the package that only read it. */
+  peekDoc(id: string): Readonly<Doc> | undefined {
+    const slot = this.slotById.get(id);
+    return slot === undefined ? undefined : this.docs[slot];
   }
 
   /** Live ids in insertion order (an upserted document counts as newly inserted). */
@@ -122,8 +127,6 @@ export class SearchIndex implements RankSource {
     this.dropDeferred(slot);
     this.changes++;
     this.docs[slot] = undefined;
-    this.docBytesTotal -= this.docSizes[slot]!;
-    this.docSizes[slot] = 0;
     this.slotById.delete(id);
     return true;
   }
@@ -183,6 +186,80 @@ export class SearchIndex implements RankSource {
     this.insert(data);
   }
 
+  /**
+   * Re-adds many stored documents at once (a reopen): the block's dense rows
+   * go into the matrix one run at a time, its sparse vectors stay views into
+   * its arrays (adopted, not copied), its documents are kept as given
+   * (checked, not cloned) and its token vectors are left in the store, as
+   * with `multiDeferred`. Each row is checked as `addRecord` checks a
+   * record; a row that fails is left out and returned with the reason, and
+   * the others are added. `only`: the rows to add (default all), ascending.
+   */
+  addBlock(b: StoredBlock, only?: readonly number[]): BlockProblem[] {
+    const n = b.docs.length;
+    const take = only ?? Array.from({ length: n }, (_, i) => i);
+    const shape = blockShapeProblem(b);
+    if (shape !== undefined) return take.map((row) => ({ row, reason: shape }));
+    const problems: BlockProblem[] = [];
+    const rows: number[] = [];
+    const seen = new Set<string>();
+    const dd = this.dense.dim;
+    for (const i of take) {
+      if (!Number.isInteger(i) || i < 0 || i >= n) continue;
+      const reason = this.blockRowProblem(b, i, dd, seen);
+      if (reason === undefined) {
+        rows.push(i);
+        seen.add((b.docs[i] as Doc).id);
+      } else problems.push({ row: i, reason });
+    }
+    if (rows.length === 0) return problems;
+    const slots = this.dense.addBlock(b.dense, b.dim, rows);
+    const { sparseEnds: ends, sparseIds: ids, sparseWeights: weights, multiCounts: counts, multiSums: sums, multiKind: kind, multiDim } = b;
+    rows.forEach((i, j) => {
+      const slot = slots[j]!;
+      const from = i === 0 ? 0 : ends[i - 1]!;
+      this.sparse.adopt(slot, { ids: ids.subarray(from, ends[i]!), weights: weights.subarray(from, ends[i]!) });
+      const count = counts[i]!;
+      if (count === 0) this.multi.setData(slot, emptyMulti(kind, multiDim));
+      else {
+        this.deferred.set(slot, { kind, count, dim: multiDim, sum: sums[i]! });
+        this.deferredRows += count;
+        this.deferredDim ||= multiDim;
+      }
+      const doc = b.docs[i] as Doc;
+      this.docs[slot] = doc;
+      this.seqs[slot] = this.nextSeq++;
+      this.slotById.set(doc.id, slot);
+    });
+    this.changes++;
+    return problems;
+  }
+
+  /** Why row `i` of a block cannot be added (what decodeRecord and checkDims refuse for a record), or undefined. */
+  private blockRowProblem(b: StoredBlock, i: number, dd: number, seen: ReadonlySet<string>): string | undefined {
+    const doc = b.docs[i];
+    const bad = docProblem(doc);
+    if (bad !== undefined) return `stored record is corrupt: ${bad}`;
+    const id = (doc as Doc).id;
+    if (this.slotById.has(id) || seen.has(id)) return `Id "${id}" is already indexed.`;
+    if (dd !== 0 && b.dim !== dd) return `document "${id}": dense vector has ${b.dim} dims but this index holds ${dd}-dim vectors (all documents must come from the same model).`;
+    const { dense, dim } = b;
+    if (dense.kind === 'int8') {
+      const s = dense.scales[i]!;
+      if (!(Number.isFinite(s) && s >= 0)) return `stored record "${id}" is corrupt: dense scale is invalid`;
+    } else if (!allFinite(dense.data.subarray(i * dim, (i + 1) * dim))) return `stored record "${id}" is corrupt: dense vector holds NaN or Infinity`;
+    const from = i === 0 ? 0 : b.sparseEnds[i - 1]!;
+    const to = b.sparseEnds[i]!;
+    if (to < from || to > b.sparseIds.length) return `stored record "${id}" is corrupt: sparse vector out of range`;
+    for (let j = from + 1; j < to; j++) if (b.sparseIds[j]! <= b.sparseIds[j - 1]!) return `stored record "${id}" is corrupt: sparse ids must be sorted ascending and unique`;
+    if (!allFinite(b.sparseWeights.subarray(from, to))) return `stored record "${id}" is corrupt: sparse weights hold NaN or Infinity`;
+    const count = b.multiCounts[i]!;
+    if (count > 0 && b.multiDim === 0) return `stored record "${id}" is corrupt: token vectors without a dimension`;
+    const md = this.multiDim;
+    if (count > 0 && md !== 0 && b.multiDim !== md) return `document "${id}": multi-vectors have ${b.multiDim} dims but this index holds ${md}-dim vectors (all documents must come from the same model).`;
+    return undefined;
+  }
+
   /** A snapshot of the whole index (documents in insertion order). Every token vector must be in memory. */
   serialize(): Uint8Array {
     for (const slot of this.deferred.keys()) this.requireLoaded(slot);
@@ -216,9 +293,11 @@ export class SearchIndex implements RankSource {
       dense: this.dense.bytes(),
       sparse: sp.bytes,
       multi: this.multi.bytes(),
-      docs: this.docBytesTotal,
+      docs: 0,
       total: 0,
     };
+    // Measured here, not kept per insert: a reopen adds thousands of documents and stats are rare.
+    for (const slot of this.slotById.values()) bytes.docs += docBytes(this.docs[slot]!);
     bytes.total = bytes.dense + bytes.sparse + bytes.multi + bytes.docs;
     return {
       docs: this.size,
@@ -349,11 +428,9 @@ export class SearchIndex implements RankSource {
     this.multi = new MultiIndex(this.options.multi);
     this.docs = [];
     this.seqs = [];
-    this.docSizes = [];
     this.slotById.clear();
     this.queryL0.clear();
     this.nextSeq = 0;
-    this.docBytesTotal = 0;
   }
 
   private fromEncoded(doc: Doc, enc: Encoded): DecodedRecord {
@@ -402,11 +479,8 @@ export class SearchIndex implements RankSource {
       this.deferredDim ||= data.deferred.dim;
     }
     this.changes++;
-    const size = docBytes(data.doc);
     this.docs[slot] = data.doc;
     this.seqs[slot] = this.nextSeq++;
-    this.docSizes[slot] = size;
-    this.docBytesTotal += size;
     this.slotById.set(data.doc.id, slot);
   }
 
@@ -425,4 +499,19 @@ export class SearchIndex implements RankSource {
     const doc = this.docs[slot]!;
     return { id: doc.id, score, doc: cloneDoc(doc), signals: signalsAt(table, i) };
   }
+}
+
+/** Why a block's arrays do not fit together (every row then fails), or undefined. */
+function blockShapeProblem(b: StoredBlock): string | undefined {
+  const n = b.docs.length;
+  const { dim, dense } = b;
+  if (!Number.isInteger(dim) || dim < 1) return 'stored group is corrupt: no dense dimension';
+  if (dense.data.length !== n * dim) return 'stored group is corrupt: its dense rows do not match its documents';
+  if (dense.kind === 'int8' && dense.scales.length !== n) return 'stored group is corrupt: its dense scales do not match its documents';
+  if (b.sparseEnds.length !== n || b.sparseIds.length !== b.sparseWeights.length || (n > 0 && b.sparseEnds[n - 1] !== b.sparseIds.length)) return 'stored group is corrupt: its sparse vectors do not match its documents';
+  if (b.multiCounts.length !== n || b.multiSums.length !== n) return 'stored group is corrupt: its token-vector counts do not match its documents';
+  const k = b.multiKind;
+  if (k !== 'float32' && k !== 'float16' && k !== 'int8') return `stored group is corrupt: unknown multiKind ${String(k)}`;
+  if (!Number.isInteger(b.multiDim) || b.multiDim < 0) return 'stored group is corrupt: no multi dimension';
+  return undefined;
 }

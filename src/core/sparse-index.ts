@@ -14,11 +14,17 @@ import { resized, type SlotHit, type SlotSearchOptions } from './slots.js';
 import { TopK } from './topk.js';
 
 class PostingList {
-  slots = new Int32Array(4);
-  gens = new Uint32Array(4);
-  weights = new Float32Array(4);
+  slots: Int32Array;
+  gens: Uint32Array;
+  weights: Float32Array;
   length = 0; // postings written, stale ones included
   live = 0; // postings of live documents
+
+  constructor(capacity = 4) {
+    this.slots = new Int32Array(capacity);
+    this.gens = new Uint32Array(capacity);
+    this.weights = new Float32Array(capacity);
+  }
 
   /** Room for `n` postings in all. */
   reserve(n: number): void {
@@ -74,6 +80,12 @@ export class SparseIndex {
   private touchedMark = new Uint8Array(0);
   private readonly compactRatio: number;
   private readonly compactMin: number;
+  /**
+   * False while documents were adopted (`adopt`) and the posting lists not
+   * built yet: they are built in one pass, each list allocated once at its
+   * final length, by the first call that needs them (a search, stats, compact).
+   */
+  private indexed = true;
 
   constructor(opts: SparseIndexOptions = {}) {
     this.compactRatio = opts.compactRatio ?? 0.25;
@@ -94,39 +106,78 @@ export class SparseIndex {
    * vector but get no posting, since they can never contribute to a score.
    */
   set(slot: number, v: SparseVector): void {
+    this.keep(slot, { ids: v.ids.slice(), weights: v.weights.slice() });
+  }
+
+  /**
+   * `set` without the copy: the index keeps `v`'s arrays (views into a
+   * stored block, at a reopen), which the caller must not change. Postings
+   * of an index still being filled this way are built later, all at once.
+   */
+  adopt(slot: number, v: SparseVector): void {
+    // Into an empty index: its lists are built once, when first needed.
+    if (this.liveCount === 0 && this.totalPostings === 0) this.indexed = false;
+    this.keep(slot, v);
+  }
+
+  private keep(slot: number, v: SparseVector): void {
     if (this.has(slot)) throw new RangeError(`sparse slot ${slot} is occupied`);
     this.reserve(slot + 1);
+    this.docIds[slot] = v.ids;
+    this.docWeights[slot] = v.weights;
+    this.live[slot] = 1;
+    this.liveCount++;
+    if (this.indexed) this.post(slot);
+  }
+
+  /** Appends the postings of a live slot's vector. */
+  private post(slot: number): void {
+    const ids = this.docIds[slot]!;
+    const weights = this.docWeights[slot]!;
     const gen = this.gens[slot]!;
     let n = 0;
-    for (let i = 0; i < v.ids.length; i++) {
-      const w = v.weights[i]!;
+    for (let i = 0; i < ids.length; i++) {
+      const w = weights[i]!;
       if (w === 0) continue;
-      const id = v.ids[i]!;
+      const id = ids[i]!;
       let list = this.lists.get(id);
       if (list === undefined) this.lists.set(id, (list = new PostingList()));
       list.push(slot, gen, w);
       if (list.live++ === 0) this.liveTerms++;
       n++;
     }
-    this.docIds[slot] = v.ids.slice();
-    this.docWeights[slot] = v.weights.slice();
     this.docPostings[slot] = n;
     this.totalPostings += n;
-    this.live[slot] = 1;
-    this.liveCount++;
+  }
+
+  /** Builds every posting list from the documents' vectors: one count pass, one allocation per list, one fill pass. */
+  private ensurePostings(): void {
+    if (this.indexed) return;
+    this.indexed = true;
+    const counts = new Map<number, number>();
+    for (let slot = 0; slot < this.live.length; slot++) {
+      if (this.live[slot] !== 1) continue;
+      const ids = this.docIds[slot]!;
+      const weights = this.docWeights[slot]!;
+      for (let i = 0; i < ids.length; i++) if (weights[i] !== 0) counts.set(ids[i]!, (counts.get(ids[i]!) ?? 0) + 1);
+    }
+    for (const [id, n] of counts) this.lists.set(id, new PostingList(n));
+    for (let slot = 0; slot < this.live.length; slot++) if (this.live[slot] === 1) this.post(slot);
   }
 
   remove(slot: number): boolean {
     if (!this.has(slot)) return false;
     this.live[slot] = 0;
     this.gens[slot] = (this.gens[slot]! + 1) >>> 0; // stales every posting written for the old owner
-    this.stale += this.docPostings[slot]!;
-    const ids = this.docIds[slot]!;
-    const ws = this.docWeights[slot]!;
-    for (let i = 0; i < ids.length; i++) {
-      if (ws[i] === 0) continue;
-      const list = this.lists.get(ids[i]!)!;
-      if (--list.live === 0) this.liveTerms--;
+    if (this.indexed) {
+      this.stale += this.docPostings[slot]!;
+      const ids = this.docIds[slot]!;
+      const ws = this.docWeights[slot]!;
+      for (let i = 0; i < ids.length; i++) {
+        if (ws[i] === 0) continue;
+        const list = this.lists.get(ids[i]!)!;
+        if (--list.live === 0) this.liveTerms--;
+      }
     }
     this.docPostings[slot] = 0;
     this.docIds[slot] = undefined;
@@ -172,6 +223,7 @@ export class SparseIndex {
    * so each score is summed in the same order as `score()` and matches it exactly.
    */
   search(q: SparseVector, k: number, opts: SlotSearchOptions = {}): SlotHit[] {
+    this.ensurePostings();
     const { accept, order } = opts;
     const acc = this.acc;
     const mark = this.touchedMark;
@@ -203,6 +255,7 @@ export class SparseIndex {
 
   /** Drops every stale posting and empty list. */
   compact(): void {
+    this.ensurePostings();
     for (const [id, list] of this.lists) {
       let w = 0;
       for (let p = 0; p < list.length; p++) {
@@ -222,6 +275,7 @@ export class SparseIndex {
   }
 
   stats(): SparseIndexStats {
+    this.ensurePostings();
     let vecBytes = 0;
     for (const ids of this.docIds) if (ids !== undefined) vecBytes += ids.length * 8;
     const postings = this.totalPostings - this.stale;

@@ -171,7 +171,7 @@ export class M3Search {
     this.scanWindows();
     // Stored hashes are per entry; a window carries its parent's.
     for (const [id, hash] of hashes ?? []) {
-      const d = this.index.getDoc(id);
+      const d = this.index.peekDoc(id);
       if (d !== undefined) this.hashes.set(this.ownerOf(id, d), hash);
     }
   }
@@ -624,7 +624,7 @@ export class M3Search {
   /** Rebuilds the parent → window-count map from an index handed in already filled (e.g. reopened). */
   private scanWindows(): void {
     for (const id of this.index.ids()) {
-      const d = this.index.getDoc(id)!;
+      const d = this.index.peekDoc(id)!;
       if (!isWindowDoc(d)) continue;
       const m = d.meta!.m3window as WindowMeta;
       this.windowed.set(m.parent, (this.windowed.get(m.parent) ?? 0) + 1);

@@ -24,7 +24,8 @@ import type { M3Tokenizer } from './tokenizer.js';
 /** The part of onnxruntime (node or web) the encoder needs. */
 export interface OrtRuntime {
   Tensor: new (type: 'int64', data: BigInt64Array, dims: readonly number[]) => Tensor;
-  InferenceSession: { create(model: Uint8Array, options?: InferenceSession.SessionOptions): Promise<InferenceSession> };
+  /** `model`: the graph's bytes, or (onnxruntime-node, a folder on disk) its path. */
+  InferenceSession: { create(model: Uint8Array | string, options?: InferenceSession.SessionOptions): Promise<InferenceSession> };
 }
 
 export type TextKind = 'query' | 'passage';

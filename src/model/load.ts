@@ -3,7 +3,7 @@
 // tokenizer, graph and heads fit together, and fingerprints the files.
 import type { InferenceSession } from 'onnxruntime-common';
 import { M3SearchError, throwIfAborted } from '../core/errors.js';
-import { fingerprintBytes } from './fingerprint.js';
+import { FileSampler, fingerprintBytes, type FileSample } from './fingerprint.js';
 import type { LinearHead } from './heads.js';
 import { DEFAULT_CONVENTIONS, M3Encoder, type Conventions, type EncoderParts, type ModelInfo, type OrtRuntime } from './encoder.js';
 import { checkManifest, DEFAULT_HEAD_FILES, DEFAULT_IDF_FILE, DEFAULT_TORCH_HEAD_FILES, DEFAULT_OUTPUT_NAMES, MANIFEST_FILE, MIN_MAX_LENGTH, modelPositions, type ModelConventions, type ModelManifest, type OutputLayout } from './manifest.js';
@@ -97,12 +97,21 @@ export async function loadEncoder(source: ModelSource, opts: LoadOptions): Promi
   throwIfAborted(opts.signal);
   const external = await readExternalData(source, onnxFile, onnxBytes, read);
   throwIfAborted(opts.signal);
+  // A folder on disk: ONNX Runtime gets the graph's path and finds the side files beside it itself,
+  // so no copy of the weights is made in JavaScript (ONNX Runtime copies bytes it is handed).
+  const graphPath = source.local !== undefined && external.every((x) => x.path !== undefined) ? (await source.local(onnxFile))?.path : undefined;
+  const onnxSample: Uint8Array | FileSample = onnxBytes;
 
   let session: InferenceSession;
   try {
-    // Handed over as bytes under the graph's own location names: onnxruntime-node and -web both take them so.
-    const sessionOptions = external.length ? { ...opts.sessionOptions, externalData: external.map((x) => ({ path: x.location, data: x.bytes })) } : opts.sessionOptions;
-    session = await opts.ort.InferenceSession.create(onnxBytes, sessionOptions);
+    if (graphPath !== undefined) {
+      onnxBytes = undefined; // only its fingerprint sample is kept (the bytes themselves, for a graph of its size)
+      session = await opts.ort.InferenceSession.create(graphPath, opts.sessionOptions);
+    } else {
+      // Handed over as bytes under the graph's own location names: onnxruntime-node and -web both take them so.
+      const sessionOptions = external.length ? { ...opts.sessionOptions, externalData: external.map((x) => ({ path: x.location, data: x.bytes! })) } : opts.sessionOptions;
+      session = await opts.ort.InferenceSession.create(onnxBytes, sessionOptions);
+    }
   } catch (e) {
     throw new M3SearchError('MODEL_FILES', `${onnxFile} in ${source.location} is not a loadable ONNX model: ${(e as Error).message}`);
   }
@@ -189,7 +198,7 @@ export async function loadEncoder(source: ModelSource, opts: LoadOptions): Promi
     modelId: manifest?.modelId ?? source.location,
     layout,
     // Conventions change the vectors as much as the files do; default ones leave BGE-M3's fingerprint as it was.
-    fingerprint: fingerprintBytes([onnxBytes, ...external.map((x) => x.bytes), tokenizerBytes, ...headBytes, ...conventionBytes(conventions), ...(idfBytes ? [idfBytes] : [])]),
+    fingerprint: fingerprintBytes([onnxSample, ...external.map((x) => x.bytes ?? x.sample!), tokenizerBytes, ...headBytes, ...conventionBytes(conventions), ...(idfBytes ? [idfBytes] : [])]),
     onnxFile,
     ...(external.length ? { externalData: external.map((x) => x.file) } : {}),
     maxLength: passLength - prefixTokens,
@@ -248,7 +257,10 @@ interface ExternalFile {
   location: string;
   /** Its path in the source. */
   file: string;
-  bytes: Uint8Array;
+  /** Its bytes (a source that is not a folder on disk), or its path on disk and what the fingerprint samples of it. */
+  bytes?: Uint8Array;
+  path?: string;
+  sample?: FileSample;
 }
 
 /** The external-data files the graph names, read beside it (with progress, cancellable); a missing one is MODEL_FILES naming it. */
@@ -256,6 +268,14 @@ async function readExternalData(source: ModelSource, onnxFile: string, onnxBytes
   const out: ExternalFile[] = [];
   for (const location of externalDataLocations(onnxBytes, whereOf(source, onnxFile))) {
     const file = externalDataPath(onnxFile, location);
+    const local = await source.local?.(file);
+    if (local !== undefined) {
+      // Streamed once for the fingerprint (with progress, cancellable), never held whole.
+      const sampler = new FileSampler(local.size);
+      await local.scan((bytes, offset) => sampler.add(bytes, offset), read);
+      out.push({ location, file, path: local.path, sample: sampler.sample() });
+      continue;
+    }
     const bytes = await source.read(file, read);
     if (!bytes) {
       const url = whereOf(source, file);

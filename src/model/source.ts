@@ -26,6 +26,22 @@ export interface ModelSource {
   where?(name: string): string;
   /** Why the last `read(name)` found nothing (e.g. 'HTTP 404'), when the source knows. */
   whyMissing?(name: string): string | undefined;
+  /**
+   * A folder on disk: the file's path, and a pass over its bytes in steps
+   * (progress and cancellation as `read`) that keeps none of them. The
+   * loader then hands ONNX Runtime paths instead of bytes (which it would
+   * copy) and fingerprints the weights while they stream past. Undefined
+   * when the file does not exist.
+   */
+  local?(name: string): Promise<LocalFile | undefined>;
+}
+
+/** A file of a source on disk (`ModelSource.local`). */
+export interface LocalFile {
+  path: string;
+  size: number;
+  /** Reads the whole file once, in steps, handing each step's bytes (valid during the call only) and their offset to `visit`. */
+  scan(visit: (bytes: Uint8Array, offset: number) => void, opts?: ReadOptions): Promise<void>;
 }
 
 /**

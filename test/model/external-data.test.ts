@@ -89,6 +89,32 @@ describe('loading a model with external data', () => {
     }
   });
 
+  it('a folder: ONNX Runtime gets the graph\'s path, never the weights as bytes, and the fingerprint is the one the bytes give', async () => {
+    const created: unknown[] = [];
+    const spy = {
+      Tensor: ort.Tensor,
+      InferenceSession: {
+        create: (model: Uint8Array | string, o?: ort.InferenceSession.SessionOptions) => {
+          created.push({ model, externalData: (o as { externalData?: unknown } | undefined)?.externalData });
+          return typeof model === 'string' ? ort.InferenceSession.create(model, o) : ort.InferenceSession.create(model, o);
+        },
+      },
+    } as unknown as OrtRuntime;
+    const fromFolder = await loadEncoder(fsSource(externalDir), { ort: spy });
+    // The same files read as bytes (a source without local paths): the fingerprint must not change.
+    const folder = fsSource(externalDir);
+    const fromBytes = await loadEncoder({ location: folder.location, read: (n, o) => folder.read(n, o) }, { ort: spy });
+    try {
+      expect(created[0]).toEqual({ model: path.join(externalDir, 'onnx', 'model.onnx'), externalData: undefined });
+      expect(typeof (created[1] as { model: unknown }).model).not.toBe('string');
+      expect(fromFolder.info.fingerprint).toBe(fromBytes.info.fingerprint);
+      expect(fromFolder.info.externalData).toEqual(['onnx/model.onnx_data']);
+      await expectSameEncodings(fromBytes, fromFolder);
+    } finally {
+      await Promise.all([fromFolder.dispose(), fromBytes.dispose()]);
+    }
+  });
+
   it('finds the side file by the name the graph gives it, not by guessing (any name, in a subfolder)', async () => {
     const dir = copyExternal();
     const split = externalize(readFileSync(path.join(inlineDir, 'onnx', 'model.onnx')), { location: 'weights/tiny.bin' });

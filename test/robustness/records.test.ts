@@ -1,8 +1,8 @@
 // Robustness: per-document IndexedDB records (src/browser/store.ts under
-// fake-indexeddb, schema 3: one pack per write group for dense and sparse
-// bytes, one token-vector value per document) damaged in storage — bytes
-// flipped or cut in one record's vector segment or in its token vectors, one
-// of its scalar fields changed — then the index reopened and queried. Each
+// fake-indexeddb, schema 4: packs of documents column by column for dense and
+// sparse vectors, one token-vector value per document) damaged in storage —
+// bytes flipped or cut in one record's part of a column or in its token
+// vectors, a scalar of its pack changed — then the index reopened and queried. Each
 // case: the record skipped and reported (CORRUPT_RECORD, at the reopen, or —
 // token vectors are read only when ranking needs them — at the query), a
 // typed error, or every query answering exactly as the clean index does.
@@ -28,17 +28,26 @@ const KINDS: IndexOptions[] = [
 ];
 const QUERIES = ['passage 3 about topic3', 'word17 topic2', 'topic5 and word40'];
 const SEARCHES: EngineSearchOptions[] = [{ mode: 'dense', k: 6 }, { mode: 'sparse', k: 6 }, { mode: 'multi', k: 6 }, { mode: 'hybrid', k: 6 }];
-/** A record's byte segments in its pack (record-parts.ts, schema 3): dense, sparse ids, sparse weights. */
-const SEGMENTS = ['dense', 'sparse ids', 'sparse weights'] as const;
 /** Share of cases that damage the record's token-vector value instead of its pack. */
 const TOKEN_SHARE = 0.3;
 
+/** A schema-4 pack (record-parts.ts, PackV4): the documents' columns. */
 interface Pack {
   ids: string[];
-  heads: Record<string, unknown>[];
-  spans: ArrayBuffer;
-  data: ArrayBuffer;
+  dim: number;
+  denseKind: string;
+  multiKind: string;
+  multiDim: number;
+  dense: ArrayBuffer;
+  denseScales?: ArrayBuffer;
+  sparseEnds: ArrayBuffer;
+  sparseIds: ArrayBuffer;
+  sparseWeights: ArrayBuffer;
+  multiCounts: ArrayBuffer;
+  multiSums: ArrayBuffer;
+  sums: ArrayBuffer;
 }
+type Column = 'dense' | 'denseScales' | 'sparseIds' | 'sparseWeights' | 'sparseEnds' | 'multiCounts' | 'multiSums' | 'sums';
 
 async function results(search: PersistentSearch): Promise<unknown> {
   const out: unknown[] = [];
@@ -46,27 +55,44 @@ async function results(search: PersistentSearch): Promise<unknown> {
   return out;
 }
 
-/** The pack with one record's segment flipped or cut (its span shortened), or one of its head's scalars changed. */
+/**
+ * The pack with one record's bytes flipped or cut in one of its columns (its
+ * dense row or scale, its sparse ids, weights or end, its token-vector count
+ * or checksum, its own checksum; a cut shortens the column), or one of the
+ * pack's scalars (kinds, dimensions) changed.
+ */
 function damagePack(r: Rng, pack: Pack, i: number): { pack: Pack; what: string } | undefined {
-  const spans = new Uint32Array(pack.spans.slice(0));
-  const data = new Uint8Array(pack.data.slice(0));
-  const segs = SEGMENTS.map((_, k) => ({ k, start: spans[(i * 3 + k) * 2]!, len: spans[(i * 3 + k) * 2 + 1]! })).filter((g) => g.len > 0);
-  const head = pack.heads[i]!;
-  const scalars = Object.keys(head).filter((k) => typeof head[k] === 'number' || typeof head[k] === 'string');
-  if (segs.length > 0 && (scalars.length === 0 || r() < 0.75)) {
-    const g = pick(r, segs);
-    const d = damage(r, data.slice(g.start, g.start + g.len), 0.2);
-    data.set(d.bytes, g.start);
-    spans[(i * 3 + g.k) * 2 + 1] = d.bytes.length;
-    return { pack: { ...pack, spans: spans.buffer, data: data.buffer }, what: `${SEGMENTS[g.k]}: ${d.what}` };
+  const ends = new Uint32Array(pack.sparseEnds);
+  const from = i === 0 ? 0 : ends[i - 1]!;
+  const to = ends[i]!;
+  const row = pack.dim * (pack.denseKind === 'int8' ? 1 : 4);
+  const segs: [Column, number, number][] = (
+    [
+      ['dense', i * row, row],
+      ['denseScales', i * 4, pack.denseScales === undefined ? 0 : 4],
+      ['sparseIds', from * 4, (to - from) * 4],
+      ['sparseWeights', from * 4, (to - from) * 4],
+      ['sparseEnds', i * 4, 4],
+      ['multiCounts', i * 4, 4],
+      ['multiSums', i * 4, 4],
+      ['sums', i * 4, 4],
+    ] as [Column, number, number][]
+  ).filter(([, , len]) => len > 0);
+  if (r() < 0.85) {
+    const [col, start, len] = pick(r, segs);
+    const bytes = new Uint8Array(pack[col]!.slice(0));
+    const d = damage(r, bytes.slice(start, start + len), 0.2);
+    const out = new Uint8Array(bytes.length - len + d.bytes.length);
+    out.set(bytes.subarray(0, start), 0);
+    out.set(d.bytes, start);
+    out.set(bytes.subarray(start + len), start + d.bytes.length);
+    return { pack: { ...pack, [col]: out.buffer }, what: `${col}: ${d.what}` };
   }
-  if (scalars.length === 0) return undefined;
-  const k = pick(r, scalars);
-  const v = head[k];
+  const k = pick(r, ['dim', 'multiDim', 'denseKind', 'multiKind'] as const);
+  const v = pack[k];
   const next = typeof v === 'number' ? pick(r, [v + 1, v - 1, -v, v * 2, NaN, Infinity, 0]) : pick(r, ['float32', 'float16', 'int8', 'bogus'].filter((x) => x !== v));
   if (Object.is(next, v)) return undefined;
-  const heads = pack.heads.map((h, j) => (j === i ? { ...h, [k]: next } : h));
-  return { pack: { ...pack, heads }, what: `${k}: ${String(v)} → ${String(next)}` };
+  return { pack: { ...pack, [k]: next }, what: `${k}: ${String(v)} → ${String(next)}` };
 }
 
 describe('robustness: IndexedDB records', () => {

@@ -48,7 +48,7 @@ function pooledOrt(): OrtRuntime {
     Tensor: ort.Tensor as unknown as OrtRuntime['Tensor'],
     InferenceSession: {
       async create(bytes, options) {
-        const inner = await ort.InferenceSession.create(bytes, options);
+        const inner = await (typeof bytes === 'string' ? ort.InferenceSession.create(bytes, options) : ort.InferenceSession.create(bytes, options));
         return new Proxy(inner, {
           get(target, prop, receiver) {
             if (prop !== 'run') return Reflect.get(target, prop, receiver) as unknown;
