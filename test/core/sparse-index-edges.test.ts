@@ -111,3 +111,56 @@ describe('SparseIndex bookkeeping', () => {
     expect(idx.size).toBe(0);
   });
 });
+
+describe('SparseIndex.adopt (a reopen: postings built on first use)', () => {
+  const docs = [sv([1, 2, 5], [1, 0, 2]), sv([2, 5], [3, 1]), sv([7], [0]), sv([1, 7, 9], [0.5, 4, 1])];
+  const q = sv([1, 2, 5, 7], [1, 1, 1, 1]);
+
+  function both(): [SparseIndex, SparseIndex] {
+    const copied = new SparseIndex();
+    const adopted = new SparseIndex();
+    docs.forEach((v, s) => {
+      copied.set(s, v);
+      adopted.adopt(s, v);
+    });
+    return [copied, adopted];
+  }
+
+  it('answers, scores and counts exactly like set(), zero weights included', () => {
+    const [copied, adopted] = both();
+    expect(adopted.search(q, 10)).toEqual(copied.search(q, 10));
+    expect(adopted.search(q, 10).map((h) => h.slot)).toEqual([3, 1, 0]);
+    expect(adopted.stats()).toEqual(copied.stats());
+    for (let s = 0; s < docs.length; s++) expect(adopted.score(s, q)).toBe(copied.score(s, q));
+  });
+
+  it('keeps the given arrays (no copy) and refuses an occupied slot', () => {
+    const [, adopted] = both();
+    expect(adopted.get(1)!.ids).toBe(docs[1]!.ids);
+    expect(() => adopt1(adopted)).toThrow('sparse slot 1 is occupied');
+    function adopt1(i: SparseIndex): void {
+      i.adopt(1, sv([3], [1]));
+    }
+  });
+
+  it('removals and additions before the first query are reflected once postings are built', () => {
+    const [copied, adopted] = both();
+    for (const i of [copied, adopted]) {
+      i.remove(3);
+      i.set(5, sv([5, 7], [2, 2]));
+    }
+    expect(adopted.search(q, 10)).toEqual(copied.search(q, 10));
+    expect(adopted.search(q, 10).map((h) => h.slot)).toEqual([1, 5, 0]); // 5 and 1 tie at 4: the lower slot first
+    expect(adopted.stats().postings).toBe(copied.stats().postings);
+    expect(adopted.stats().terms).toBe(copied.stats().terms);
+  });
+
+  it('adopting into an index that already answers posts at once', () => {
+    const idx = new SparseIndex();
+    idx.set(0, sv([1], [1]));
+    expect(idx.search(sv([1], [1]), 5)).toEqual([{ slot: 0, score: 1 }]);
+    idx.adopt(1, sv([1, 4], [2, 1]));
+    expect(idx.search(sv([1, 4], [1, 1]), 5)).toEqual([{ slot: 1, score: 3 }, { slot: 0, score: 1 }]);
+    expect(idx.stats().postings).toBe(3);
+  });
+});
