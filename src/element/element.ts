@@ -344,8 +344,10 @@ export class M3SearchElement extends HTMLElement {
     const query = res.query.trim();
     this.modeEl.dataset.mode = res.mode;
     this.list.dataset.query = query; // which query the shown list answers (as-you-type lists lag the input)
-    this.modeEl.textContent = res.mode === 'hybrid' ? t.modeHybrid : t.modeKeyword;
-    this.modeEl.title = res.mode === 'hybrid' ? t.modeHybridTitle : t.modeKeywordTitle;
+    const [label, title] =
+      res.mode === 'hybrid' ? [t.modeHybrid, t.modeHybridTitle] : res.mode === 'sparse' ? [t.modeSparse, t.modeSparseTitle] : [t.modeKeyword, t.modeKeywordTitle];
+    this.modeEl.textContent = label;
+    this.modeEl.title = title;
     const groups = groupByPage(res.hits).slice(0, pages);
     groups.forEach((g, gi) => this.list.append(this.group(g, gi)));
     const count = groups.length === 0 ? fill(t.noResults, { query }) : fill(groups.length === 1 ? t.resultsOne : t.resultsMany, { count: groups.length, query });

@@ -14,8 +14,11 @@ export interface M3SearchStrings {
   listLabel: string;
   modeHybrid: string;
   modeKeyword: string;
+  /** A doc-only (inference-free) index's learned-sparse answer: no model in the page. */
+  modeSparse: string;
   modeHybridTitle: string;
   modeKeywordTitle: string;
+  modeSparseTitle: string;
   offlineCopy: string;
   modelLoading: string;
   /** The button offering the model (`data-model-load="on-request"`); `{size}` is e.g. "18.7 MB", or '' when unknown. */
@@ -41,6 +44,8 @@ export const DEFAULT_STRINGS: Readonly<M3SearchStrings> = Object.freeze({
   modeKeyword: 'keyword',
   modeHybridTitle: 'Ranked by the semantic model (dense + sparse + multi-vector)',
   modeKeywordTitle: 'Keyword (BM25) ranking; the semantic model is not loaded yet',
+  modeSparse: 'learned sparse',
+  modeSparseTitle: 'Ranked by learned term weights stored in the index (no model in the page)',
   offlineCopy: 'Offline: searching the saved copy of the index.',
   modelLoading: 'Keyword results · loading the semantic model…',
   modelOffer: 'Better results with the semantic model {size}',

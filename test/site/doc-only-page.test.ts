@@ -44,7 +44,7 @@ describe('a doc-only site in Chromium', () => {
   });
 
   /** Opens `site`'s page, types `query`, waits for hits in `mode`; returns what the page fetched (path → bytes). */
-  async function firstQuery(site: string, query: string, mode: string): Promise<{ fetched: Map<string, number>; titles: string[] }> {
+  async function firstQuery(site: string, query: string, mode: string): Promise<{ fetched: Map<string, number>; titles: string[]; badge: string }> {
     const context = await browser.newContext({ serviceWorkers: 'block' });
     const fetched = new Map<string, number>();
     const pending: Promise<void>[] = [];
@@ -68,9 +68,10 @@ describe('a doc-only site in Chromium', () => {
       { timeout: 60_000 },
     );
     const { titles } = await boxState(page);
+    const badge = await page.evaluate(() => document.querySelector('m3-search')?.shadowRoot?.querySelector('.mode')?.textContent ?? '');
     await Promise.all(pending);
     await context.close();
-    return { fetched, titles };
+    return { fetched, titles, badge };
   }
 
   it('answers the first query by learned sparse at keyword-mode bytes: no model, no ONNX Runtime, no tokenizer library', async () => {
@@ -85,7 +86,10 @@ describe('a doc-only site in Chromium', () => {
     // The index folder holds no ONNX Runtime either (the model never runs in the page).
     expect((await readdir(path.join(dir, 'doc', 'm3search'))).filter((f) => f.startsWith('ort-'))).toEqual([]);
     expect(doc.titles.length).toBeGreaterThan(0);
+    // The badge says what ranked the list: not "keyword" with a "model not loaded" title.
+    expect(doc.badge).toBe('learned sparse');
     const kw = await firstQuery('kw', 'neural ranking', 'keyword');
+    expect(kw.badge).toBe('keyword');
     const bytes = (m: Map<string, number>, under: string) => [...m].filter(([f]) => f.startsWith(under)).reduce((s, [, b]) => s + b, 0);
     const vocab = [...doc.fetched].filter(([f]) => /\/shards\/(vocab-|qtok)/.test(f)).reduce((s, [, b]) => s + b, 0);
     const docBytes = bytes(doc.fetched, '/doc/m3search/');
