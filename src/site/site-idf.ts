@@ -6,6 +6,7 @@
 // passages gives the table exactly over what a query can meet (an id the head
 // weights 0 in a passage cannot score there), costs no second pass over the
 // text, and covers passages reused from a previous build or the encode cache.
+import { bm25Idf } from '../core/bm25.js';
 import type { StoredVectors } from './types.js';
 
 /** Token id → idf weight (always > 0) for every id with postings. */
@@ -14,6 +15,6 @@ export function siteIdf(vectors: readonly Pick<StoredVectors, 'sparse'>[]): Map<
   for (const v of vectors) for (const id of v.sparse.ids) df.set(id, (df.get(id) ?? 0) + 1);
   const n = vectors.length;
   const idf = new Map<number, number>();
-  for (const [id, d] of df) idf.set(id, Math.log(1 + (n - d + 0.5) / (d + 0.5)));
+  for (const [id, d] of df) idf.set(id, bm25Idf(n, d));
   return idf;
 }
