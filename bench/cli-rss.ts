@@ -19,7 +19,7 @@ export interface CliRun {
  * Node flags that cap the build's V8 heap at `mb` MB: a build whose live memory
  * outgrows it dies out of memory. With default flags on a machine with GBs free,
  * V8 lets garbage pile up to several times the live heap before collecting, so
- * the same build peaks anywhere from ~650 MB to ~1.2 GB run to run; under a cap
+ * the same build peaks anywhere from ~620 MB to ~1.2 GB run to run; under a cap
  * it collects before growing past it, and the peak says what the build holds.
  */
 export function heapCap(mb: number): string[] {

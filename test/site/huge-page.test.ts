@@ -6,7 +6,7 @@
 // the crawler streamed pages and the keyword postings moved to typed arrays,
 // the 50 MB page grew it by ~740 MB. Default flags are not used here: with GBs
 // free V8 lets garbage reach several times the live heap before collecting, so
-// the same build's peak varied from ~650 MB to ~1.2 GB between runs (CI failed
+// the same build's peak varied from ~620 MB to ~1.2 GB between runs (CI failed
 // on one at +913 MB); the bench reports both.
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
