@@ -73,3 +73,47 @@ describe('nestMultiVectors limits', () => {
     expect(nestMultiVectors(mv([[1, 0]]), 0)).toEqual({ data: new Float32Array(0), count: 0, dim: 2 });
   });
 });
+
+// Two pairs in orthogonal planes, mirror images of each other, so every tie is
+// exact: which pair goes first, and which pair is split next, is decided only by
+// the tie-break rules (earliest wins) and by the spread.
+describe('nestMultiVectors tie-breaks and spread', () => {
+  const n = (v: number[]): number[] => {
+    const s = Math.hypot(...v);
+    return v.map((x) => x / s);
+  };
+  const dotE = (row: number[], axis: number): number => row[axis]!;
+
+  it('equal clusters: the first-seeded pair comes first, and on equal spread the earlier cluster is split', () => {
+    const a1 = n([1, 0.1, 0, 0]);
+    const a2 = n([1, -0.1, 0, 0]);
+    const b1 = n([0, 0, 1, 0.1]);
+    const b2 = n([0, 0, 1, -0.1]);
+    const rows = rowsOf(nestMultiVectors(mv([a1, a2, b1, b2]), 3));
+    // Root: the mean of all four, (1, 0, 1, 0)/√2.
+    expect(rows[0]![0]).toBeCloseTo(Math.SQRT1_2, 6);
+    expect(rows[0]![2]).toBeCloseTo(Math.SQRT1_2, 6);
+    // Every row is equally far from the root: the seed is the first (a1), so the a-pair is cluster A,
+    // and the children tie on distance to the parent, so A is the row emitted.
+    expect(dotE(rows[1]!, 0)).toBeCloseTo(1, 6);
+    // A and B spread equally: the earlier (A) is split next; its far child is a1 or a2, not a b.
+    expect(dotE(rows[2]!, 0)).toBeGreaterThan(0.99);
+  });
+
+  it('the looser cluster is split before the tighter one', () => {
+    const rows = rowsOf(nestMultiVectors(mv([n([1, 0.1, 0, 0]), n([1, -0.1, 0, 0]), n([0, 0, 1, 0.5]), n([0, 0, 1, -0.5])]), 3));
+    expect(Math.abs(rows[2]![3]!)).toBeCloseTo(0.5 / Math.hypot(1, 0.5), 6);
+  });
+
+  it('medoid ties go to the earliest member', () => {
+    const a1 = n([1, 0.1]);
+    const a2 = n([1, -0.1]);
+    expect(rowsOf(nestMultiVectors(mv([a1, a2]), 1, 'medoid'))[0]).toEqual(Array.from(Float32Array.from(a1)));
+  });
+
+  it('a zero mean over more than two rows falls back to exactly the first row', () => {
+    const r = [0.6, 0.8, 0];
+    const m = r.map((x) => -x);
+    expectRows(nestMultiVectors(mv([r, m, r, m]), 1), [r]);
+  });
+});
