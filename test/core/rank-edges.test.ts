@@ -197,7 +197,10 @@ describe('token vectors announced before they are scored', () => {
 describe('prepareRankQuery', () => {
   const q3: Encoded = {
     dense: new Float32Array([1, 0, 0, 0]),
+    sparse: { ids: new Uint32Array(0), weights: new Float32Array(0) },
     multi: { data: new Float32Array([1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0]), count: 3, dim: 4 },
+    tokens: 3,
+    truncated: false,
   };
   const dims = { dense: 4, multi: 4 };
 
