@@ -164,3 +164,27 @@ describe('SparseIndex.adopt (a reopen: postings built on first use)', () => {
     expect(idx.stats().postings).toBe(3);
   });
 });
+
+describe('SparseIndex.score and get, worked by hand', () => {
+  it('merges interleaved id lists from either side: Σ over shared ids of wq·wd', () => {
+    const idx = new SparseIndex();
+    idx.set(0, sv([1, 4, 6, 9], [1, 2, 3, 4]));
+    // Shared ids 4 and 9: 0.5·2 + 2·4; query ids 2, 5 and 10 fall between and after the document's.
+    expect(idx.score(0, sv([2, 4, 5, 9, 10], [7, 0.5, 7, 2, 7]))).toBe(9);
+    // The query starts after the document's first ids, and ends before its last.
+    expect(idx.score(0, sv([6], [2]))).toBe(6);
+    expect(idx.score(0, sv([0, 3, 7], [1, 1, 1]))).toBe(0);
+  });
+
+  it('a removed or never-set slot scores NaN and reads as undefined', () => {
+    const idx = new SparseIndex();
+    idx.set(0, sv([1], [1]));
+    idx.set(1, sv([1], [2]));
+    idx.remove(1);
+    for (const slot of [1, 2, 50]) {
+      expect(idx.score(slot, sv([1], [1]))).toBeNaN();
+      expect(idx.get(slot)).toBeUndefined();
+    }
+    expect(idx.get(0)).toEqual(sv([1], [1]));
+  });
+});
