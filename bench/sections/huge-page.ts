@@ -40,8 +40,8 @@ export const hugePage: BenchSection = {
       await runIndexCli(ctx.root, tiny, path.join(dir, 'out-warm'));
       const flags = { default: [], [`heap ≤ ${HEAP_MB} MB`]: heapCap(HEAP_MB) };
       const base: Record<string, number> = {};
-      for (const [name, nodeFlags] of Object.entries(flags)) {
-        const r = await runIndexCli(ctx.root, tiny, path.join(dir, 'out-tiny'), { nodeFlags });
+      for (const [k, [name, nodeFlags]] of Object.entries(flags).entries()) {
+        const r = await runIndexCli(ctx.root, tiny, path.join(dir, `out-tiny-${k}`), { nodeFlags });
         if (r.code !== 0) throw new Error(`baseline build failed: ${r.stderr}`);
         base[name] = r.maxRss;
         rows.push({ page: 'tiny site (baseline)', flags: name, MB: 0, 'build s': r.seconds, 'peak RSS MB': r.maxRss / 1e6, 'growth MB': 0, 'growth / page MB': null, note: '' });
