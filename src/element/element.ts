@@ -59,6 +59,13 @@ const SECTIONS_PER_PAGE = 3;
 /** Pages shown when the element has no `k` attribute. */
 const DEFAULT_PAGES = 5;
 
+/** The mode badge's label and title strings for each kind of answer a page shows. */
+const MODE_BADGE: Readonly<Record<'hybrid' | 'sparse' | 'keyword', readonly [keyof M3SearchStrings, keyof M3SearchStrings]>> = {
+  hybrid: ['modeHybrid', 'modeHybridTitle'],
+  sparse: ['modeSparse', 'modeSparseTitle'],
+  keyword: ['modeKeyword', 'modeKeywordTitle'],
+};
+
 /** One page of the results: its hits in rank order, the page placed by its best one. */
 export interface PageGroup {
   key: string;
@@ -344,10 +351,9 @@ export class M3SearchElement extends HTMLElement {
     const query = res.query.trim();
     this.modeEl.dataset.mode = res.mode;
     this.list.dataset.query = query; // which query the shown list answers (as-you-type lists lag the input)
-    const [label, title] =
-      res.mode === 'hybrid' ? [t.modeHybrid, t.modeHybridTitle] : res.mode === 'sparse' ? [t.modeSparse, t.modeSparseTitle] : [t.modeKeyword, t.modeKeywordTitle];
-    this.modeEl.textContent = label;
-    this.modeEl.title = title;
+    const badge = res.mode === 'hybrid' || res.mode === 'sparse' ? MODE_BADGE[res.mode] : MODE_BADGE.keyword;
+    this.modeEl.textContent = t[badge[0]];
+    this.modeEl.title = t[badge[1]];
     const groups = groupByPage(res.hits).slice(0, pages);
     groups.forEach((g, gi) => this.list.append(this.group(g, gi)));
     const count = groups.length === 0 ? fill(t.noResults, { query }) : fill(groups.length === 1 ? t.resultsOne : t.resultsMany, { count: groups.length, query });

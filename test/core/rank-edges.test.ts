@@ -5,7 +5,6 @@
 // query's reduction. The surfaces' own tests rank through this file too; these
 // reach the branches they leave alone (mutation testing, issue #18).
 import { describe, expect, it } from 'vitest';
-import { M3SearchError } from '../../src/core/errors.js';
 import type { MaxSimOptions } from '../../src/core/multi-index.js';
 import { resolveSearchOptions } from '../../src/core/options.js';
 import type { PreparedQuery } from '../../src/core/query.js';
@@ -13,6 +12,7 @@ import { emptyQuery, prepareRankQuery, rankLoading, rankNow, rankSteps, type Ran
 import type { Scorers } from '../../src/core/signal-table.js';
 import type { SlotHit, SlotSearchOptions } from '../../src/core/slots.js';
 import type { Encoded, MultiVector, SearchOptions } from '../../src/core/types.js';
+import { caught } from './helpers.js';
 
 /** Per-slot scores of each signal; slot i's multi score is multi[i] at full budget, cheap[i] at a smaller one. */
 interface Table {
@@ -70,16 +70,6 @@ const T: Table = {
   cheap: [0.9, 0.1, 0.1, 0.1, 0.1, 0.1],
 };
 
-function thrown(f: () => unknown): M3SearchError {
-  try {
-    f();
-  } catch (e) {
-    expect(e).toBeInstanceOf(M3SearchError);
-    return e as M3SearchError;
-  }
-  throw new Error('did not throw');
-}
-
 describe('rankSteps: single-signal modes', () => {
   it('dense and sparse modes rank by their own top-k, and say which part the query lacks', () => {
     const { src, calls } = source(T);
@@ -88,7 +78,7 @@ describe('rankSteps: single-signal modes', () => {
     expect(calls.denseN).toEqual([3]);
     expect(calls.sparseN).toEqual([2]);
     for (const mode of ['dense', 'sparse'] as const) {
-      const e = thrown(() => rankNow(src, { multi }, opts({ mode }), ctx));
+      const e = caught(() => rankNow(src, { multi }, opts({ mode }), ctx));
       expect(e.code).toBe('EMPTY_QUERY');
       expect(e.message).toBe(`The query has no usable ${mode} part (empty or all zero), so ${mode} search cannot rank documents.`);
       expect(e.details).toEqual({ mode });
@@ -98,17 +88,17 @@ describe('rankSteps: single-signal modes', () => {
   it('multi mode ranks by token vectors alone; it needs them in the index and in the query', () => {
     const { src } = source(T);
     expect(slotsOf(rankNow(src, { dense, multi }, opts({ mode: 'multi', k: 2, candidates: 6 }), ctx))).toEqual([5, 4]);
-    const none = thrown(() => rankNow(source(T, 0).src, { dense, multi }, opts({ mode: 'multi' }), ctx));
+    const none = caught(() => rankNow(source(T, 0).src, { dense, multi }, opts({ mode: 'multi' }), ctx));
     expect(none.code).toBe('INVALID_OPTION');
     expect(none.message).toBe("mode 'multi' needs token vectors, but no indexed document has any.");
     expect(none.details).toEqual({ mode: 'multi' });
-    const noQuery = thrown(() => rankNow(src, { dense }, opts({ mode: 'multi' }), ctx));
+    const noQuery = caught(() => rankNow(src, { dense }, opts({ mode: 'multi' }), ctx));
     expect(noQuery.code).toBe('EMPTY_QUERY');
     expect(noQuery.details).toEqual({ mode: 'multi' });
   });
 
   it('a hybrid query with no part at all is EMPTY_QUERY naming all three', () => {
-    const e = thrown(() => rankNow(source(T).src, {}, opts({}), ctx));
+    const e = caught(() => rankNow(source(T).src, {}, opts({}), ctx));
     expect(e.code).toBe('EMPTY_QUERY');
     expect(e.message).toBe('The query has no usable dense, sparse or multi-vector part (empty or all zero), so hybrid search cannot rank documents.');
     expect(e.details).toEqual({ mode: 'hybrid' });
@@ -205,7 +195,7 @@ describe('prepareRankQuery', () => {
   const dims = { dense: 4, multi: 4 };
 
   it('refuses keyword mode by name', () => {
-    const e = thrown(() => prepareRankQuery(q3, dims, false, opts({ mode: 'keyword' })));
+    const e = caught(() => prepareRankQuery(q3, dims, false, opts({ mode: 'keyword' })));
     expect(e.code).toBe('INVALID_OPTION');
     expect(e.details).toEqual({ mode: 'keyword' });
   });
