@@ -29,7 +29,10 @@ const FNV_PRIME = 0x01000193;
  * Folds the bytes of `data` into a 32-bit hash, four bytes at a time (FNV-1a
  * over words). Each step is a bijection of the running hash, so changing any
  * one word always changes the result. Several times faster than crc32 on
- * large vectors; for stored records, where restore time matters.
+ * large vectors; for stored records, where restore time matters. A view at
+ * an offset that is not a multiple of 4 is folded byte by byte instead, which
+ * gives another hash than the same bytes aligned: stored checksums were
+ * written that way (writer and reader see the same offsets), so it stays.
  */
 export function foldBytes(h: number, data: ArrayBuffer | ArrayBufferView): number {
   const bytes = ArrayBuffer.isView(data) ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength) : new Uint8Array(data);

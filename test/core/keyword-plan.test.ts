@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { Analyzer } from '../../src/core/analyzer.js';
 import {
   boundedEditDistance,
+  compare,
   DEFAULT_KEYWORD_PLAN,
   holdsPhrase,
   planKeywordQuery,
@@ -222,5 +223,87 @@ describe('edit distance, typo budget, phrases', () => {
     expect(holdsPhrase(['a', 'b', 'c', 'd'], ['b', 'd'])).toBe(false);
     expect(holdsPhrase(['a', 'b'], ['a', 'b', 'c'])).toBe(false);
     expect(holdsPhrase([1, 2, 3], [2, 3])).toBe(true);
+  });
+});
+
+describe('planner edges', () => {
+  it('quotes split words: a word next to a quote is still its own word', () => {
+    const an = new Analyzer({ wordGrams: 0 });
+    expect(queryLookups(an, 'alpha"beta" gamma', false).keys).toEqual(['alpha', 'beta', 'gamma']);
+    const v = vocabulary({ alpha: ['alpha', 2], beta: ['beta', 2] });
+    expect(weights(plan(v, 'alpha"beta" '))).toEqual({ alpha: 1, beta: 1 });
+  });
+
+  it('a quoted run with no word in it is no phrase', () => {
+    const v = vocabulary({ open: ['open', 3] });
+    expect(plan(v, '"..." open ')).toMatchObject({ phrases: [] });
+  });
+
+  it('only the last word is completed, and only from two characters', () => {
+    const v = vocabulary({ con: ['con', 9], confirm: ['confirm', 7], co: ['co', 1] });
+    // "con" is finished (another word follows): no completions of it.
+    // "co" is being typed: con and confirm complete it (0.5 each).
+    expect(weights(plan(v, 'con co'))).toEqual({ con: 1.5, co: 1, confirm: 0.5 });
+    expect(weights(plan(v, 'con qq'))).toEqual({ con: 1 });
+    // One character typed: no completions.
+    expect(plan(vocabulary({ con: ['con', 9] }), 'c')).toBeUndefined();
+    expect(weights(plan(vocabulary({ con: ['con', 9] }), 'co'))).toEqual({ con: 0.5 });
+  });
+
+  it('completions skip the typed word itself, whatever its term, and words of its own term', () => {
+    // The written word "con" belongs to another term ("kon"): still not a completion of itself.
+    expect(weights(plan(vocabulary({ con: ['kon', 9], cone: ['cone', 2] }), 'con'))).toEqual({ cone: 0.5 });
+    // "cons" stems to the typed word's own term: counted once, as the exact word.
+    expect(weights(plan(vocabulary({ con: ['con', 9], cons: ['con', 4], confirm: ['confirm', 7] }), 'con'))).toEqual({ con: 1, confirm: 0.5 });
+  });
+
+  it('a word whose term is frequent is not corrected, however rare the written form', () => {
+    const v = vocabulary({ timeouts: ['timeouts', 1], timeoutz: ['timeoutz', 9] }, { timeouts: 7 });
+    expect(weights(plan(v, 'timeouts '))).toEqual({ timeouts: 1 });
+  });
+
+  it('corrections must be in more documents than the word and its term, the larger of the two', () => {
+    // typoRareDocs 2: "colour" (written in 1 document, its term in 2) may be corrected, but only by words in 3+ documents.
+    const v = vocabulary({ colour: ['colour', 1], color: ['color', 2] }, { colour: 2 });
+    expect(weights(plan(v, 'colour ', { typoRareDocs: 2 }))).toEqual({ colour: 1 });
+    const w = vocabulary({ colour: ['colour', 2], color: ['color', 2], colours: ['colours', 3] });
+    expect(weights(plan(w, 'colour ', { typoRareDocs: 2 }))).toEqual({ colour: 1, colours: 0.6 });
+  });
+
+  it('compare: code-unit order', () => {
+    expect(compare('a', 'a')).toBe(0);
+    expect(compare('a', 'b')).toBe(-1);
+    expect(compare('b', 'a')).toBe(1);
+    expect(compare('Z', 'a')).toBe(-1);
+    expect(compare('ab', 'a')).toBe(1);
+    expect(['b', 'a', 'B', 'aa'].sort(compare)).toEqual(['B', 'a', 'aa', 'b']);
+  });
+
+  it('boundedEditDistance equals a textbook optimal-string-alignment distance, capped at max + 1', () => {
+    // The textbook recurrence, full table, no early exit.
+    const osa = (a: string, b: string): number => {
+      const d = Array.from({ length: a.length + 1 }, (_, i) => Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
+      for (let i = 1; i <= a.length; i++) {
+        for (let j = 1; j <= b.length; j++) {
+          const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+          d[i]![j] = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + cost);
+          if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d[i]![j] = Math.min(d[i]![j]!, d[i - 2]![j - 2]! + 1);
+        }
+      }
+      return d[a.length]![b.length]!;
+    };
+    expect(osa('ca', 'abc')).toBe(3); // OSA, not unrestricted Damerau (2)
+    expect(boundedEditDistance('ca', 'abc', 3)).toBe(3);
+    expect(boundedEditDistance('abcd', 'xyzw', 4)).toBe(4);
+    expect(boundedEditDistance('abcd', 'badc', 4)).toBe(2);
+    let r = 12345;
+    const rand = (n: number) => ((r = (Math.imul(r, 1103515245) + 12345) >>> 0) % n);
+    const word = () => Array.from({ length: rand(7) }, () => 'abc'[rand(3)]).join('');
+    for (let t = 0; t < 3000; t++) {
+      const a = word();
+      const b = word();
+      const max = rand(4);
+      expect(boundedEditDistance(a, b, max), `${a} ${b} ${max}`).toBe(Math.min(osa(a, b), max + 1));
+    }
   });
 });
