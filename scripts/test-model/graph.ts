@@ -314,7 +314,19 @@ export interface ExternalSink {
   write(bytes: Uint8Array): number;
 }
 
-/** Collects nodes and initializers; `weight()` inserts DequantizeLinear in int8 mode. */
+/**
+ * How int8 weights run. `weight-only`: int8 storage, DequantizeLinear back to
+ * fp32 before each MatMul / Gather (lossless on the heads' grid, so the tiny
+ * model's references stay exact). `dynamic`: what `onnxruntime.quantization.
+ * quantize_dynamic` writes and real int8 exports (Xenova's model_quantized.onnx)
+ * ship — activations quantized per call (DynamicQuantizeLinear), MatMulInteger
+ * on int8 weights, the embedding table gathered as int8 and only the gathered
+ * rows dequantized — so the speed and memory of the real-size model are those
+ * of a real int8 export.
+ */
+export type Int8Scheme = 'weight-only' | 'dynamic';
+
+/** Collects nodes and initializers; `weight()` / `linear()` insert the int8 scheme's nodes in int8 mode. */
 class GraphBuilder {
   readonly nodes: Uint8Array[] = [];
   readonly initializers: Uint8Array[] = [];
@@ -326,7 +338,13 @@ class GraphBuilder {
     private readonly precision: Precision,
     private readonly shape: ModelShape,
     private readonly sink?: ExternalSink,
+    private readonly int8Scheme: Int8Scheme = 'weight-only',
   ) {}
+
+  /** int8 storage with activations quantized per call (see Int8Scheme). */
+  private get dynamic(): boolean {
+    return this.precision === 'int8' && this.int8Scheme === 'dynamic';
+  }
 
   /** One initializer: inline `raw_data`, or in the side file when there is a sink and it is large. */
   private tensor(name: string, dataType: DataTypeCode, dims: readonly number[], raw: Uint8Array): void {
@@ -351,9 +369,14 @@ class GraphBuilder {
   }
 
   op(opType: string, inputs: readonly string[], out: string, attributes: readonly Attribute[] = []): string {
-    const output = this.fresh(out);
-    this.nodes.push(nodeProto({ opType, inputs, outputs: [output], name: `${opType}_${this.nodeCount++}`, attributes }));
-    return output;
+    return this.ops(opType, inputs, [out], attributes)[0]!;
+  }
+
+  /** A node with several outputs (DynamicQuantizeLinear). */
+  ops(opType: string, inputs: readonly string[], outs: readonly string[], attributes: readonly Attribute[] = []): string[] {
+    const outputs = outs.map((o) => this.fresh(o));
+    this.nodes.push(nodeProto({ opType, inputs, outputs, name: `${opType}_${this.nodeCount++}`, attributes }));
+    return outputs;
   }
 
   floatInit(name: string, dims: readonly number[], data: ArrayLike<number>): string {
@@ -397,27 +420,51 @@ class GraphBuilder {
       this.tensor(hName, DataType.FLOAT16, dims, float16LE(data));
       return this.op('Cast', [hName], name, [attr.int('to', DataType.FLOAT)]);
     }
+    const { q, s, z } = this.int8Weight(name, dims, data, step);
+    return this.op('DequantizeLinear', [q, s, z], name);
+  }
+
+  /** Per-tensor symmetric int8 initializers of a weight: values, scale, zero point (0). */
+  private int8Weight(name: string, dims: readonly number[], data: Float32Array, step?: number): { q: string; s: string; z: string } {
     let maxAbs = 0;
     for (let i = 0; i < data.length; i++) maxAbs = Math.max(maxAbs, Math.abs(data[i]!));
     const scale = Math.fround(step ?? (maxAbs > 0 ? maxAbs / 127 : 1));
-    const q = new Uint8Array(data.length);
-    const qi = new Int8Array(q.buffer);
+    const bytes = new Uint8Array(data.length);
+    const qi = new Int8Array(bytes.buffer);
     for (let i = 0; i < data.length; i++) qi[i] = Math.max(-127, Math.min(127, Math.round(data[i]! / scale)));
-    const qName = this.claim(`${name}_quantized`);
-    const sName = this.claim(`${name}_scale`);
-    const zName = this.claim(`${name}_zero_point`);
-    this.tensor(qName, DataType.INT8, dims, q);
-    this.initializers.push(tensorProto(sName, DataType.FLOAT, [], float32LE([scale])));
-    this.initializers.push(tensorProto(zName, DataType.INT8, [], new Uint8Array(1)));
-    return this.op('DequantizeLinear', [qName, sName, zName], name);
+    const q = this.claim(`${name}_quantized`);
+    const s = this.claim(`${name}_scale`);
+    const z = this.claim(`${name}_zero_point`);
+    this.tensor(q, DataType.INT8, dims, bytes);
+    this.initializers.push(tensorProto(s, DataType.FLOAT, [], float32LE([scale])));
+    this.initializers.push(tensorProto(z, DataType.INT8, [], new Uint8Array(1)));
+    return { q, s, z };
+  }
+
+  /** Rows of an embedding table: dynamic int8 gathers int8 rows and dequantizes only those. */
+  embedding(name: string, dims: readonly number[], data: Float32Array, ids: string, out: string): string {
+    if (!this.dynamic) return this.op('Gather', [this.weight(name, dims, data), ids], out, [attr.int('axis', 0)]);
+    const { q, s, z } = this.int8Weight(name, dims, data);
+    return this.op('DequantizeLinear', [this.op('Gather', [q, ids], `${out}_int8`, [attr.int('axis', 0)]), s, z], out);
+  }
+
+  /** x · W in quantize_dynamic's pattern: uint8 activations (scale and zero point per call) × int8 weights → int32 → fp32. */
+  private dynamicMatMul(x: string, name: string, dims: readonly number[], data: Float32Array, step?: number): string {
+    const { q, s, z } = this.int8Weight(name, dims, data, step);
+    const [xq, xs, xz] = this.ops('DynamicQuantizeLinear', [x], [`${name}_x_q`, `${name}_x_scale`, `${name}_x_zero_point`]);
+    const mm = this.op('MatMulInteger', [xq!, q, xz!, z], `${name}_mm_int32`);
+    const f = this.op('Cast', [mm], `${name}_mm_f`, [attr.int('to', DataType.FLOAT)]);
+    return this.op('Mul', [f, this.op('Mul', [xs!, s], `${name}_scales`)], `${name}_mm`);
   }
 
   // -- composite helpers ----------------------------------------------------
 
   linear(x: string, lin: MatMulLinear, name: string, step?: number): string {
-    const w = this.weight(`${name}.weight`, [lin.inDim, lin.outDim], lin.w, step);
-    const b = this.floatInit(`${name}.bias`, [lin.outDim], lin.b);
-    return this.op('Add', [this.op('MatMul', [x, w], `${name}_mm`), b], `${name}_out`);
+    const dims = [lin.inDim, lin.outDim];
+    const mm = this.dynamic
+      ? this.dynamicMatMul(x, `${name}.weight`, dims, lin.w, step)
+      : this.op('MatMul', [x, this.weight(`${name}.weight`, dims, lin.w, step)], `${name}_mm`);
+    return this.op('Add', [mm, this.floatInit(`${name}.bias`, [lin.outDim], lin.b)], `${name}_out`);
   }
 
   layerNorm(x: string, ln: LayerNormWeights, name: string): string {
@@ -445,17 +492,19 @@ class GraphBuilder {
  * Builds the ONNX model bytes for one layout, at `w.shape`. With `sink`, large
  * initializers go to an external-data side file instead (needed past 2 GB).
  */
-export function buildModel(w: TinyWeights, layout: OutputLayout, precision: Precision, sink?: ExternalSink): Uint8Array {
+export function buildModel(w: TinyWeights, layout: OutputLayout, precision: Precision, sink?: ExternalSink, int8Scheme: Int8Scheme = 'weight-only'): Uint8Array {
   const S = w.shape;
   const H = S.hidden;
   const heads = S.heads;
   const headDim = H / heads;
-  const g = new GraphBuilder(precision, S, sink);
+  // SPLADE's decoder reuses the fp32 word-embedding table, which the dynamic scheme never materializes.
+  if (layout === 'splade' && precision === 'int8' && int8Scheme === 'dynamic') throw new Error('the dynamic int8 scheme has no SPLADE layout');
+  const g = new GraphBuilder(precision, S, sink, int8Scheme);
   const ids = 'input_ids';
   const mask = 'attention_mask';
 
   // Embeddings: word + position (arange(T) + 2, XLM-R style), then LayerNorm.
-  const word = g.op('Gather', [g.weight('embeddings.word_embeddings', [w.vocabSize, H], w.wordEmbeddings), ids], 'word_emb', [attr.int('axis', 0)]);
+  const word = g.embedding('embeddings.word_embeddings', [w.vocabSize, H], w.wordEmbeddings, ids, 'word_emb');
   const seqLen = g.op('Gather', [g.op('Shape', [ids], 'ids_shape'), g.constI64([1])], 'seq_len', [attr.int('axis', 0)]);
   const posEnd = g.op('Add', [seqLen, g.constI64([S.positionOffset])], 'pos_end');
   const positions = g.op('Range', [g.constI64([S.positionOffset]), posEnd, g.constI64([1])], 'position_ids');

@@ -6,7 +6,9 @@
 //
 // Layout: hidden-state (last_hidden_state out, sparse/colbert heads as
 // safetensors beside it), as BGE-M3's own onnx/ folder and Xenova's export ship
-// it; transformers.js feature-extraction runs the same file.
+// it; transformers.js feature-extraction runs the same file. int8 is the
+// dynamic scheme real int8 exports use (MatMulInteger, int8 embedding rows;
+// see Int8Scheme in ./graph.ts), so its speed and memory are theirs.
 import { createHash, randomBytes } from 'node:crypto';
 import { closeSync, openSync, writeSync } from 'node:fs';
 import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
@@ -172,7 +174,7 @@ async function writeFolder(dir: string, precision: Precision, w: TinyWeights, vo
   const dataName = `${path.basename(onnxFile)}_data`;
   const sink = fileSink(path.join(dir, 'onnx', dataName), dataName);
   try {
-    await writeFile(path.join(dir, onnxFile), buildModel(w, 'hidden-state', precision, sink));
+    await writeFile(path.join(dir, onnxFile), buildModel(w, 'hidden-state', precision, sink, 'dynamic'));
   } finally {
     sink.close();
   }
