@@ -47,6 +47,9 @@ export default {
   ignoreStatic: true,
   timeoutMS: 20_000,
   tempDirName: '.cache/stryker-tmp',
+  // Not copied into each sandbox: the real-size models (gigabytes, often a
+  // symlink), bench and site outputs. The tests need only .cache/test-model.
+  ignorePatterns: ['/.cache/model-shape', '/.cache/test-model-wide', '/out', '/test-results'],
   cleanTempDir: 'always',
   reporters: ['clear-text', 'progress', 'html', 'json'],
   htmlReporter: { fileName: 'coverage/mutation/index.html' },

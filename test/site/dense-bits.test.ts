@@ -1,7 +1,9 @@
 // The 1-bit first pass over a static site's dense rows (FORMAT.md, "1-bit
 // pass"): sign codes score every passage, the int8 rows of the best are
-// fetched and rescored. Built with the generated test model at its own 32
-// dimensions, the pass forced on, one row per block, several sign-code files.
+// fetched and rescored. Built with a word-hash stand-in encoder (no ONNX, so
+// the suite is fast enough to run against every mutant of the reader) at 32
+// and 256 dimensions, the pass forced on, one row per block, several
+// sign-code files.
 // Where the sign codes' candidates hold the exact int8 first stage, the
 // ranking must be the full scan's, score for score; the rows fetched are only
 // the candidates'; an index without the pass, or a reader told not to use it,
@@ -14,8 +16,6 @@ import { packSigns, SignScorer, signBytes } from '../../src/core/sign-bits.js';
 import type { Encoder } from '../../src/core/encoder.js';
 import { seededRandom } from '../../src/eval/random.js';
 import type { Doc, Encoded } from '../../src/core/types.js';
-import type { M3Encoder } from '../../src/model/encoder.js';
-import { loadModel } from '../../src/node/load-model.js';
 import { buildSiteIndex, denseBitsAuto } from '../../src/site/build.js';
 import { invalidFile } from '../../src/site/integrity.js';
 import { openIndexDir } from '../../src/site/node-reader.js';
@@ -25,7 +25,6 @@ import { decodeBitsShard, decodeDenseShard, encodeBitsShard } from '../../src/si
 import type { SiteManifest } from '../../src/site/types.js';
 import { sampleCorpus } from '../e2e/support.js';
 import { fakeEncoder } from './fake-encoder.js';
-import { testModel } from '../helpers/test-model.js';
 
 const QUERIES = [
   'service worker cache',
@@ -43,7 +42,7 @@ const QUERIES = [
 ];
 
 let dir: string;
-let encoder: M3Encoder;
+let encoder: Encoder;
 /** A site of 256-dim word-hash vectors: sign codes that rank well (the test model's 32-dim vectors all point one way). */
 let wide: string;
 let wideEncoder: Encoder;
@@ -63,12 +62,13 @@ async function sentences(): Promise<Doc[]> {
 
 beforeAll(async () => {
   dir = await mkdtemp(path.join(os.tmpdir(), 'm3s-dense-bits-'));
-  encoder = await loadModel((await testModel()).layouts['heads-in-graph']);
-  docs = await sentences();
+  encoder = wordHashEncoder(32);
+  // A couple of hundred passages: enough for every pool below, few enough to build three sites in a few seconds.
+  docs = (await sentences()).slice(0, 240);
   withBits = path.join(dir, 'bits');
   withoutBits = path.join(dir, 'plain');
   // One row per block (rowBytes below one row) and small sign-code files: several of each.
-  const targets = { rowBytes: 1, bitsBytes: 1024 };
+  const targets = { rowBytes: 1, bitsBytes: 256 };
   await buildSiteIndex({ site: dir, out: withBits, encoder, documents: docs, denseBits: 'on', targets });
   await buildSiteIndex({ site: dir, out: withoutBits, encoder, documents: docs, denseBits: 'off', targets });
   manifest = JSON.parse(await readFile(path.join(withBits, 'manifest.json'), 'utf8')) as SiteManifest;
@@ -85,7 +85,13 @@ beforeAll(async () => {
  */
 function wordHashEncoder(dim: number): Encoder {
   const base = fakeEncoder();
+  const seen = new Map<string, Float32Array>();
   const vec = (word: string): Float32Array => {
+    let v = seen.get(word);
+    if (v === undefined) seen.set(word, (v = draw(word)));
+    return v;
+  };
+  const draw = (word: string): Float32Array => {
     let h = 2166136261;
     for (let i = 0; i < word.length; i++) h = Math.imul(h ^ word.charCodeAt(i), 16777619);
     const rnd = seededRandom(h >>> 0);
@@ -107,7 +113,6 @@ function wordHashEncoder(dim: number): Encoder {
 }
 
 afterAll(async () => {
-  await encoder?.dispose();
   await rm(dir, { recursive: true, force: true });
 });
 
