@@ -188,3 +188,33 @@ describe('SparseIndex.score and get, worked by hand', () => {
     expect(idx.get(0)).toEqual(sv([1], [1]));
   });
 });
+
+describe('SparseIndex: adopting, zero query weights, an empty index', () => {
+  it('adopting into an index whose postings are built posts the new vector once (the others are not posted again)', () => {
+    const idx = new SparseIndex();
+    idx.set(0, sv([1, 2], [1, 2]));
+    expect(idx.search(sv([1], [1]), 5)).toEqual([{ slot: 0, score: 1 }]); // postings built
+    idx.adopt(1, sv([2, 3], [4, 0.5]));
+    expect(idx.stats()).toMatchObject({ terms: 3, postings: 4, stalePostings: 0 });
+    expect(idx.search(sv([2], [1]), 5)).toEqual([{ slot: 1, score: 4 }, { slot: 0, score: 2 }]);
+  });
+
+  it('adopting into an empty index builds the postings on first use, each vector once', () => {
+    const idx = new SparseIndex();
+    idx.adopt(0, sv([1, 2], [1, 2]));
+    idx.adopt(1, sv([2], [3]));
+    expect(idx.stats()).toMatchObject({ terms: 2, postings: 3 });
+    expect(idx.search(sv([2], [1]), 5)).toEqual([{ slot: 1, score: 3 }, { slot: 0, score: 2 }]);
+  });
+
+  it('a query id of weight 0 matches nothing: a document sharing only that id is not a hit', () => {
+    const idx = new SparseIndex();
+    idx.set(0, sv([1], [5]));
+    idx.set(1, sv([2], [1]));
+    expect(idx.search(sv([1, 2], [0, 1]), 5)).toEqual([{ slot: 1, score: 1 }]);
+  });
+
+  it('an empty index has no terms, postings or bytes', () => {
+    expect(new SparseIndex().stats()).toEqual({ terms: 0, postings: 0, stalePostings: 0, compactions: 0, bytes: 0 });
+  });
+});
