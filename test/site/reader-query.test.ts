@@ -348,6 +348,27 @@ describe('SiteIndexReader', () => {
     await expect(r.meta([5])).rejects.toMatchObject({ code: 'INVALID_INDEX', message: 'passage 5 is not in the index (5 passages).', details: { passage: 5 } });
   });
 
+  it('a file of another length than the manifest (or the multi-vector table) declares is INVALID_INDEX "size", for every kind of file', async () => {
+    const table = JSON.parse(new TextDecoder().decode(INDEX.files.get(F['multi-table'])!)) as { file: string }[];
+    const reads: [string, (r: SiteIndexReader) => Promise<unknown>][] = [
+      [F['dense-0'], (r) => r.search(query([1, 0], []), { mode: 'dense', k: 2 })],
+      [F['post-0'], (r) => r.search(query([1, 0], [[10, 1]]), { mode: 'sparse', k: 2 })],
+      [F['kw-0'], (r) => r.keyword('apple', 2)],
+      [F['meta-0'], (r) => r.meta([0])],
+      [F['multi-table'], (r) => r.multiFiles()],
+      [table[0]!.file, (r) => r.search(query([], [], [[1, 0]]), { mode: 'multi', k: 2 })],
+    ];
+    for (const [name, read] of reads) {
+      const clean = INDEX.files.get(name)!;
+      const { r } = reader({ serve: { [name]: clean.subarray(0, clean.length - 1) } });
+      await expect(read(r), name).rejects.toMatchObject({
+        code: 'INVALID_INDEX',
+        message: `${name} is ${clean.length - 1} bytes, the index says ${clean.length}.`,
+        details: { file: name, reason: 'size' },
+      });
+    }
+  });
+
   it('a file that arrives but does not decode is INVALID_INDEX naming it; a failed fetch is retried next time', async () => {
     // Listed under its own hash and size, so only decoding can tell.
     const broken = handIndex({ 'kw-0': Uint8Array.of(1, 2, 3) });
