@@ -271,6 +271,11 @@ describe('a site with the 1-bit pass', () => {
     const onDisk = (await readdir(path.join(withBits, 'shards'))).map((f) => `shards/${f}`);
     expect(onDisk.filter((f) => f.startsWith('shards/rows-')).length).toBe(manifest.shards.dense.bits!.blocks);
     expect(new Set(onDisk)).toEqual(listed);
+    // The reader's list of every file (what a full offline copy would fetch) names the same sign-code files and row blocks.
+    const all = await (await openIndexDir(withBits)).allFiles();
+    expect(all.filter((f) => f.startsWith('shards/rows-')).sort()).toEqual(onDisk.filter((f) => f.startsWith('shards/rows-')).sort());
+    expect(all.filter((f) => f.startsWith('shards/bits-'))).toEqual(manifest.shards.dense.bits!.files.map((f) => f.file));
+    expect(new Set(all).size).toBe(all.length);
   });
 
   it('a damaged row block is INVALID_INDEX naming it', async () => {

@@ -61,7 +61,7 @@ beforeAll(async () => {
     },
   };
   dir = await mkdtemp(path.join(os.tmpdir(), 'm3s-doc-only-reader-'));
-  await buildSiteIndex({ site: dir, out: path.join(dir, 'idx'), encoder, documents: DOCS, targets: { vocabBytes: 2 << 10 } });
+  await buildSiteIndex({ site: dir, out: path.join(dir, 'idx'), encoder, documents: DOCS, language: 'en', targets: { vocabBytes: 2 << 10 } });
   reader = await openIndexDir(path.join(dir, 'idx'));
 }, 60_000);
 
@@ -70,10 +70,24 @@ afterAll(async () => {
 });
 
 describe('a doc-only site, read without a model', () => {
-  it('is inference-free: its manifest says so and ships the vocabulary', () => {
+  it('is inference-free: its manifest says so and ships the vocabulary, which the offline copy keeps', async () => {
     expect(reader.inferenceFree).toBe(true);
     expect(reader.manifest.model?.query).toBe('idf');
-    expect(reader.manifest.shards.vocab?.files.length).toBeGreaterThan(0);
+    const vocab = reader.manifest.shards.vocab!;
+    expect(vocab.files.length).toBeGreaterThan(0);
+    const shipped = [vocab.tokenizer.file, ...vocab.files.map((f) => f.file)];
+    expect(reader.offlineFiles()).toEqual(expect.arrayContaining(shipped));
+    expect(await reader.allFiles()).toEqual(expect.arrayContaining(shipped));
+  });
+
+  it('loadAllStemmers loads every stemmer the index was built with, so the analyzer stems without asking again', async () => {
+    const langs = reader.manifest.keyword.analyzer.stemmers;
+    expect(langs).toContain('en');
+    const fresh = await openIndexDir(path.join(dir, 'idx'));
+    // An empty text needs no stemmer: before, "running" is not stemmed; after loading them all, it is.
+    expect((await fresh.analyzer('')).words('running')[0]!.terms[0]).toBe('running');
+    await fresh.loadAllStemmers();
+    expect((await fresh.analyzer('')).words('running')[0]!.terms[0]).toBe('run');
   });
 
   it('builds the query vector from the shipped vocabulary: the query’s ids with their idf', async () => {

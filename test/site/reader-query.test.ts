@@ -369,6 +369,15 @@ describe('SiteIndexReader', () => {
     }
   });
 
+  it('a decoder’s own INVALID_INDEX about the file is passed on as it is, not wrapped', async () => {
+    // A well-formed, correctly hashed and sized table whose entry names a range the index does not have.
+    const index = handIndex({ 'multi-table': new TextEncoder().encode(JSON.stringify([{ file: 'shards/x.0123456789.bin', first: 0, count: 99, bytes: 1 }])) });
+    const { r } = reader({ index });
+    const e = await r.multiFiles().then(() => undefined, (x: unknown) => x as { code: string; message: string; details: Record<string, unknown> });
+    expect(e).toMatchObject({ code: 'INVALID_INDEX', details: { file: index.name['multi-table'], reason: 'decode' } });
+    expect(e!.message.startsWith(`${index.name['multi-table']} is not a valid multi-vector table: `)).toBe(true);
+  });
+
   it('a file that arrives but does not decode is INVALID_INDEX naming it; a failed fetch is retried next time', async () => {
     // Listed under its own hash and size, so only decoding can tell.
     const broken = handIndex({ 'kw-0': Uint8Array.of(1, 2, 3) });
