@@ -25,6 +25,7 @@ export default defineConfig({
       'test/site/dense-bits.test.ts',
       'test/site/doc-only-reader.test.ts',
       'test/site/front-code.test.ts',
+      'test/site/keyword-site-vs-core.test.ts',
       'test/site/keyword-shards.test.ts',
       'test/engine/engine-keyword.test.ts',
       'test/engine/windows.test.ts',
