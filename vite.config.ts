@@ -30,20 +30,28 @@ function serveTestModel(): Plugin {
         dir = undefined;
         throw e;
       }));
+  return serveModelFolder(TINY_MOUNT, modelDir);
+}
 
+/**
+ * Serves a model folder at `mount` ('/models/x/') in `vite` and `vite preview`;
+ * `folder` is asked on each request (it may build the folder first). Benches
+ * and tests mount other folders through it (test/e2e/support.ts `startServer`).
+ */
+export function serveModelFolder(mount: string, folder: () => Promise<string>): Plugin {
   const handle = (req: IncomingMessage, res: ServerResponse, next: () => void): void => {
     const url = req.url ?? '';
-    if (!url.startsWith(TINY_MOUNT)) return next();
+    if (!url.startsWith(mount)) return next();
     void (async () => {
       let base: string;
       try {
-        base = await modelDir();
+        base = path.resolve(await folder());
       } catch (e) {
         res.statusCode = 500;
-        res.end(`could not build the test model: ${(e as Error).message}`);
+        res.end(`could not build the model folder: ${(e as Error).message}`);
         return;
       }
-      const rel = decodeURIComponent(url.slice(TINY_MOUNT.length).split('?')[0] ?? '');
+      const rel = decodeURIComponent(url.slice(mount.length).split('?')[0] ?? '');
       const file = path.resolve(base, rel);
       const info = file.startsWith(base + path.sep) ? await stat(file).catch(() => undefined) : undefined;
       // Answer 404 ourselves: the SPA fallback would serve index.html for missing optional files.
@@ -60,7 +68,7 @@ function serveTestModel(): Plugin {
   };
 
   return {
-    name: 'm3search:test-model',
+    name: `m3search:model-folder ${mount}`,
     configureServer(server) {
       server.middlewares.use(handle);
     },

@@ -13,6 +13,7 @@ import { hugeDocs } from './huge-docs.js';
 import { hugePage } from './huge-page.js';
 import { keywordScale } from './keyword-scale.js';
 import { realSize } from './real-size.js';
+import { realSizeBrowser } from './real-size-browser.js';
 
 export const SECTIONS: BenchSection[] = [
   latencySection,
@@ -27,4 +28,5 @@ export const SECTIONS: BenchSection[] = [
   hugePage,
   keywordScale,
   realSize,
+  realSizeBrowser,
 ];

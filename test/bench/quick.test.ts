@@ -26,7 +26,8 @@ describe('bench --quick', () => {
     const json = join(dir, 'bench.json');
     const { stdout } = await run(process.execPath, ['--import', 'tsx', 'bench/run.ts', '--quick', '--json', json], {
       maxBuffer: 16 * 1024 * 1024,
-      timeout: 290_000,
+      // real-size-browser starts Chromium five times and ONNX Runtime nine: minutes on 2 loaded cores.
+      timeout: 590_000,
     });
     const report = JSON.parse(await readFile(json, 'utf8')) as BenchReport;
     expect(report.quick).toBe(true);
@@ -85,7 +86,28 @@ describe('bench --quick', () => {
     }
     expect(ours['32 ratio']).toBeCloseTo((ours['32 tok p/s'] as number) / (theirs['32 tok p/s'] as number), 9);
     expect(ours['RSS ratio']).toBeGreaterThan(0);
-  }, 300_000);
+
+    // real-size-browser (quick: the tiny model): both encoders on an isolated and a plain page, loaded twice, and a WebGPU row.
+    const browser = section('real-size-browser').rows;
+    for (const page of ['not isolated', 'isolated (COOP+COEP)']) {
+      const of = (encoder: string) => browser.find((r) => r.page === page && r.backend === 'wasm' && String(r.encoder).startsWith(encoder))!;
+      const [ours, theirs] = [of('ours'), of('transformers.js')];
+      for (const r of [ours, theirs]) {
+        expect(r.note).toBeUndefined();
+        expect(r['32 tok p/s']).toBeGreaterThan(0);
+        expect(r['load network s']).toBeGreaterThan(0);
+        expect(r['load Cache API s']).toBeGreaterThan(0);
+        expect(r['peak RSS MB']).toBeGreaterThanOrEqual(r['RSS loaded MB'] as number);
+      }
+      expect(ours.threads).toBe(theirs.threads);
+      if (page === 'not isolated') expect(ours.threads).toBe(1);
+      expect(ours['32 ratio']).toBeCloseTo((ours['32 tok p/s'] as number) / (theirs['32 tok p/s'] as number), 9);
+      expect(ours['cache load ratio']).toBeCloseTo((ours['load Cache API s'] as number) / (theirs['load Cache API s'] as number), 9);
+    }
+    // WebGPU: timed, or a note saying why not (no adapter, a fallback to WASM) — never left out.
+    const gpu = browser.find((r) => String(r.backend).startsWith('webgpu'))!;
+    expect(typeof gpu['32 tok p/s'] === 'number' || typeof gpu.note === 'string').toBe(true);
+  }, 600_000);
 });
 
 describe('bench helpers', () => {

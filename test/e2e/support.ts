@@ -6,8 +6,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { createServer, type ViteDevServer } from 'vite';
+import { createServer, type Plugin, type ViteDevServer } from 'vite';
 import type { Doc } from '../../src/core/types.js';
+import { serveModelFolder } from '../../vite.config.js';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -22,13 +23,36 @@ export interface Server {
   close(): Promise<void>;
 }
 
-export async function startServer(): Promise<Server> {
+/** How `startServer` serves: with or without cross-origin isolation, and which extra model folders. */
+export interface ServerOptions {
+  /**
+   * Send COOP same-origin + COEP require-corp, as `vite.config.ts` does (default true):
+   * the page is crossOriginIsolated, so ONNX Runtime may run several WASM threads.
+   * false serves the same files without them (one thread).
+   */
+  isolate?: boolean;
+  /** More model folders to serve: mount path ('/models/x/') → folder on disk, as /models/tiny/ is. */
+  models?: Readonly<Record<string, string>>;
+}
+
+/** Drops the isolation headers vite.config.ts sets: the config hook may edit the merged config in place. */
+const notIsolated: Plugin = {
+  name: 'm3search:not-isolated',
+  config(config) {
+    if (config.server) config.server.headers = {};
+  },
+};
+
+export async function startServer(opts: ServerOptions = {}): Promise<Server> {
+  const plugins = Object.entries(opts.models ?? {}).map(([mount, dir]) => serveModelFolder(mount, () => Promise.resolve(dir)));
+  if (opts.isolate === false) plugins.push(notIsolated);
   const server: ViteDevServer = await createServer({
     configFile: path.join(ROOT, 'vite.config.ts'),
     root: ROOT,
     logLevel: 'error',
     clearScreen: false,
     server: { port: 0, host: 'localhost', strictPort: false, hmr: false, watch: null },
+    plugins,
   });
   await server.listen();
   const address = server.httpServer?.address();
@@ -42,6 +66,8 @@ export function launch(extraArgs: string[] = []): Promise<Browser> {
 
 export interface Persistent {
   context: BrowserContext;
+  /** The profile directory (also how the browser's processes can be found: its --user-data-dir). */
+  readonly dir: string;
   /** Closes the browser; the profile (and its IndexedDB) stays until `dispose`. */
   close(): Promise<void>;
   /** Starts the browser again on the same profile (a "next visit"). */
@@ -55,6 +81,7 @@ export async function launchPersistent(extraArgs: string[] = []): Promise<Persis
   const start = () => chromium.launchPersistentContext(dir, { executablePath: CHROMIUM, args: [...BASE_ARGS, ...extraArgs] });
   const handle: Persistent = {
     context: await start(),
+    dir,
     close: () => handle.context.close(),
     async reopen() {
       handle.context = await start();
