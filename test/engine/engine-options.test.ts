@@ -93,23 +93,23 @@ describe('engine calls', () => {
   });
 
   it('a mode the model has no signal for is refused, naming the model; the modes it has still search', async () => {
-    const noSparse = new M3Search(lacking({ modelId: 'test/dense-multi', sparseStyle: 'none' }));
-    await noSparse.add(DOCS);
-    expect(await refusal(() => noSparse.search('cache', { mode: 'sparse' }))).toMatchObject({
-      code: 'INVALID_OPTION',
-      message: "mode 'sparse' needs sparse (lexical) weights, which test/dense-multi does not produce; use 'dense' or 'hybrid'.",
-      details: { mode: 'sparse', modelId: 'test/dense-multi' },
-    });
-    expect((await noSparse.search('cache', { mode: 'multi' }))[0]?.id).toBe('a');
-    const noMulti = new M3Search(lacking({ modelId: 'test/dense-sparse', hasMulti: false }));
-    await noMulti.add(DOCS);
-    expect(await refusal(() => noMulti.search('cache', { mode: 'multi' }))).toMatchObject({
-      code: 'INVALID_OPTION',
-      message: "mode 'multi' needs multi-vectors, which test/dense-sparse does not produce; use 'dense' or 'hybrid'.",
-      details: { mode: 'multi', modelId: 'test/dense-sparse' },
-    });
-    expect((await noMulti.search('cache', { mode: 'sparse' }))[0]?.id).toBe('a');
-    for (const mode of ['dense', 'hybrid'] as const) expect((await noMulti.search('Seine Paris', { mode }))[0]?.id).toBe('b');
+    const cases = [
+      { lacks: 'sparse', info: { modelId: 'test/dense-multi', sparseStyle: 'none' }, needs: 'sparse (lexical) weights', other: 'multi' },
+      { lacks: 'multi', info: { modelId: 'test/dense-sparse', hasMulti: false }, needs: 'multi-vectors', other: 'sparse' },
+    ] as const;
+    let noMulti: M3Search | undefined;
+    for (const c of cases) {
+      const s = new M3Search(lacking(c.info));
+      await s.add(DOCS);
+      expect(await refusal(() => s.search('cache', { mode: c.lacks }))).toMatchObject({
+        code: 'INVALID_OPTION',
+        message: `mode '${c.lacks}' needs ${c.needs}, which ${c.info.modelId} does not produce; use 'dense' or 'hybrid'.`,
+        details: { mode: c.lacks, modelId: c.info.modelId },
+      });
+      expect((await s.search('cache', { mode: c.other }))[0]?.id).toBe('a');
+      if (c.lacks === 'multi') noMulti = s;
+    }
+    for (const mode of ['dense', 'hybrid'] as const) expect((await noMulti!.search('Seine Paris', { mode }))[0]?.id).toBe('b');
   });
 
   it('with windowed documents, a filter that is not a function is refused', async () => {
