@@ -2,7 +2,6 @@
 // by relative name; the browser fetches (with progress and the Cache API), Node
 // reads a folder (src/node/fs-source.ts). Environment-free: fetch and caches are
 // looked up on globalThis and only used when present.
-import { concatBytes } from '../core/bytes.js';
 import { M3SearchError, throwIfAborted } from '../core/errors.js';
 
 export interface FileProgress {
@@ -106,7 +105,8 @@ export function urlSource(baseUrl: string, options: UrlSourceOptions = {}): Mode
         return undefined;
       }
       // Cache only complete downloads so a cancelled fetch never poisons later visits.
-      if (cache && !cached) await cache.put(url, new Response(bytes.slice())).catch(() => undefined);
+      // A Response copies the bytes it is made from (no copy of our own); its length lets a cached read fill one array too.
+      if (cache && !cached) await cache.put(url, new Response(bytes, { headers: { 'content-length': String(bytes.byteLength) } })).catch(() => undefined);
       return bytes;
     },
   };
@@ -135,7 +135,7 @@ async function fetchOrThrow(doFetch: typeof fetch, url: string, signal?: AbortSi
   }
 }
 
-async function readWithProgress(response: Response, file: string, opts: ReadOptions): Promise<Uint8Array> {
+async function readWithProgress(response: Response, file: string, opts: ReadOptions): Promise<Uint8Array<ArrayBuffer>> {
   const header = response.headers.get('content-length');
   const total = header ? Number(header) : undefined;
   if (!response.body) {
@@ -144,8 +144,7 @@ async function readWithProgress(response: Response, file: string, opts: ReadOpti
     return bytes;
   }
   const reader = response.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let loaded = 0;
+  const sink = new ByteSink(total);
   for (;;) {
     if (opts.signal?.aborted) {
       await reader.cancel().catch(() => undefined);
@@ -153,11 +152,47 @@ async function readWithProgress(response: Response, file: string, opts: ReadOpti
     }
     const { done, value } = await reader.read();
     if (done) break;
-    chunks.push(value);
-    loaded += value.byteLength;
-    opts.onProgress?.({ file, loaded, total });
+    sink.push(value);
+    opts.onProgress?.({ file, loaded: sink.loaded, total });
   }
-  return concatBytes(chunks, loaded);
+  return sink.bytes();
+}
+
+/**
+ * A download's bytes. With a Content-Length they go straight into one array of
+ * that size, so a 600 MB weights file is held once while it arrives rather
+ * than as chunks plus their concatenation; a length that turns out wrong (a
+ * compressed transfer, a lying server) falls back to collecting chunks.
+ */
+export class ByteSink {
+  private whole: Uint8Array<ArrayBuffer> | undefined;
+  private chunks: Uint8Array[] = [];
+  loaded = 0;
+
+  constructor(expected?: number) {
+    if (expected !== undefined && Number.isSafeInteger(expected) && expected > 0) this.whole = new Uint8Array(expected);
+  }
+
+  push(chunk: Uint8Array): void {
+    if (this.whole !== undefined && this.loaded + chunk.byteLength > this.whole.byteLength) {
+      this.chunks.push(this.whole.subarray(0, this.loaded));
+      this.whole = undefined;
+    }
+    if (this.whole !== undefined) this.whole.set(chunk, this.loaded);
+    else this.chunks.push(chunk);
+    this.loaded += chunk.byteLength;
+  }
+
+  bytes(): Uint8Array<ArrayBuffer> {
+    if (this.whole !== undefined) return this.loaded === this.whole.byteLength ? this.whole : this.whole.slice(0, this.loaded);
+    const out = new Uint8Array(this.loaded);
+    let at = 0;
+    for (const c of this.chunks) {
+      out.set(c, at);
+      at += c.byteLength;
+    }
+    return out;
+  }
 }
 
 /** Reads a JSON file from a source; undefined when absent, typed error when malformed. */
