@@ -1,6 +1,7 @@
 // The BGE-M3 formulas (as in FlagEmbedding) applied to one passage's rows of
 // encoder output. Pure math on typed arrays: the encoder calls it for every
 // layout, and the tests compare it with their own reference computation.
+import { DenseMatrix, SCAN_ROWS } from '../core/dense-matrix.js';
 import type { MultiVector, SparseVector } from '../core/types.js';
 
 /** A torch-style Linear layer: `out = W·x + b`, W row-major `[outDim, inDim]`. */
@@ -26,12 +27,45 @@ export function normalized(v: Float32Array): Float32Array {
 /** `W·x + b` for one row `x` starting at `offset` in `rows`. */
 export function applyLinear(head: LinearHead, rows: Float32Array, offset: number, out: Float32Array): void {
   const { weight, bias, outDim, inDim } = head;
+  const kernel = kernelOf(head);
+  if (kernel !== undefined) {
+    // W's rows scanned by the dense index's SIMD kernel: out[o] = W_o · x, SCAN_ROWS outputs per call.
+    const x = rows.subarray(offset, offset + inDim);
+    for (let from = 0; from < outDim; from += SCAN_ROWS) {
+      const n = Math.min(SCAN_ROWS, outDim - from);
+      out.set(kernel.scan(x, from, n), from);
+    }
+    for (let o = 0; o < outDim; o++) out[o]! += bias[o] ?? 0;
+    return;
+  }
   for (let o = 0; o < outDim; o++) {
     let s = bias[o] ?? 0;
     const w = o * inDim;
     for (let i = 0; i < inDim; i++) s += weight[w + i]! * rows[offset + i]!;
     out[o] = s;
   }
+}
+
+/**
+ * A head's weight rows in WebAssembly memory, built on first use: at BGE-M3's
+ * size the ColBERT head is a 1024 × 1024 product per token, seconds per long
+ * passage in a scalar loop. Undefined where the SIMD kernel cannot run (no
+ * WebAssembly SIMD, a CSP without 'wasm-unsafe-eval', an input width not a
+ * multiple of 4): the scalar loop answers there.
+ */
+const kernels = new WeakMap<LinearHead, DenseMatrix | null>();
+function kernelOf(head: LinearHead): DenseMatrix | undefined {
+  let k = kernels.get(head);
+  if (k === undefined) {
+    const m = new DenseMatrix('float32', head.inDim);
+    if (m.engine === 'wasm-simd') {
+      m.reserve(head.outDim);
+      m.rows.set(head.weight.subarray(0, head.outDim * head.inDim));
+    }
+    k = m.engine === 'wasm-simd' ? m : null;
+    kernels.set(head, k);
+  }
+  return k ?? undefined;
 }
 
 /**

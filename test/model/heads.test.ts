@@ -2,6 +2,7 @@
 // paper, not with the functions under test).
 import { describe, expect, it } from 'vitest';
 import { pruneSparse } from '../../src/model/sparse-pruning.js';
+import { SCAN_ROWS } from '../../src/core/dense-matrix.js';
 import { applyLinear, colbertVectors, lexicalWeights, normalized, normalizeRows, poolSparse, spladeFromPooled, spladeMax, toSparse } from '../../src/model/heads.js';
 
 const pairs = (v: { ids: Uint32Array; weights: Float32Array }): [number, number][] => [...v.ids].map((id, i) => [id, v.weights[i]!]);
@@ -49,6 +50,35 @@ describe('linear heads', () => {
     expect([...out]).toEqual([-1.5, -3]);
     applyLinear({ ...head, bias: new Float32Array(0) }, rows, 2, out);
     expect([...out]).toEqual([-2, -2]);
+  });
+
+  // Widths that are a multiple of 4 run on the dense index's SIMD kernel; the rest on the scalar loop above.
+  it.each([
+    ['a ColBERT-like square head', 64, 64],
+    ['a head wider than one kernel call (SCAN_ROWS + 3 outputs)', SCAN_ROWS + 3, 8],
+    ['a one-output (lexical) head', 1, 16],
+  ])('applyLinear on %s: W·x + b against a scalar reference, at any offset', (_, outDim, inDim) => {
+    let seed = 7;
+    const rand = () => ((seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0) / 2 ** 32) * 2 - 1;
+    const head = { weight: Float32Array.from({ length: outDim * inDim }, rand), bias: Float32Array.from({ length: outDim }, rand), outDim, inDim };
+    const rows = Float32Array.from({ length: 3 * inDim }, rand);
+    for (const offset of [0, inDim, 2 * inDim]) {
+      const out = new Float32Array(outDim).fill(99);
+      applyLinear(head, rows, offset, out);
+      for (let o = 0; o < outDim; o++) {
+        let want = head.bias[o]!;
+        for (let i = 0; i < inDim; i++) want += head.weight[o * inDim + i]! * rows[offset + i]!;
+        expect(Math.abs(out[o]! - want)).toBeLessThan(1e-5 * (1 + Math.abs(want)));
+      }
+    }
+  });
+
+  it('applyLinear with an empty bias adds nothing (kernel path)', () => {
+    const head = { weight: Float32Array.from({ length: 8 }, (_, i) => i + 1), bias: new Float32Array(0), outDim: 2, inDim: 4 };
+    const out = new Float32Array(2);
+    applyLinear(head, Float32Array.from([1, 0, -1, 2]), 0, out);
+    // [1 - 3 + 2·4, 5 - 7 + 2·8]
+    expect([...out]).toEqual([6, 14]);
   });
 
   it('lexicalWeights: relu(H_t·w + b) per position', () => {
