@@ -24,10 +24,10 @@ export function normalized(v: Float32Array): Float32Array {
   return out;
 }
 
-/** `W·x + b` for one row `x` starting at `offset` in `rows`. */
-export function applyLinear(head: LinearHead, rows: Float32Array, offset: number, out: Float32Array): void {
+/** `W·x + b` for one row `x` starting at `offset` in `rows`; `simd: false` forces the scalar loop (the bench's baseline). */
+export function applyLinear(head: LinearHead, rows: Float32Array, offset: number, out: Float32Array, opts: { simd?: boolean } = {}): void {
   const { weight, bias, outDim, inDim } = head;
-  const kernel = kernelOf(head);
+  const kernel = opts.simd === false ? undefined : kernelOf(head);
   if (kernel !== undefined) {
     // W's rows scanned by the dense index's SIMD kernel: out[o] = W_o · x, SCAN_ROWS outputs per call.
     const x = rows.subarray(offset, offset + inDim);

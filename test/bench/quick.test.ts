@@ -68,7 +68,7 @@ describe('bench --quick', () => {
 
     // Both implementations of each inner loop ran on every storage kind and agree on the scores.
     const kernels = section('kernels').rows;
-    for (const [loop, kinds] of [['dense scan', ['float32', 'int8']], ['maxsim', ['float32', 'float16', 'int8']]] as const) {
+    for (const [loop, kinds] of [['dense scan', ['float32', 'int8']], ['maxsim', ['float32', 'float16', 'int8']], ['linear head', ['float32, 16 tokens']]] as const) {
       for (const kind of kinds) {
         const of = (kernel: string) => kernels.find((r) => r.loop === loop && r.storage === kind && r.kernel === kernel)!;
         const [simd, ts] = [of('wasm simd'), of('typescript')];
