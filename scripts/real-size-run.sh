@@ -5,7 +5,8 @@
 # (WASM 1 / N threads, WebGPU when an adapter exists) against transformers.js,
 # the reopen of 10,000 real-size passages from IndexedDB against MiniSearch,
 # and what a static site's first hybrid query downloads at 1024 dimensions.
-# Takes about an hour on 2 cores; never run by npm test or CI.
+# Takes 16 min on 2 quiet cores, about an hour when other jobs share them;
+# never run by npm test or CI.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out=out/real-size

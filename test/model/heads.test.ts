@@ -73,6 +73,26 @@ describe('linear heads', () => {
     }
   });
 
+  it('applyLinear reads a head\'s weights once, on first use (the kernel keeps its own copy); simd: false reads them live', () => {
+    const head = { weight: Float32Array.from({ length: 8 }, () => 1), bias: new Float32Array(2), outDim: 2, inDim: 4 };
+    const x = Float32Array.from([1, 2, 3, 4]);
+    const out = new Float32Array(2);
+    applyLinear(head, x, 0, out);
+    expect([...out]).toEqual([10, 10]);
+    head.weight.fill(2); // heads never change after loading; this shows which loop answered
+    applyLinear(head, x, 0, out);
+    expect([...out]).toEqual([10, 10]);
+    applyLinear(head, x, 0, out, { simd: false });
+    expect([...out]).toEqual([20, 20]);
+    // A width the kernel cannot take (not a multiple of 4) is always the live scalar loop.
+    const odd = { weight: Float32Array.from({ length: 3 }, () => 1), bias: new Float32Array(1), outDim: 1, inDim: 3 };
+    const one = new Float32Array(1);
+    applyLinear(odd, x, 0, one);
+    odd.weight.fill(3);
+    applyLinear(odd, x, 0, one);
+    expect(one[0]).toBe(18);
+  });
+
   it('applyLinear with an empty bias adds nothing (kernel path)', () => {
     const head = { weight: Float32Array.from({ length: 8 }, (_, i) => i + 1), bias: new Float32Array(0), outDim: 2, inDim: 4 };
     const out = new Float32Array(2);
