@@ -190,7 +190,7 @@ export class ByteReader {
 }
 
 /** The chunks of a stream read back to back in one array (`total`: the sum of their lengths). */
-export function concatBytes(chunks: readonly Uint8Array[], total: number): Uint8Array {
+export function concatBytes<B extends ArrayBufferLike>(chunks: readonly Uint8Array<B>[], total: number): Uint8Array<B | ArrayBuffer> {
   if (chunks.length === 1) return chunks[0]!;
   const out = new Uint8Array(total);
   let at = 0;

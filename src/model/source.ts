@@ -2,6 +2,7 @@
 // by relative name; the browser fetches (with progress and the Cache API), Node
 // reads a folder (src/node/fs-source.ts). Environment-free: fetch and caches are
 // looked up on globalThis and only used when present.
+import { concatBytes } from '../core/bytes.js';
 import { M3SearchError, throwIfAborted } from '../core/errors.js';
 
 export interface FileProgress {
@@ -166,14 +167,14 @@ async function readWithProgress(response: Response, file: string, opts: ReadOpti
  */
 export class ByteSink {
   private whole: Uint8Array<ArrayBuffer> | undefined;
-  private chunks: Uint8Array[] = [];
+  private chunks: Uint8Array<ArrayBuffer>[] = [];
   loaded = 0;
 
   constructor(expected?: number) {
     if (expected !== undefined && Number.isSafeInteger(expected) && expected > 0) this.whole = new Uint8Array(expected);
   }
 
-  push(chunk: Uint8Array): void {
+  push(chunk: Uint8Array<ArrayBuffer>): void {
     if (this.whole !== undefined && this.loaded + chunk.byteLength > this.whole.byteLength) {
       this.chunks.push(this.whole.subarray(0, this.loaded));
       this.whole = undefined;
@@ -185,13 +186,7 @@ export class ByteSink {
 
   bytes(): Uint8Array<ArrayBuffer> {
     if (this.whole !== undefined) return this.loaded === this.whole.byteLength ? this.whole : this.whole.slice(0, this.loaded);
-    const out = new Uint8Array(this.loaded);
-    let at = 0;
-    for (const c of this.chunks) {
-      out.set(c, at);
-      at += c.byteLength;
-    }
-    return out;
+    return concatBytes(this.chunks, this.loaded);
   }
 }
 
