@@ -171,7 +171,12 @@ export class ByteSink {
   loaded = 0;
 
   constructor(expected?: number) {
-    if (expected !== undefined && Number.isSafeInteger(expected) && expected > 0) this.whole = new Uint8Array(expected);
+    if (expected === undefined || !Number.isSafeInteger(expected) || expected <= 0) return;
+    try {
+      this.whole = new Uint8Array(expected);
+    } catch {
+      // A length no array can hold here (a lying header, or past this engine's limit): collect what really arrives.
+    }
   }
 
   push(chunk: Uint8Array<ArrayBuffer>): void {
