@@ -8,7 +8,7 @@ import { gzipSync } from 'node:zlib';
 import { createTokenizer } from '../src/model/tokenizer.js';
 import { parseIdf } from '../src/model/splade-query.js';
 import { buildQueryVocab, encodeVocabShard, QueryVocabulary } from '../src/site/query-vocab.js';
-const S = process.env.M3S_SHARED ?? path.resolve(import.meta.dirname, '../../shared');
+const S = process.env.M3S_SHARED_DIR ?? path.resolve(import.meta.dirname, '../../shared');
 const dir = path.join(S, 'tokenizers/bert-base-uncased');
 const tj = JSON.parse(readFileSync(path.join(dir, 'tokenizer.json'), 'utf8'));
 const tc = JSON.parse(readFileSync(path.join(dir, 'tokenizer_config.json'), 'utf8'));

@@ -10,8 +10,8 @@ import { seededRandom } from '../../src/eval/random.js';
 import { createTokenizer, type JsonObject } from '../../src/model/tokenizer.js';
 import { bertWordPiece } from '../../src/site/bert-wordpiece.js';
 import { HARD } from './tokenizer-strings.js';
+import { SHARED_DIR as SHARED } from '../helpers/shared.js';
 
-const SHARED = path.resolve(__dirname, '../../../shared');
 const json = (file: string): JsonObject => JSON.parse(readFileSync(file, 'utf8')) as JsonObject;
 
 /** Seeded random strings over characters that each normalization or split step handles on its own. */

@@ -29,8 +29,8 @@ import { searchSite } from '../../src/site/search.js';
 import type { SiteIndexReader } from '../../src/site/query.js';
 import { testModel } from '../helpers/test-model.js';
 import { HARD } from './tokenizer-strings.js';
+import { SHARED_DIR as SHARED } from '../helpers/shared.js';
 
-const SHARED = path.resolve(__dirname, '../../../shared');
 const json = (file: string): JsonObject => JSON.parse(readFileSync(file, 'utf8')) as JsonObject;
 const pairs = (v: { ids: Uint32Array; weights: Float32Array }): [number, number][] => [...v.ids].map((id, i) => [id, v.weights[i]!]);
 const factory = (j: Record<string, unknown>, c: Record<string, unknown>) => new Tokenizer(j as never, c as never) as unknown as TokenizerLike & { model: unknown };
