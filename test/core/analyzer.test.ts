@@ -1,9 +1,10 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Analyzer, asciiWords, detectLanguage, foldDiacritics } from '../../src/core/analyzer.js';
 import { seededRandom } from '../../src/eval/random.js';
 import { loadStemmers, type Stemmer } from '../../src/core/stemmers.js';
+import { SHARED_DIR } from '../helpers/shared.js';
 
 let stemmers: Record<string, Stemmer>;
 beforeAll(async () => {
@@ -115,10 +116,10 @@ describe('detectLanguage', () => {
 // (the Chromium comparison is the next round's). Deterministic means: two
 // analyzers, separately built, give identical term lists, and a digest of them
 // is stable within the process.
-const DATA = resolve(process.env.M3S_DATA_DIR ?? join('..', 'shared', 'data'));
+const DATA = process.env.M3S_DATA_DIR ? resolve(process.env.M3S_DATA_DIR) : join(SHARED_DIR, 'data');
 const SAMPLES = ['jsquad-retrieval-ja', 'cmrc2018-retrieval-zh', 'xquad/th', 'xquad/zh'];
 
-describe.skipIf(!existsSync(DATA))('Intl.Segmenter on the shared collections', () => {
+describe('Intl.Segmenter on the shared collections', () => {
   for (const name of SAMPLES) {
     it(`segments ${name} deterministically`, () => {
       const lines = readFileSync(join(DATA, name, 'corpus.jsonl'), 'utf8').split('\n').filter(Boolean).slice(0, 150);
