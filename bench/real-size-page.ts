@@ -75,12 +75,6 @@ export async function encode({ texts, batch }: { texts: string[]; batch: number 
   return (performance.now() - t0) / 1000;
 }
 
-/** Closes the encoder loaded last (ours: deletes its index database too). */
-export async function close(): Promise<void> {
-  await current?.close();
-  current = undefined;
-}
-
 /** Whether this page has a WebGPU adapter, and which (the runtime's own probe). */
 export function webGpu(): Promise<{ ok: boolean; note: string }> {
   return probeWebGpu();

@@ -1,4 +1,5 @@
 // Small statistics and timing helpers shared by the sections.
+import os from 'node:os';
 import v8 from 'node:v8';
 import vm from 'node:vm';
 
@@ -45,6 +46,11 @@ export async function latency(
 export function ratio(a: number | null | undefined, b: number | null | undefined): number | null {
   if (a == null || b == null || !Number.isFinite(a) || !Number.isFinite(b) || b === 0) return null;
   return a / b;
+}
+
+/** The machine's load averages (1 / 5 / 15 min), for a section's notes: single timed passes are read against them. */
+export function loadAverage(): string {
+  return os.loadavg().map((l) => l.toFixed(1)).join(' / ');
 }
 
 /** Lets the event loop breathe between long synchronous stretches (progress output, abort). */

@@ -15,7 +15,7 @@ import { launchPersistent, openHarness, startServer, WEBGPU_ARGS, type Server } 
 import { ChromiumMemoryWatch, type ChromiumMemory } from '../chromium-rss.js';
 import type { PageLoad, PageLoaded } from '../real-size-page.js';
 import type { BenchContext, BenchRow, BenchSection, Cell } from '../section.js';
-import { ratio } from '../stats.js';
+import { loadAverage, ratio } from '../stats.js';
 import { seededRandom } from '../../src/eval/random.js';
 
 /** One passage length: how many passages, and how long the page may take for them. */
@@ -62,7 +62,6 @@ interface Visit {
 
 /** The run's facts for the notes (the browser, the load averages), filled by `run`. */
 const seen = { browser: '', load: [] as string[], modelMB: 0 };
-const loadavg = () => os.loadavg().map((l) => l.toFixed(1)).join(' / ');
 
 class Timeout extends Error {
   constructor(readonly seconds: number) {
@@ -235,7 +234,7 @@ export const realSizeBrowser: BenchSection = {
     ];
   },
   async run(ctx) {
-    seen.load = [loadavg()];
+    seen.load = [loadAverage()];
     const lengths = ctx.quick ? QUICK_LENGTHS : FULL_LENGTHS;
     const model = await modelFolder(ctx);
     seen.modelMB = await onnxMB(model);
@@ -260,7 +259,7 @@ export const realSizeBrowser: BenchSection = {
         await server.close();
       }
     }
-    seen.load.push(loadavg());
+    seen.load.push(loadAverage());
     return rows;
   },
 };

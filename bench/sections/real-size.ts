@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { ChildJob, ChildResult } from '../real-size-child.js';
 import type { BenchContext, BenchRow, BenchSection } from '../section.js';
-import { ratio } from '../stats.js';
+import { loadAverage, ratio } from '../stats.js';
 
 const run = promisify(execFile);
 
@@ -35,7 +35,6 @@ const BATCH = 4;
 
 /** Load averages seen at the start and end of the last run, for the notes. */
 let loadSeen: string[] = [];
-const loadavg = () => os.loadavg().map((l) => l.toFixed(1)).join(' / ');
 
 async function variants(ctx: BenchContext): Promise<Variant[]> {
   if (ctx.quick) {
@@ -88,7 +87,7 @@ export const realSize: BenchSection = {
     ];
   },
   async run(ctx) {
-    loadSeen = [loadavg()];
+    loadSeen = [loadAverage()];
     const passages = ctx.quick ? QUICK_PASSAGES : FULL_PASSAGES;
     const rows: BenchRow[] = [];
     for (const v of await variants(ctx)) {
@@ -118,7 +117,7 @@ export const realSize: BenchSection = {
       };
       rows.push(row(ours, 'ours (dense+sparse+multi)', theirs), row(theirs, 'transformers.js (dense)'));
     }
-    loadSeen.push(loadavg());
+    loadSeen.push(loadAverage());
     return rows;
   },
 };

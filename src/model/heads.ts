@@ -58,11 +58,9 @@ function kernelOf(head: LinearHead): DenseMatrix | undefined {
   let k = kernels.get(head);
   if (k === undefined) {
     const m = new DenseMatrix('float32', head.inDim);
-    if (m.engine === 'wasm-simd') {
-      m.reserve(head.outDim);
-      m.rows.set(head.weight.subarray(0, head.outDim * head.inDim));
-    }
     k = m.engine === 'wasm-simd' ? m : null;
+    k?.reserve(head.outDim);
+    k?.rows.set(head.weight.subarray(0, head.outDim * head.inDim));
     kernels.set(head, k);
   }
   return k ?? undefined;
